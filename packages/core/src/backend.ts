@@ -1,0 +1,83 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { BackendUnavailableError, UnknownPluginError } from './errors';
+import { createRegistry, requireMember, type Registry } from './registry';
+
+/** Whether a backend can run here, and if not, why. */
+export type BackendAvailability = { readonly available: true } | { readonly available: false; readonly reason: string };
+
+/**
+ * A tfjs backend packaged as a plugin (`@charlearn/backend-wasm`,
+ * `-webgpu`, `-node-gpu`). Importing the plugin package registers it.
+ *
+ * @example
+ * ```ts
+ * import '@charlearn/backend-wasm';
+ * import { useBackend } from '@charlearn/core';
+ * await useBackend('wasm');
+ * ```
+ */
+export interface BackendPlugin {
+  /** `'wasm' | 'webgpu' | 'node-gpu'` or a third party's name. */
+  readonly name: string;
+  /** Never throws; when unavailable, `reason` says why (package missing, no adapter, ...). */
+  isAvailable(): Promise<BackendAvailability>;
+  /** Registers the tfjs backend and any extra kernels/gradients, then makes it current. */
+  setup(): Promise<void>;
+}
+
+function validateBackend(p: unknown, parameter: string): asserts p is BackendPlugin {
+  requireMember(p, 'name', 'string', parameter);
+  requireMember(p, 'isAvailable', 'function', parameter);
+  requireMember(p, 'setup', 'function', parameter);
+}
+
+/** The shared backend registry. */
+export const backends: Registry<BackendPlugin> = createRegistry<BackendPlugin>('backend', validateBackend);
+
+/** Which package provides each first-party backend. */
+export const BACKEND_PACKAGES: Readonly<Record<string, string>> = {
+  wasm: '@charlearn/backend-wasm',
+  webgpu: '@charlearn/backend-webgpu',
+  'node-gpu': '@charlearn/backend-node-gpu',
+};
+
+/**
+ * Selects a backend by name (or plugin object): checks it is registered and
+ * available, runs its `setup()`, and returns it. Throws
+ * {@link UnknownPluginError} (with the package to import) or
+ * {@link BackendUnavailableError} (with the plugin's reason).
+ *
+ * @example
+ * ```ts
+ * import '@charlearn/backend-wasm';
+ * await useBackend('wasm');   // tf.getBackend() === 'wasm'
+ * ```
+ */
+export async function useBackend(nameOrPlugin: string | BackendPlugin): Promise<BackendPlugin> {
+  let plugin: BackendPlugin;
+  try {
+    plugin = backends.resolve(nameOrPlugin, 'backend');
+  } catch (e) {
+    if (e instanceof UnknownPluginError && typeof nameOrPlugin === 'string' && BACKEND_PACKAGES[nameOrPlugin]) {
+      throw new BackendUnavailableError(
+        nameOrPlugin,
+        `no plugin registered under that name; install ${BACKEND_PACKAGES[nameOrPlugin]} and import it before selecting the backend`,
+      );
+    }
+    throw e;
+  }
+  let availability: BackendAvailability;
+  try {
+    availability = await plugin.isAvailable();
+  } catch (e) {
+    availability = { available: false, reason: `isAvailable() threw: ${(e as Error).message}` };
+  }
+  if (!availability.available) throw new BackendUnavailableError(plugin.name, availability.reason);
+  await plugin.setup();
+  return plugin;
+}
+
+/** The name of the tfjs backend currently in use. */
+export function currentBackend(): string {
+  return tf.getBackend();
+}

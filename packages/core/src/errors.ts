@@ -1,0 +1,103 @@
+/**
+ * Typed errors. Every error charlearn throws for bad input names the
+ * offending parameter and what was expected, before any tensor math runs.
+ *
+ * @example
+ * ```ts
+ * import { CharlearnError, ShapeError } from '@charlearn/core';
+ * try { validateSomething(); } catch (e) {
+ *   if (e instanceof ShapeError) console.error(e.parameter, e.message);
+ * }
+ * ```
+ */
+export class CharlearnError extends Error {
+  /** The parameter (or config key) the error is about, when there is one. */
+  readonly parameter: string | undefined;
+  constructor(message: string, parameter?: string) {
+    super(message);
+    this.name = 'CharlearnError';
+    this.parameter = parameter;
+  }
+}
+
+/** A tensor or array has the wrong rank, shape or dtype. */
+export class ShapeError extends CharlearnError {
+  constructor(message: string, parameter?: string) {
+    super(message, parameter);
+    this.name = 'ShapeError';
+  }
+}
+
+/** A number is out of its allowed range, not an integer, or not finite. */
+export class ValueRangeError extends CharlearnError {
+  constructor(message: string, parameter?: string) {
+    super(message, parameter);
+    this.name = 'ValueRangeError';
+  }
+}
+
+/** A value has the wrong type (a string where a number was expected, ...). */
+export class TypeMismatchError extends CharlearnError {
+  constructor(message: string, parameter?: string) {
+    super(message, parameter);
+    this.name = 'TypeMismatchError';
+  }
+}
+
+/** No plugin of that kind is registered under that name. */
+export class UnknownPluginError extends CharlearnError {
+  /** Plugin kind, e.g. `'solver'`, `'interpolant'`, `'backend'`. */
+  readonly kind: string;
+  /** The names that are registered. */
+  readonly available: readonly string[];
+  constructor(kind: string, name: string, available: readonly string[], parameter?: string) {
+    super(
+      `unknown ${kind} '${name}'${parameter ? ` (parameter '${parameter}')` : ''}; registered ${kind}s: ${
+        available.length ? available.map((n) => `'${n}'`).join(', ') : '(none)'
+      }`,
+      parameter,
+    );
+    this.name = 'UnknownPluginError';
+    this.kind = kind;
+    this.available = available;
+  }
+}
+
+/** An object handed over as a plugin does not satisfy its contract. */
+export class PluginContractError extends CharlearnError {
+  constructor(message: string, parameter?: string) {
+    super(message, parameter);
+    this.name = 'PluginContractError';
+  }
+}
+
+/** Two copies of @charlearn/core with incompatible contract versions met in one process. */
+export class ContractVersionError extends CharlearnError {
+  constructor(message: string) {
+    super(message, undefined);
+    this.name = 'ContractVersionError';
+  }
+}
+
+/** A backend was requested that cannot run here; `reason` says why. */
+export class BackendUnavailableError extends CharlearnError {
+  readonly backend: string;
+  readonly reason: string;
+  constructor(backend: string, reason: string) {
+    super(`backend '${backend}' is not available: ${reason}`, 'backend');
+    this.name = 'BackendUnavailableError';
+    this.backend = backend;
+    this.reason = reason;
+  }
+}
+
+/** A NaN or Inf appeared where finite numbers are required (data, a loss, a solver state). */
+export class NonFiniteError extends CharlearnError {
+  /** The training step or solver step at which it was seen, when known. */
+  readonly step: number | undefined;
+  constructor(message: string, parameter?: string, step?: number) {
+    super(message, parameter);
+    this.name = 'NonFiniteError';
+    this.step = step;
+  }
+}

@@ -1,0 +1,71 @@
+import type { Tensor, Tensor1D } from '@tensorflow/tfjs-core';
+import { getInterpolant, type Interpolant } from './interpolants';
+import { denoiserFromVelocity, velocityFromDenoiser } from './parameterisation';
+
+/**
+ * A denoiser `D(x, t) ≈ E[x1 | x_t = x]`.
+ * `x: [batch, ...dims]`, `t: [batch]` (t = 0 noise, t = 1 data) → `[batch, ...dims]`.
+ */
+export type Denoiser = (x: Tensor, t: Tensor1D) => Tensor;
+
+/**
+ * A velocity field `v(x, t)` of the probability-flow ODE `dx/dt = v(x, t)`.
+ * `x: [batch, ...dims]`, `t: [batch]` → `[batch, ...dims]`.
+ */
+export type VelocityField = (x: Tensor, t: Tensor1D) => Tensor;
+
+/**
+ * What a solver needs from a model: its denoiser, its velocity and the path
+ * coefficients, so that exponential integrators and plain Euler/Heun steps
+ * share one driver. One call of `denoise` or `velocity` on a batch is one NFE.
+ *
+ * @example
+ * ```ts
+ * const model = fieldModelFromDenoiser((x, t) => net.predict(x, t), follmer);
+ * const v = model.velocity(x, tf.fill([x.shape[0]], 0.5));
+ * ```
+ */
+export interface FieldModel {
+  /** The path the model was trained on. */
+  readonly interpolant: Interpolant;
+  /** `D(x, t)`; `x: [batch, ...dims]`, `t: [batch]`. */
+  denoise(x: Tensor, t: Tensor1D): Tensor;
+  /** `v(x, t)`; `x: [batch, ...dims]`, `t: [batch]`. */
+  velocity(x: Tensor, t: Tensor1D): Tensor;
+}
+
+/**
+ * A {@link FieldModel} from a denoiser; the velocity is derived
+ * (`v = α'·D + σ'·(x − α·D)/σ`).
+ */
+export function fieldModelFromDenoiser(denoiser: Denoiser, interpolant: string | Interpolant = 'follmer'): FieldModel {
+  const path = getInterpolant(interpolant);
+  return {
+    interpolant: path,
+    denoise: denoiser,
+    velocity: (x, t) => {
+      const d = denoiser(x, t);
+      const v = velocityFromDenoiser(x, d, t, path);
+      d.dispose();
+      return v;
+    },
+  };
+}
+
+/**
+ * A {@link FieldModel} from a velocity field; the denoiser is derived
+ * (`D = (σ·v − σ'·x)/(α'·σ − σ'·α)`).
+ */
+export function fieldModelFromVelocity(velocity: VelocityField, interpolant: string | Interpolant = 'follmer'): FieldModel {
+  const path = getInterpolant(interpolant);
+  return {
+    interpolant: path,
+    velocity,
+    denoise: (x, t) => {
+      const v = velocity(x, t);
+      const d = denoiserFromVelocity(x, v, t, path);
+      v.dispose();
+      return d;
+    },
+  };
+}
