@@ -19,6 +19,10 @@ function describe(c: NumberConstraints): string {
   const parts: string[] = [];
   if (c.integer) parts.push('an integer');
   else parts.push('a finite number');
+  if (c.min !== undefined && c.max !== undefined) {
+    parts.push(`in [${c.min}, ${c.max}]`);
+    return parts.join(' ');
+  }
   if (c.min !== undefined) parts.push(`>= ${c.min}`);
   if (c.greaterThan !== undefined) parts.push(`> ${c.greaterThan}`);
   if (c.max !== undefined) parts.push(`<= ${c.max}`);
@@ -88,8 +92,10 @@ export function assertTensor(
   expected?: ReadonlyArray<number | null | '...'>,
   options: { dtype?: 'float32' | 'int32'; minRank?: number } = {},
 ): asserts value is Tensor {
-  const want = expected ? `[${expected.map((d) => (d === null ? 'n' : d)).join(', ')}]` : 'a tensor';
-  if (!isTensor(value)) throw new ShapeError(`${parameter} must be a tensor of shape ${want}, got ${typeLabel(value)}`, parameter);
+  const want = expected ? `[${expected.map((d) => (d === null ? 'n' : d)).join(', ')}]` : '';
+  if (!isTensor(value)) {
+    throw new ShapeError(`${parameter} must be a tensor${want ? ` of shape ${want}` : ''}, got ${typeLabel(value)}`, parameter);
+  }
   if ((value as { isDisposed?: boolean }).isDisposed) {
     throw new ShapeError(`${parameter} is a disposed tensor`, parameter);
   }

@@ -1,0 +1,15 @@
+/**
+ * @packageDocumentation
+ * `@charlearn/solvers`: Euler, Heun and the exponential integrator as pure
+ * step functions and registered solver plugins, and the {@link sample}
+ * driver. `@charlearn/solvers/testing` holds the conformance suite for
+ * third-party solver plugins.
+ */
+import { solvers } from '@charlearn/core';
+import { euler, expIntegrator, heun } from './steps';
+
+export { euler, heun, expIntegrator, eulerStep, heunStep, expIntegratorStep } from './steps';
+export { sample, countingModel, type SampleOptions, type SampleResult, type StepInfo } from './sample';
+export { solvers, registerSolver, type SolverPlugin, type SolverStepResult, type FieldModel } from '@charlearn/core';
+
+for (const p of [euler, heun, expIntegrator]) if (!solvers.has(p.name)) solvers.register(p);

@@ -1,0 +1,193 @@
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import {
+  GaussianMixture,
+  NonFiniteError,
+  Rng,
+  UnknownPluginError,
+  ValueRangeError,
+  fieldModelFromVelocity,
+  registerSolver,
+  solvers,
+  timesLike,
+  type SolverPlugin,
+} from '@charlearn/core';
+import { euler, expIntegrator, expIntegratorStep, heun, sample } from './index';
+import { runSolverConformance } from './testing';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+const gmm = new GaussianMixture({ means: [[-1.5, 0.5], [1, -1], [0.5, 1.5]], std: 0.3, weights: [1, 2, 1] });
+
+describe('built-in solvers pass their own conformance suite', () => {
+  it.each([
+    [euler, 0.9, 1.2],
+    [heun, 1.85, 2.25],
+    [expIntegrator, 0.85, 1.2],
+  ] as const)('%# %o', async (plugin, lo, hi) => {
+    const report = await runSolverConformance(plugin);
+    expect(report.checks.filter((c) => !c.passed)).toEqual([]);
+    expect(report.measuredOrder).toBeGreaterThan(lo);
+    expect(report.measuredOrder).toBeLessThan(hi);
+  });
+});
+
+describe('the conformance suite can fail', () => {
+  const lyingOrder: SolverPlugin = { ...euler, name: 'bad/lying-order', order: 2 };
+  const lyingNfe: SolverPlugin = { ...heun, name: 'bad/lying-nfe', nfePerStep: 1 };
+  const leaky: SolverPlugin = {
+    name: 'bad/leaky',
+    order: 1,
+    nfePerStep: 1,
+    step: (x, t, s, model) => {
+      const v = model.velocity(x, timesLike(x, t)); // never disposed, nor the times tensor
+      return { x: tf.add(x, tf.mul(v, s - t)), state: undefined };
+    },
+  };
+  it.each([
+    [lyingOrder, 'convergence order'],
+    [lyingNfe, 'NFE accounting'],
+    [leaky, 'no tensor leaks'],
+  ] as const)('%s', async (plugin, failing) => {
+    const report = await runSolverConformance(plugin);
+    expect(report.passed).toBe(false);
+    expect(report.checks.find((c) => c.name === failing)?.passed).toBe(false);
+  });
+});
+
+describe('exponential integrator', () => {
+  it.each(['follmer', 'linear', 'cosine'])('is exact for point-mass data on %s in one step and in ten', (path) => {
+    const point = new GaussianMixture({ means: [[0.7, -1.3]], std: 0 });
+    const model = point.fieldModel(path);
+    const z = new Rng(1).normalTensor([32, 2]);
+    const t1 = 1 - 1e-3;
+    const exact = point.exactFlow(z.dataSync(), 0, t1, { interpolant: path });
+    for (const steps of [1, 10]) {
+      const r = sample({ solver: 'exp-integrator', model, xInit: z, timeGrid: { steps, eps1: 1e-3 } });
+      const got = r.x.dataSync();
+      const err = Math.max(...Array.from(got, (v, i) => Math.abs(v - exact[i]!)));
+      expect(err).toBeLessThan(2e-6);
+      r.x.dispose();
+    }
+    z.dispose();
+  });
+
+  it('matches its formula for a single step', () => {
+    const model = gmm.fieldModel('follmer');
+    const x = new Rng(2).normalTensor([4, 2]);
+    const [t, s] = [0.2, 0.6];
+    const got = expIntegratorStep(x, t, s, model).dataSync();
+    const d = model.denoise(x, timesLike(x, t)).dataSync();
+    const st = Math.sqrt(1 - t * t);
+    const ss = Math.sqrt(1 - s * s);
+    const want = Array.from(x.dataSync(), (v, i) => (ss / st) * v + (s - (t * ss) / st) * d[i]!);
+    want.forEach((w, i) => expect(got[i]).toBeCloseTo(w, 5));
+  });
+});
+
+describe('follmer noise end', () => {
+  it('v(x, 0) is the data mean, finite', () => {
+    const model = gmm.fieldModel('follmer');
+    const x = new Rng(3).normalTensor([5, 2]);
+    const v = model.velocity(x, timesLike(x, 0)).arraySync() as number[][];
+    const mean = [0, 1].map((j) => gmm.means.reduce((acc, m, k) => acc + gmm.weights[k]! * m[j]!, 0));
+    for (const row of v) row.forEach((vj, j) => expect(vj).toBeCloseTo(mean[j]!, 5));
+  });
+});
+
+describe('sample()', () => {
+  const model = gmm.fieldModel('follmer');
+  afterEach(() => vi.restoreAllMocks());
+
+  it('counts NFE, calls onStep once a step with increasing times, leaves xInit alone', () => {
+    const xInit = new Rng(4).normalTensor([16, 2]);
+    const seen: number[] = [];
+    const before = tf.memory().numTensors;
+    const r = sample({ solver: 'heun', model, xInit, timeGrid: { steps: 7 }, onStep: (i) => seen.push(i.s), denoiseLast: true });
+    expect(r.nfe).toBe(7 * 2 + 1);
+    expect(seen).toHaveLength(7);
+    expect(seen.every((s, i) => i === 0 || s > seen[i - 1]!)).toBe(true);
+    expect(xInit.isDisposed).toBe(false);
+    r.x.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('returns intermediates at every grid time, first equal to xInit', () => {
+    const xInit = new Rng(5).normalTensor([8, 2]);
+    const r = sample({ solver: euler, model, xInit, timeGrid: [0, 0.3, 0.6, 0.9], returnIntermediates: true });
+    expect(r.intermediates).toHaveLength(4);
+    expect(Array.from(r.intermediates![0]!.dataSync())).toEqual(Array.from(xInit.dataSync()));
+    expect(Array.from(r.intermediates![3]!.dataSync())).toEqual(Array.from(r.x.dataSync()));
+    r.intermediates!.forEach((t) => t.dispose());
+  });
+
+  it('unknown solver names list the registered ones', () => {
+    const xInit = tf.zeros([2, 2]);
+    const call = () => sample({ solver: 'rk45', model, xInit, timeGrid: { steps: 2 } });
+    expect(call).toThrow(UnknownPluginError);
+    expect(call).toThrow(/unknown solver 'rk45'.*'euler'.*'heun'.*'exp-integrator'/);
+  });
+
+  it('zero or negative steps are ValueRangeErrors naming steps', () => {
+    const xInit = tf.zeros([2, 2]);
+    for (const steps of [0, -3]) {
+      try {
+        sample({ solver: 'euler', model, xInit, timeGrid: { steps } });
+        expect.unreachable();
+      } catch (e) {
+        expect(e).toBeInstanceOf(ValueRangeError);
+        expect((e as ValueRangeError).parameter).toBe('steps');
+      }
+    }
+  });
+
+  it('checkFinite stops at the step that produced NaN', () => {
+    const nanAfterHalf = fieldModelFromVelocity((x, t) => tf.tidy(() => tf.div(tf.onesLike(x), tf.reshape(tf.sub(0.5, t), [-1, 1]))), 'follmer');
+    const xInit = tf.zeros([3, 2]);
+    try {
+      sample({ solver: 'euler', model: nanAfterHalf, xInit, timeGrid: [0, 0.25, 0.5, 0.75], checkFinite: true });
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(NonFiniteError);
+      expect((e as NonFiniteError).step).toBe(2);
+    }
+  });
+
+  it('runs a stateful (multistep) plugin and frees its history', () => {
+    // Two-step Adams–Bashforth on the velocity; first step Euler.
+    type AbState = { prevV: tf.Tensor | null; prevH: number };
+    const ab2: SolverPlugin<AbState> = {
+      name: 'test/ab2',
+      order: 2,
+      nfePerStep: 1,
+      initialState: () => ({ prevV: null, prevH: 0 }),
+      step: (x, t, s, m, state) => {
+        const h = s - t;
+        const v = m.velocity(x, timesLike(x, t));
+        const next = state.prevV
+          ? tf.tidy(() => tf.add(x, tf.mul(tf.sub(tf.mul(v, 1 + h / (2 * state.prevH)), tf.mul(state.prevV!, h / (2 * state.prevH))), h)))
+          : tf.tidy(() => tf.add(x, tf.mul(v, h)));
+        return { x: next, state: { prevV: v, prevH: h } };
+      },
+    };
+    registerSolver(ab2);
+    const before = tf.memory().numTensors;
+    const xInit = new Rng(6).normalTensor([8, 2]);
+    const r = sample({ solver: 'test/ab2', model, xInit, timeGrid: { steps: 10 } });
+    r.x.dispose();
+    xInit.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    solvers.unregister('test/ab2');
+  });
+
+  it('the registry warns on a duplicate name', () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    registerSolver({ ...euler, name: 'test/dup' });
+    registerSolver({ ...heun, name: 'test/dup' });
+    expect(warn).toHaveBeenCalledWith(expect.stringContaining("solver named 'test/dup' is already registered"));
+    solvers.unregister('test/dup');
+  });
+});
