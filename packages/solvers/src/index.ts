@@ -6,10 +6,20 @@
  * third-party solver plugins.
  */
 import { solvers } from '@charlearn/core';
-import { euler, expIntegrator, heun } from './steps';
+import { euler, expIntegrator, expIntegratorEdm, heun } from './steps';
 
-export { euler, heun, expIntegrator, eulerStep, heunStep, expIntegratorStep } from './steps';
+export {
+  euler,
+  heun,
+  expIntegrator,
+  expIntegratorEdm,
+  edmExpIntegrator,
+  eulerStep,
+  heunStep,
+  expIntegratorStep,
+  edmExpIntegratorStep,
+} from './steps';
 export { sample, countingModel, type SampleOptions, type SampleResult, type StepInfo } from './sample';
 export { solvers, registerSolver, type SolverPlugin, type SolverStepResult, type FieldModel } from '@charlearn/core';
 
-for (const p of [euler, heun, expIntegrator]) if (!solvers.has(p.name)) solvers.register(p);
+for (const p of [euler, heun, expIntegrator, expIntegratorEdm]) if (!solvers.has(p.name)) solvers.register(p);

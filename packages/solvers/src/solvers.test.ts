@@ -13,7 +13,7 @@ import {
   timesLike,
   type SolverPlugin,
 } from '@charlearn/core';
-import { euler, expIntegrator, expIntegratorStep, heun, sample } from './index';
+import { euler, expIntegrator, expIntegratorEdm, expIntegratorStep, heun, sample } from './index';
 import { runSolverConformance } from './testing';
 
 beforeAll(async () => {
@@ -27,6 +27,7 @@ describe('built-in solvers pass their own conformance suite', () => {
     [euler, 0.9, 1.2],
     [heun, 1.85, 2.25],
     [expIntegrator, 0.85, 1.2],
+    [expIntegratorEdm, 0.85, 1.3],
   ] as const)('%# %o', async (plugin, lo, hi) => {
     const report = await runSolverConformance(plugin);
     expect(report.checks.filter((c) => !c.passed)).toEqual([]);
@@ -72,6 +73,26 @@ describe('exponential integrator', () => {
       expect(err).toBeLessThan(2e-6);
       r.x.dispose();
     }
+    z.dispose();
+  });
+
+  it.each(['follmer', 'linear', 'cosine'])('the EDM-preconditioned one is exact for a normalised single Gaussian N(0, I) on %s', (path) => {
+    const gauss = new GaussianMixture({ means: [[0, 0]], std: 1 });
+    const model = gauss.fieldModel(path);
+    const z = new Rng(7).normalTensor([32, 2]);
+    const t1 = 1 - 1e-3;
+    const exact = gauss.exactFlow(z.dataSync(), 0, t1, { interpolant: path });
+    for (const steps of [1, 10]) {
+      const r = sample({ solver: 'exp-integrator-edm', model, xInit: z, timeGrid: { steps, eps1: 1e-3 } });
+      const err = Math.max(...Array.from(r.x.dataSync(), (v, i) => Math.abs(v - exact[i]!)));
+      expect(err).toBeLessThan(5e-6);
+      r.x.dispose();
+    }
+    // ...while the frozen-denoiser form is not exact there (it is only for point masses).
+    const r = sample({ solver: 'exp-integrator', model, xInit: z, timeGrid: { steps: 1, eps1: 1e-3 } });
+    const err = Math.max(...Array.from(r.x.dataSync(), (v, i) => Math.abs(v - exact[i]!)));
+    expect(err).toBeGreaterThan(0.1);
+    r.x.dispose();
     z.dispose();
   });
 
@@ -128,7 +149,7 @@ describe('sample()', () => {
     const xInit = tf.zeros([2, 2]);
     const call = () => sample({ solver: 'rk45', model, xInit, timeGrid: { steps: 2 } });
     expect(call).toThrow(UnknownPluginError);
-    expect(call).toThrow(/unknown solver 'rk45'.*'euler'.*'heun'.*'exp-integrator'/);
+    expect(call).toThrow(/unknown solver 'rk45'.*'euler'.*'heun'.*'exp-integrator'.*'exp-integrator-edm'/);
   });
 
   it('zero or negative steps are ValueRangeErrors naming steps', () => {
