@@ -58,7 +58,7 @@ export async function useBackend(nameOrPlugin: string | BackendPlugin): Promise<
   try {
     plugin = backends.resolve(nameOrPlugin, 'backend');
   } catch (e) {
-    if (e instanceof UnknownPluginError && typeof nameOrPlugin === 'string' && BACKEND_PACKAGES[nameOrPlugin]) {
+    if (e instanceof UnknownPluginError && typeof nameOrPlugin === 'string' && Object.prototype.hasOwnProperty.call(BACKEND_PACKAGES, nameOrPlugin)) {
       throw new BackendUnavailableError(
         nameOrPlugin,
         `no plugin registered under that name; install ${BACKEND_PACKAGES[nameOrPlugin]} and import it before selecting the backend`,

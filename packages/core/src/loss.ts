@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Scalar, Tensor, Tensor1D } from '@tensorflow/tfjs-core';
 import { perSample } from './broadcast';
 import { edmCoefficients } from './edm';
-import { ShapeError } from './errors';
+import { ValueRangeError } from './errors';
 import type { Denoiser } from './field';
 import type { Interpolant } from './interpolants';
 import type { Rng } from './random';
@@ -46,7 +46,7 @@ export function denoiserMatchingLoss(input: DenoiserMatchingInput): Scalar {
   assertTensor('t', t, [x1.shape[0]!]);
   assertNumber('sigmaData', sigmaData, { greaterThan: 0 });
   if (weighting !== 'edm' && weighting !== 'none') {
-    throw new ShapeError(`weighting must be 'edm' or 'none', got '${String(weighting)}'`, 'weighting');
+    throw new ValueRangeError(`weighting must be 'edm' or 'none', got '${String(weighting)}'`, 'weighting');
   }
   return tf.tidy(() => {
     const { alpha, sigma } = interpolant.coefficients(t);

@@ -40,8 +40,16 @@ export class Rng {
 
   /** Restores a generator saved with {@link Rng.state}. */
   static fromState(state: readonly number[]): Rng {
-    if (!Array.isArray(state) || state.length !== 5 || !state.slice(0, 4).every((v) => Number.isInteger(v) && v >= 0 && v <= 0xffffffff)) {
-      throw new ValueRangeError('rng state must be an array of 4 uint32 values and a spare normal (number or NaN)', 'state');
+    const spare: unknown = Array.isArray(state) ? state[4] : undefined;
+    if (
+      !Array.isArray(state) ||
+      state.length !== 5 ||
+      !state.slice(0, 4).every((v) => Number.isInteger(v) && v >= 0 && v <= 0xffffffff) ||
+      // all-zero words are a fixed point of xoshiro128** (zeros forever; normal() would loop)
+      state.slice(0, 4).every((v) => v === 0) ||
+      !(spare === null || (typeof spare === 'number' && (Number.isNaN(spare) || Number.isFinite(spare))))
+    ) {
+      throw new ValueRangeError('rng state must be an array of 4 uint32 values (not all zero) and a spare normal (finite number or NaN)', 'state');
     }
     const r = new Rng(0);
     r.s = new Uint32Array(state.slice(0, 4));
