@@ -297,7 +297,6 @@ describe('denoiserMatchingLoss', () => {
       [{ t: t2d }, 't'],
       [{ x1: empty, z: empty, t: tEmpty }, 'x1'],
       [{ x1: [[0, 0]] as unknown as tf.Tensor }, 'x1'],
-      [{ weighting: 'sqrt' }, 'weighting'],
     ];
     const before = tf.memory().numTensors;
     for (const [patch, param] of cases) {
@@ -310,6 +309,18 @@ describe('denoiserMatchingLoss', () => {
       expect(err, param).toBeInstanceOf(ShapeError);
       expect((err as ShapeError).parameter).toBe(param);
       expect((err as ShapeError).message).toContain(param);
+    }
+    for (const [patch, param] of [
+      [{ sigmaData: 0 }, 'sigmaData'],
+      [{ weighting: 'sqrt' }, 'weighting'],
+    ] as const) {
+      try {
+        denoiserMatchingLoss({ ...base, ...patch } as never);
+        expect.unreachable();
+      } catch (e) {
+        expect(e, param).toBeInstanceOf(ValueRangeError);
+        expect((e as ValueRangeError).parameter).toBe(param);
+      }
     }
     try {
       denoiserMatchingLoss({ ...base, sigmaData: 0 });
