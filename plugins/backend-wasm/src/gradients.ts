@@ -1,0 +1,64 @@
+import { BatchMatMul, matMul, registerGradient, transpose, type GradConfig, type Tensor } from '@tensorflow/tfjs-core';
+import { gradConfigs } from 'virtual:charlearn-tfjs-gradient-configs';
+
+/**
+ * Registers every gradient that tfjs-core 4.22 ships (the content of
+ * `@tensorflow/tfjs-core/dist/register_all_gradients`), which tfjs-core's
+ * Node and browser builds do not register. Works in Node (ESM and CJS) and
+ * bundlers; idempotent. Backend-independent: it also enables training on
+ * the cpu backend.
+ *
+ * @returns how many gradient configs were registered (105 for tfjs-core 4.22).
+ * @example
+ * ```ts
+ * import { registerAllGradients } from '@charlearn/backend-wasm';
+ * registerAllGradients();
+ * const g = tf.grad((x) => x.square())(tf.scalar(3)); // 6
+ * ```
+ */
+export function registerAllGradients(): number {
+  for (const config of gradConfigs) registerGradient(config);
+  return gradConfigs.length;
+}
+
+function t2(x: Tensor): Tensor {
+  const r = x.rank;
+  const perm = Array.from({ length: r }, (_, i) => i);
+  perm[r - 2] = r - 1;
+  perm[r - 1] = r - 2;
+  return transpose(x, perm);
+}
+
+/** `matMul(x, y, tx, ty)` written with explicit transposes. */
+function mm(x: Tensor, y: Tensor, tx: boolean, ty: boolean): Tensor {
+  return matMul(tx ? t2(x) : x, ty ? t2(y) : y);
+}
+
+/**
+ * The stock BatchMatMul gradient (tfjs-core 4.22) with every transposed
+ * product replaced by an explicit `transpose` + plain `matMul`. The
+ * alternative to {@link patchMatMulKernels}; kept for measurement.
+ */
+export const batchMatMulGradWithTransposes: GradConfig = {
+  kernelName: BatchMatMul,
+  inputsToSave: ['a', 'b'],
+  gradFunc: (dy, saved, attrs) => {
+    const [a, b] = saved as [Tensor, Tensor];
+    const d = dy as Tensor;
+    const { transposeA, transposeB } = attrs as { transposeA: boolean; transposeB: boolean };
+    if (!transposeA && !transposeB) return { a: () => mm(d, b, false, true), b: () => mm(a, d, true, false) };
+    if (!transposeA && transposeB) return { a: () => mm(d, b, false, false), b: () => mm(d, a, true, false) };
+    if (transposeA && !transposeB) return { a: () => mm(b, d, false, true), b: () => mm(a, d, false, false) };
+    return { a: () => mm(b, d, true, true), b: () => mm(d, a, true, true) };
+  },
+};
+
+/** Registers {@link batchMatMulGradWithTransposes} (`on`) or the stock BatchMatMul gradient. */
+export function overrideBatchMatMulGradient(on: boolean): void {
+  if (on) {
+    registerGradient(batchMatMulGradWithTransposes);
+    return;
+  }
+  const stock = gradConfigs.find((c) => c.kernelName === BatchMatMul);
+  if (stock) registerGradient(stock);
+}

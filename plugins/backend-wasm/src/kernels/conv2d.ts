@@ -1,0 +1,143 @@
+import {
+  backend_util,
+  Conv2DBackpropFilter,
+  Conv2DBackpropInput,
+  getKernel,
+  registerKernel,
+  unregisterKernel,
+  type Conv2DBackpropFilterAttrs,
+  type Conv2DBackpropInputAttrs,
+  type KernelConfig,
+  type KernelFunc,
+  type TensorInfo,
+} from '@tensorflow/tfjs-core';
+import { originalOf, Scratch, tagWrapper, WASM, type KernelBackendLike } from './util';
+
+type Shape4 = [number, number, number, number];
+
+function requireNHWC(kernel: string, dataFormat: string | undefined): void {
+  if (dataFormat !== undefined && dataFormat !== 'NHWC') {
+    throw new Error(`@charlearn/backend-wasm: ${kernel} on wasm supports dataFormat 'NHWC' only, got dataFormat '${dataFormat}'`);
+  }
+}
+
+function requireRank4(kernel: string, name: string, info: TensorInfo | undefined): asserts info is TensorInfo & { shape: Shape4 } {
+  if (!info || info.shape.length !== 4) {
+    throw new Error(`@charlearn/backend-wasm: ${kernel} expects a rank-4 '${name}', got shape [${info?.shape.join(', ') ?? ''}]`);
+  }
+}
+
+/**
+ * dW of `conv2d(x, W, strides, pad)` (dilation 1, NHWC), as one wasm
+ * (XNNPACK) convolution: batch becomes channels,
+ * `dW = transpose(conv2d(transpose(pad(x), [3,1,2,0]), transpose(dy, [1,2,0,3]), 1, 'valid', dilations = strides), [1,2,0,3])`,
+ * cropped to the filter size. Strides > 1 are handled through the dilation
+ * of that convolution.
+ */
+export const conv2DBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => {
+  const { x, dy } = inputs;
+  const { strides, pad, dataFormat, dimRoundingMode, filterShape } = (attrs ?? {}) as unknown as Conv2DBackpropFilterAttrs;
+  const name = Conv2DBackpropFilter;
+  requireNHWC(name, dataFormat);
+  requireRank4(name, 'x', x);
+  requireRank4(name, 'dy', dy);
+  if (x.dtype !== 'float32' || dy.dtype !== 'float32') throw new Error(`@charlearn/backend-wasm: ${name} on wasm supports float32 only`);
+  const info = backend_util.computeConv2DInfo(x.shape, filterShape, strides, 1, pad, dimRoundingMode, false, 'channelsLast');
+  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
+  const want = [batchSize, outHeight, outWidth, outChannels];
+  if (dy.shape.some((d, i) => d !== want[i])) {
+    throw new Error(`@charlearn/backend-wasm: ${name}: dy has shape [${dy.shape.join(', ')}], expected [${want.join(', ')}] for these strides/pad`);
+  }
+  const { top, left } = info.padInfo;
+  // Pad at least to the extent the last window reaches (covers 'ceil' rounding too).
+  const bottom = Math.max(info.padInfo.bottom, (outHeight - 1) * sh + kh - inHeight - top);
+  const right = Math.max(info.padInfo.right, (outWidth - 1) * sw + kw - inWidth - left);
+  const scratch = new Scratch(backend as KernelBackendLike);
+  try {
+    const xp =
+      top || bottom || left || right
+        ? scratch.run('PadV2', { x }, { paddings: [[0, 0], [top, bottom], [left, right], [0, 0]], constantValue: 0 })
+        : x;
+    const xT = scratch.run('Transpose', { x: xp }, { perm: [3, 1, 2, 0] }); // [ci, Hp, Wp, b]
+    const dyT = scratch.run('Transpose', { x: dy }, { perm: [1, 2, 0, 3] }); // [oh, ow, b, co]
+    let r = scratch.run(
+      'Conv2D',
+      { x: xT, filter: dyT },
+      { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [sh, sw] },
+    ); // [ci, Hp - (oh-1)sh, Wp - (ow-1)sw, co]
+    if (r.shape[1] !== kh || r.shape[2] !== kw) {
+      r = scratch.run('Slice', { x: r }, { begin: [0, 0, 0, 0], size: [inChannels, kh, kw, outChannels] });
+    }
+    return scratch.keep(scratch.run('Transpose', { x: r }, { perm: [1, 2, 0, 3] }));
+  } finally {
+    scratch.dispose();
+  }
+};
+
+/**
+ * dx of `conv2d(x, W, 1, pad)` through one wasm (XNNPACK) convolution:
+ * `dx = conv2d(pad(dy), transpose(reverse(W, [0,1]), [0,1,3,2]), 1, 'valid')`.
+ * Strides > 1 (and paddings wider than the filter) go to `fallback`, the
+ * stock wasm kernel.
+ */
+function conv2DBackpropInputWith(fallback: KernelConfig): KernelFunc {
+  return (args) => {
+    const { inputs, backend, attrs } = args;
+    const { dy, filter } = inputs;
+    const { strides, pad, dataFormat, dimRoundingMode, inputShape } = (attrs ?? {}) as unknown as Conv2DBackpropInputAttrs;
+    const name = Conv2DBackpropInput;
+    requireNHWC(name, dataFormat);
+    requireRank4(name, 'dy', dy);
+    requireRank4(name, 'filter', filter);
+    if (dy.dtype !== 'float32' || filter.dtype !== 'float32') return fallback.kernelFunc(args);
+    const info = backend_util.computeConv2DInfo(inputShape, filter.shape, strides, 1, pad, dimRoundingMode, false, 'channelsLast');
+    const { inHeight, inWidth, outHeight, outWidth, filterHeight: kh, filterWidth: kw, strideHeight, strideWidth } = info;
+    const top = kh - 1 - info.padInfo.top;
+    const left = kw - 1 - info.padInfo.left;
+    const bottom = inHeight - outHeight - top + kh - 1;
+    const right = inWidth - outWidth - left + kw - 1;
+    if (strideHeight !== 1 || strideWidth !== 1 || top < 0 || left < 0 || bottom < 0 || right < 0) return fallback.kernelFunc(args);
+    const scratch = new Scratch(backend as KernelBackendLike);
+    try {
+      const dyp =
+        top || bottom || left || right
+          ? scratch.run('PadV2', { x: dy }, { paddings: [[0, 0], [top, bottom], [left, right], [0, 0]], constantValue: 0 })
+          : dy;
+      const flipped = scratch.run('Reverse', { x: filter }, { dims: [0, 1] });
+      const wT = scratch.run('Transpose', { x: flipped }, { perm: [0, 1, 3, 2] }); // [kh, kw, co, ci]
+      return scratch.keep(scratch.run('Conv2D', { x: dyp, filter: wT }, { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [1, 1] }));
+    } finally {
+      scratch.dispose();
+    }
+  };
+}
+
+/** Kernels this package adds to or replaces on wasm (the training path of conv2d). */
+export const CONV_KERNELS = [Conv2DBackpropFilter, Conv2DBackpropInput] as const;
+
+/**
+ * Registers `Conv2DBackpropFilter` (missing on wasm) and replaces
+ * `Conv2DBackpropInput` (present, but a scalar loop) with XNNPACK-based
+ * versions, so that the stock Conv2D gradient runs unchanged and fast.
+ * Idempotent.
+ */
+export function registerConvKernels(): void {
+  const filterKernel = getKernel(Conv2DBackpropFilter, WASM);
+  if (!filterKernel) {
+    registerKernel({ kernelName: Conv2DBackpropFilter, backendName: WASM, kernelFunc: conv2DBackpropFilter });
+  }
+  const inputKernel = getKernel(Conv2DBackpropInput, WASM);
+  if (!inputKernel) {
+    const missing: KernelConfig = {
+      kernelName: Conv2DBackpropInput,
+      backendName: WASM,
+      kernelFunc: () => {
+        throw new Error(`@charlearn/backend-wasm: ${Conv2DBackpropInput} with strides > 1 (attribute 'strides') is not available on this wasm build`);
+      },
+    };
+    registerKernel({ kernelName: Conv2DBackpropInput, backendName: WASM, kernelFunc: tagWrapper(conv2DBackpropInputWith(missing), missing) });
+  } else if (!originalOf(inputKernel)) {
+    unregisterKernel(Conv2DBackpropInput, WASM);
+    registerKernel({ ...inputKernel, kernelFunc: tagWrapper(conv2DBackpropInputWith(inputKernel), inputKernel) });
+  }
+}

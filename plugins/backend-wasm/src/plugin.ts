@@ -1,0 +1,246 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { BackendAvailability, BackendPlugin } from '@charlearn/core';
+import { overrideBatchMatMulGradient, registerAllGradients } from './gradients';
+import { registerConvKernels } from './kernels/conv2d';
+import { patchMatMulKernels, unpatchMatMulKernels } from './kernels/matmul';
+import { patchReduceKernels, unpatchReduceKernels } from './kernels/reduce';
+import { WASM } from './kernels/util';
+import { isNode, loadTfjsWasm, nodeWasmDir } from './load';
+
+/**
+ * File names of the three binaries `@tensorflow/tfjs-backend-wasm` may load
+ * (plain, SIMD, threaded SIMD; which one depends on the runtime's features).
+ *
+ * @example
+ * ```ts
+ * const simd: WasmBinaryName = 'tfjs-backend-wasm-simd.wasm';
+ * ```
+ */
+export type WasmBinaryName = 'tfjs-backend-wasm.wasm' | 'tfjs-backend-wasm-simd.wasm' | 'tfjs-backend-wasm-threaded-simd.wasm';
+
+/**
+ * Where each wasm binary is served, by file name (all three are required by
+ * tfjs's `setWasmPaths`).
+ *
+ * @example
+ * ```ts
+ * const map: WasmPathMap = {
+ *   'tfjs-backend-wasm.wasm': wasmUrl,
+ *   'tfjs-backend-wasm-simd.wasm': simdUrl,
+ *   'tfjs-backend-wasm-threaded-simd.wasm': threadedSimdUrl,
+ * };
+ * ```
+ */
+export type WasmPathMap = Readonly<Record<WasmBinaryName, string>>;
+
+/**
+ * How transposed matrix products (every MatMul gradient) are made fast on
+ * wasm, where `matMul(a, b, true, false)` is ~15x slower than
+ * `matMul(transpose(a), b)`:
+ * - `'kernel'` (default): the wasm `BatchMatMul` / `_FusedMatMul` kernels
+ *   transpose their operands first, then multiply untransposed; speeds up
+ *   every caller, including the stock gradient.
+ * - `'gradient'`: only the BatchMatMul gradient is replaced by one with
+ *   explicit transposes (forward `matMul(.., true)` stays slow).
+ * - `'none'`: stock tfjs-backend-wasm behaviour (for comparison).
+ *
+ * @example
+ * ```ts
+ * await setupWasmBackend({ matMulFix: 'none' }); // measure the stock kernels
+ * await setupWasmBackend({ matMulFix: 'kernel' }); // back to the default
+ * ```
+ */
+export type WasmMatMulFix = 'kernel' | 'gradient' | 'none';
+
+/**
+ * Options of {@link setupWasmBackend} / {@link configureWasmBackend}.
+ *
+ * @example
+ * ```ts
+ * // Browser, binaries copied to /static/tfjs-wasm/ by the build:
+ * await setupWasmBackend({ wasmPaths: '/static/tfjs-wasm/' });
+ * ```
+ */
+export interface WasmBackendOptions {
+  /**
+   * Where the `.wasm` binaries are. A URL/path prefix ending in `/` (the
+   * folder holding all three files, e.g. a CDN:
+   * `https://cdn.jsdelivr.net/npm/@tensorflow/tfjs-backend-wasm@4.22.0/dist/`),
+   * or a {@link WasmPathMap}. Default: in Node, the `dist/` folder of the
+   * installed `@tensorflow/tfjs-backend-wasm`; in the browser, tfjs's own
+   * default (next to the bundled script). Only takes effect before the wasm
+   * backend is first initialised.
+   */
+  wasmPaths?: string | WasmPathMap;
+  /** Fetch the binary with tfjs's platform fetch instead of Emscripten's loader (tfjs `setWasmPaths` flag). Default false. */
+  usePlatformFetch?: boolean;
+  /** See {@link WasmMatMulFix}. Default `'kernel'`. */
+  matMulFix?: WasmMatMulFix;
+  /**
+   * Compute float32 `Sum` / `Mean` over leading axes (every bias gradient,
+   * `sum(dy, 0)`) by a row-wise accumulation instead of stock wasm's
+   * transpose-then-sum (~4x faster on [1024, 256]). Default true.
+   */
+  fastReductions?: boolean;
+}
+
+interface PluginState {
+  readonly plugin: BackendPlugin;
+  options: WasmBackendOptions;
+  queue: Promise<unknown>;
+  warnedLatePaths: boolean;
+}
+
+const STATE_KEY = Symbol.for('@charlearn/backend-wasm/state');
+
+async function isAvailable(): Promise<BackendAvailability> {
+  try {
+    if (typeof WebAssembly !== 'object' || WebAssembly === null || typeof WebAssembly.instantiate !== 'function') {
+      return { available: false, reason: 'WebAssembly is not available in this JavaScript runtime' };
+    }
+    try {
+      await loadTfjsWasm();
+    } catch (e) {
+      return {
+        available: false,
+        reason:
+          `@tensorflow/tfjs-backend-wasm could not be loaded (${e instanceof Error ? e.message : String(e)}); ` +
+          `install it next to @tensorflow/tfjs-core: npm i @tensorflow/tfjs-backend-wasm@^4.22.0`,
+      };
+    }
+    return { available: true };
+  } catch (e) {
+    return { available: false, reason: `unexpected error while checking the wasm backend: ${e instanceof Error ? e.message : String(e)}` };
+  }
+}
+
+function wasmInitialised(): boolean {
+  return tf.engine().registry[WASM] != null;
+}
+
+async function runSetup(state: PluginState): Promise<void> {
+  const options = state.options;
+  const wasm = await loadTfjsWasm();
+  let where = 'tfjs default location';
+  if (!wasmInitialised()) {
+    if (options.wasmPaths !== undefined) {
+      wasm.setWasmPaths(options.wasmPaths as Parameters<typeof wasm.setWasmPaths>[0], options.usePlatformFetch ?? false);
+      where = typeof options.wasmPaths === 'string' ? options.wasmPaths : JSON.stringify(options.wasmPaths);
+    } else {
+      const dir = await nodeWasmDir();
+      if (dir !== undefined) {
+        wasm.setWasmPaths(dir, options.usePlatformFetch ?? false);
+        where = dir;
+      }
+    }
+  } else if (options.wasmPaths !== undefined && !state.warnedLatePaths) {
+    state.warnedLatePaths = true;
+    console.warn('[charlearn] backend-wasm: wasmPaths ignored, the wasm backend was already initialised');
+  }
+
+  registerAllGradients();
+  registerConvKernels();
+  const fix = options.matMulFix ?? 'kernel';
+  if (fix === 'kernel') patchMatMulKernels();
+  else unpatchMatMulKernels();
+  overrideBatchMatMulGradient(fix === 'gradient');
+  if (options.fastReductions ?? true) patchReduceKernels();
+  else unpatchReduceKernels();
+
+  if (tf.getBackend() !== WASM || !wasmInitialised()) {
+    const ok = await tf.setBackend(WASM);
+    if (!ok) {
+      throw new Error(
+        `@charlearn/backend-wasm: the wasm backend failed to initialise (binaries looked up at ${where}). ` +
+          (options.wasmPaths !== undefined
+            ? 'Check the wasmPaths option: each .wasm file must be reachable there.'
+            : isNode()
+              ? 'Check that @tensorflow/tfjs-backend-wasm is installed completely (its dist/*.wasm files).'
+              : 'Serve the .wasm files of @tensorflow/tfjs-backend-wasm and pass their location as the wasmPaths option.'),
+      );
+    }
+  }
+  await tf.ready();
+}
+
+function state(): PluginState {
+  const g = globalThis as unknown as Record<symbol, PluginState | undefined>;
+  let s = g[STATE_KEY];
+  if (!s) {
+    const plugin: BackendPlugin = {
+      name: WASM,
+      isAvailable,
+      setup: () => enqueue(),
+    };
+    s = { plugin, options: {}, queue: Promise.resolve(), warnedLatePaths: false };
+    Object.defineProperty(g, STATE_KEY, { value: s, enumerable: false, configurable: true, writable: false });
+  }
+  return s;
+}
+
+function enqueue(): Promise<void> {
+  const s = state();
+  const run = s.queue.then(
+    () => runSetup(s),
+    () => runSetup(s),
+  );
+  s.queue = run.catch(() => undefined);
+  return run;
+}
+
+/**
+ * The `'wasm'` backend plugin: tfjs-backend-wasm (XNNPACK, SIMD) plus what
+ * training needs on it: all tfjs gradients, a fast transposed MatMul, and
+ * `Conv2DBackpropFilter` / a fast `Conv2DBackpropInput`. Importing this
+ * package registers it in `@charlearn/core`'s `backends` registry. One
+ * object per process, shared by the ESM and CJS builds.
+ *
+ * - `isAvailable()` never throws: `{ available: false, reason }` when
+ *   `@tensorflow/tfjs-backend-wasm` cannot be imported or WebAssembly is missing.
+ * - `setup()` = {@link setupWasmBackend} with the options given to
+ *   {@link configureWasmBackend}; idempotent.
+ *
+ * @example
+ * ```ts
+ * import '@charlearn/backend-wasm';
+ * import { useBackend } from '@charlearn/core';
+ * await useBackend('wasm'); // tf.getBackend() === 'wasm'
+ * ```
+ */
+export const wasmBackend: BackendPlugin = state().plugin;
+
+/**
+ * Sets the options that `wasmBackend.setup()` (and so `useBackend('wasm')`)
+ * will use; merged into earlier ones. Call before the first setup for
+ * `wasmPaths` to take effect.
+ *
+ * @example
+ * ```ts
+ * configureWasmBackend({ wasmPaths: 'https://cdn.jsdelivr.net/npm/@tensorflow/tfjs-backend-wasm@4.22.0/dist/' });
+ * await useBackend('wasm');
+ * ```
+ */
+export function configureWasmBackend(options: WasmBackendOptions): void {
+  const s = state();
+  s.options = { ...s.options, ...options };
+}
+
+/**
+ * Configures (see {@link WasmBackendOptions}) and sets up the wasm backend:
+ * imports `@tensorflow/tfjs-backend-wasm`, points it at its binaries,
+ * registers all tfjs-core gradients, the MatMul fix and the conv training
+ * kernels, then `tf.setBackend('wasm')` + `tf.ready()`. Idempotent; calls
+ * are serialised. Rejects with a clear error when the binaries cannot be
+ * loaded.
+ *
+ * @example
+ * ```ts
+ * import { setupWasmBackend } from '@charlearn/backend-wasm';
+ * await setupWasmBackend();                        // Node: nothing to configure
+ * await setupWasmBackend({ wasmPaths: '/wasm/' }); // browser: where the .wasm files are served
+ * ```
+ */
+export function setupWasmBackend(options: WasmBackendOptions = {}): Promise<void> {
+  configureWasmBackend(options);
+  return enqueue();
+}

@@ -1,0 +1,180 @@
+/**
+ * Packed-tarball consumer test: `npm pack` @charlearn/core and @charlearn/solvers
+ * (built dist/, as published), install the tarballs into a scratch project outside
+ * the repo next to tfjs-core/tfjs-backend-cpu/typescript, and use them the way a
+ * user would: ESM, CJS, both in one process, and TypeScript under nodenext and
+ * bundler resolution. Needs `npm run build` first (turbo's ^build does it).
+ * Set KEEP_PACK_TMP=1 to keep the scratch project for debugging.
+ */
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const repo = fileURLToPath(new URL('..', import.meta.url));
+const fixtures = fileURLToPath(new URL('./fixtures/pack-consumer/', import.meta.url));
+const PACKAGES = ['packages/core', 'packages/solvers'];
+const THIRD_PARTY = ['@tensorflow/tfjs-core@4.22.0', '@tensorflow/tfjs-backend-cpu@4.22.0', 'typescript@~5.9.3'];
+
+/** The caller's env minus what `npm run`/turbo injected for the monorepo (lifecycle, package, workspace prefix). */
+function cleanEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const k of Object.keys(env)) {
+    if (/^npm_(package_|lifecycle_|command$|config_local_prefix$|config_workspaces?$|config_include_workspace_root$)/i.test(k) || k === 'INIT_CWD') {
+      delete env[k];
+    }
+  }
+  return { ...env, NODE_OPTIONS: '', FORCE_COLOR: '0', NO_COLOR: '1' };
+}
+const env = cleanEnv();
+
+interface Run {
+  status: number;
+  stdout: string;
+  stderr: string;
+}
+
+function exec(cmd: string, args: string[], cwd: string): Run {
+  try {
+    const stdout = execFileSync(cmd, args, { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
+    return { status: 0, stdout, stderr: '' };
+  } catch (e) {
+    const err = e as { status?: number | null; signal?: string | null; stdout?: string; stderr?: string; message: string };
+    if (err.stdout === undefined) throw e; // spawn failure (ENOENT...), not an exit status
+    return { status: err.status ?? (err.signal ? 128 : 1), stdout: err.stdout ?? '', stderr: err.stderr ?? '' };
+  }
+}
+
+function describeRun(cmd: string, args: string[], cwd: string, r: Run): string {
+  return `\`${cmd} ${args.join(' ')}\` in ${cwd} exited ${r.status}\n--- stdout ---\n${r.stdout}\n--- stderr ---\n${r.stderr}`;
+}
+
+/** Runs a command that must succeed; on failure the error carries its stdout and stderr. */
+function sh(cmd: string, args: string[], cwd: string): string {
+  const r = exec(cmd, args, cwd);
+  if (r.status !== 0) throw new Error(describeRun(cmd, args, cwd, r));
+  return r.stdout;
+}
+
+/** Runs a command that must fail; returns stdout+stderr. */
+function shFails(cmd: string, args: string[], cwd: string): string {
+  const r = exec(cmd, args, cwd);
+  if (r.status === 0) throw new Error(`expected failure but succeeded: ${describeRun(cmd, args, cwd, r)}`);
+  return r.stdout + r.stderr;
+}
+
+/** Last stdout line of a node script, parsed as JSON. */
+function nodeJson<T>(file: string): T {
+  const out = sh(process.execPath, [file], app).trim();
+  const last = out.split('\n').at(-1) ?? '';
+  try {
+    return JSON.parse(last) as T;
+  } catch {
+    throw new Error(`${file} did not print JSON on its last line:\n${out}`);
+  }
+}
+
+let work = '';
+let app = '';
+
+beforeAll(() => {
+  const t0 = Date.now();
+  for (const rel of PACKAGES) {
+    const dir = join(repo, rel);
+    if (!existsSync(join(dir, 'dist', 'index.js'))) {
+      throw new Error(`${rel}/dist is missing: build first (npm run build, or turbo run test which builds ^deps)`);
+    }
+  }
+  work = mkdtempSync(join(tmpdir(), 'charlearn-pack-'));
+  const tarballs = join(work, 'tarballs');
+  app = join(work, 'app');
+  mkdirSync(tarballs);
+  mkdirSync(app);
+  const files = PACKAGES.map((rel) => {
+    const [info] = JSON.parse(sh('npm', ['pack', '--json', '--pack-destination', tarballs], join(repo, rel))) as { filename: string }[];
+    return join(tarballs, info!.filename);
+  });
+  const tPack = Date.now();
+  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'charlearn-pack-consumer', private: true, type: 'module' }, null, 2));
+  // One install: the local core tarball satisfies solvers' "@charlearn/core": "^0.1.0" (not on the registry).
+  sh('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', ...files, ...THIRD_PARTY], app);
+  for (const f of readdirSync(fixtures)) cpSync(join(fixtures, f), join(app, f));
+  console.log(`[pack] npm pack ${((tPack - t0) / 1000).toFixed(1)} s, npm install ${((Date.now() - tPack) / 1000).toFixed(1)} s (${work})`);
+});
+
+afterAll(() => {
+  if (work && !process.env.KEEP_PACK_TMP) rmSync(work, { recursive: true, force: true });
+});
+
+interface SampleOut {
+  format: string;
+  backend: string;
+  shape: number[];
+  nfe: number;
+  values: number[];
+  testing: string;
+}
+
+function checkSamples(r: SampleOut): void {
+  expect(r.backend).toBe('cpu');
+  expect(r.shape).toEqual([256, 2]);
+  expect(r.nfe).toBeGreaterThan(0);
+  expect(r.values).toHaveLength(512);
+  expect(r.values.every(Number.isFinite)).toBe(true);
+  // Heun on the exact field of 0.5·N((±2, 0), 0.3²I): points land near the two modes.
+  const xs = r.values.filter((_, i) => i % 2 === 0);
+  const ys = r.values.filter((_, i) => i % 2 === 1);
+  const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
+  expect(mean(xs.map(Math.abs))).toBeGreaterThan(1.6);
+  expect(mean(xs.map(Math.abs))).toBeLessThan(2.4);
+  expect(mean(ys.map(Math.abs))).toBeLessThan(0.5);
+  const right = xs.filter((v) => v > 0).length / xs.length;
+  expect(right).toBeGreaterThan(0.3);
+  expect(right).toBeLessThan(0.7);
+}
+
+describe('packed tarballs in a scratch project', () => {
+  let esm: SampleOut;
+
+  it('(a) ESM: import { sample } + core, Heun on cpu samples the 2-D mixture', () => {
+    esm = nodeJson<SampleOut>('esm.mjs');
+    checkSamples(esm);
+  });
+
+  it('(b) CJS: require() does the same, with identical numbers', () => {
+    const cjs = nodeJson<SampleOut>('cjs.cjs');
+    checkSamples(cjs);
+    if (esm) expect(cjs.values).toEqual(esm.values);
+  });
+
+  it('(d) @charlearn/solvers/testing resolves from ESM and CJS', () => {
+    const code = (kind: string) => `console.log(typeof ${kind}('@charlearn/solvers/testing').runSolverConformance)`;
+    expect(sh(process.execPath, ['--input-type=commonjs', '-e', code('require')], app).trim()).toBe('function');
+    expect(sh(process.execPath, ['--input-type=module', '-e', `import('@charlearn/solvers/testing').then((m) => console.log(typeof m.runSolverConformance))`], app).trim()).toBe('function');
+  });
+
+  it('ESM and CJS copies share one solver registry', () => {
+    const r = nodeJson<{ esm: string[]; cjs: string[] }>('dual.mjs');
+    expect(r.esm).toEqual(expect.arrayContaining(['euler', 'heun', 'exp-integrator']));
+    expect(r.cjs).toEqual(r.esm);
+  });
+
+  const tsc = () => [join(app, 'node_modules', 'typescript', 'bin', 'tsc')];
+
+  it('(c) a custom SolverPlugin type-checks under module/moduleResolution nodenext (.ts and .cts)', () => {
+    sh(process.execPath, [...tsc(), '-p', 'tsconfig.nodenext.json'], app);
+  });
+
+  it('(c) ... and under moduleResolution bundler', () => {
+    sh(process.execPath, [...tsc(), '-p', 'tsconfig.bundler.json'], app);
+  });
+
+  it('(c) tsc rejects a malformed SolverPlugin', () => {
+    const out = shFails(process.execPath, [...tsc(), '-p', 'tsconfig.bad.json'], app);
+    // Fails for the intended reason (a type error in bad.ts), not e.g. an unresolved import.
+    expect(out).toMatch(/bad\.ts\(\d+,\d+\): error TS(2322|2739|2740|2741)/);
+    expect(out).not.toMatch(/error TS(2307|2792|7016)/);
+  });
+});
