@@ -1,13 +1,13 @@
 import { defineConfig } from 'vitest/config';
+import { sharedTest } from '../vitest.shared';
 
 export default defineConfig({
-  test: {
+  test: sharedTest('cross-package', {
     include: ['*.test.ts'],
-    // Child processes (npm pack/install, node, tsc) run inside the tests: forks, one file at a time.
-    pool: 'forks',
+    // Child processes (npm pack/install, node, tsc) run inside the tests: one file at a time.
     fileParallelism: false,
     // npm install + three tsc runs on 2 cores; generous for a cold cache.
     testTimeout: 300_000,
     hookTimeout: 300_000,
-  },
+  }),
 });

@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config';
+import { sharedTest } from '../../vitest.shared';
 import { tfjsGradientsVitePlugin } from './tools/tfjs-gradients';
 
 export default defineConfig({
   plugins: [tfjsGradientsVitePlugin()],
-  test: { include: ['src/**/*.test.ts'], pool: 'forks', testTimeout: 60_000 },
+  test: sharedTest('backend-wasm'),
 });

@@ -1,5 +1,4 @@
 import { defineConfig } from 'vitest/config';
+import { sharedTest } from '../../vitest.shared';
 
-export default defineConfig({
-  test: { include: ['src/**/*.test.ts'], pool: 'forks', testTimeout: 60_000 },
-});
+export default defineConfig({ test: sharedTest('solver-rk4') });

@@ -48,8 +48,24 @@ describe('the conformance suite can fail', () => {
       return { x: tf.add(x, tf.mul(v, s - t)), state: undefined };
     },
   };
+  // Explicit midpoint claiming order 3: on a linear ODE (single-Gaussian data) it super-converges to order 3,
+  // so the suite's field must be nonlinear to catch this claim.
+  const midpointClaimingThree: SolverPlugin = {
+    name: 'bad/midpoint-order-3',
+    order: 3,
+    nfePerStep: 2,
+    step: (x, t, s, model) => ({
+      x: tf.tidy(() => {
+        const h = s - t;
+        const k1 = model.velocity(x, timesLike(x, t));
+        return tf.add(x, tf.mul(model.velocity(tf.add(x, tf.mul(k1, h / 2)), timesLike(x, t + h / 2)), h));
+      }),
+      state: undefined,
+    }),
+  };
   it.each([
     [lyingOrder, 'convergence order'],
+    [midpointClaimingThree, 'convergence order'],
     [lyingNfe, 'NFE accounting'],
     [leaky, 'no tensor leaks'],
   ] as const)('%s', async (plugin, failing) => {
