@@ -101,3 +101,22 @@ export class NonFiniteError extends CharlearnError {
     this.step = step;
   }
 }
+
+/** A checkpoint or weight file is truncated, corrupt, of another format version, or does not fit the model. */
+export class CheckpointError extends CharlearnError {
+  /** The file path, when the error is about a file. */
+  readonly path: string | undefined;
+  constructor(message: string, path?: string, parameter?: string) {
+    super(path ? `${message} (${path})` : message, parameter);
+    this.name = 'CheckpointError';
+    this.path = path;
+  }
+}
+
+/** A configuration file or object has a missing, unknown or invalid key; `parameter` is its dotted path. */
+export class ConfigError extends CharlearnError {
+  constructor(message: string, parameter?: string) {
+    super(message, parameter);
+    this.name = 'ConfigError';
+  }
+}

@@ -20,3 +20,4 @@ export * from './random';
 export * from './gaussian-mixture';
 export * from './backend';
 export * from './solver';
+export * from './dataset';

@@ -1,0 +1,5 @@
+/**
+ * @packageDocumentation
+ * `@charlearn/cli`: the `charlearn` command's building blocks.
+ */
+export {};
