@@ -129,8 +129,11 @@ function checkManifest({ pkg }) {
   if (!Array.isArray(pkg.files) || !pkg.files.some((f) => norm(f).replace(/\/$/, '') === 'dist')) p.push('"files" must include "dist"');
   if (pkg.sideEffects === undefined) p.push('"sideEffects" not declared (false, or the files that register plugins)');
   if (!pkg.license) p.push('no "license"');
+  // Libraries take tfjs as a peer (one tfjs instance per app); a package with a `bin` is an app and owns its tfjs.
+  // tfjs-node(-gpu) is never a hard dependency anywhere: its install downloads libtensorflow.
   for (const [dep] of Object.entries(pkg.dependencies ?? {})) {
-    if (dep.startsWith('@tensorflow/')) p.push(`${dep} is in dependencies; tfjs must be a peerDependency (one tfjs instance per app)`);
+    if (/^@tensorflow\/tfjs-node/.test(dep)) p.push(`${dep} is in dependencies; it must be an optional peer (its install downloads libtensorflow)`);
+    else if (dep.startsWith('@tensorflow/') && !pkg.bin) p.push(`${dep} is in dependencies; tfjs must be a peerDependency (one tfjs instance per app)`);
   }
   for (const field of ['dependencies', 'peerDependencies', 'optionalDependencies']) {
     for (const [dep, range] of Object.entries(pkg[field] ?? {})) {

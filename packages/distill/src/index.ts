@@ -1,5 +1,19 @@
 /**
  * @packageDocumentation
- * `@charlearn/distill`.
+ * `@charlearn/distill`: teacher training by EDM denoiser matching and the
+ * characteristic generator `g(t, s, x)` (arXiv 2405.05512): characteristic
+ * pairs from any registered solver, the fitting loss, the semi-group penalty,
+ * the composed consistency loss, the adaptive diagonal denoiser loss, and
+ * one- and few-step sampling.
  */
-export {};
+export * from './schedule';
+export * from './adam';
+export * from './ema';
+export * from './config';
+export * from './checkpoint';
+export * from './optim-step';
+export * from './denoisers';
+export * from './sampling';
+export * from './pairs';
+export { TeacherTrainer, DEFAULT_TEACHER_CONFIG, type TeacherConfig, type TeacherStepStats } from './teacher';
+export { CharacteristicDistiller, DEFAULT_DISTILL_CONFIG, type DistillConfig, type DistillLosses, type DistillStepStats } from './distiller';

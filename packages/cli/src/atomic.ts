@@ -1,0 +1,202 @@
+/**
+ * Crash-safe file writes and checked reads.
+ *
+ * `writeFileAtomic` writes to a temporary file next to the target, fsyncs it,
+ * renames it over the target and fsyncs the directory, so a reader sees either
+ * the old file or the complete new one, never a partial write.
+ *
+ * @example
+ * ```ts
+ * import { writeFileAtomic, readFileChecked } from './atomic';
+ * await writeFileAtomic('out/run/config.json', JSON.stringify(cfg));
+ * const bytes = await readFileChecked('out/run/teacher.ckpt', 'a teacher checkpoint');
+ * ```
+ * @packageDocumentation
+ */
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { CheckpointError, ConfigError, type CharlearnError } from '@charlearn/core';
+
+/** One piece of file content. */
+export type FileChunk = Uint8Array | string;
+
+/** What {@link writeFileAtomic} accepts: bytes, text, or a (possibly async) sequence of chunks. */
+export type AtomicData = FileChunk | Iterable<FileChunk> | AsyncIterable<FileChunk>;
+
+/** Temp-file name used for `target`: same directory, hidden, unique per process and call. */
+export function tempPathFor(target: string): string {
+  return join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+}
+
+function toBytes(c: FileChunk): Uint8Array {
+  return typeof c === 'string' ? Buffer.from(c, 'utf8') : c;
+}
+
+function isAsyncIterable(d: unknown): d is AsyncIterable<FileChunk> {
+  return typeof d === 'object' && d !== null && Symbol.asyncIterator in d;
+}
+
+/** fsync a directory so the rename itself is durable; silently skipped where the OS refuses (Windows). */
+function fsyncDirSync(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(dir, 'r');
+    fsyncSync(fd);
+  } catch {
+    // EISDIR / EPERM / EINVAL on platforms without directory fsync: nothing more we can do.
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/**
+ * Atomically replace `path` with `data` (creating parent directories).
+ *
+ * If producing or writing the data fails, the temp file is removed, the
+ * previous content of `path` (if any) is untouched, and the error is rethrown.
+ *
+ * @example
+ * ```ts
+ * await writeFileAtomic('out/plot.png', encodePng(w, h, rgba));
+ * await writeFileAtomic('out/log.txt', ['line 1\n', 'line 2\n']);
+ * ```
+ */
+export async function writeFileAtomic(path: string, data: AtomicData): Promise<void> {
+  const dir = dirname(path);
+  await mkdir(dir, { recursive: true });
+  const tmp = tempPathFor(path);
+  const fh = await open(tmp, 'wx', 0o666);
+  let renamed = false;
+  try {
+    const write = async (c: FileChunk): Promise<void> => {
+      const b = toBytes(c);
+      let off = 0;
+      while (off < b.length) off += (await fh.write(b, off, b.length - off)).bytesWritten;
+    };
+    if (typeof data === 'string' || data instanceof Uint8Array) await write(data);
+    else if (isAsyncIterable(data)) for await (const c of data) await write(c);
+    else for (const c of data) await write(c);
+    await fh.sync();
+    await fh.close();
+    await rename(tmp, path);
+    renamed = true;
+  } finally {
+    if (!renamed) {
+      await fh.close().catch(() => undefined);
+      await unlink(tmp).catch(() => undefined);
+    }
+  }
+  fsyncDirSync(dir);
+}
+
+/**
+ * Synchronous {@link writeFileAtomic} (for exit handlers and small files).
+ *
+ * @example
+ * ```ts
+ * writeFileAtomicSync('out/run/state.json', JSON.stringify(state));
+ * ```
+ */
+export function writeFileAtomicSync(path: string, data: FileChunk | Iterable<FileChunk>): void {
+  const dir = dirname(path);
+  mkdirSync(dir, { recursive: true });
+  const tmp = tempPathFor(path);
+  let fd: number | undefined = openSync(tmp, 'wx', 0o666);
+  let renamed = false;
+  try {
+    const chunks: Iterable<FileChunk> = typeof data === 'string' || data instanceof Uint8Array ? [data] : data;
+    for (const c of chunks) {
+      const b = toBytes(c);
+      let off = 0;
+      while (off < b.length) off += writeSync(fd, b, off, b.length - off);
+    }
+    fsyncSync(fd);
+    closeSync(fd);
+    fd = undefined;
+    renameSync(tmp, path);
+    renamed = true;
+  } finally {
+    if (!renamed) {
+      if (fd !== undefined) {
+        try {
+          closeSync(fd);
+        } catch {
+          /* already closed */
+        }
+      }
+      try {
+        unlinkSync(tmp);
+      } catch {
+        /* never created or already gone */
+      }
+    }
+  }
+  fsyncDirSync(dir);
+}
+
+/** Which error class {@link readFileChecked} throws. */
+export type ReadErrorKind = 'checkpoint' | 'config';
+
+/** Options of {@link readFileChecked}. */
+export interface ReadFileCheckedOptions {
+  /** `'checkpoint'` (default) throws `CheckpointError`, `'config'` throws `ConfigError`. */
+  kind?: ReadErrorKind;
+  /** The parameter / flag the path came from (e.g. `'--config'`), recorded on the error. */
+  parameter?: string;
+}
+
+function readError(path: string, what: string, e: unknown, options: ReadFileCheckedOptions): CharlearnError {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  const reason =
+    code === 'ENOENT'
+      ? `no such file`
+      : code === 'EISDIR'
+        ? `it is a directory, not a file`
+        : code === 'EACCES' || code === 'EPERM'
+          ? `permission denied`
+          : code === 'ENOTDIR'
+            ? `a parent of it is not a directory`
+            : e instanceof Error
+              ? e.message
+              : String(e);
+  const msg = `cannot read ${what}: ${reason}`;
+  if (options.kind === 'config') return new ConfigError(`${msg} (${path})`, options.parameter);
+  return new CheckpointError(msg, path, options.parameter);
+}
+
+/**
+ * Read a whole file, turning a missing/unreadable file into a clear
+ * `CheckpointError` (or `ConfigError` with `kind: 'config'`) that names the
+ * path and what was expected there.
+ *
+ * @example
+ * ```ts
+ * const bytes = await readFileChecked('out/run/teacher.ckpt', 'a teacher checkpoint');
+ * // CheckpointError: cannot read a teacher checkpoint: no such file (out/run/teacher.ckpt)
+ * ```
+ */
+export async function readFileChecked(path: string, what: string, options: ReadFileCheckedOptions = {}): Promise<Uint8Array> {
+  try {
+    return new Uint8Array(await readFile(path));
+  } catch (e) {
+    throw readError(path, what, e, options);
+  }
+}
+
+/**
+ * Synchronous {@link readFileChecked}.
+ *
+ * @example
+ * ```ts
+ * const text = new TextDecoder().decode(readFileCheckedSync('run.yaml', 'a run config', { kind: 'config' }));
+ * ```
+ */
+export function readFileCheckedSync(path: string, what: string, options: ReadFileCheckedOptions = {}): Uint8Array {
+  try {
+    return new Uint8Array(readFileSync(path));
+  } catch (e) {
+    throw readError(path, what, e, options);
+  }
+}

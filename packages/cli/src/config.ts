@@ -1,0 +1,828 @@
+/**
+ * Configuration: a small declarative schema helper (validation + defaults +
+ * inferred TypeScript types), config-file loading (JSON / YAML) with precise
+ * errors, and the charlearn run config ({@link RunConfig}).
+ *
+ * Every problem is a `ConfigError` whose `parameter` is the dotted key path
+ * (`teacher.lr`, `eval.teacherNfe[2]`).
+ *
+ * @example
+ * ```ts
+ * import { loadRunConfig, describeConfigSchema } from './config';
+ * const cfg = loadRunConfig('run.yaml', { 'teacher.steps': 100 });
+ * console.log(cfg.teacher.steps, cfg.distill.losses.dsm);
+ * console.log(describeConfigSchema());
+ * ```
+ * @packageDocumentation
+ */
+import { extname } from 'node:path';
+import { parseDocument } from 'yaml';
+import { ConfigError } from '@charlearn/core';
+import { readFileCheckedSync } from './atomic';
+
+// ---------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------
+
+/**
+ * Levenshtein edit distance (case-insensitive).
+ *
+ * @example
+ * ```ts
+ * editDistance('stpes', 'steps'); // 2
+ * ```
+ */
+export function editDistance(a: string, b: string): number {
+  a = a.toLowerCase();
+  b = b.toLowerCase();
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = cur;
+  }
+  return prev[b.length]!;
+}
+
+/**
+ * The candidate closest to `name` by edit distance, if it is close enough to be
+ * a plausible typo (distance ≤ max(2, ⌊length/3⌋), or one is a prefix of the other).
+ *
+ * @example
+ * ```ts
+ * closestMatch('batchsize', ['steps', 'batchSize']); // 'batchSize'
+ * closestMatch('zzz', ['steps']);                    // undefined
+ * ```
+ */
+export function closestMatch(name: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const c of candidates) {
+    const d = editDistance(name, c);
+    if (d < bestD) {
+      best = c;
+      bestD = d;
+    }
+  }
+  if (best === undefined) return undefined;
+  const lname = name.toLowerCase();
+  const lbest = best.toLowerCase();
+  const prefix = lname.length >= 3 && (lbest.startsWith(lname) || lname.startsWith(lbest));
+  return bestD <= Math.max(2, Math.floor(name.length / 3)) || prefix ? best : undefined;
+}
+
+/** A short, quoted rendering of a config value for error messages. */
+function show(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'null';
+  if (typeof value === 'string') return `${JSON.stringify(value)} (string)`;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  let s: string;
+  try {
+    s = JSON.stringify(value) ?? String(value);
+  } catch {
+    s = String(value);
+  }
+  if (s.length > 60) s = `${s.slice(0, 57)}...`;
+  return `${s} (${Array.isArray(value) ? 'array' : typeof value})`;
+}
+
+function keyLabel(path: string): string {
+  return path ? `config key '${path}'` : 'config';
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+// ---------------------------------------------------------------------------
+// Schema helper
+// ---------------------------------------------------------------------------
+
+/**
+ * A validator for one config value. `parse` checks `value` (found at dotted
+ * `path`), fills defaults and returns the typed result, or throws `ConfigError`.
+ */
+export interface Schema<T> {
+  /** Type as shown in errors and `--help`, e.g. `integer >= 1`. */
+  readonly type: string;
+  /** One-line description for `--help`. */
+  readonly doc: string | undefined;
+  /** Whether a missing value is allowed (it then takes {@link Schema.defaultValue}). */
+  readonly hasDefault: boolean;
+  /** The value used when the key is missing (only meaningful with `hasDefault`). */
+  readonly defaultValue: T | undefined;
+  /** For object schemas: the field schemas. */
+  readonly fields: Readonly<Record<string, Schema<unknown>>> | undefined;
+  parse(value: unknown, path: string): T;
+}
+
+/** The TypeScript type a schema produces. */
+export type Infer<S> = S extends Schema<infer T> ? T : never;
+
+/** A record of field schemas, the argument of {@link object}. */
+export type Shape = Readonly<Record<string, Schema<unknown>>>;
+
+/** The parsed type of an object {@link Shape}. */
+export type InferShape<S extends Shape> = { -readonly [K in keyof S]: Infer<S[K]> };
+
+/** Options every schema builder takes. */
+export interface BaseOptions {
+  /** One-line description shown by {@link describeSchema}. */
+  doc?: string;
+}
+
+function leaf<T>(type: string, doc: string | undefined, check: (v: unknown, path: string) => T): Schema<T> {
+  return {
+    type,
+    doc,
+    hasDefault: false,
+    defaultValue: undefined,
+    fields: undefined,
+    parse(value, path) {
+      if (value === undefined) throw new ConfigError(`${keyLabel(path)} is required (expected ${type})`, path);
+      return check(value, path);
+    },
+  };
+}
+
+function mismatch(path: string, type: string, value: unknown): ConfigError {
+  return new ConfigError(`${keyLabel(path)}: expected ${type}, got ${show(value)}`, path);
+}
+
+/** Bounds of {@link number} and {@link int}. */
+export interface NumberOptions extends BaseOptions {
+  /** Inclusive lower bound. */
+  min?: number;
+  /** Inclusive upper bound. */
+  max?: number;
+  /** Exclusive lower bound (value must be greater). */
+  exclusiveMin?: number;
+  /** Exclusive upper bound (value must be smaller). */
+  exclusiveMax?: number;
+}
+
+function rangeText(o: NumberOptions): string {
+  const lo = o.exclusiveMin !== undefined ? { v: o.exclusiveMin, open: true } : o.min !== undefined ? { v: o.min, open: false } : undefined;
+  const hi = o.exclusiveMax !== undefined ? { v: o.exclusiveMax, open: true } : o.max !== undefined ? { v: o.max, open: false } : undefined;
+  if (lo && hi) return ` in ${lo.open ? '(' : '['}${lo.v}, ${hi.v}${hi.open ? ')' : ']'}`;
+  if (lo) return ` ${lo.open ? '>' : '>='} ${lo.v}`;
+  if (hi) return ` ${hi.open ? '<' : '<='} ${hi.v}`;
+  return '';
+}
+
+function inRange(v: number, o: NumberOptions): boolean {
+  return (
+    (o.min === undefined || v >= o.min) &&
+    (o.max === undefined || v <= o.max) &&
+    (o.exclusiveMin === undefined || v > o.exclusiveMin) &&
+    (o.exclusiveMax === undefined || v < o.exclusiveMax)
+  );
+}
+
+/**
+ * A finite number, optionally bounded.
+ *
+ * @example
+ * ```ts
+ * const lr = number({ exclusiveMin: 0 });        // type 'number > 0'
+ * const ema = number({ min: 0, exclusiveMax: 1 }); // type 'number in [0, 1)'
+ * ```
+ */
+export function number(options: NumberOptions = {}): Schema<number> {
+  const type = `number${rangeText(options)}`;
+  return leaf(type, options.doc, (v, path) => {
+    if (typeof v !== 'number' || !Number.isFinite(v) || !inRange(v, options)) throw mismatch(path, type, v);
+    return v;
+  });
+}
+
+/**
+ * An integer, optionally bounded.
+ *
+ * @example
+ * ```ts
+ * const steps = int({ min: 1 }); // type 'integer >= 1'
+ * ```
+ */
+export function int(options: NumberOptions = {}): Schema<number> {
+  const type = `integer${rangeText(options)}`;
+  return leaf(type, options.doc, (v, path) => {
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || !inRange(v, options)) throw mismatch(path, type, v);
+    return v;
+  });
+}
+
+/** Options of {@link string}. */
+export interface StringOptions extends BaseOptions {
+  /** The allowed values. */
+  oneOf?: readonly string[];
+  /** Minimum length (default 0). */
+  minLength?: number;
+}
+
+/**
+ * A string; with `oneOf`, one of the listed literals (and typed as their union).
+ *
+ * @example
+ * ```ts
+ * const act = string({ oneOf: ['silu', 'relu'] }); // Schema<'silu' | 'relu'>
+ * const name = string({ minLength: 1 });           // Schema<string>
+ * ```
+ */
+export function string<const O extends readonly string[]>(options: StringOptions & { oneOf: O }): Schema<O[number]>;
+export function string(options?: StringOptions): Schema<string>;
+export function string(options: StringOptions = {}): Schema<string> {
+  const oneOf = options.oneOf;
+  const minLength = options.minLength ?? 0;
+  const type = oneOf
+    ? oneOf.map((o) => `'${o}'`).join(' | ')
+    : minLength > 0
+      ? `string (non-empty)`
+      : 'string';
+  return leaf(type, options.doc, (v, path) => {
+    if (typeof v !== 'string' || v.length < minLength) throw mismatch(path, type, v);
+    if (oneOf && !oneOf.includes(v)) {
+      const near = closestMatch(v, oneOf);
+      throw new ConfigError(
+        `${keyLabel(path)}: expected one of ${oneOf.map((o) => `'${o}'`).join(', ')}, got ${show(v)}${
+          near ? `; did you mean '${near}'?` : ''
+        }`,
+        path,
+      );
+    }
+    return v;
+  });
+}
+
+/**
+ * `true` or `false`.
+ *
+ * @example
+ * ```ts
+ * const resume = optional(boolean(), false);
+ * ```
+ */
+export function boolean(options: BaseOptions = {}): Schema<boolean> {
+  return leaf('boolean', options.doc, (v, path) => {
+    if (typeof v !== 'boolean') throw mismatch(path, 'boolean', v);
+    return v;
+  });
+}
+
+/** Options of {@link array}. */
+export interface ArrayOptions extends BaseOptions {
+  /** Minimum number of items (default 0). */
+  minLength?: number;
+}
+
+/**
+ * An array whose items all match `of`; items are reported as `path[i]`.
+ *
+ * @example
+ * ```ts
+ * const hidden = array(int({ min: 1 }), { minLength: 1 }); // Schema<number[]>
+ * ```
+ */
+export function array<T>(of: Schema<T>, options: ArrayOptions = {}): Schema<T[]> {
+  const minLength = options.minLength ?? 0;
+  const type = `array of ${of.type}${minLength > 0 ? ` (at least ${minLength})` : ''}`;
+  return leaf(type, options.doc, (v, path) => {
+    if (!Array.isArray(v)) throw mismatch(path, type, v);
+    if (v.length < minLength) {
+      throw new ConfigError(`${keyLabel(path)}: expected at least ${minLength} item(s), got ${show(v)}`, path);
+    }
+    return v.map((item, i) => of.parse(item, `${path}[${i}]`));
+  });
+}
+
+/**
+ * Makes `schema` optional: a missing key takes a (deep) copy of `defaultValue`.
+ *
+ * @example
+ * ```ts
+ * const steps = optional(int({ min: 1 }), 4000);
+ * steps.parse(undefined, 'teacher.steps'); // 4000
+ * ```
+ */
+export function optional<T>(schema: Schema<T>, defaultValue: T): Schema<T> {
+  return {
+    ...schema,
+    hasDefault: true,
+    defaultValue,
+    parse(value, path) {
+      return value === undefined ? structuredClone(defaultValue) : schema.parse(value, path);
+    },
+  };
+}
+
+/**
+ * `schema` or `null`.
+ *
+ * @example
+ * ```ts
+ * const name = optional(nullable(string()), null); // Schema<string | null>
+ * ```
+ */
+export function nullable<T>(schema: Schema<T>): Schema<T | null> {
+  const type = `${schema.type} | null`;
+  return {
+    ...schema,
+    type,
+    defaultValue: schema.defaultValue,
+    parse(value, path) {
+      if (value === null) return null;
+      if (value === undefined && !schema.hasDefault) throw new ConfigError(`${keyLabel(path)} is required (expected ${type})`, path);
+      try {
+        return schema.parse(value, path);
+      } catch (e) {
+        if (e instanceof ConfigError && e.parameter === path) throw mismatch(path, type, value);
+        throw e;
+      }
+    },
+  };
+}
+
+/**
+ * The first of `schemas` that accepts the value.
+ *
+ * @example
+ * ```ts
+ * const dsm = union(string({ oneOf: ['adaptive'] }), number({ min: 0 })); // Schema<'adaptive' | number>
+ * ```
+ */
+export function union<const S extends readonly Schema<unknown>[]>(...schemas: S): Schema<Infer<S[number]>> {
+  const type = schemas.map((s) => s.type).join(' | ');
+  return leaf(type, undefined, (v, path) => {
+    for (const s of schemas) {
+      try {
+        return s.parse(v, path) as Infer<S[number]>;
+      } catch (e) {
+        if (!(e instanceof ConfigError)) throw e;
+      }
+    }
+    throw mismatch(path, type, v);
+  });
+}
+
+/** Options of {@link object}. */
+export interface ObjectOptions extends BaseOptions {
+  /** Accept keys that are not in the shape (kept as they are; default false: unknown keys are errors). */
+  allowUnknown?: boolean;
+}
+
+/**
+ * An object with the given fields. Unknown keys are errors (naming the
+ * closest known key); missing keys take their defaults. When every field has
+ * a default, the object itself may be missing (or `null`) and is filled entirely.
+ *
+ * @example
+ * ```ts
+ * const teacher = object({ steps: optional(int({ min: 1 }), 4000), lr: optional(number({ exclusiveMin: 0 }), 1e-3) });
+ * teacher.parse({ steps: 10 }, 'teacher'); // { steps: 10, lr: 0.001 }
+ * type Teacher = Infer<typeof teacher>;   // { steps: number; lr: number }
+ * ```
+ */
+export function object<S extends Shape>(shape: S, options: ObjectOptions = {}): Schema<InferShape<S>> {
+  const keys = Object.keys(shape);
+  const allDefault = keys.every((k) => shape[k]!.hasDefault);
+  const parse = (value: unknown, path: string): InferShape<S> => {
+    if (value === undefined && !allDefault) {
+      throw new ConfigError(`${keyLabel(path)} is required (expected object)`, path);
+    }
+    const src: unknown = value === undefined || value === null ? {} : value;
+    if (!isPlainObject(src)) throw mismatch(path, 'object', value);
+    const join = (k: string): string => (path ? `${path}.${k}` : k);
+    if (!options.allowUnknown) {
+      for (const k of Object.keys(src)) {
+        if (Object.prototype.hasOwnProperty.call(shape, k)) continue;
+        const near = closestMatch(k, keys);
+        throw new ConfigError(
+          `unknown ${keyLabel(join(k))}${near ? `; did you mean '${join(near)}'?` : ''} (${
+            path ? `keys of '${path}'` : 'top-level keys'
+          }: ${keys.join(', ')})`,
+          join(k),
+        );
+      }
+    }
+    const out: Record<string, unknown> = options.allowUnknown ? { ...src } : {};
+    for (const k of keys) out[k] = shape[k]!.parse(src[k], join(k));
+    return out as InferShape<S>;
+  };
+  const defaultValue = allDefault ? parse({}, '') : undefined;
+  return { type: 'object', doc: options.doc, hasDefault: allDefault, defaultValue, fields: shape, parse };
+}
+
+/** The schema builders as one namespace: `schema.object({...})`, `schema.int({ min: 1 })`, .... */
+export const schema = { object, int, number, string, array, boolean, optional, nullable, union } as const;
+
+/** One row of {@link describeSchema}. */
+export interface SchemaEntry {
+  /** Dotted key path. */
+  key: string;
+  type: string;
+  /** The default, JSON-encoded; `undefined` when the key is required. */
+  default: string | undefined;
+  doc: string | undefined;
+}
+
+/**
+ * Flatten an object schema into one entry per leaf key.
+ *
+ * @example
+ * ```ts
+ * schemaEntries(runConfigSchema).find((e) => e.key === 'teacher.steps');
+ * // { key: 'teacher.steps', type: 'integer >= 1', default: '4000', doc: ... }
+ * ```
+ */
+export function schemaEntries(s: Schema<unknown>, prefix = ''): SchemaEntry[] {
+  if (s.fields) {
+    return Object.entries(s.fields).flatMap(([k, f]) => schemaEntries(f, prefix ? `${prefix}.${k}` : k));
+  }
+  return [
+    {
+      key: prefix,
+      type: s.type,
+      default: s.hasDefault ? JSON.stringify(s.defaultValue) : undefined,
+      doc: s.doc,
+    },
+  ];
+}
+
+/**
+ * A text table of an object schema's keys, defaults, types and docs (for `--help`),
+ * one key per line: `key  default  type - doc` (`required` where there is no default).
+ *
+ * @example
+ * ```ts
+ * console.log(describeSchema(runConfigSchema));
+ * ```
+ */
+export function describeSchema(s: Schema<unknown>): string {
+  const rows = schemaEntries(s);
+  const kw = Math.max(...rows.map((r) => r.key.length));
+  const dw = Math.max(...rows.map((r) => (r.default ?? 'required').length));
+  return rows
+    .map((r) => `  ${r.key.padEnd(kw)}  ${(r.default ?? 'required').padEnd(dw)}  ${r.type}${r.doc ? ` - ${r.doc}` : ''}`)
+    .join('\n');
+}
+
+// ---------------------------------------------------------------------------
+// Files
+// ---------------------------------------------------------------------------
+
+/** A config file could not be parsed; `line` / `column` are 1-based. */
+export class ConfigParseError extends ConfigError {
+  readonly file: string;
+  readonly line: number | undefined;
+  readonly column: number | undefined;
+  constructor(message: string, file: string, line?: number, column?: number) {
+    super(message, undefined);
+    this.name = 'ConfigParseError';
+    this.file = file;
+    this.line = line;
+    this.column = column;
+  }
+}
+
+/** Config text formats. */
+export type ConfigFormat = 'json' | 'yaml';
+
+function lineColumnAt(text: string, offset: number): { line: number; column: number } {
+  const before = text.slice(0, Math.max(0, Math.min(offset, text.length)));
+  const lines = before.split('\n');
+  return { line: lines.length, column: (lines[lines.length - 1]?.length ?? 0) + 1 };
+}
+
+/**
+ * Parse config text. Errors are {@link ConfigParseError}s with 1-based line and column.
+ *
+ * @example
+ * ```ts
+ * parseConfigText('teacher:\n  steps: 10\n', 'yaml'); // { teacher: { steps: 10 } }
+ * ```
+ */
+export function parseConfigText(text: string, format: ConfigFormat, source = '<config>'): unknown {
+  const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
+  if (format === 'json') {
+    try {
+      return JSON.parse(body) as unknown;
+    } catch (e) {
+      const msg = e instanceof Error ? e.message : String(e);
+      const lc = /line (\d+) column (\d+)/.exec(msg);
+      const pos = /position (\d+)/.exec(msg);
+      const at = lc
+        ? { line: Number(lc[1]), column: Number(lc[2]) }
+        : pos
+          ? lineColumnAt(body, Number(pos[1]))
+          : lineColumnAt(body, body.length);
+      const reason = msg.replace(/\s*\(line \d+ column \d+\)/, '').replace(/ in JSON at position \d+/, '');
+      throw new ConfigParseError(
+        `cannot parse JSON config ${source} at line ${at.line}, column ${at.column}: ${reason}`,
+        source,
+        at.line,
+        at.column,
+      );
+    }
+  }
+  const doc = parseDocument(body, { prettyErrors: true, uniqueKeys: true });
+  const err = doc.errors[0];
+  if (err) {
+    const lp = err.linePos?.[0];
+    const where = lp ? ` at line ${lp.line}, column ${lp.col}` : '';
+    const reason = (err.message.split('\n')[0] ?? err.message).replace(/ at line \d+, column \d+:?$/, '');
+    throw new ConfigParseError(`cannot parse YAML config ${source}${where}: ${reason}`, source, lp?.line, lp?.col);
+  }
+  return doc.toJS({ maxAliasCount: 100 }) as unknown;
+}
+
+/**
+ * Read and parse a `.json`, `.yaml` or `.yml` config file (any top-level value).
+ *
+ * @throws ConfigError for a missing file or an unsupported extension; ConfigParseError for bad syntax
+ * @example
+ * ```ts
+ * const raw = readConfigFile('configs/swiss-roll.yaml');
+ * ```
+ */
+export function readConfigFile(path: string): unknown {
+  const ext = extname(path).toLowerCase();
+  const format: ConfigFormat | undefined = ext === '.json' ? 'json' : ext === '.yaml' || ext === '.yml' ? 'yaml' : undefined;
+  if (!format) {
+    throw new ConfigError(`unsupported config file extension '${ext || '(none)'}' (${path}); use .json, .yaml or .yml`, 'config');
+  }
+  const bytes = readFileCheckedSync(path, 'a config file', { kind: 'config', parameter: 'config' });
+  return parseConfigText(new TextDecoder().decode(bytes), format, path);
+}
+
+const FORBIDDEN_KEYS = new Set(['__proto__', 'prototype', 'constructor']);
+
+/**
+ * Return a copy of `target` with `value` set at the dotted `key`
+ * (`'teacher.steps'`), creating intermediate objects; `undefined` deletes the key.
+ *
+ * @throws ConfigError for an empty segment or when an intermediate value is not an object
+ * @example
+ * ```ts
+ * setDotted({ teacher: { lr: 1 } }, 'teacher.steps', 5); // { teacher: { lr: 1, steps: 5 } }
+ * ```
+ */
+export function setDotted(target: Readonly<Record<string, unknown>>, key: string, value: unknown): Record<string, unknown> {
+  const parts = key.split('.');
+  if (parts.some((p) => p === '' || FORBIDDEN_KEYS.has(p))) {
+    throw new ConfigError(`invalid config key '${key}' (expected dotted names like 'teacher.steps')`, key);
+  }
+  const root: Record<string, unknown> = { ...target };
+  let node = root;
+  for (let i = 0; i < parts.length - 1; i++) {
+    const p = parts[i]!;
+    const child = node[p];
+    if (child === undefined || child === null) {
+      node[p] = {};
+    } else if (isPlainObject(child)) {
+      node[p] = { ...child };
+    } else {
+      const at = parts.slice(0, i + 1).join('.');
+      throw new ConfigError(`cannot set '${key}': '${at}' is ${show(child)}, not an object`, at);
+    }
+    node = node[p] as Record<string, unknown>;
+  }
+  const last = parts[parts.length - 1]!;
+  if (value === undefined) delete node[last];
+  else node[last] = value;
+  return root;
+}
+
+/**
+ * Validate `raw` against an object schema after applying dotted `overrides`;
+ * errors caused by an override or coming from a file say so.
+ *
+ * @example
+ * ```ts
+ * const cfg = loadConfig(runConfigSchema, 'run.yaml', { 'teacher.steps': 100 });
+ * ```
+ */
+export function loadConfig<T>(
+  s: Schema<T>,
+  source: string | Readonly<Record<string, unknown>> | undefined,
+  overrides: Readonly<Record<string, unknown>> = {},
+): T {
+  const file = typeof source === 'string' ? source : undefined;
+  let raw: unknown = file !== undefined ? readConfigFile(file) : (source ?? {});
+  if (raw === null || raw === undefined) raw = {};
+  if (!isPlainObject(raw)) {
+    throw new ConfigError(`config${file ? ` file ${file}` : ''} must be a mapping of keys to values, got ${show(raw)}`, '');
+  }
+  let merged: Record<string, unknown> = structuredClone(raw);
+  for (const [k, v] of Object.entries(overrides)) merged = setDotted(merged, k, v);
+  try {
+    return s.parse(merged, '');
+  } catch (e) {
+    if (!(e instanceof ConfigError) || e.parameter === undefined) throw e;
+    const param = e.parameter;
+    const fromOverride = Object.keys(overrides).find(
+      (k) => param === k || param.startsWith(`${k}.`) || param.startsWith(`${k}[`),
+    );
+    const where = fromOverride !== undefined
+      ? ` (from --set ${fromOverride}=${JSON.stringify(overrides[fromOverride])})`
+      : file
+        ? ` (in ${file})`
+        : '';
+    throw new ConfigError(`${e.message}${where}`, param);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// The run config
+// ---------------------------------------------------------------------------
+
+/** Built-in target data sets. */
+export const DATA_TARGETS = ['swiss-roll', '8gaussians', 'checkerboard', 'two-moons', 'gmm'] as const;
+/** Activation functions of the MLP. */
+export const ACTIVATIONS = ['silu', 'relu', 'tanh', 'gelu'] as const;
+
+const lr = (d: number): Schema<number> => optional(number({ exclusiveMin: 0, doc: 'peak learning rate (Adam)' }), d);
+const eps = (d: number, end: string): Schema<number> =>
+  optional(number({ min: 0, exclusiveMax: 0.5, doc: `time-interval cut at t=${end}` }), d);
+
+/** The schema of {@link RunConfig}. */
+export const runConfigSchema = object({
+  name: optional(nullable(string({ minLength: 1, doc: 'run name; null: derived from target + timestamp' })), null),
+  outDir: optional(string({ minLength: 1, doc: 'directory for runs (checkpoints, plots, logs)' }), 'out'),
+  seed: optional(int({ min: 0, doc: 'random seed' }), 0),
+  backend: optional(string({ minLength: 1, doc: 'TensorFlow.js backend (any registered name)' }), 'wasm'),
+  data: object({
+    target: optional(string({ oneOf: DATA_TARGETS, doc: 'target distribution' }), 'swiss-roll'),
+  }),
+  interpolant: optional(string({ minLength: 1, doc: 'interpolant (follmer | linear | cosine | plugin)' }), 'follmer'),
+  model: object({
+    hidden: optional(array(int({ min: 1 }), { minLength: 1, doc: 'hidden layer widths' }), [256, 256, 256]),
+    activation: optional(string({ oneOf: ACTIVATIONS, doc: 'hidden activation' }), 'silu'),
+    timeEmbeddingDim: optional(int({ min: 1, doc: 'time embedding size' }), 64),
+  }),
+  teacher: object({
+    steps: optional(int({ min: 1, doc: 'training steps' }), 4000),
+    batchSize: optional(int({ min: 1, doc: 'batch size' }), 512),
+    lr: lr(0.001),
+    warmupSteps: optional(int({ min: 0, doc: 'linear learning-rate warm-up steps' }), 500),
+    gradClip: optional(number({ exclusiveMin: 0, doc: 'global gradient-norm clip' }), 1.0),
+    ema: optional(number({ min: 0, exclusiveMax: 1, doc: 'EMA decay of the weights' }), 0.999),
+    eps0: eps(1e-5, '0'),
+    eps1: eps(1e-5, '1'),
+  }),
+  distill: object({
+    steps: optional(int({ min: 1, doc: 'training steps' }), 2000),
+    batchSize: optional(int({ min: 1, doc: 'batch size' }), 256),
+    lr: lr(0.001),
+    warmupSteps: optional(int({ min: 0, doc: 'linear learning-rate warm-up steps' }), 200),
+    gradClip: optional(number({ exclusiveMin: 0, doc: 'global gradient-norm clip' }), 1.0),
+    ema: optional(number({ min: 0, exclusiveMax: 1, doc: 'EMA decay of the weights' }), 0.999),
+    gridSize: optional(int({ min: 2, doc: 'time-grid points for teacher targets' }), 20),
+    eps0: eps(0.001, '0'),
+    eps1: eps(0.001, '1'),
+    teacherSolver: optional(string({ minLength: 1, doc: 'solver producing teacher targets (registry name)' }), 'exp-integrator'),
+    pairGroups: optional(int({ min: 1, doc: 'time-pair groups per batch' }), 4),
+    losses: object({
+      fit: optional(number({ min: 0, doc: 'weight of the teacher-fit loss' }), 1.0),
+      semigroup: optional(number({ min: 0, doc: 'weight of the semigroup loss' }), 0.1),
+      ctm: optional(number({ min: 0, doc: 'weight of the CTM loss' }), 0.0),
+      dsm: optional(
+        { ...union(string({ oneOf: ['adaptive'] }), number({ min: 0 })), doc: "weight of the DSM loss, or 'adaptive'" },
+        'adaptive',
+      ),
+    }),
+  }),
+  eval: object({
+    samples: optional(int({ min: 1, doc: 'samples per evaluation' }), 2000),
+    teacherSolvers: optional(array(string({ minLength: 1 }), { doc: 'teacher solvers to compare' }), [
+      'euler',
+      'heun',
+      'exp-integrator',
+    ]),
+    teacherNfe: optional(array(int({ min: 1 }), { doc: 'teacher NFE budgets' }), [1, 2, 5, 10, 20, 100]),
+    fewSteps: optional(array(int({ min: 1 }), { doc: 'student step counts' }), [1, 2, 4, 8]),
+  }),
+  checkpointEvery: optional(int({ min: 0, doc: 'steps between checkpoints (0: only at the end)' }), 500),
+  logEvery: optional(int({ min: 1, doc: 'steps between log lines' }), 50),
+});
+
+/** Training hyper-parameters shared by the teacher and distillation phases. */
+export interface TrainPhaseConfig {
+  /** Training steps (integer ≥ 1). */
+  steps: number;
+  /** Batch size (integer ≥ 1). */
+  batchSize: number;
+  /** Peak learning rate (> 0). */
+  lr: number;
+  /** Linear warm-up steps (integer ≥ 0). */
+  warmupSteps: number;
+  /** Global gradient-norm clip (> 0). */
+  gradClip: number;
+  /** EMA decay in [0, 1). */
+  ema: number;
+  /** Time cut at t = 0, in [0, 0.5). */
+  eps0: number;
+  /** Time cut at t = 1, in [0, 0.5). */
+  eps1: number;
+}
+
+/**
+ * The validated charlearn run configuration (all defaults filled in).
+ *
+ * @example
+ * ```ts
+ * const cfg: RunConfig = defaultRunConfig();
+ * cfg.teacher.steps; // 4000
+ * ```
+ */
+export interface RunConfig {
+  /** Run name; `null` means derive it (see {@link resolveRunName}). */
+  name: string | null;
+  outDir: string;
+  seed: number;
+  /** TensorFlow.js backend name. */
+  backend: string;
+  data: { target: (typeof DATA_TARGETS)[number] };
+  /** Interpolant name (validated against the registry later). */
+  interpolant: string;
+  model: { hidden: number[]; activation: (typeof ACTIVATIONS)[number]; timeEmbeddingDim: number };
+  teacher: TrainPhaseConfig;
+  distill: TrainPhaseConfig & {
+    gridSize: number;
+    /** Solver name (validated against the registry later). */
+    teacherSolver: string;
+    pairGroups: number;
+    losses: { fit: number; semigroup: number; ctm: number; dsm: 'adaptive' | number };
+  };
+  eval: { samples: number; teacherSolvers: string[]; teacherNfe: number[]; fewSteps: number[] };
+  checkpointEvery: number;
+  logEvery: number;
+}
+
+type Equals<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Assert<T extends true> = T;
+/** Compile-time check that the interface and the schema agree. */
+export type RunConfigMatchesSchema = Assert<Equals<RunConfig, Infer<typeof runConfigSchema>>>;
+
+/**
+ * Load, default-fill and validate a run config from a file path (`.json`,
+ * `.yaml`, `.yml`), an object, or nothing (all defaults), then apply dotted
+ * overrides such as `{ 'teacher.steps': 100 }` (validated like file values).
+ *
+ * @throws ConfigError naming the dotted key for every problem; ConfigParseError for bad syntax
+ * @example
+ * ```ts
+ * const cfg = loadRunConfig('run.yaml', { 'teacher.steps': 100, backend: 'cpu' });
+ * const quick = loadRunConfig({ data: { target: 'gmm' } });
+ * ```
+ */
+export function loadRunConfig(
+  pathOrObject?: string | Readonly<Record<string, unknown>>,
+  overrides: Readonly<Record<string, unknown>> = {},
+): RunConfig {
+  return loadConfig(runConfigSchema, pathOrObject, overrides);
+}
+
+/**
+ * A fresh copy of the default run config.
+ *
+ * @example
+ * ```ts
+ * defaultRunConfig().distill.losses; // { fit: 1, semigroup: 0.1, ctm: 0, dsm: 'adaptive' }
+ * ```
+ */
+export function defaultRunConfig(): RunConfig {
+  return runConfigSchema.parse({}, '');
+}
+
+/**
+ * A text listing of every run-config key with its type and default, for `--help`.
+ *
+ * @example
+ * ```ts
+ * console.log(describeConfigSchema());
+ * //   teacher.steps   4000   integer >= 1 - training steps
+ * ```
+ */
+export function describeConfigSchema(): string {
+  return describeSchema(runConfigSchema);
+}
+
+/**
+ * The run name: `config.name`, or `<target>-<YYYYMMDD-HHMMSS>` (UTC) when it is `null`.
+ *
+ * @example
+ * ```ts
+ * resolveRunName(defaultRunConfig(), new Date('2025-01-02T03:04:05Z')); // 'swiss-roll-20250102-030405'
+ * ```
+ */
+export function resolveRunName(config: Pick<RunConfig, 'name' | 'data'>, now: Date = new Date()): string {
+  if (config.name) return config.name;
+  const p = (n: number): string => String(n).padStart(2, '0');
+  const stamp = `${now.getUTCFullYear()}${p(now.getUTCMonth() + 1)}${p(now.getUTCDate())}-${p(now.getUTCHours())}${p(
+    now.getUTCMinutes(),
+  )}${p(now.getUTCSeconds())}`;
+  return `${config.data.target}-${stamp}`;
+}

@@ -1,0 +1,75 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Tensor, Tensor1D } from '@tensorflow/tfjs-core';
+import { edmCoefficients, edmDenoiser, perSample, type Denoiser, type Interpolant } from '@charlearn/core';
+import type { Network } from '@charlearn/nets';
+
+/**
+ * The EDM-preconditioned denoiser of a one-time network:
+ * `D(x, t) = c_skip(t)·x + c_out(t)·F(c_in(t)·x, c_noise(t))`.
+ * `x: [batch, ...dims]`, `t: [batch]`.
+ *
+ * @example
+ * ```ts
+ * const D = networkDenoiser(teacherNet, follmer);
+ * const model = fieldModelFromDenoiser(D, follmer); // for solvers
+ * ```
+ */
+export function networkDenoiser(net: Network, interpolant: Interpolant, sigmaData = 1): Denoiser {
+  return edmDenoiser((xIn, cNoise) => net.apply(xIn, cNoise), interpolant, sigmaData);
+}
+
+/**
+ * A two-time denoiser `D_θ(x, t, s)`: `x: [batch, ...dims]`, `t, s: [batch]`.
+ */
+export type TwoTimeDenoiser = (x: Tensor, t: Tensor1D, s: Tensor1D) => Tensor;
+
+/**
+ * The EDM-preconditioned denoiser of a two-time network, preconditioned on
+ * `t`, with the second time `s` fed as the network's second embedding
+ * (`c_noise(s) = 999·(1 − s)`):
+ * `D_θ(x, t, s) = c_skip(t)·x + c_out(t)·F(c_in(t)·x, c_noise(t), c_noise(s))`.
+ *
+ * @example
+ * ```ts
+ * const D2 = twoTimeDenoiser(student, follmer);
+ * ```
+ */
+export function twoTimeDenoiser(net: Network, interpolant: Interpolant, sigmaData = 1): TwoTimeDenoiser {
+  return (x, t, s) =>
+    tf.tidy(() => {
+      const c = edmCoefficients(t, interpolant, sigmaData);
+      const cNoiseS = tf.mul(tf.sub(1, s), 999) as Tensor1D;
+      const f = net.apply(tf.mul(perSample(c.cIn, x), x), c.cNoise, cNoiseS);
+      return tf.add(tf.mul(perSample(c.cSkip, x), x), tf.mul(perSample(c.cOut, x), f));
+    });
+}
+
+/**
+ * A flow map `g(x, t, s)` that moves `x: [batch, ...dims]` at times `t: [batch]`
+ * along its characteristic to times `s: [batch]`.
+ */
+export type FlowMap = (x: Tensor, t: Tensor1D, s: Tensor1D) => Tensor;
+
+/**
+ * The characteristic generator in exponential-integrator form,
+ * `g(t, s, x) = (σ_s/σ_t)·x + (α_s − α_t·σ_s/σ_t)·D_θ(x, t, s)`, so that
+ * `g(t, t, x) = x` exactly, and `g(t, 1, x) = D_θ(x, t, 1)` (one network
+ * evaluation to the data end). Needs `σ_t > 0` (t < 1).
+ *
+ * @example
+ * ```ts
+ * const g = characteristicMap(student, follmer);
+ * const x1 = g(z, tf.fill([n], 1e-3), tf.ones([n])); // one-step samples
+ * ```
+ */
+export function characteristicMap(net: Network, interpolant: Interpolant, sigmaData = 1): FlowMap {
+  const denoise = twoTimeDenoiser(net, interpolant, sigmaData);
+  return (x, t, s) =>
+    tf.tidy(() => {
+      const ct = interpolant.coefficients(t);
+      const cs = interpolant.coefficients(s);
+      const ratio = tf.div(cs.sigma, ct.sigma);
+      const gain = tf.sub(cs.alpha, tf.mul(ct.alpha, ratio));
+      return tf.add(tf.mul(perSample(ratio, x), x), tf.mul(perSample(gain, x), denoise(x, t, s)));
+    });
+}

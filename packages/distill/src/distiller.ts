@@ -1,0 +1,395 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Scalar, Tensor, Tensor1D } from '@tensorflow/tfjs-core';
+import {
+  assertNumber,
+  CheckpointError,
+  denoiserMatchingLoss,
+  fieldModelFromDenoiser,
+  getInterpolant,
+  Rng,
+  sampleTrainingTimes,
+  ShapeError,
+  solvers,
+  timeGrid,
+  ValueRangeError,
+  type Dataset,
+  type FieldModel,
+  type Interpolant,
+  type SolverPlugin,
+} from '@charlearn/core';
+import { createNetwork, type Network, type NetworkSpec } from '@charlearn/nets';
+import { sample } from '@charlearn/solvers';
+import { Adam } from './adam';
+import { packState, unpackPrefixed, type TrainerCheckpoint } from './checkpoint';
+import { validateTrainingConfig, type TrainingConfig } from './config';
+import { characteristicMap, networkDenoiser, twoTimeDenoiser, type FlowMap } from './denoisers';
+import { EmaNetwork } from './ema';
+import { applyUpdate, assertGradientsRegistered, namedGradients } from './optim-step';
+import { drawPairPlan } from './pairs';
+import { sampleFlowMap, type GeneratorTimes } from './sampling';
+import { learningRateAt } from './schedule';
+
+/** Loss weights. `dsm: 'adaptive'` is the public code's VQGAN-style balance. */
+export interface DistillLosses {
+  /** The paper's characteristic fitting loss `‖g(t, u, x_t) − sg[Φ_{t→u}(x_t)]‖²`. */
+  fit: number;
+  /** The paper's semi-group penalty `‖g(s, u, g(t, s, x)) − g(t, u, x)‖²`, s ~ U(t, u). */
+  semigroup: number;
+  /** The public code's composed consistency loss through the EMA target to t = 1. */
+  ctm: number;
+  /** Diagonal denoiser loss on `D_θ(x_t, t, t)`: a weight ≥ 0 or `'adaptive'`. */
+  dsm: number | 'adaptive';
+}
+
+/** Distillation settings. */
+export interface DistillConfig extends TrainingConfig {
+  /** Points of the time grid from `eps0` to `1 − eps1` (public code: 20, uniform). */
+  gridSize: number;
+  eps0: number;
+  eps1: number;
+  /** Solver the frozen teacher uses for the pairs (any registered name or plugin). */
+  teacherSolver: string | SolverPlugin;
+  /** Start-time groups per batch (each one teacher solve). */
+  pairGroups: number;
+  losses: DistillLosses;
+  /** Stop the gradient through the right-hand side `g(t, u, x)` of the semi-group penalty (default false: both sides). */
+  semigroupStopGrad?: boolean;
+}
+
+/** Defaults: the public code's MNIST distillation settings, with the paper's losses. */
+export const DEFAULT_DISTILL_CONFIG: DistillConfig = {
+  steps: 2000,
+  batchSize: 256,
+  lr: 1e-3,
+  warmupSteps: 200,
+  gradClip: 1,
+  ema: 0.999,
+  gridSize: 20,
+  eps0: 1e-3,
+  eps1: 1e-3,
+  teacherSolver: 'exp-integrator',
+  pairGroups: 4,
+  losses: { fit: 1, semigroup: 0.1, ctm: 0, dsm: 'adaptive' },
+  semigroupStopGrad: false,
+};
+
+/** One distillation step's figures. */
+export interface DistillStepStats {
+  readonly step: number;
+  /** Total loss `L_char + w·L_dsm`. */
+  readonly loss: number;
+  readonly fit: number;
+  readonly semigroup: number;
+  readonly ctm: number;
+  readonly dsm: number;
+  /** The DSM weight used (adaptive or fixed). */
+  readonly dsmWeight: number;
+  readonly gradNorm: number;
+  readonly lr: number;
+  /** Teacher steps n of this batch and the teacher NFE spent. */
+  readonly teacherSteps: number;
+  readonly teacherNfe: number;
+}
+
+function validateLosses(l: DistillLosses): void {
+  if (typeof l !== 'object' || l === null) throw new ValueRangeError('distill.losses must be an object { fit, semigroup, ctm, dsm }', 'distill.losses');
+  for (const k of ['fit', 'semigroup', 'ctm'] as const) assertNumber(`distill.losses.${k}`, l[k], { min: 0 });
+  if (l.dsm !== 'adaptive') assertNumber('distill.losses.dsm', l.dsm, { min: 0 });
+  if (l.fit + l.semigroup + l.ctm <= 0) {
+    throw new ValueRangeError('distill.losses: at least one of fit, semigroup, ctm must be > 0', 'distill.losses');
+  }
+}
+
+/** Identity in the forward pass, zero gradient (tfjs has no stop_gradient op). */
+function stopGradient(x: Tensor): Tensor {
+  return tf.customGrad((...args: (Tensor | tf.GradSaveFunc)[]) => ({
+    value: tf.clone(args[0] as Tensor),
+    gradFunc: (dy: Tensor) => tf.zerosLike(dy),
+  }))(x);
+}
+
+function meanSquare(a: Tensor, b: Tensor): Scalar {
+  return tf.mean(tf.square(tf.sub(a, b))) as Scalar;
+}
+
+/**
+ * Distills a frozen one-time teacher into the characteristic generator
+ * `g(t, s, x)` (arXiv 2405.05512): a two-time network initialised from the
+ * teacher (so `g` starts as one teacher exponential-integrator step), trained
+ * on characteristic pairs from `n` teacher solver steps on the time grid, with
+ * the fitting loss, the semi-group penalty, the public code's composed
+ * consistency loss, and the diagonal denoiser loss with the adaptive weight.
+ *
+ * @example
+ * ```ts
+ * const distiller = new CharacteristicDistiller({ teacher: teacherTrainer.ema.network, dataset, seed: 0 });
+ * for (let i = 0; i < 2000; i++) distiller.trainStep();
+ * const x = distiller.sample(priorSample([1000, 2], 1), 1); // one network evaluation
+ * ```
+ */
+export class CharacteristicDistiller {
+  readonly teacher: Network;
+  readonly student: Network;
+  readonly ema: EmaNetwork;
+  readonly dataset: Dataset;
+  readonly interpolant: Interpolant;
+  readonly config: DistillConfig;
+  readonly sigmaData: number;
+  readonly grid: readonly number[];
+  readonly teacherField: FieldModel;
+  private readonly teacherSolver: SolverPlugin;
+  private readonly adam: Adam;
+  private readonly lastLayerName: string;
+  private rng: Rng;
+  /** Steps taken so far. */
+  step = 0;
+
+  constructor(options: {
+    teacher: Network;
+    dataset: Dataset;
+    config?: Partial<DistillConfig>;
+    interpolant?: string | Interpolant;
+    seed?: number;
+    /** A student to continue from (e.g. restored); default: `teacher.toTwoTime()`. */
+    student?: Network;
+  }) {
+    const { teacher, dataset, seed = 0 } = options;
+    const config = { ...DEFAULT_DISTILL_CONFIG, ...options.config, losses: { ...DEFAULT_DISTILL_CONFIG.losses, ...options.config?.losses } };
+    this.config = validateTrainingConfig(config, 'distill');
+    assertNumber('distill.gridSize', config.gridSize, { integer: true, min: 2 });
+    assertNumber('distill.pairGroups', config.pairGroups, { integer: true, min: 1 });
+    validateLosses(config.losses);
+    this.teacherSolver = solvers.resolve(config.teacherSolver, 'distill.teacherSolver');
+    if (teacher.twoTime) throw new ShapeError('the teacher must be a one-time network', 'teacher');
+    if (dataset.sampleShape.join(',') !== teacher.sampleShape.join(',')) {
+      throw new ShapeError(`dataset samples have shape [${dataset.sampleShape.join(', ')}] but the teacher expects [${teacher.sampleShape.join(', ')}]`, 'dataset');
+    }
+    this.interpolant = getInterpolant(options.interpolant);
+    this.teacher = teacher;
+    this.dataset = dataset;
+    this.sigmaData = dataset.sigmaData;
+    this.student = options.student ?? teacher.toTwoTime();
+    if (!this.student.twoTime) throw new ShapeError('the student must be a two-time network', 'student');
+    this.ema = new EmaNetwork(this.student);
+    this.adam = new Adam(this.student.namedVariables());
+    const last = this.student.lastLayerWeight();
+    this.lastLayerName = Object.entries(this.student.namedVariables()).find(([, v]) => v === last)?.[0] ?? '';
+    this.rng = new Rng(seed);
+    this.grid = timeGrid({ steps: config.gridSize - 1, eps0: config.eps0, eps1: config.eps1 });
+    this.teacherField = fieldModelFromDenoiser(networkDenoiser(teacher, this.interpolant, this.sigmaData), this.interpolant);
+  }
+
+  /** The flow map of the EMA student (default) or the online one. */
+  flowMap(useEma = true): FlowMap {
+    return characteristicMap(useEma ? this.ema.network : this.student, this.interpolant, this.sigmaData);
+  }
+
+  /** Samples from prior noise `z: [batch, ...dims]` with `steps` network evaluations (1 = one step). */
+  sample(z: Tensor, steps = 1, times: GeneratorTimes = { eps0: this.config.eps0, eps1: this.config.eps1 }): Tensor {
+    return sampleFlowMap(this.flowMap(), z, steps, times);
+  }
+
+  /** One distillation step; throws `NonFiniteError` (with the step) on a NaN/Inf loss. */
+  trainStep(): DistillStepStats {
+    assertGradientsRegistered();
+    const { batchSize, gridSize, pairGroups, losses, lr, warmupSteps, gradClip, ema } = this.config;
+    const lrNow = learningRateAt(this.step, lr, warmupSteps);
+    const plan = drawPairPlan(this.rng, gridSize, batchSize, pairGroups);
+    const shape = [batchSize, ...this.dataset.sampleShape];
+    const keep: Tensor[] = [];
+    const track = <T extends Tensor>(t: T): T => {
+      keep.push(t);
+      return t;
+    };
+    try {
+      const x1 = track(this.dataset.sample(batchSize, this.rng));
+      const z = track(this.rng.normalTensor(shape));
+      // Characteristic pairs: x_t on the grid, the frozen teacher's n solver steps to u.
+      const tTimes: number[] = [];
+      const uTimes: number[] = [];
+      const ctmIndex: number[] = [];
+      const xtParts: Tensor[] = [];
+      const targetParts: Tensor[] = [];
+      let offset = 0;
+      let teacherNfe = 0;
+      for (const group of plan.groups) {
+        const t = this.grid[group.start]!;
+        const u = this.grid[group.start + plan.n]!;
+        const { alpha, sigma } = this.interpolant.at(t);
+        const xt = track(
+          tf.tidy(() =>
+            tf.add(
+              tf.mul(tf.slice(x1, offset, group.size), alpha),
+              tf.mul(tf.slice(z, offset, group.size), sigma),
+            ),
+          ),
+        );
+        const r = sample({ solver: this.teacherSolver, model: this.teacherField, xInit: xt, timeGrid: this.grid.slice(group.start, group.start + plan.n + 1) });
+        teacherNfe += r.nfe;
+        xtParts.push(xt);
+        targetParts.push(track(r.x));
+        for (let k = 0; k < group.size; k++) {
+          tTimes.push(t);
+          uTimes.push(u);
+          ctmIndex.push(group.start + plan.n + this.rng.int(gridSize - group.start - plan.n));
+        }
+        offset += group.size;
+      }
+      const xt = track(tf.concat(xtParts, 0));
+      const target = track(tf.concat(targetParts, 0));
+      const tVec = track(tf.tensor1d(tTimes));
+      const uVec = track(tf.tensor1d(uTimes));
+      const sVec = track(tf.tensor1d(tTimes.map((t, k) => t + this.rng.uniform() * (uTimes[k]! - t))));
+      const sCtm = track(tf.tensor1d(ctmIndex.map((j) => this.grid[j]!)));
+      const ones = track(tf.ones([batchSize]) as Tensor1D);
+      const g = this.flowMap(false);
+      const gTarget = this.flowMap(true);
+      // Composed-consistency target (no gradient): g⁻(s, 1, g_θ(u, s, Φ_{t→u}(x_t))).
+      const ctmTarget = losses.ctm > 0 ? track(tf.tidy(() => gTarget(g(target, uVec, sCtm), sCtm, ones))) : null;
+      // Diagonal denoiser loss inputs.
+      const tD = track(sampleTrainingTimes(batchSize, this.rng, { eps0: 1e-5, eps1: 1e-5 }));
+      const zD = track(this.rng.normalTensor(shape));
+      const D2 = twoTimeDenoiser(this.student, this.interpolant, this.sigmaData);
+
+      const parts: Record<string, Scalar> = {};
+      const charLoss = (): Scalar => {
+        const gu = g(xt, tVec, uVec);
+        let total = tf.scalar(0);
+        const fit = meanSquare(gu, target);
+        parts.fit = tf.keep(tf.clone(fit));
+        if (losses.fit > 0) total = tf.add(total, tf.mul(fit, losses.fit));
+        if (losses.semigroup > 0) {
+          const viaS = g(g(xt, tVec, sVec), sVec, uVec);
+          const sg = meanSquare(viaS, this.config.semigroupStopGrad ? stopGradient(gu) : gu);
+          parts.semigroup = tf.keep(tf.clone(sg));
+          total = tf.add(total, tf.mul(sg, losses.semigroup));
+        }
+        if (losses.ctm > 0 && ctmTarget) {
+          const ctm = meanSquare(gTarget(g(xt, tVec, sCtm), sCtm, ones), ctmTarget);
+          parts.ctm = tf.keep(tf.clone(ctm));
+          total = tf.add(total, tf.mul(ctm, losses.ctm));
+        }
+        return total as Scalar;
+      };
+      const dsmLoss = (): Scalar =>
+        denoiserMatchingLoss({ denoiser: (x, t) => D2(x, t, t), x1, z: zD, t: tD, interpolant: this.interpolant, sigmaData: this.sigmaData });
+
+      const vars = this.student.namedVariables();
+      const charG = namedGradients(charLoss, vars);
+      let grads = charG.grads;
+      let dsmValue: Scalar | null = null;
+      let weight: Scalar;
+      const wantDsm = losses.dsm === 'adaptive' || losses.dsm > 0;
+      if (wantDsm) {
+        const dsmG = namedGradients(dsmLoss, vars);
+        dsmValue = dsmG.value;
+        weight =
+          losses.dsm === 'adaptive'
+            ? (tf.tidy(() => {
+                const gc = charG.grads[this.lastLayerName]!;
+                const gd = dsmG.grads[this.lastLayerName]!;
+                return tf.clipByValue(tf.div(tf.norm(gc), tf.add(tf.norm(gd), 1e-4)), 0, 1e4);
+              }) as Scalar)
+            : tf.scalar(losses.dsm);
+        const combined: Record<string, Tensor> = {};
+        for (const name of Object.keys(vars)) {
+          const a = charG.grads[name];
+          const b = dsmG.grads[name];
+          combined[name] = a && b ? tf.tidy(() => tf.add(a, tf.mul(b, weight))) : tf.clone((a ?? b)!);
+        }
+        tf.dispose([...Object.values(charG.grads), ...Object.values(dsmG.grads)]);
+        grads = combined;
+      } else {
+        weight = tf.scalar(0);
+      }
+      const totalLoss = tf.tidy(() => (dsmValue ? tf.add(charG.value, tf.mul(dsmValue, weight)) : tf.clone(charG.value))) as Scalar;
+      const scalars: Record<string, Scalar> = {
+        loss: totalLoss,
+        fit: parts.fit ?? tf.scalar(0),
+        semigroup: parts.semigroup ?? tf.scalar(0),
+        ctm: parts.ctm ?? tf.scalar(0),
+        dsm: dsmValue ?? tf.scalar(0),
+        dsmWeight: weight,
+      };
+      charG.value.dispose();
+      const stats = applyUpdate({ grads, scalars, adam: this.adam, lr: lrNow, gradClip, step: this.step });
+      this.ema.update(this.student, this.step, ema);
+      this.step++;
+      const v = stats.values;
+      return {
+        step: this.step,
+        loss: v.loss!,
+        fit: v.fit!,
+        semigroup: v.semigroup!,
+        ctm: v.ctm!,
+        dsm: v.dsm!,
+        dsmWeight: v.dsmWeight!,
+        gradNorm: stats.gradNorm,
+        lr: lrNow,
+        teacherSteps: plan.n,
+        teacherNfe,
+      };
+    } finally {
+      tf.dispose(keep);
+    }
+  }
+
+  /** Everything needed to resume, teacher weights included (a distillation checkpoint is self-contained). */
+  checkpoint(): TrainerCheckpoint {
+    const adam = this.adam.getState();
+    const { teacherSolver, ...rest } = this.config;
+    return packState(
+      {
+        kind: 'distill',
+        step: this.step,
+        rng: this.rng.state().map((v) => (Number.isNaN(v) ? null : v)),
+        adamCount: adam.count,
+        interpolant: this.interpolant.name,
+        config: { ...rest, teacherSolver: typeof teacherSolver === 'string' ? teacherSolver : teacherSolver.name },
+        teacherNetwork: this.teacher.config as unknown as Record<string, unknown>,
+        network: this.student.config as unknown as Record<string, unknown>,
+        dataset: this.dataset.name,
+      },
+      {
+        teacher: this.teacher.getWeights(),
+        student: this.student.getWeights(),
+        ema: this.ema.network.getWeights(),
+        adam: adam.arrays,
+      },
+    );
+  }
+
+  /** Restores a {@link CharacteristicDistiller.checkpoint} (teacher, student, EMA, optimiser, RNG, step). */
+  restore(checkpoint: TrainerCheckpoint): void {
+    const { meta, arrays } = checkpoint;
+    if (meta.kind !== 'distill') throw new CheckpointError(`expected a distill checkpoint, got '${String(meta.kind)}'`);
+    this.teacher.setWeights(unpackPrefixed(arrays, 'teacher'));
+    this.student.setWeights(unpackPrefixed(arrays, 'student'));
+    this.ema.network.setWeights(unpackPrefixed(arrays, 'ema'));
+    this.adam.setState({ arrays: unpackPrefixed(arrays, 'adam'), count: Number(meta.adamCount) });
+    this.rng = Rng.fromState(meta.rng as number[]);
+    this.step = Number(meta.step);
+  }
+
+  /** Rebuilds a distiller from a checkpoint (networks from their saved specs). */
+  static fromCheckpoint(checkpoint: TrainerCheckpoint, dataset: Dataset): CharacteristicDistiller {
+    const teacher = createNetwork(checkpoint.meta.teacherNetwork as unknown as NetworkSpec);
+    const student = createNetwork(checkpoint.meta.network as unknown as NetworkSpec);
+    const d = new CharacteristicDistiller({
+      teacher,
+      dataset,
+      student,
+      config: checkpoint.meta.config as Partial<DistillConfig>,
+      interpolant: String(checkpoint.meta.interpolant),
+    });
+    d.restore(checkpoint);
+    return d;
+  }
+
+  dispose(): void {
+    this.student.dispose();
+    this.ema.dispose();
+    this.adam.dispose();
+  }
+}
+

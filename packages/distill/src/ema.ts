@@ -1,0 +1,40 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Network } from '@charlearn/nets';
+import { emaDecayAt } from './schedule';
+
+/**
+ * An exponential moving average of a network's weights, kept in a clone of
+ * the network (so the average can be evaluated like any network).
+ *
+ * @example
+ * ```ts
+ * const ema = new EmaNetwork(net);
+ * ema.update(net, step, 0.999);   // after each optimiser step
+ * ema.network.apply(x, cNoise);
+ * ```
+ */
+export class EmaNetwork {
+  /** The averaged network. */
+  readonly network: Network;
+
+  constructor(source: Network) {
+    this.network = source.clone();
+  }
+
+  /** `θ_ema ← d·θ_ema + (1 − d)·θ` with `d = min(ema, (1 + step)/(10 + step))`. */
+  update(source: Network, step: number, ema: number): void {
+    const d = emaDecayAt(step, ema);
+    const src = source.namedVariables();
+    const dst = this.network.namedVariables();
+    tf.tidy(() => {
+      for (const [name, v] of Object.entries(dst)) {
+        const s = src[name];
+        if (s) v.assign(tf.add(tf.mul(v, d), tf.mul(s, 1 - d)));
+      }
+    });
+  }
+
+  dispose(): void {
+    this.network.dispose();
+  }
+}

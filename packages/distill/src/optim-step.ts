@@ -1,0 +1,85 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Scalar, Tensor, Variable } from '@tensorflow/tfjs-core';
+import { CharlearnError, NonFiniteError } from '@charlearn/core';
+import type { Adam } from './adam';
+
+/** Throws a clear error when no gradient functions are registered (tfjs-core's own builds register none). */
+export function assertGradientsRegistered(): void {
+  if (!tf.getGradient('BatchMatMul') || !tf.getGradient('Mean')) {
+    throw new CharlearnError(
+      "no tfjs gradient functions are registered, so nothing can train: select a backend through charlearn (import '@charlearn/backend-wasm'; await useBackend('wasm')) or call registerAllGradients() from @charlearn/backend-wasm",
+      'backend',
+    );
+  }
+}
+
+/** Gradients of `lossFn` with respect to `variables`, keyed by the names of `variables`. */
+export function namedGradients(lossFn: () => Scalar, variables: Record<string, Variable>): { value: Scalar; grads: Record<string, Tensor> } {
+  const names = Object.keys(variables);
+  const list = names.map((n) => variables[n]!);
+  const byTfName = new Map(list.map((v, i) => [v.name, names[i]!]));
+  const { value, grads } = tf.variableGrads(lossFn, list);
+  const out: Record<string, Tensor> = {};
+  for (const [tfName, g] of Object.entries(grads)) out[byTfName.get(tfName)!] = g;
+  return { value, grads: out };
+}
+
+/** `sqrt(Σ‖g‖²)` over all gradients, as a scalar tensor. */
+export function globalNorm(grads: Record<string, Tensor>): Scalar {
+  return tf.tidy(() => tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g))))) as Scalar);
+}
+
+/** What {@link applyUpdate} reports (numbers, synced once). */
+export interface UpdateStats {
+  /** Each named scalar, e.g. `{ loss, fit, dsm }`. */
+  readonly values: Record<string, number>;
+  /** Global gradient norm before clipping. */
+  readonly gradNorm: number;
+}
+
+/**
+ * Finishes a training step: reads the named scalars and the gradient norm in
+ * one device sync, stops with a {@link NonFiniteError} naming the quantity and
+ * the step if any is NaN/Inf (before touching the weights), clips the
+ * gradients to global norm `gradClip`, applies Adam at `lr`, and disposes
+ * the gradients and scalars.
+ */
+export function applyUpdate(args: {
+  grads: Record<string, Tensor>;
+  scalars: Record<string, Scalar>;
+  adam: Adam;
+  lr: number;
+  gradClip: number;
+  step: number;
+}): UpdateStats {
+  const { grads, scalars, adam, lr, gradClip, step } = args;
+  const names = Object.keys(scalars);
+  try {
+    const norm = globalNorm(grads);
+    const packed = tf.tidy(() => tf.stack([...names.map((n) => tf.reshape(scalars[n]!, [])), norm]));
+    const numbers = packed.dataSync();
+    packed.dispose();
+    norm.dispose();
+    const values: Record<string, number> = {};
+    names.forEach((n, i) => (values[n] = numbers[i]!));
+    const gradNorm = numbers[names.length]!;
+    for (const [n, v] of Object.entries(values)) {
+      if (!Number.isFinite(v)) throw new NonFiniteError(`training stopped: ${n} is ${v} at step ${step}`, n, step);
+    }
+    if (!Number.isFinite(gradNorm)) throw new NonFiniteError(`training stopped: the gradient norm is ${gradNorm} at step ${step}`, 'gradients', step);
+    const scale = gradClip > 0 && gradNorm > gradClip ? gradClip / (gradNorm + 1e-6) : 1;
+    if (scale !== 1) {
+      tf.tidy(() => {
+        const clipped: Record<string, Tensor> = {};
+        for (const [n, g] of Object.entries(grads)) clipped[n] = tf.mul(g, scale);
+        adam.apply(clipped, lr);
+      });
+    } else {
+      adam.apply(grads, lr);
+    }
+    return { values, gradNorm };
+  } finally {
+    tf.dispose(Object.values(grads));
+    tf.dispose(Object.values(scalars));
+  }
+}

@@ -1,0 +1,114 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Variable } from '@tensorflow/tfjs-core';
+import { CheckpointError, ShapeError } from '@charlearn/core';
+import type { NamedArrays } from './network';
+
+const fmt = (shape: readonly number[]): string => `[${shape.join(', ')}]`;
+
+/** Product of a shape's dimensions (1 for `[]`). */
+export function shapeSize(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+/**
+ * Checks that `arrays` is a {@link NamedArrays}: every entry has an integer
+ * shape (dims >= 0) and a `Float32Array` of exactly that many values.
+ * Throws a {@link ShapeError} naming the entry.
+ *
+ * @example
+ * ```ts
+ * assertNamedArrays('arrays', { w: { shape: [2, 3], values: new Float32Array(6) } });
+ * ```
+ */
+export function assertNamedArrays(parameter: string, arrays: unknown): asserts arrays is NamedArrays {
+  if (typeof arrays !== 'object' || arrays === null || Array.isArray(arrays)) {
+    throw new ShapeError(`${parameter} must be an object mapping names to { shape: number[], values: Float32Array }`, parameter);
+  }
+  for (const [name, entry] of Object.entries(arrays as Record<string, unknown>)) {
+    const where = `${parameter}['${name}']`;
+    if (name.length === 0) throw new ShapeError(`${parameter} has an empty name; names must be non-empty strings`, parameter);
+    if (typeof entry !== 'object' || entry === null) throw new ShapeError(`${where} must be { shape, values }`, where);
+    const { shape, values } = entry as { shape?: unknown; values?: unknown };
+    if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && (d as number) >= 0)) {
+      throw new ShapeError(`${where}.shape must be an array of non-negative integers, got ${JSON.stringify(shape)}`, where);
+    }
+    if (!(values instanceof Float32Array)) throw new ShapeError(`${where}.values must be a Float32Array`, where);
+    const n = shapeSize(shape as number[]);
+    if (values.length !== n) {
+      throw new ShapeError(`${where}.values has ${values.length} entries but shape ${fmt(shape as number[])} needs ${n}`, where);
+    }
+  }
+}
+
+/**
+ * Checks that `weights` has exactly the names and shapes of `expected`
+ * (a network's variables). Throws a {@link CheckpointError} naming the
+ * first missing, unexpected or mis-shaped entry.
+ *
+ * @example
+ * ```ts
+ * checkWeightsMatch({ 'out/w': [256, 2] }, weights); // CheckpointError if not
+ * ```
+ */
+export function checkWeightsMatch(expected: Record<string, readonly number[]>, weights: unknown): asserts weights is NamedArrays {
+  if (typeof weights !== 'object' || weights === null || Array.isArray(weights)) {
+    throw new CheckpointError('weights must be an object mapping variable names to { shape, values }', undefined, 'weights');
+  }
+  const given = weights as Record<string, { shape?: unknown; values?: unknown } | undefined>;
+  const missing = Object.keys(expected).filter((k) => !(k in given));
+  if (missing.length) {
+    throw new CheckpointError(`weights are missing ${missing.map((k) => `'${k}'`).join(', ')} (expected ${Object.keys(expected).length} arrays)`, undefined, 'weights');
+  }
+  const extra = Object.keys(given).filter((k) => !(k in expected));
+  if (extra.length) {
+    throw new CheckpointError(
+      `weights have unexpected ${extra.map((k) => `'${k}'`).join(', ')}; this network has ${Object.keys(expected).map((k) => `'${k}'`).join(', ')}`,
+      undefined,
+      'weights',
+    );
+  }
+  for (const [name, shape] of Object.entries(expected)) {
+    const entry = given[name];
+    const s = entry?.shape;
+    if (!Array.isArray(s) || s.length !== shape.length || s.some((d, i) => d !== shape[i])) {
+      throw new CheckpointError(`weight '${name}' has shape ${Array.isArray(s) ? fmt(s) : String(s)}, expected ${fmt(shape)}`, undefined, 'weights');
+    }
+    if (!(entry?.values instanceof Float32Array) || entry.values.length !== shapeSize(shape)) {
+      throw new CheckpointError(`weight '${name}' must have a Float32Array of ${shapeSize(shape)} values`, undefined, 'weights');
+    }
+  }
+}
+
+/**
+ * Copies the values of named variables into a fresh {@link NamedArrays}.
+ *
+ * @example
+ * ```ts
+ * const arrays = readVariables(net.namedVariables()); // { 'in/w': { shape, values }, ... }
+ * ```
+ */
+export function readVariables(vars: Record<string, Variable>): NamedArrays {
+  const out: NamedArrays = {};
+  for (const [name, v] of Object.entries(vars)) {
+    out[name] = { shape: [...v.shape], values: new Float32Array(v.dataSync()) };
+  }
+  return out;
+}
+
+/**
+ * Creates trainable variables (tfjs-assigned unique names) from arrays.
+ *
+ * @example
+ * ```ts
+ * const vars = makeVariables({ w: { shape: [2, 2], values: new Float32Array(4) } });
+ * ```
+ */
+export function makeVariables(arrays: NamedArrays): Record<string, Variable> {
+  const out: Record<string, Variable> = {};
+  for (const [name, { shape, values }] of Object.entries(arrays)) {
+    const t = tf.tensor(values, shape, 'float32');
+    out[name] = tf.variable(t, true);
+    t.dispose();
+  }
+  return out;
+}
