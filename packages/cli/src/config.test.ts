@@ -179,11 +179,13 @@ describe('run config', () => {
         gradClip: 1.0,
         ema: 0.999,
         gridSize: 20,
+        gridSpacing: 'karras',
+        rho: 3,
         eps0: 0.001,
         eps1: 0.001,
-        teacherSolver: 'exp-integrator',
+        teacherSolver: 'exp-integrator-edm',
         pairGroups: 4,
-        losses: { fit: 1.0, semigroup: 0.1, ctm: 0.0, dsm: 'adaptive' },
+        losses: { fit: 1.0, semigroup: 0.1, ctm: 0.0, dsm: 0 },
       },
       eval: {
         samples: 2000,
@@ -341,12 +343,12 @@ describe('run config', () => {
   it('describeConfigSchema lists every key with its type and default', () => {
     const text = describeConfigSchema();
     const rows = schemaEntries(runConfigSchema);
-    expect(rows).toHaveLength(38);
+    expect(rows).toHaveLength(40);
     const lines = text.split('\n');
     expect(lines).toHaveLength(rows.length);
     for (const r of rows) expect(text).toContain(r.key);
     expect(lines.find((l) => l.trim().startsWith('teacher.steps '))).toMatch(/teacher\.steps\s+4000\s+integer >= 1 - training steps/);
-    expect(lines.find((l) => l.trim().startsWith('distill.losses.dsm '))).toMatch(/"adaptive"\s+'adaptive' \| number >= 0/);
+    expect(lines.find((l) => l.trim().startsWith('distill.losses.dsm '))).toMatch(/0\s+'adaptive' \| number >= 0/);
     expect(lines.find((l) => l.trim().startsWith('eval.teacherNfe '))).toContain('[1,2,5,10,20,100]');
   });
 

@@ -679,10 +679,12 @@ export const runConfigSchema = object({
     warmupSteps: optional(int({ min: 0, doc: 'linear learning-rate warm-up steps' }), 200),
     gradClip: optional(number({ exclusiveMin: 0, doc: 'global gradient-norm clip' }), 1.0),
     ema: optional(number({ min: 0, exclusiveMax: 1, doc: 'EMA decay of the weights' }), 0.999),
-    gridSize: optional(int({ min: 2, doc: 'time-grid points for teacher targets' }), 20),
+    gridSize: optional(int({ min: 2, doc: 'time-grid points for teacher targets (t = 1 is appended)' }), 20),
+    gridSpacing: optional(string({ oneOf: ['karras', 'uniform'] as const, doc: "grid spacing: 'karras' (rho on 1 - t) or 'uniform' (public code)" }), 'karras'),
+    rho: optional(number({ exclusiveMin: 0, doc: 'rho of the Karras grid' }), 3),
     eps0: eps(0.001, '0'),
     eps1: eps(0.001, '1'),
-    teacherSolver: optional(string({ minLength: 1, doc: 'solver producing teacher targets (registry name)' }), 'exp-integrator'),
+    teacherSolver: optional(string({ minLength: 1, doc: 'solver producing teacher targets (registry name)' }), 'exp-integrator-edm'),
     pairGroups: optional(int({ min: 1, doc: 'time-pair groups per batch' }), 4),
     losses: object({
       fit: optional(number({ min: 0, doc: 'weight of the teacher-fit loss' }), 1.0),
@@ -690,7 +692,7 @@ export const runConfigSchema = object({
       ctm: optional(number({ min: 0, doc: 'weight of the CTM loss' }), 0.0),
       dsm: optional(
         { ...union(string({ oneOf: ['adaptive'] }), number({ min: 0 })), doc: "weight of the DSM loss, or 'adaptive'" },
-        'adaptive',
+        0,
       ),
     }),
   }),
@@ -751,6 +753,8 @@ export interface RunConfig {
   teacher: TrainPhaseConfig;
   distill: TrainPhaseConfig & {
     gridSize: number;
+    gridSpacing: 'karras' | 'uniform';
+    rho: number;
     /** Solver name (validated against the registry later). */
     teacherSolver: string;
     pairGroups: number;
@@ -790,7 +794,7 @@ export function loadRunConfig(
  *
  * @example
  * ```ts
- * defaultRunConfig().distill.losses; // { fit: 1, semigroup: 0.1, ctm: 0, dsm: 'adaptive' }
+ * defaultRunConfig().distill.losses; // { fit: 1, semigroup: 0.1, ctm: 0, dsm: 0 }
  * ```
  */
 export function defaultRunConfig(): RunConfig {

@@ -1,5 +1,24 @@
 /**
  * @packageDocumentation
- * `@charlearn/cli`: the `charlearn` command's building blocks.
+ * `@charlearn/cli`: the `charlearn` command (`demo`, `train`, `distill`,
+ * `sample`, `eval`) and its building blocks: the run config schema, the
+ * evaluation protocol, PNG plots, progress display, atomic checkpoints.
+ *
+ * @example
+ * ```ts
+ * import { main } from '@charlearn/cli';
+ * await main(['demo', '--quick']);
+ * ```
  */
-export {};
+export { main, COMMANDS } from './cli';
+export { evaluateRun, exactEndPoints, type EvalMetrics } from './evaluate';
+export { openRun, runFiles, runPath, saveCheckpoint, loadCheckpoint, type RunContext } from './runtime';
+export { runTrainingLoop, type HistoryPoint, type TrainingLoopOptions } from './training-loop';
+export { DEMO_PRESET, QUICK_OVERRIDES } from './presets';
+export { cpuBackend } from './cpu-backend';
+export { loadRunConfig, defaultRunConfig, describeConfigSchema, resolveRunName, runConfigSchema, schema, type RunConfig } from './config';
+export { parseCliArgs, UsageError, type CliArgs } from './args';
+export { createProgress, formatDuration, formatNumber, type Progress, type ProgressOptions } from './progress';
+export { encodePng } from './png';
+export { Canvas, renderPanels, renderLineChart, savePng, PALETTE, type Panel, type Layer, type RasterImage } from './plot';
+export { writeFileAtomic, writeFileAtomicSync, readFileChecked } from './atomic';

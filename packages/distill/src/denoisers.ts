@@ -54,7 +54,8 @@ export type FlowMap = (x: Tensor, t: Tensor1D, s: Tensor1D) => Tensor;
  * The characteristic generator in exponential-integrator form,
  * `g(t, s, x) = (σ_s/σ_t)·x + (α_s − α_t·σ_s/σ_t)·D_θ(x, t, s)`, so that
  * `g(t, t, x) = x` exactly, and `g(t, 1, x) = D_θ(x, t, 1)` (one network
- * evaluation to the data end). Needs `σ_t > 0` (t < 1).
+ * evaluation to the data end). At `t = 1` (σ_t = 0) the only valid end is
+ * `s = 1`, where `g(1, 1, x) = x`.
  *
  * @example
  * ```ts
@@ -68,7 +69,9 @@ export function characteristicMap(net: Network, interpolant: Interpolant, sigmaD
     tf.tidy(() => {
       const ct = interpolant.coefficients(t);
       const cs = interpolant.coefficients(s);
-      const ratio = tf.div(cs.sigma, ct.sigma);
+      // σ_s/σ_t, and 1 where σ_t = 0 (t = s = 1), so that g(1, 1, x) = x instead of 0/0.
+      const positive = tf.greater(ct.sigma, 0);
+      const ratio = tf.where(positive, tf.div(cs.sigma, tf.where(positive, ct.sigma, tf.onesLike(ct.sigma))), tf.onesLike(ct.sigma));
       const gain = tf.sub(cs.alpha, tf.mul(ct.alpha, ratio));
       return tf.add(tf.mul(perSample(ratio, x), x), tf.mul(perSample(gain, x), denoise(x, t, s)));
     });

@@ -275,8 +275,11 @@ describe('CharacteristicDistiller', () => {
   it('uses any registered solver for the pairs and rejects unknown ones and bad loss weights', () => {
     const teacher = createMlp(tiny);
     const heun = new CharacteristicDistiller({ teacher, dataset, config: { batchSize: 16, gridSize: 5, pairGroups: 1, teacherSolver: 'heun' } });
-    const s = heun.trainStep();
-    expect(s.teacherNfe).toBe(2 * s.teacherSteps);
+    for (let k = 0; k < 6; k++) {
+      const s = heun.trainStep();
+      // 2 NFE a Heun step; a pair that ends at t = 1 finishes with one denoise instead.
+      expect([2 * s.teacherSteps, 2 * s.teacherSteps - 1]).toContain(s.teacherNfe);
+    }
     heun.dispose();
     expect(() => new CharacteristicDistiller({ teacher, dataset, config: { teacherSolver: 'rk45' } })).toThrow(UnknownPluginError);
     try {

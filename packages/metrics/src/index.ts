@@ -1,5 +1,23 @@
 /**
  * @packageDocumentation
- * `@charlearn/metrics`.
+ * `@charlearn/metrics`: distances between point sets for low-dimensional
+ * generative models: exact W2 by optimal assignment (sparse shortest
+ * augmenting paths with a full dual certificate; dense LAPJV), log-domain
+ * Sinkhorn W2 for larger or unequal sets, and RBF MMD. Inputs are flat
+ * row-major Float32Array/Float64Array (with `dim`), `Tensor2D [n, dim]` or
+ * `number[][]`.
+ *
+ * @example
+ * ```ts
+ * import { exactW2, mmdRbf } from '@charlearn/metrics';
+ * const w2 = exactW2(generated, heldOut);   // n = 2000 in 2-D: well under a second
+ * const mmd2 = mmdRbf(generated, heldOut);   // unbiased, median-heuristic bandwidth
+ * ```
  */
-export {};
+export { toPoints, squaredDistanceMatrix, type PointSet, type Points } from './points';
+export * from './assignment';
+export * from './matching';
+export * from './exact-w2';
+export * from './sinkhorn';
+export * from './mmd';
+export * from './protocol';

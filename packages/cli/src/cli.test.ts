@@ -1,0 +1,120 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { main } from './cli';
+import type { EvalMetrics } from './evaluate';
+import type { HistoryPoint } from './training-loop';
+
+let out: string;
+let stderr: string[];
+
+beforeAll(() => {
+  out = mkdtempSync(join(tmpdir(), 'charlearn-cli-'));
+});
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+async function run(...argv: string[]): Promise<{ code: number; err: string }> {
+  stderr = [];
+  const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stderr.push(String(chunk));
+    return true;
+  });
+  try {
+    const code = await main([...argv, '--out', out]);
+    return { code, err: stderr.join('') };
+  } finally {
+    spy.mockRestore();
+  }
+}
+
+function readJson<T>(path: string): T {
+  return JSON.parse(readFileSync(path, 'utf8')) as T;
+}
+
+describe('charlearn demo --quick', () => {
+  it('trains, distills, evaluates and writes samples.png, metrics.json and checkpoints', async () => {
+    const { code, err } = await run('demo', '--quick', '--set', 'name=quick');
+    expect(code, err).toBe(0);
+    const dir = join(out, 'quick');
+    for (const f of ['teacher.ckpt', 'generator.ckpt', 'samples.png', 'metrics.json', 'config.json', 'history.json', 'losses.png']) {
+      expect(existsSync(join(dir, f)), f).toBe(true);
+    }
+    const png = readFileSync(join(dir, 'samples.png'));
+    expect([...png.subarray(0, 8)]).toEqual([137, 80, 78, 71, 13, 10, 26, 10]);
+    const m = readJson<EvalMetrics>(join(dir, 'metrics.json'));
+    expect(m.backend).toBe('wasm');
+    expect(m.w2.oneStep).toBeGreaterThan(0);
+    expect(Object.keys(m.w2.teacher)).toEqual(expect.arrayContaining(['euler@1', 'heun@19', 'exp-integrator@5']));
+    expect(m.w2.floor).toBeGreaterThan(0);
+    expect(m.sampling.oneStepPerSec).toBeGreaterThan(m.sampling.teacherPerSec);
+    // The floor is two data samples: it must be far below an untrained-ish teacher at NFE 1 (the mean).
+    expect(m.w2.floor).toBeLessThan(m.w2.teacher['euler@1']!);
+  }, 240_000);
+
+  it('samples from the run with --steps and --n', async () => {
+    const { code, err } = await run('sample', '--quick', '--set', 'name=quick', '--steps', '2', '--n', '100');
+    expect(code, err).toBe(0);
+    const s = readJson<{ points: number[] }>(join(out, 'quick', 'samples-2step.json'));
+    expect(s.points).toHaveLength(200);
+    expect(s.points.every(Number.isFinite)).toBe(true);
+  }, 120_000);
+});
+
+describe('stop and resume', () => {
+  it('gives the same next losses as an uninterrupted run with the same seed', async () => {
+    const common = ['--quick', '--set', 'logEvery=1', '--set', 'teacher.steps=16'];
+    expect((await run('train', ...common, '--set', 'name=straight')).code).toBe(0);
+    expect((await run('train', '--quick', '--set', 'logEvery=1', '--set', 'teacher.steps=8', '--set', 'name=resumed')).code).toBe(0);
+    const { code, err } = await run('train', ...common, '--set', 'name=resumed', '--resume');
+    expect(code, err).toBe(0);
+    expect(err).toMatch(/resuming the teacher .* at step 8/);
+    const a = readJson<{ teacher: HistoryPoint[] }>(join(out, 'straight', 'history.json')).teacher;
+    const b = readJson<{ teacher: HistoryPoint[] }>(join(out, 'resumed', 'history.json')).teacher;
+    expect(b.map((p) => p.step)).toEqual(a.map((p) => p.step));
+    expect(b.slice(8).map((p) => p.loss)).toEqual(a.slice(8).map((p) => p.loss));
+  }, 120_000);
+});
+
+describe('clear errors', () => {
+  it('names the config key for a bad value and an unknown solver', async () => {
+    let r = await run('train', '--quick', '--set', 'teacher.steps=0');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/teacher\.steps/);
+    r = await run('train', '--quick', '--set', 'distill.teacherSolver=rk45');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/distill\.teacherSolver.*unknown solver 'rk45'/);
+  });
+
+  it('says which backend is unavailable and why', async () => {
+    const r = await run('train', '--quick', '--backend', 'webgpu', '--set', 'name=nobackend');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/BackendUnavailableError: backend 'webgpu' is not available.*@charlearn\/backend-webgpu/);
+  });
+
+  it('refuses to distill without a teacher and to load a corrupt checkpoint', async () => {
+    let r = await run('distill', '--quick', '--set', 'name=empty');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/CheckpointError: distillation needs a trained teacher/);
+    expect((await run('train', '--quick', '--set', 'name=corrupt', '--set', 'teacher.steps=4')).code).toBe(0);
+    const path = join(out, 'corrupt', 'teacher.ckpt');
+    const bytes = readFileSync(path);
+    bytes[bytes.length - 5] = bytes[bytes.length - 5]! ^ 0xff;
+    writeFileSync(path, bytes);
+    r = await run('distill', '--quick', '--set', 'name=corrupt');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/CheckpointError: .*checksum.*corrupt[\\/]teacher\.ckpt/i);
+  }, 60_000);
+
+  it('stops on a NaN/Inf loss with the step number and points at the last good checkpoint', async () => {
+    const r = await run('train', '--quick', '--set', 'name=nan', '--set', 'teacher.lr=1e38', '--set', 'teacher.warmupSteps=0', '--set', 'teacher.gradClip=1e38', '--set', 'checkpointEvery=1');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/NonFiniteError: training stopped: .* at step \d+; the last good checkpoint is .*nan[\\/]teacher\.ckpt/);
+  }, 60_000);
+
+  it('--resume needs a run name', async () => {
+    const r = await run('train', '--quick', '--resume');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/--resume needs the run's name/);
+  });
+});

@@ -1,0 +1,132 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { CheckpointError, ConfigError } from '@charlearn/core';
+import { createNetwork, type NetworkSpec } from '@charlearn/nets';
+import { CharacteristicDistiller, TeacherTrainer, type DistillStepStats, type TeacherStepStats } from '@charlearn/distill';
+import { writeFileAtomic } from '../atomic';
+import { evaluateRun, type EvalMetrics } from '../evaluate';
+import { PALETTE, renderLineChart, savePng } from '../plot';
+import { loadCheckpoint, runFiles, runPath, saveCheckpoint, type RunContext } from '../runtime';
+import { runTrainingLoop, type HistoryPoint } from '../training-loop';
+import { formatNumber } from '../progress';
+
+type History = Record<'teacher' | 'distill', HistoryPoint[]>;
+
+function readHistory(ctx: RunContext): History {
+  const path = runPath(ctx, runFiles.history);
+  if (!existsSync(path)) return { teacher: [], distill: [] };
+  return JSON.parse(readFileSync(path, 'utf8')) as History;
+}
+
+async function writeHistory(ctx: RunContext, history: History): Promise<void> {
+  await writeFileAtomic(runPath(ctx, runFiles.history), JSON.stringify(history, null, 1));
+  const series = [
+    { label: 'teacher DSM loss', xs: history.teacher.map((p) => p.step), ys: history.teacher.map((p) => p.loss ?? NaN), color: PALETTE[0]! },
+    { label: 'distill fit loss', xs: history.distill.map((p) => p.step), ys: history.distill.map((p) => p.fit ?? NaN), color: PALETTE[2]! },
+    { label: 'distill semi-group', xs: history.distill.map((p) => p.step), ys: history.distill.map((p) => p.semigroup ?? NaN), color: PALETTE[3]! },
+  ].filter((s) => s.xs.length > 0 && s.ys.some((y) => y > 0));
+  if (series.length) await savePng(runPath(ctx, runFiles.losses), renderLineChart(series, { title: `${ctx.name}: training losses`, xLabel: 'step', yLabel: 'loss', logY: true }));
+}
+
+/** `charlearn train`: teacher training, resumable. */
+export async function trainTeacher(ctx: RunContext, options: { resume: boolean }): Promise<TeacherTrainer> {
+  const { config } = ctx;
+  const path = runPath(ctx, runFiles.teacher);
+  const history = readHistory(ctx);
+  let trainer: TeacherTrainer;
+  if (options.resume && existsSync(path)) {
+    trainer = TeacherTrainer.fromCheckpoint(await loadCheckpoint(path, 'teacher'), ctx.target);
+    history.teacher = history.teacher.filter((p) => p.step <= trainer.step);
+    ctx.log(`resuming the teacher from ${path} at step ${trainer.step}`);
+  } else {
+    if (options.resume) ctx.log(`no teacher checkpoint at ${path}: starting from scratch`);
+    const net = createNetwork({ kind: 'mlp', dim: 2, hidden: config.model.hidden, activation: config.model.activation, timeEmbeddingDim: config.model.timeEmbeddingDim, seed: config.seed } as NetworkSpec);
+    trainer = new TeacherTrainer({ net, dataset: ctx.target, config: config.teacher, interpolant: ctx.interpolant, seed: config.seed });
+    history.teacher = [];
+    ctx.log(`teacher: MLP ${config.model.hidden.join('x')} (${net.parameterCount()} parameters), ${config.teacher.steps} steps, batch ${config.teacher.batchSize}, ${ctx.target.name}, ${ctx.interpolant.name}, backend ${ctx.backend}`);
+  }
+  await runTrainingLoop<TeacherStepStats>({
+    label: 'teacher',
+    startStep: trainer.step,
+    totalSteps: config.teacher.steps,
+    trainStep: () => trainer.trainStep(),
+    fields: (s) => ({ loss: formatNumber(s.loss), lr: formatNumber(s.lr) }),
+    record: (s) => ({ loss: s.loss, gradNorm: s.gradNorm }),
+    logEvery: config.logEvery,
+    checkpointEvery: config.checkpointEvery,
+    save: async () => {
+      await saveCheckpoint(path, trainer.checkpoint());
+      await writeHistory(ctx, history);
+    },
+    checkpointPath: path,
+    history: history.teacher,
+  });
+  ctx.log(`teacher checkpoint: ${path}`);
+  return trainer;
+}
+
+/** `charlearn distill`: characteristic-generator distillation from the run's teacher, resumable. */
+export async function distillGenerator(ctx: RunContext, options: { resume: boolean }): Promise<CharacteristicDistiller> {
+  const { config } = ctx;
+  const path = runPath(ctx, runFiles.generator);
+  const history = readHistory(ctx);
+  let distiller: CharacteristicDistiller;
+  if (options.resume && existsSync(path)) {
+    distiller = CharacteristicDistiller.fromCheckpoint(await loadCheckpoint(path, 'distill'), ctx.target);
+    history.distill = history.distill.filter((p) => p.step <= distiller.step);
+    ctx.log(`resuming distillation from ${path} at step ${distiller.step}`);
+  } else {
+    const teacherPath = runPath(ctx, runFiles.teacher);
+    if (!existsSync(teacherPath)) {
+      throw new CheckpointError(`distillation needs a trained teacher: run 'charlearn train' with the same config (and name) first`, teacherPath);
+    }
+    const teacherCkpt = await loadCheckpoint(teacherPath, 'teacher');
+    if (Number(teacherCkpt.meta.step) < config.teacher.steps) {
+      ctx.log(`warning: the teacher stopped at step ${teacherCkpt.meta.step} of ${config.teacher.steps} (resume it with 'charlearn train --resume')`);
+    }
+    const teacher = TeacherTrainer.fromCheckpoint(teacherCkpt, ctx.target);
+    distiller = new CharacteristicDistiller({ teacher: teacher.ema.network, dataset: ctx.target, config: config.distill, interpolant: ctx.interpolant, seed: config.seed + 1 });
+    history.distill = [];
+    const l = config.distill.losses;
+    ctx.log(`distill: ${config.distill.steps} steps, batch ${config.distill.batchSize}, grid ${config.distill.gridSize}, teacher solver ${config.distill.teacherSolver}, losses fit ${l.fit} semigroup ${l.semigroup} ctm ${l.ctm} dsm ${l.dsm}`);
+  }
+  await runTrainingLoop<DistillStepStats>({
+    label: 'distill',
+    startStep: distiller.step,
+    totalSteps: config.distill.steps,
+    trainStep: () => distiller.trainStep(),
+    fields: (s) => ({ loss: formatNumber(s.loss), fit: formatNumber(s.fit), sg: formatNumber(s.semigroup), n: s.teacherSteps }),
+    record: (s) => ({ loss: s.loss, fit: s.fit, semigroup: s.semigroup, ctm: s.ctm, dsm: s.dsm, dsmWeight: s.dsmWeight, gradNorm: s.gradNorm }),
+    logEvery: config.logEvery,
+    checkpointEvery: config.checkpointEvery,
+    save: async () => {
+      await saveCheckpoint(path, distiller.checkpoint());
+      await writeHistory(ctx, history);
+    },
+    checkpointPath: path,
+    history: history.distill,
+  });
+  ctx.log(`generator checkpoint: ${path}`);
+  return distiller;
+}
+
+/** Loads the run's generator checkpoint. */
+export async function loadGenerator(ctx: RunContext): Promise<CharacteristicDistiller> {
+  const path = runPath(ctx, runFiles.generator);
+  if (!existsSync(path)) throw new CheckpointError(`no generator checkpoint: run 'charlearn distill' with the same config (and name) first`, path);
+  return CharacteristicDistiller.fromCheckpoint(await loadCheckpoint(path, 'distill'), ctx.target);
+}
+
+/** `charlearn eval`: metrics.json and samples.png for the run's generator and teacher. */
+export async function evaluateGenerator(ctx: RunContext, distiller: CharacteristicDistiller): Promise<EvalMetrics> {
+  ctx.log(`evaluating on ${ctx.config.eval.samples} samples (exact W2 against held-out data)`);
+  const { metrics, figure } = evaluateRun({ distiller, target: ctx.target, config: ctx.config, backend: ctx.backend, log: ctx.log });
+  await writeFileAtomic(runPath(ctx, runFiles.metrics), JSON.stringify(metrics, null, 2) + '\n');
+  await savePng(runPath(ctx, runFiles.samples), figure);
+  ctx.log(`wrote ${runPath(ctx, runFiles.metrics)} and ${runPath(ctx, runFiles.samples)}`);
+  return metrics;
+}
+
+/** Validates that names in the config exist before any training starts. */
+export function assertKnownName(kind: string, name: string, known: readonly string[], parameter: string): void {
+  if (!known.includes(name)) throw new ConfigError(`${parameter}: unknown ${kind} '${name}'; known: ${known.join(', ')}`, parameter);
+}

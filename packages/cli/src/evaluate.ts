@@ -1,0 +1,214 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Tensor } from '@tensorflow/tfjs-core';
+import { Rng, timeGrid } from '@charlearn/core';
+import type { GaussianMixture } from '@charlearn/core';
+import { sample } from '@charlearn/solvers';
+import { sampleTeacher, type CharacteristicDistiller } from '@charlearn/distill';
+import { exactW2 } from '@charlearn/metrics';
+import type { Target2D } from '@charlearn/data';
+import { PALETTE, renderPanels, type Panel } from './plot';
+import type { RunConfig } from './config';
+
+/** The figures `metrics.json` holds. */
+export interface EvalMetrics {
+  run: string;
+  target: string;
+  backend: string;
+  interpolant: string;
+  seed: number;
+  samples: number;
+  w2: {
+    /** One network evaluation of the generator. */
+    oneStep: number;
+    /** Generator with k network evaluations, keyed by k. */
+    fewStep: Record<string, number>;
+    /** Teacher ODE samples keyed `"<solver>@<nfe>"` (NFE actually used). */
+    teacher: Record<string, number>;
+    /** The teacher's best figure and its key. */
+    teacherBest: { key: string; w2: number };
+    /** Two independent data samples of the same size against the same held-out set. */
+    floor: number;
+  };
+  ratios: {
+    /** W2 of the one-step generator over the teacher's best. */
+    oneStepOverTeacherBest: number;
+    /** W2 of the one-step generator over the floor. */
+    oneStepOverFloor: number;
+  };
+  sampling: {
+    oneStepPerSec: number;
+    teacherPerSec: number;
+    /** The teacher sampler timed for `teacherPerSec`. */
+    teacherSampler: string;
+    /** oneStepPerSec / teacherPerSec, measured in the same run. */
+    speedup: number;
+  };
+  /** Gaussian-mixture target only: mean end-point error against the exact characteristic from the same z. */
+  characteristicError?: { oneStep: number; teacher: Record<string, number> };
+  seconds: number;
+}
+
+function timed<T>(fn: () => T): { value: T; seconds: number } {
+  const t0 = performance.now();
+  const value = fn();
+  return { value, seconds: (performance.now() - t0) / 1000 };
+}
+
+function meanDistance(a: Float32Array, b: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < a.length / 2; i++) s += Math.hypot(a[2 * i]! - b[2 * i]!, a[2 * i + 1]! - b[2 * i + 1]!);
+  return s / (a.length / 2);
+}
+
+/** The exact end points `D(Φ(z), 1 − 1e-4)` of the characteristics from `z` at `t0` (float64). */
+export function exactEndPoints(gmm: GaussianMixture, z: Float32Array, t0: number, interpolant: string): Float64Array {
+  const end = 1 - 1e-4;
+  const flowed = gmm.exactFlow(z, t0, end, { steps: 600, interpolant });
+  const out = new Float64Array(flowed.length);
+  for (let i = 0; i < flowed.length / 2; i++) out.set(gmm.denoisePoint([flowed[2 * i]!, flowed[2 * i + 1]!], end, interpolant), 2 * i);
+  return out;
+}
+
+/**
+ * The evaluation protocol of method.md in normalised coordinates: exact W2
+ * (optimal assignment) between `eval.samples` generated points and as many
+ * fresh held-out data points, for the one-step generator, the few-step
+ * generator, the teacher at every solver × NFE budget, and the data-vs-data
+ * floor; sampling throughput of the one-step generator and of the teacher
+ * (Heun at the largest NFE) measured in the same run; for the Gaussian
+ * mixture, the end-point error against the exact characteristic. Also
+ * renders the samples figure.
+ */
+export function evaluateRun(args: {
+  distiller: CharacteristicDistiller;
+  target: Target2D;
+  config: RunConfig;
+  backend: string;
+  log: (m: string) => void;
+}): { metrics: EvalMetrics; figure: ReturnType<typeof renderPanels> } {
+  const { distiller, target, config, backend, log } = args;
+  const t0 = performance.now();
+  const n = config.eval.samples;
+  const seed = config.seed;
+  const heldOut = target.sampleArray(n, new Rng(seed + 1001));
+  const floorSample = target.sampleArray(n, new Rng(seed + 2002));
+  const zArr = new Rng(seed + 3003).normalArray(n * 2);
+  const z = tf.tensor2d(zArr, [n, 2]);
+  const read = (x: Tensor): Float32Array => {
+    const v = x.dataSync() as Float32Array;
+    x.dispose();
+    return v;
+  };
+  const w2 = (points: Float32Array) => exactW2(points, heldOut);
+  const floor = w2(floorSample);
+  log(`  W2 floor (data vs data, n = ${n}): ${floor.toFixed(4)}`);
+
+  // One step, timed after a warm-up call.
+  read(distiller.sample(tf.slice(z, 0, 16), 1));
+  const one = timed(() => read(distiller.sample(z, 1)));
+  const oneStep = one.value;
+  const fewStep: Record<string, number> = {};
+  const fewSamples: Record<string, Float32Array> = { '1': oneStep };
+  for (const k of config.eval.fewSteps) {
+    const pts = k === 1 ? oneStep : read(distiller.sample(z, k));
+    fewSamples[String(k)] = pts;
+    fewStep[String(k)] = w2(pts);
+  }
+  const w2One = fewStep['1'] ?? w2(oneStep);
+  log(`  generator: W2 ${config.eval.fewSteps.map((k) => `${k} step${k > 1 ? 's' : ''} ${fewStep[String(k)]!.toFixed(4)}`).join(', ')}`);
+
+  const teacher: Record<string, number> = {};
+  const teacherSamples: Record<string, Float32Array> = {};
+  const field = distiller.teacherField;
+  const eps0 = 0;
+  for (const solver of config.eval.teacherSolvers) {
+    for (const nfe of config.eval.teacherNfe) {
+      const r = sampleTeacher(field, z, solver, nfe, { eps0 });
+      const pts = read(r.x);
+      const key = `${solver}@${r.nfe}`;
+      teacherSamples[key] = pts;
+      teacher[key] = w2(pts);
+    }
+  }
+  const best = Object.entries(teacher).reduce((a, b) => (b[1] < a[1] ? b : a));
+  log(`  teacher: best W2 ${best[1].toFixed(4)} (${best[0]}); ${Object.entries(teacher).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')}`);
+
+  // Teacher throughput: Heun at the largest budget, same z, same run.
+  const maxNfe = Math.max(...config.eval.teacherNfe);
+  const heunTimed = timed(() => sampleTeacher(field, z, 'heun', maxNfe, { eps0 }));
+  const teacherKey = `heun@${heunTimed.value.nfe}`;
+  const heunPts = read(heunTimed.value.x);
+
+  let characteristicError: EvalMetrics['characteristicError'];
+  const gmm = (target as Target2D & { exact?: GaussianMixture }).exact;
+  if (gmm) {
+    const exactEnd = exactEndPoints(gmm, zArr, distiller.config.eps0, distiller.interpolant.name);
+    const exactFromZero = exactEndPoints(gmm, zArr, eps0, distiller.interpolant.name);
+    characteristicError = {
+      oneStep: meanDistance(oneStep, exactEnd),
+      teacher: Object.fromEntries(Object.entries(teacherSamples).map(([k, v]) => [k, meanDistance(v, exactFromZero)])),
+    };
+    log(`  exact characteristics: one-step mean end-point error ${characteristicError.oneStep.toFixed(4)}`);
+  }
+
+  // Figure: data | teacher | one-step | characteristics with the generator's end points.
+  const curves = 24;
+  const zc = tf.slice(z, 0, curves);
+  const traj = sample({ solver: 'heun', model: field, xInit: zc, timeGrid: timeGrid({ steps: 40, spacing: 'karras', eps1: 1e-3 }), returnIntermediates: true, denoiseLast: true });
+  const inter = traj.intermediates!.map((t) => t.dataSync() as Float32Array);
+  const final = read(traj.x);
+  traj.intermediates!.forEach((t) => t.dispose());
+  const paths: Float64Array[] = [];
+  for (let c = 0; c < curves; c++) {
+    const p = new Float64Array((inter.length + 1) * 2);
+    inter.forEach((step, k) => p.set([step[2 * c]!, step[2 * c + 1]!], 2 * k));
+    p.set([final[2 * c]!, final[2 * c + 1]!], 2 * inter.length);
+    paths.push(p);
+  }
+  const genEnds = oneStep.slice(0, curves * 2);
+  const starts = inter[0]!.slice(0, curves * 2);
+  const panels: Panel[] = [
+    { title: `data (${target.name})`, layers: [{ kind: 'scatter', points: heldOut, color: PALETTE[0]!, size: 2 }] },
+    { title: `teacher, Heun ${heunTimed.value.nfe} NFE`, layers: [{ kind: 'scatter', points: heunPts, color: PALETTE[1]!, size: 2 }] },
+    { title: 'one-step generator, 1 NFE', layers: [{ kind: 'scatter', points: oneStep, color: PALETTE[2]!, size: 2 }] },
+    {
+      title: 'characteristics: teacher vs one step',
+      layers: [
+        { kind: 'scatter', points: heldOut, color: '#cccccc', size: 2, alpha: 0.4 },
+        { kind: 'lines', paths, color: PALETTE[1]!, width: 1.5 },
+        { kind: 'markers', points: starts, color: '#444444', size: 4, shape: 'circle' },
+        { kind: 'markers', points: final, color: PALETTE[1]!, size: 8, shape: 'ring' },
+        { kind: 'markers', points: genEnds, color: PALETTE[2]!, size: 7, shape: 'cross' },
+      ],
+      legend: [
+        { label: 'z (t = 0)', color: '#444444' },
+        { label: 'teacher ODE path, end', color: PALETTE[1]! },
+        { label: 'g(z), one step', color: PALETTE[2]! },
+      ],
+    },
+  ];
+  const figure = renderPanels(panels, {
+    title: `${target.name}: W2 one-step ${w2One.toFixed(3)} | teacher best ${best[1].toFixed(3)} (${best[0]}) | floor ${floor.toFixed(3)}`,
+  });
+  tf.dispose([z, zc]);
+  const metrics: EvalMetrics = {
+    run: config.name ?? '',
+    target: target.name,
+    backend,
+    interpolant: distiller.interpolant.name,
+    seed,
+    samples: n,
+    w2: { oneStep: w2One, fewStep, teacher, teacherBest: { key: best[0], w2: best[1] }, floor },
+    ratios: { oneStepOverTeacherBest: w2One / best[1], oneStepOverFloor: w2One / floor },
+    sampling: {
+      oneStepPerSec: n / one.seconds,
+      teacherPerSec: n / heunTimed.seconds,
+      teacherSampler: teacherKey,
+      speedup: heunTimed.seconds / one.seconds,
+    },
+    ...(characteristicError ? { characteristicError } : {}),
+    seconds: (performance.now() - t0) / 1000,
+  };
+  log(`  sampling: one-step ${Math.round(metrics.sampling.oneStepPerSec)} samples/s, teacher ${teacherKey} ${Math.round(metrics.sampling.teacherPerSec)} samples/s (${metrics.sampling.speedup.toFixed(1)}x)`);
+  return { metrics, figure };
+}

@@ -1,0 +1,57 @@
+import { NonFiniteError } from '@charlearn/core';
+import { createProgress, type ProgressFields } from './progress';
+
+/** What a training loop records every `logEvery` steps. */
+export interface HistoryPoint {
+  readonly step: number;
+  readonly [key: string]: number;
+}
+
+/** Options of {@link runTrainingLoop}. */
+export interface TrainingLoopOptions<S extends { step: number; loss: number }> {
+  label: string;
+  /** Steps already done (a resumed run starts there). */
+  startStep: number;
+  /** Step to stop at. */
+  totalSteps: number;
+  trainStep: () => S;
+  /** Fields shown on the progress line. */
+  fields: (stats: S) => ProgressFields;
+  /** Numbers recorded into the history. */
+  record: (stats: S) => Record<string, number>;
+  logEvery: number;
+  /** Steps between checkpoints (0: only at the end). */
+  checkpointEvery: number;
+  save: () => Promise<void>;
+  /** Where the last good checkpoint is, for the error message. */
+  checkpointPath: string;
+  history: HistoryPoint[];
+}
+
+/**
+ * Runs training steps with a progress display (loss, steps/s, ETA), records
+ * a history, checkpoints every `checkpointEvery` steps and at the end, and
+ * turns a NaN/Inf into an error that says where the last good checkpoint is.
+ */
+export async function runTrainingLoop<S extends { step: number; loss: number }>(options: TrainingLoopOptions<S>): Promise<void> {
+  const { label, startStep, totalSteps, trainStep, fields, record, logEvery, checkpointEvery, save, checkpointPath, history } = options;
+  const progress = createProgress({ total: totalSteps, label });
+  let step = startStep;
+  try {
+    while (step < totalSteps) {
+      const stats = trainStep();
+      step = stats.step;
+      progress.update(step, fields(stats));
+      if (step % logEvery === 0 || step === totalSteps) history.push({ step, ...record(stats) });
+      if (checkpointEvery > 0 && step % checkpointEvery === 0 && step < totalSteps) await save();
+    }
+    progress.done();
+    await save();
+  } catch (e) {
+    progress.done();
+    if (e instanceof NonFiniteError) {
+      throw new NonFiniteError(`${e.message}; the last good checkpoint is ${checkpointPath} (resume with --resume)`, e.parameter, e.step);
+    }
+    throw e;
+  }
+}
