@@ -18,6 +18,7 @@
 import { extname } from 'node:path';
 import { parseDocument } from 'yaml';
 import { ConfigError } from '@charlearn/core';
+import type { TeacherConfig } from '@charlearn/distill';
 import { readFileCheckedSync } from './atomic';
 
 // ---------------------------------------------------------------------------
@@ -710,25 +711,8 @@ export const runConfigSchema = object({
   logEvery: optional(int({ min: 1, doc: 'steps between log lines' }), 50),
 });
 
-/** Training hyper-parameters shared by the teacher and distillation phases. */
-export interface TrainPhaseConfig {
-  /** Training steps (integer ≥ 1). */
-  steps: number;
-  /** Batch size (integer ≥ 1). */
-  batchSize: number;
-  /** Peak learning rate (> 0). */
-  lr: number;
-  /** Linear warm-up steps (integer ≥ 0). */
-  warmupSteps: number;
-  /** Global gradient-norm clip (> 0). */
-  gradClip: number;
-  /** EMA decay in [0, 1). */
-  ema: number;
-  /** Time cut at t = 0, in [0, 0.5). */
-  eps0: number;
-  /** Time cut at t = 1, in [0, 0.5). */
-  eps1: number;
-}
+/** Training hyper-parameters shared by the teacher and distillation phases (the trainers' own type). */
+export type TrainPhaseConfig = TeacherConfig;
 
 /**
  * The validated charlearn run configuration (all defaults filled in).

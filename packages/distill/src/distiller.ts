@@ -19,11 +19,11 @@ import {
 } from '@charlearn/core';
 import { createNetwork, type Network, type NetworkSpec } from '@charlearn/nets';
 import { sample } from '@charlearn/solvers';
-import { Adam } from './adam';
 import { packState, unpackPrefixed, type TrainerCheckpoint } from './checkpoint';
 import { validateTrainingConfig, type TrainingConfig } from './config';
 import { characteristicMap, networkDenoiser, twoTimeDenoiser, type FlowMap } from './denoisers';
-import { EmaNetwork } from './ema';
+import type { EmaNetwork } from './ema';
+import { TrainingState } from './training-state';
 import { applyUpdate, assertGradientsRegistered, namedGradients } from './optim-step';
 import { drawPairPlan } from './pairs';
 import { sampleFlowMap, type GeneratorTimes } from './sampling';
@@ -149,8 +149,6 @@ function meanSquare(a: Tensor, b: Tensor): Scalar {
  */
 export class CharacteristicDistiller {
   readonly teacher: Network;
-  readonly student: Network;
-  readonly ema: EmaNetwork;
   readonly dataset: Dataset;
   readonly interpolant: Interpolant;
   readonly config: DistillConfig;
@@ -158,11 +156,8 @@ export class CharacteristicDistiller {
   readonly grid: readonly number[];
   readonly teacherField: FieldModel;
   private readonly teacherSolver: SolverPlugin;
-  private readonly adam: Adam;
+  private readonly state: TrainingState;
   private readonly lastLayerName: string;
-  private rng: Rng;
-  /** Steps taken so far. */
-  step = 0;
 
   constructor(options: {
     teacher: Network;
@@ -188,15 +183,32 @@ export class CharacteristicDistiller {
     this.teacher = teacher;
     this.dataset = dataset;
     this.sigmaData = dataset.sigmaData;
-    this.student = options.student ?? teacher.toTwoTime();
-    if (!this.student.twoTime) throw new ShapeError('the student must be a two-time network', 'student');
-    this.ema = new EmaNetwork(this.student);
-    this.adam = new Adam(this.student.namedVariables());
-    const last = this.student.lastLayerWeight();
-    this.lastLayerName = Object.entries(this.student.namedVariables()).find(([, v]) => v === last)?.[0] ?? '';
-    this.rng = new Rng(seed);
+    const student = options.student ?? teacher.toTwoTime();
+    if (!student.twoTime) throw new ShapeError('the student must be a two-time network', 'student');
+    this.state = new TrainingState(student, seed);
+    const last = student.lastLayerWeight();
+    this.lastLayerName = Object.entries(student.namedVariables()).find(([, v]) => v === last)?.[0] ?? '';
     this.grid = [...timeGrid({ steps: config.gridSize - 1, eps0: config.eps0, eps1: config.eps1, spacing: config.gridSpacing ?? 'karras', rho: config.rho ?? 3 }), 1];
     this.teacherField = fieldModelFromDenoiser(networkDenoiser(teacher, this.interpolant, this.sigmaData), this.interpolant);
+  }
+
+  /** The two-time network being trained. */
+  get student(): Network {
+    return this.state.net;
+  }
+
+  /** Its exponential moving average (the target of the consistency loss, and the sampler). */
+  get ema(): EmaNetwork {
+    return this.state.ema;
+  }
+
+  /** Steps taken so far. */
+  get step(): number {
+    return this.state.step;
+  }
+
+  private get rng(): Rng {
+    return this.state.rng;
   }
 
   /** The flow map of the EMA student (default) or the online one. */
@@ -350,9 +362,9 @@ export class CharacteristicDistiller {
         dsmWeight: weight,
       };
       charG.value.dispose();
-      const stats = applyUpdate({ grads, scalars, adam: this.adam, lr: lrNow, gradClip, step: this.step });
+      const stats = applyUpdate({ grads, scalars, adam: this.state.adam, lr: lrNow, gradClip, step: this.step });
       this.ema.update(this.student, this.step, ema);
-      this.step++;
+      this.state.step++;
       const v = stats.values;
       return {
         step: this.step,
@@ -374,26 +386,19 @@ export class CharacteristicDistiller {
 
   /** Everything needed to resume, teacher weights included (a distillation checkpoint is self-contained). */
   checkpoint(): TrainerCheckpoint {
-    const adam = this.adam.getState();
+    const { meta, groups } = this.state.save('student');
     const { teacherSolver, ...rest } = this.config;
     return packState(
       {
         kind: 'distill',
-        step: this.step,
-        rng: this.rng.state().map((v) => (Number.isNaN(v) ? null : v)),
-        adamCount: adam.count,
+        ...meta,
         interpolant: this.interpolant.name,
         config: { ...rest, teacherSolver: typeof teacherSolver === 'string' ? teacherSolver : teacherSolver.name },
         teacherNetwork: this.teacher.config as unknown as Record<string, unknown>,
         network: this.student.config as unknown as Record<string, unknown>,
         dataset: this.dataset.name,
       },
-      {
-        teacher: this.teacher.getWeights(),
-        student: this.student.getWeights(),
-        ema: this.ema.network.getWeights(),
-        adam: adam.arrays,
-      },
+      { teacher: this.teacher.getWeights(), ...groups },
     );
   }
 
@@ -402,11 +407,7 @@ export class CharacteristicDistiller {
     const { meta, arrays } = checkpoint;
     if (meta.kind !== 'distill') throw new CheckpointError(`expected a distill checkpoint, got '${String(meta.kind)}'`);
     this.teacher.setWeights(unpackPrefixed(arrays, 'teacher'));
-    this.student.setWeights(unpackPrefixed(arrays, 'student'));
-    this.ema.network.setWeights(unpackPrefixed(arrays, 'ema'));
-    this.adam.setState({ arrays: unpackPrefixed(arrays, 'adam'), count: Number(meta.adamCount) });
-    this.rng = Rng.fromState(meta.rng as number[]);
-    this.step = Number(meta.step);
+    this.state.restore(checkpoint, 'student');
   }
 
   /** Rebuilds a distiller from a checkpoint (networks from their saved specs). */
@@ -425,9 +426,7 @@ export class CharacteristicDistiller {
   }
 
   dispose(): void {
-    this.student.dispose();
-    this.ema.dispose();
-    this.adam.dispose();
+    this.state.dispose();
   }
 }
 

@@ -9,6 +9,7 @@
 export * from './schedule';
 export * from './adam';
 export * from './ema';
+export * from './training-state';
 export * from './config';
 export * from './checkpoint';
 export * from './optim-step';

@@ -5,7 +5,6 @@ import {
   denoiserMatchingLoss,
   fieldModelFromDenoiser,
   getInterpolant,
-  Rng,
   sampleTrainingTimes,
   ShapeError,
   type Dataset,
@@ -14,13 +13,13 @@ import {
   type Interpolant,
 } from '@charlearn/core';
 import { createNetwork, type Network, type NetworkSpec } from '@charlearn/nets';
-import { Adam } from './adam';
 import { networkDenoiser } from './denoisers';
-import { EmaNetwork } from './ema';
+import type { EmaNetwork } from './ema';
+import { TrainingState } from './training-state';
 import { applyUpdate, assertGradientsRegistered, namedGradients } from './optim-step';
 import { learningRateAt } from './schedule';
 import { validateTrainingConfig, type TrainingConfig } from './config';
-import { packState, unpackPrefixed, type TrainerCheckpoint } from './checkpoint';
+import { packState, type TrainerCheckpoint } from './checkpoint';
 
 /** Teacher training settings (EDM denoiser matching). */
 export interface TeacherConfig extends TrainingConfig {
@@ -63,16 +62,11 @@ export interface TeacherStepStats {
  * ```
  */
 export class TeacherTrainer {
-  readonly net: Network;
-  readonly ema: EmaNetwork;
   readonly dataset: Dataset;
   readonly interpolant: Interpolant;
   readonly config: TeacherConfig;
   readonly sigmaData: number;
-  private readonly adam: Adam;
-  private rng: Rng;
-  /** Steps taken so far. */
-  step = 0;
+  private readonly state: TrainingState;
 
   constructor(options: { net: Network; dataset: Dataset; config?: Partial<TeacherConfig>; interpolant?: string | Interpolant; seed?: number }) {
     const { net, dataset, seed = 0 } = options;
@@ -82,12 +76,24 @@ export class TeacherTrainer {
     if (dataset.sampleShape.join(',') !== net.sampleShape.join(',')) {
       throw new ShapeError(`dataset samples have shape [${dataset.sampleShape.join(', ')}] but the network expects [${net.sampleShape.join(', ')}]`, 'dataset');
     }
-    this.net = net;
     this.dataset = dataset;
     this.sigmaData = dataset.sigmaData;
-    this.ema = new EmaNetwork(net);
-    this.adam = new Adam(net.namedVariables());
-    this.rng = new Rng(seed);
+    this.state = new TrainingState(net, seed);
+  }
+
+  /** The network being trained. */
+  get net(): Network {
+    return this.state.net;
+  }
+
+  /** Its exponential moving average (used for sampling and distillation). */
+  get ema(): EmaNetwork {
+    return this.state.ema;
+  }
+
+  /** Steps taken so far. */
+  get step(): number {
+    return this.state.step;
   }
 
   /** The denoiser of the EMA network (default) or of the online one. */
@@ -104,9 +110,10 @@ export class TeacherTrainer {
   trainStep(): TeacherStepStats {
     assertGradientsRegistered();
     const { batchSize, eps0, eps1, lr, warmupSteps, gradClip, ema } = this.config;
-    const x1 = this.dataset.sample(batchSize, this.rng);
-    const z = this.rng.normalTensor([batchSize, ...this.dataset.sampleShape]);
-    const t = sampleTrainingTimes(batchSize, this.rng, { eps0, eps1 });
+    const { rng } = this.state;
+    const x1 = this.dataset.sample(batchSize, rng);
+    const z = rng.normalTensor([batchSize, ...this.dataset.sampleShape]);
+    const t = sampleTrainingTimes(batchSize, rng, { eps0, eps1 });
     const online = networkDenoiser(this.net, this.interpolant, this.sigmaData);
     const lrNow = learningRateAt(this.step, lr, warmupSteps);
     try {
@@ -114,9 +121,9 @@ export class TeacherTrainer {
         () => denoiserMatchingLoss({ denoiser: online, x1, z, t, interpolant: this.interpolant, sigmaData: this.sigmaData }) as Scalar,
         this.net.namedVariables(),
       );
-      const stats = applyUpdate({ grads, scalars: { loss: value }, adam: this.adam, lr: lrNow, gradClip, step: this.step });
+      const stats = applyUpdate({ grads, scalars: { loss: value }, adam: this.state.adam, lr: lrNow, gradClip, step: this.step });
       this.ema.update(this.net, this.step, ema);
-      this.step++;
+      this.state.step++;
       return { step: this.step, loss: stats.values.loss!, gradNorm: stats.gradNorm, lr: lrNow };
     } finally {
       tf.dispose([x1, z, t]);
@@ -125,31 +132,24 @@ export class TeacherTrainer {
 
   /** Everything needed to resume: weights, EMA, optimiser moments, RNG, step, config. */
   checkpoint(): TrainerCheckpoint {
-    const adam = this.adam.getState();
+    const { meta, groups } = this.state.save('net');
     return packState(
       {
         kind: 'teacher',
-        step: this.step,
-        rng: this.rng.state().map((v) => (Number.isNaN(v) ? null : v)),
-        adamCount: adam.count,
+        ...meta,
         interpolant: this.interpolant.name,
         config: { ...this.config },
         network: this.net.config as unknown as Record<string, unknown>,
         dataset: this.dataset.name,
       },
-      { net: this.net.getWeights(), ema: this.ema.network.getWeights(), adam: adam.arrays },
+      groups,
     );
   }
 
   /** Restores a {@link TeacherTrainer.checkpoint}; the network spec must match. */
   restore(checkpoint: TrainerCheckpoint): void {
-    const { meta, arrays } = checkpoint;
-    if (meta.kind !== 'teacher') throw new CheckpointError(`expected a teacher checkpoint, got '${String(meta.kind)}'`);
-    this.net.setWeights(unpackPrefixed(arrays, 'net'));
-    this.ema.network.setWeights(unpackPrefixed(arrays, 'ema'));
-    this.adam.setState({ arrays: unpackPrefixed(arrays, 'adam'), count: Number(meta.adamCount) });
-    this.rng = Rng.fromState(meta.rng as number[]);
-    this.step = Number(meta.step);
+    if (checkpoint.meta.kind !== 'teacher') throw new CheckpointError(`expected a teacher checkpoint, got '${String(checkpoint.meta.kind)}'`);
+    this.state.restore(checkpoint, 'net');
   }
 
   /** Rebuilds a trainer from a checkpoint (network from its saved spec). */
@@ -166,8 +166,6 @@ export class TeacherTrainer {
   }
 
   dispose(): void {
-    this.net.dispose();
-    this.ema.dispose();
-    this.adam.dispose();
+    this.state.dispose();
   }
 }
