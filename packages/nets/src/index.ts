@@ -12,6 +12,8 @@
  * const student = net.toTwoTime();           // equals net at start, for any s
  * const bytes = saveNetwork(student);
  * ```
+ *
+ * @module @charlearn/nets
  */
 export type { Network, NetworkSpec, NamedArrays } from './network';
 export type { JsonObject, JsonValue, JsonPrimitive } from './json';
@@ -19,9 +21,16 @@ export { assertJsonObject } from './json';
 export { createNetwork, registerNetworkKind, listNetworkKinds, networkKinds, type NetworkFactory, type NetworkKind } from './registry';
 export { Mlp, createMlp, initialMlpWeights } from './mlp';
 export { resolveMlpConfig, mlpWeightShapes, type MlpConfig, type MlpSpec } from './mlp-config';
+export { Unet, createUnet, initialUnetWeights } from './unet';
+export { resolveUnetConfig, unetWeightShapes, unetPlan, type UnetConfig, type UnetSpec, type UnetStep } from './unet-config';
+export { Dit, createDit, initialDitWeights } from './dit';
+export { resolveDitConfig, ditWeightShapes, DIT_ACTIVATIONS, type DitConfig, type DitSpec, type DitActivation } from './dit-config';
+export { ImageNetwork, type ImageSpec } from './image-network';
+export type { ImageCommonSpec } from './image-config';
+export { conv2dSame, groupNorm, layerNormNoAffine, downsample2x, upsample2x, selfAttention, geluTanh, dropout, sinCosPositions2d, linear } from './layers';
 export { ACTIVATIONS, activate, type Activation } from './activations';
 export { sinusoidalEmbedding, sinusoidalFrequencies } from './embedding';
-export { fanInUniform, activationGainSquared } from './init';
+export { fanInUniform, activationGainSquared, xavierUniform } from './init';
 export { encodeTensors, decodeTensors, TENSOR_FILE_MAGIC, TENSOR_FILE_VERSION } from './serialize';
 export { saveNetwork, loadNetwork, NETWORK_FILE_FORMAT } from './save';
 export { crc32 } from './crc32';

@@ -28,3 +28,18 @@ export function fanInUniform(rng: Rng, fanIn: number, fanOut: number, gainSquare
 export function activationGainSquared(activation: string): number {
   return activation === 'tanh' ? 1 : 2;
 }
+
+/**
+ * Xavier / Glorot uniform initialisation (DDPM++'s `default_init`, DiT's
+ * linears): `U(−a, a)` with `a = √(6/(fanIn + fanOut))`, `n` values. For a
+ * `k x k` convolution pass `fanIn = k²·cin`, `fanOut = k²·cout`.
+ *
+ * @example
+ * ```ts
+ * const w = xavierUniform(rng, 9 * 32, 9 * 64, 9 * 32 * 64); // conv3x3 32 → 64
+ * ```
+ */
+export function xavierUniform(rng: Rng, fanIn: number, fanOut: number, n: number): Float32Array {
+  const a = Math.sqrt(6 / (fanIn + fanOut));
+  return rng.uniformArray(n, -a, a);
+}

@@ -23,7 +23,7 @@ describe('network registry', () => {
 
   it('unknown kinds list the registered ones; bad specs are ConfigErrors', () => {
     try {
-      createNetwork({ kind: 'unet' });
+      createNetwork({ kind: 'no-such-kind' });
       expect.unreachable();
     } catch (e) {
       expect(e).toBeInstanceOf(UnknownPluginError);

@@ -1,6 +1,10 @@
 import { ConfigError, createRegistry, requireMember, type Registry } from '@charlearn/core';
 import { Mlp } from './mlp';
 import type { MlpConfig } from './mlp-config';
+import { Dit } from './dit';
+import type { DitConfig } from './dit-config';
+import { Unet } from './unet';
+import type { UnetConfig } from './unet-config';
 import type { Network, NetworkSpec } from './network';
 
 /**
@@ -30,6 +34,8 @@ export const networkKinds: Registry<NetworkKind> = createRegistry<NetworkKind>('
 
 const builtins: readonly NetworkKind[] = [
   { name: 'mlp', create: (spec, seed) => Mlp.create({ ...(spec as unknown as MlpConfig), ...(seed === undefined ? {} : { seed }) }) },
+  { name: 'unet', create: (spec, seed) => Unet.create({ ...(spec as unknown as UnetConfig), ...(seed === undefined ? {} : { seed }) }) },
+  { name: 'dit', create: (spec, seed) => Dit.create({ ...(spec as unknown as DitConfig), ...(seed === undefined ? {} : { seed }) }) },
 ];
 
 /** Registers the built-in kinds on first use (no import side effects). */
@@ -56,7 +62,8 @@ export function registerNetworkKind(kind: string, factory: NetworkFactory, optio
 }
 
 /**
- * Builds a network from its JSON spec by `spec.kind` (`'mlp'` built in).
+ * Builds a network from its JSON spec by `spec.kind` (`'mlp'`, `'unet'`,
+ * `'dit'` built in).
  * `seed` overrides `spec.seed`. Unknown kinds throw `UnknownPluginError`
  * listing the registered ones; a bad spec throws the architecture's
  * config errors naming the key.
@@ -81,7 +88,7 @@ export function createNetwork(spec: NetworkSpec, seed?: number): Network {
  *
  * @example
  * ```ts
- * listNetworkKinds(); // ['mlp']
+ * listNetworkKinds(); // ['mlp', 'unet', 'dit']
  * ```
  */
 export function listNetworkKinds(): string[] {

@@ -1,4 +1,4 @@
-import { CheckpointError } from '@charlearn/core';
+import { CheckpointError, typeLabel } from '@charlearn/core';
 import { crc32 } from './crc32';
 import { assertJsonObject, type JsonObject } from './json';
 import type { NamedArrays } from './network';
@@ -115,7 +115,7 @@ const hex = (n: number): string => `0x${n.toString(16).padStart(8, '0')}`;
  * ```
  */
 export function decodeTensors(bytes: Uint8Array): { meta: JsonObject; arrays: NamedArrays } {
-  if (!(bytes instanceof Uint8Array)) throw new CheckpointError('expected the checkpoint as a Uint8Array', undefined, 'bytes');
+  if (!(bytes instanceof Uint8Array)) throw new CheckpointError(`bytes must be the checkpoint as a Uint8Array, got ${typeLabel(bytes)}`, undefined, 'bytes');
   const magicLen = Math.min(bytes.length, TENSOR_FILE_MAGIC.length);
   for (let i = 0; i < magicLen; i++) {
     if (bytes[i] !== TENSOR_FILE_MAGIC[i]) {

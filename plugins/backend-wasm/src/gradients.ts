@@ -1,23 +1,35 @@
 import { BatchMatMul, matMul, registerGradient, transpose, type GradConfig, type Tensor } from '@tensorflow/tfjs-core';
 import { gradConfigs } from 'virtual:charlearn-tfjs-gradient-configs';
+import { GRADIENT_FIXES, reducingBroadcast } from './gradient-fixes';
+
+const stockBatchMatMul = gradConfigs.find((c) => c.kernelName === BatchMatMul);
+
+/** tfjs-core's BatchMatMul gradient, reduced over broadcast batch dimensions (tfjs-core 4.22 returns them unreduced). */
+const batchMatMulGrad: GradConfig | undefined = stockBatchMatMul && reducingBroadcast(stockBatchMatMul);
+
+/** Replacement configs by kernel name: {@link GRADIENT_FIXES} and the reducing BatchMatMul gradient. */
+const FIXED = new Map<string, GradConfig>([...GRADIENT_FIXES, ...(batchMatMulGrad ? [batchMatMulGrad] : [])].map((c) => [c.kernelName, c]));
 
 /**
  * Registers every gradient that tfjs-core 4.22 ships (the content of
  * `@tensorflow/tfjs-core/dist/register_all_gradients`), which tfjs-core's
- * Node and browser builds do not register. Works in Node (ESM and CJS) and
- * bundlers; idempotent. Backend-independent: it also enables training on
- * the cpu backend.
+ * Node and browser builds do not register, with this package's fixes in
+ * place of the faulty ones: `BatchMatMul` and `SquaredDifference` reduce
+ * over broadcast dimensions, `Tile` works at any rank, `GatherV2` with
+ * `batchDims`, `AvgPool` with `'same'` padding (see `gradient-fixes.ts`).
+ * Works in Node (ESM and CJS) and bundlers; idempotent. Backend-independent:
+ * it also enables training on the cpu backend.
  *
  * @returns how many gradient configs were registered (105 for tfjs-core 4.22).
  * @example
  * ```ts
  * import { registerAllGradients } from '@charlearn/backend-wasm';
  * registerAllGradients();
- * const g = tf.grad((x) => x.square())(tf.scalar(3)); // 6
+ * const g = tf.grad((x) => tf.square(x))(tf.scalar(3)); // 6
  * ```
  */
 export function registerAllGradients(): number {
-  for (const config of gradConfigs) registerGradient(config);
+  for (const config of gradConfigs) registerGradient(FIXED.get(config.kernelName) ?? config);
   return gradConfigs.length;
 }
 
@@ -39,7 +51,7 @@ function mm(x: Tensor, y: Tensor, tx: boolean, ty: boolean): Tensor {
  * product replaced by an explicit `transpose` + plain `matMul`. The
  * alternative to {@link patchMatMulKernels}; kept for measurement.
  */
-export const batchMatMulGradWithTransposes: GradConfig = {
+export const batchMatMulGradWithTransposes: GradConfig = reducingBroadcast({
   kernelName: BatchMatMul,
   inputsToSave: ['a', 'b'],
   gradFunc: (dy, saved, attrs) => {
@@ -51,14 +63,13 @@ export const batchMatMulGradWithTransposes: GradConfig = {
     if (transposeA && !transposeB) return { a: () => mm(b, d, false, true), b: () => mm(a, d, false, false) };
     return { a: () => mm(b, d, true, true), b: () => mm(d, a, true, true) };
   },
-};
+});
 
-/** Registers {@link batchMatMulGradWithTransposes} (`on`) or the stock BatchMatMul gradient. */
+/** Registers {@link batchMatMulGradWithTransposes} (`on`) or tfjs-core's BatchMatMul gradient (reduced over broadcast batch dimensions). */
 export function overrideBatchMatMulGradient(on: boolean): void {
   if (on) {
     registerGradient(batchMatMulGradWithTransposes);
     return;
   }
-  const stock = gradConfigs.find((c) => c.kernelName === BatchMatMul);
-  if (stock) registerGradient(stock);
+  if (batchMatMulGrad) registerGradient(batchMatMulGrad);
 }

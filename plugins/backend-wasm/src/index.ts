@@ -13,6 +13,8 @@
  * import { useBackend } from '@charlearn/core';
  * await useBackend('wasm');
  * ```
+ *
+ * @module @charlearn/backend-wasm
  */
 import { backends, type BackendPlugin } from '@charlearn/core';
 import { wasmBackend } from './plugin';

@@ -2,6 +2,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { BackendAvailability, BackendPlugin } from '@charlearn/core';
 import { overrideBatchMatMulGradient, registerAllGradients } from './gradients';
 import { registerConvKernels } from './kernels/conv2d';
+import { registerDepthwiseKernels } from './kernels/depthwise';
+import { registerGatherKernel } from './kernels/gather';
+import { registerPoolKernels } from './kernels/pool';
+import { registerSegmentKernels } from './kernels/segment';
 import { patchMatMulKernels, unpatchMatMulKernels } from './kernels/matmul';
 import { patchReduceKernels, unpatchReduceKernels } from './kernels/reduce';
 import { WASM } from './kernels/util';
@@ -140,6 +144,10 @@ async function runSetup(state: PluginState): Promise<void> {
 
   registerAllGradients();
   registerConvKernels();
+  registerDepthwiseKernels();
+  registerPoolKernels();
+  registerSegmentKernels();
+  registerGatherKernel();
   const fix = options.matMulFix ?? 'kernel';
   if (fix === 'kernel') patchMatMulKernels();
   else unpatchMatMulKernels();

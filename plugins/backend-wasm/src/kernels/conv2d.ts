@@ -13,15 +13,16 @@ import {
 } from '@tensorflow/tfjs-core';
 import { originalOf, Scratch, tagWrapper, WASM, type KernelBackendLike } from './util';
 
-type Shape4 = [number, number, number, number];
+/** A rank-4 shape. */
+export type Shape4 = [number, number, number, number];
 
-function requireNHWC(kernel: string, dataFormat: string | undefined): void {
+export function requireNHWC(kernel: string, dataFormat: string | undefined): void {
   if (dataFormat !== undefined && dataFormat !== 'NHWC') {
     throw new Error(`@charlearn/backend-wasm: ${kernel} on wasm supports dataFormat 'NHWC' only, got dataFormat '${dataFormat}'`);
   }
 }
 
-function requireRank4(kernel: string, name: string, info: TensorInfo | undefined): asserts info is TensorInfo & { shape: Shape4 } {
+export function requireRank4(kernel: string, name: string, info: TensorInfo | undefined): asserts info is TensorInfo & { shape: Shape4 } {
   if (!info || info.shape.length !== 4) {
     throw new Error(`@charlearn/backend-wasm: ${kernel} expects a rank-4 '${name}', got shape [${info?.shape.join(', ') ?? ''}]`);
   }
@@ -75,10 +76,43 @@ export const conv2DBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => 
 };
 
 /**
- * dx of `conv2d(x, W, 1, pad)` through one wasm (XNNPACK) convolution:
- * `dx = conv2d(pad(dy), transpose(reverse(W, [0,1]), [0,1,3,2]), 1, 'valid')`.
- * Strides > 1 (and paddings wider than the filter) go to `fallback`, the
- * stock wasm kernel.
+ * `dy` [b, oh, ow, ch] of a conv with strides (sh, sw) and `info`'s padding,
+ * spread to the input grid: dilated by the strides (zeros between rows and
+ * columns: reshape to [b, oh, 1, ow, 1, ch], pad, reshape) and padded (or
+ * cropped) so that a stride-1 'valid' correlation with the spatially
+ * flipped filter yields dx [b, inHeight, inWidth, ·]:
+ * `dx[i] = sum_k D[i + pad - k] W[k]` with `D[o * s] = dy[o]`.
+ * Everything made is tracked by `scratch`.
+ */
+export function spreadForBackpropInput(scratch: Scratch, dy: TensorInfo & { shape: Shape4 }, info: backend_util.Conv2DInfo): TensorInfo {
+  const { batchSize: b, inHeight, inWidth, outHeight: oh, outWidth: ow, filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
+  const ch = dy.shape[3];
+  let d: TensorInfo = dy;
+  if (sh > 1 || sw > 1) {
+    const r = scratch.run('Reshape', { x: dy }, { shape: [b, oh, 1, ow, 1, ch] });
+    const p = scratch.run('PadV2', { x: r }, { paddings: [[0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]], constantValue: 0 });
+    d = scratch.run('Reshape', { x: p }, { shape: [b, oh * sh, ow * sw, ch] });
+  }
+  const top = kh - 1 - info.padInfo.top;
+  const left = kw - 1 - info.padInfo.left;
+  const bottom = inHeight + kh - 1 - top - oh * sh;
+  const right = inWidth + kw - 1 - left - ow * sw;
+  const pads = [top, bottom, left, right].map((v) => Math.max(0, v)) as [number, number, number, number];
+  if (pads.some((v) => v > 0)) {
+    d = scratch.run('PadV2', { x: d }, { paddings: [[0, 0], [pads[0], pads[1]], [pads[2], pads[3]], [0, 0]], constantValue: 0 });
+  }
+  if (top < 0 || bottom < 0 || left < 0 || right < 0) {
+    d = scratch.run('Slice', { x: d }, { begin: [0, Math.max(0, -top), Math.max(0, -left), 0], size: [b, inHeight + kh - 1, inWidth + kw - 1, ch] });
+  }
+  return d;
+}
+
+/**
+ * dx of `conv2d(x, W, strides, pad)` (dilation 1, NHWC) through one wasm
+ * (XNNPACK) convolution:
+ * `dx = conv2d(spread(dy), transpose(reverse(W, [0,1]), [0,1,3,2]), 1, 'valid')`,
+ * with `spread` = dilate by the strides + pad ({@link spreadForBackpropInput}).
+ * Non-float32 inputs go to `fallback`, the stock wasm kernel.
  */
 function conv2DBackpropInputWith(fallback: KernelConfig): KernelFunc {
   return (args) => {
@@ -91,18 +125,13 @@ function conv2DBackpropInputWith(fallback: KernelConfig): KernelFunc {
     requireRank4(name, 'filter', filter);
     if (dy.dtype !== 'float32' || filter.dtype !== 'float32') return fallback.kernelFunc(args);
     const info = backend_util.computeConv2DInfo(inputShape, filter.shape, strides, 1, pad, dimRoundingMode, false, 'channelsLast');
-    const { inHeight, inWidth, outHeight, outWidth, filterHeight: kh, filterWidth: kw, strideHeight, strideWidth } = info;
-    const top = kh - 1 - info.padInfo.top;
-    const left = kw - 1 - info.padInfo.left;
-    const bottom = inHeight - outHeight - top + kh - 1;
-    const right = inWidth - outWidth - left + kw - 1;
-    if (strideHeight !== 1 || strideWidth !== 1 || top < 0 || left < 0 || bottom < 0 || right < 0) return fallback.kernelFunc(args);
+    const want = [info.batchSize, info.outHeight, info.outWidth, info.outChannels];
+    if (dy.shape.some((d, i) => d !== want[i])) {
+      throw new Error(`@charlearn/backend-wasm: ${name}: dy has shape [${dy.shape.join(', ')}], expected [${want.join(', ')}] for inputShape [${inputShape.join(', ')}] and these strides/pad`);
+    }
     const scratch = new Scratch(backend as KernelBackendLike);
     try {
-      const dyp =
-        top || bottom || left || right
-          ? scratch.run('PadV2', { x: dy }, { paddings: [[0, 0], [top, bottom], [left, right], [0, 0]], constantValue: 0 })
-          : dy;
+      const dyp = spreadForBackpropInput(scratch, dy, info);
       const flipped = scratch.run('Reverse', { x: filter }, { dims: [0, 1] });
       const wT = scratch.run('Transpose', { x: flipped }, { perm: [0, 1, 3, 2] }); // [kh, kw, co, ci]
       return scratch.keep(scratch.run('Conv2D', { x: dyp, filter: wT }, { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [1, 1] }));
@@ -132,7 +161,7 @@ export function registerConvKernels(): void {
       kernelName: Conv2DBackpropInput,
       backendName: WASM,
       kernelFunc: () => {
-        throw new Error(`@charlearn/backend-wasm: ${Conv2DBackpropInput} with strides > 1 (attribute 'strides') is not available on this wasm build`);
+        throw new Error(`@charlearn/backend-wasm: ${Conv2DBackpropInput} supports float32 only on this wasm build`);
       },
     };
     registerKernel({ kernelName: Conv2DBackpropInput, backendName: WASM, kernelFunc: tagWrapper(conv2DBackpropInputWith(missing), missing) });

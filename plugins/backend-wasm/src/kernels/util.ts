@@ -7,9 +7,18 @@ export const WASM = 'wasm';
 export interface KernelBackendLike {
   disposeData(dataId: DataId, force?: boolean): boolean;
   /** Allocates an output on the wasm heap. */
-  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
+  makeOutput(shape: number[], dtype: 'float32' | 'int32'): TensorInfo;
   /** A view of a tensor's data on the wasm heap (valid until the heap grows). */
   typedArrayFromHeap(info: TensorInfo): Float32Array;
+}
+
+/**
+ * A view of a float32 or int32 tensor's data on the wasm heap (the wasm
+ * backend returns an array of the tensor's dtype). Take it after every
+ * allocation of the kernel call: growing the heap detaches earlier views.
+ */
+export function heapView(backend: KernelBackendLike, info: TensorInfo): Float32Array | Int32Array {
+  return backend.typedArrayFromHeap(info) as Float32Array | Int32Array;
 }
 
 /** Marks a wrapped kernel function with the kernel config it replaced. */

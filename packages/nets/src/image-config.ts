@@ -1,0 +1,92 @@
+import { ConfigError, ValueRangeError, assertNumber } from '@charlearn/core';
+
+/** The config keys shared by the image networks (U-Net, DiT), with their resolved values. */
+export interface ImageCommonSpec {
+  /** One image, `[H, W, C]` (NHWC without the batch). */
+  readonly sampleShape: readonly [number, number, number];
+  /** Width of the sinusoidal embedding of `c_noise` (even). */
+  readonly timeEmbeddingDim: number;
+  /** Longest period of the sinusoidal embedding. */
+  readonly maxPeriod: number;
+  /** Whether the network takes `c_noise(s)` too. */
+  readonly twoTime: boolean;
+  /** Seed of the weight initialisation. */
+  readonly seed: number;
+}
+
+/**
+ * Checks that `config` is a plain object whose keys are all in `keys` and
+ * whose `kind` (if present) is `kind`; throws a `ConfigError` naming the
+ * unknown key or `kind`.
+ *
+ * @example
+ * ```ts
+ * checkConfigKeys({ kind: 'unet', chanels: 8 }, 'unet', ['kind', 'channels'], 'U-Net'); // ConfigError: 'chanels'
+ * ```
+ */
+export function checkConfigKeys(config: unknown, kind: string, keys: readonly string[], label: string): asserts config is Record<string, unknown> {
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) {
+    throw new ConfigError(`the ${label} config must be an object { sampleShape, ... }`, 'config');
+  }
+  for (const key of Object.keys(config)) {
+    if (!keys.includes(key)) throw new ConfigError(`unknown ${label} config key '${key}'; known keys: ${keys.filter((k) => k !== 'kind').join(', ')}`, key);
+  }
+  const k = (config as { kind?: unknown }).kind;
+  if (k !== undefined && k !== kind) throw new ConfigError(`kind must be '${kind}' for a ${label} config, got ${JSON.stringify(k)}`, 'kind');
+}
+
+/**
+ * Validates `sampleShape` as `[H, W, C]` of positive integers.
+ *
+ * @example
+ * ```ts
+ * resolveSampleShape([28, 28, 1]); // [28, 28, 1]
+ * resolveSampleShape([28, 28]);    // ValueRangeError naming 'sampleShape'
+ * ```
+ */
+export function resolveSampleShape(value: unknown): readonly [number, number, number] {
+  if (!Array.isArray(value) || value.length !== 3) {
+    throw new ValueRangeError(`sampleShape must be [height, width, channels], e.g. [28, 28, 1], got ${JSON.stringify(value)}`, 'sampleShape');
+  }
+  value.forEach((d, i) => assertNumber(`sampleShape[${i}]`, d, { integer: true, min: 1 }));
+  return Object.freeze([value[0], value[1], value[2]] as [number, number, number]);
+}
+
+/**
+ * Validates and defaults the keys every image network shares:
+ * `sampleShape` (required), `timeEmbeddingDim` (even, default
+ * `defaultEmbedding`), `maxPeriod` (default 10000), `twoTime` (default
+ * false), `seed` (integer in `[0, 2^32)`, default 0).
+ *
+ * @example
+ * ```ts
+ * resolveImageCommon({ sampleShape: [8, 8, 1] }, 64).maxPeriod; // 10000
+ * ```
+ */
+export function resolveImageCommon(c: Record<string, unknown>, defaultEmbedding: number): ImageCommonSpec {
+  const sampleShape = resolveSampleShape(c.sampleShape);
+  const timeEmbeddingDim = c.timeEmbeddingDim ?? defaultEmbedding;
+  assertNumber('timeEmbeddingDim', timeEmbeddingDim, { integer: true, min: 2 });
+  if (timeEmbeddingDim % 2 !== 0) throw new ValueRangeError(`timeEmbeddingDim must be even (sin and cos halves), got ${timeEmbeddingDim}`, 'timeEmbeddingDim');
+  const maxPeriod = c.maxPeriod ?? 10000;
+  assertNumber('maxPeriod', maxPeriod, { min: 1 });
+  const twoTime = c.twoTime ?? false;
+  if (typeof twoTime !== 'boolean') throw new ValueRangeError(`twoTime must be a boolean, got ${JSON.stringify(twoTime)}`, 'twoTime');
+  const seed = c.seed ?? 0;
+  assertNumber('seed', seed, { integer: true, min: 0, max: 0xffffffff });
+  return { sampleShape, timeEmbeddingDim, maxPeriod, twoTime, seed };
+}
+
+/**
+ * Validates a positive integer config value, defaulting `undefined`.
+ *
+ * @example
+ * ```ts
+ * positiveInt({ depth: 4 }, 'depth', 6); // 4
+ * ```
+ */
+export function positiveInt(c: Record<string, unknown>, key: string, fallback?: number): number {
+  const v = c[key] ?? fallback;
+  assertNumber(key, v, { integer: true, min: 1 });
+  return v;
+}
