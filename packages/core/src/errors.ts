@@ -120,3 +120,26 @@ export class ConfigError extends CharlearnError {
     this.name = 'ConfigError';
   }
 }
+
+/**
+ * A data file (a data set on disk, or the package that ships one) is missing,
+ * unreadable, truncated, of the wrong format, or inconsistent with its
+ * companion file; the message names the path and what was expected there.
+ *
+ * @example
+ * ```ts
+ * // DataFileError: /data/train-images-idx3-ubyte.gz: expected IDX magic 0x00000803, got 0x00000801
+ * try { await loadFashionMnist({ dir: '/data' }); } catch (e) {
+ *   if (e instanceof DataFileError) console.error(e.path, e.message);
+ * }
+ * ```
+ */
+export class DataFileError extends CharlearnError {
+  /** The file (or package) the error is about, when there is one. */
+  readonly path: string | undefined;
+  constructor(message: string, path?: string, parameter?: string) {
+    super(message, parameter);
+    this.name = 'DataFileError';
+    this.path = path;
+  }
+}

@@ -65,6 +65,7 @@ export function datasetFromArray(
   options: ArrayDatasetOptions = {},
 ): ArrayDataset {
   assertNumber('dim', dim, { integer: true, min: 1 });
+  if (typeof options !== 'object' || options === null) throw new TypeMismatchError(`options must be an object, got ${typeLabel(options)}`, 'options');
   const { normalise = true, name = 'array' } = options;
   if (typeof normalise !== 'boolean') throw new TypeMismatchError(`options.normalise must be a boolean, got ${typeLabel(normalise)}`, 'options.normalise');
   if (typeof name !== 'string') throw new TypeMismatchError(`options.name must be a string, got ${typeLabel(name)}`, 'options.name');
@@ -112,7 +113,7 @@ function toFlat(values: unknown, dim: number): Float64Array {
       throw new ShapeError(`values must hold n·dim numbers (dim = ${dim}), got ${values.length}, not a multiple of ${dim}`, 'values');
     }
     for (let k = 0; k < values.length; k++) {
-      if (!Number.isFinite(values[k]!)) throw nonFinite(Math.floor(k / dim), k % dim, values[k]!);
+      if (!(Math.abs(values[k]!) <= FLOAT32_MAX)) throw nonFinite(Math.floor(k / dim), k % dim, values[k]!);
     }
     return Float64Array.from(values);
   }
@@ -120,6 +121,8 @@ function toFlat(values: unknown, dim: number): Float64Array {
     throw new TypeMismatchError(`values must be a Float32Array, a Float64Array or an array of rows (number[][]), got ${typeLabel(values)}`, 'values');
   }
   if (values.length === 0) throw new ShapeError(`values must hold at least one row of ${dim} numbers, got an empty array`, 'values');
+  const badRow = values.findIndex((row: unknown) => !Array.isArray(row) || row.length !== dim);
+  if (badRow >= 0) throw new ShapeError(`values[${badRow}] must be a row of dim = ${dim} numbers, got ${typeLabel(values[badRow])}`, 'values');
   const out = new Float64Array(values.length * dim);
   values.forEach((row: unknown, i) => {
     if (!Array.isArray(row) || row.length !== dim) {
@@ -127,13 +130,16 @@ function toFlat(values: unknown, dim: number): Float64Array {
     }
     row.forEach((v: unknown, j) => {
       if (typeof v !== 'number') throw new TypeMismatchError(`values[${i}][${j}] must be a number, got ${typeLabel(v)}`, 'values');
-      if (!Number.isFinite(v)) throw nonFinite(i, j, v);
+      if (!(Math.abs(v) <= FLOAT32_MAX)) throw nonFinite(i, j, v);
       out[i * dim + j] = v;
     });
   });
   return out;
 }
 
+/** Largest magnitude a value may have: samples are float32 tensors. */
+const FLOAT32_MAX = 3.4028234663852886e38;
+
 function nonFinite(row: number, col: number, v: number): NonFiniteError {
-  return new NonFiniteError(`values must be finite; first non-finite entry ${v} at row ${row}, column ${col}`, 'values');
+  return new NonFiniteError(`values must be finite float32 numbers (|v| <= ${FLOAT32_MAX}); first bad entry ${v} at row ${row}, column ${col}`, 'values');
 }

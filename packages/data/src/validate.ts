@@ -25,5 +25,5 @@ export function assertRng(parameter: string, rng: unknown): asserts rng is Rng {
  * ```
  */
 export function assertCount(parameter: string, n: unknown): asserts n is number {
-  assertNumber(parameter, n, { integer: true, min: 1 });
+  assertNumber(parameter, n, { integer: true, min: 1, max: 2 ** 27 });
 }

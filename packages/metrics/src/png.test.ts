@@ -1,71 +1,8 @@
 import { inflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { ShapeError, ValueRangeError } from '@charlearn/core';
-import { PNG_SIGNATURE, crc32, encodePng, type PngFilter } from './png';
-
-interface Chunk {
-  type: string;
-  data: Uint8Array;
-  crc: number;
-  /** CRC recomputed over type + data. */
-  actualCrc: number;
-}
-
-/** Split a PNG into chunks, checking the signature. */
-function chunks(png: Uint8Array): Chunk[] {
-  expect([...png.subarray(0, 8)]).toEqual([...PNG_SIGNATURE]);
-  const view = new DataView(png.buffer, png.byteOffset, png.byteLength);
-  const out: Chunk[] = [];
-  let off = 8;
-  while (off < png.length) {
-    const len = view.getUint32(off);
-    const type = String.fromCharCode(...png.subarray(off + 4, off + 8));
-    const data = png.subarray(off + 8, off + 8 + len);
-    const crc = view.getUint32(off + 8 + len);
-    out.push({ type, data, crc, actualCrc: crc32(png, off + 4, off + 8 + len) });
-    off += 12 + len;
-  }
-  expect(off).toBe(png.length);
-  return out;
-}
-
-function paeth(a: number, b: number, c: number): number {
-  const p = a + b - c;
-  const pa = Math.abs(p - a);
-  const pb = Math.abs(p - b);
-  const pc = Math.abs(p - c);
-  return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
-}
-
-/** A small independent decoder for 8-bit RGBA, non-interlaced PNGs (all five filter types). */
-function decodePng(png: Uint8Array): { width: number; height: number; rgba: Uint8Array; filters: number[] } {
-  const cs = chunks(png);
-  const ihdr = cs[0]!;
-  expect(ihdr.type).toBe('IHDR');
-  const hv = new DataView(ihdr.data.buffer, ihdr.data.byteOffset, 13);
-  const width = hv.getUint32(0);
-  const height = hv.getUint32(4);
-  expect([...ihdr.data.subarray(8)]).toEqual([8, 6, 0, 0, 0]);
-  const idat = Buffer.concat(cs.filter((c) => c.type === 'IDAT').map((c) => c.data));
-  const raw = new Uint8Array(inflateSync(idat));
-  const stride = width * 4;
-  expect(raw.length).toBe(height * (stride + 1));
-  const rgba = new Uint8Array(width * height * 4);
-  const filters: number[] = [];
-  for (let y = 0; y < height; y++) {
-    const f = raw[y * (stride + 1)]!;
-    filters.push(f);
-    for (let i = 0; i < stride; i++) {
-      const x = raw[y * (stride + 1) + 1 + i]!;
-      const a = i >= 4 ? rgba[y * stride + i - 4]! : 0;
-      const b = y > 0 ? rgba[(y - 1) * stride + i]! : 0;
-      const c = i >= 4 && y > 0 ? rgba[(y - 1) * stride + i - 4]! : 0;
-      const pred = f === 0 ? 0 : f === 1 ? a : f === 2 ? b : f === 3 ? (a + b) >> 1 : paeth(a, b, c);
-      rgba[y * stride + i] = (x + pred) & 0xff;
-    }
-  }
-  return { width, height, rgba, filters };
-}
+import { crc32, encodePng, zlibStored, type PngFilter } from './png';
+import { chunks, decodePng } from './png-test-utils';
 
 function randomImage(w: number, h: number, seed: number): Uint8Array {
   const out = new Uint8Array(w * h * 4);
@@ -134,5 +71,27 @@ describe('encodePng', () => {
     expect(() => encodePng(1.5, 1, new Uint8Array(6))).toThrow(ValueRangeError);
     expect(() => encodePng(2, 2, new Uint8Array(15))).toThrow(ShapeError);
     expect(() => encodePng(1, 1, new Uint8Array(4), { level: 10 })).toThrow(ValueRangeError);
+  });
+});
+
+describe('zlibStored (the encoder without node:zlib)', () => {
+  it('is a zlib stream node:zlib inflates back to the input, across the 65,535-byte block limit', () => {
+    for (const n of [0, 1, 3, 65_535, 65_536, 200_001]) {
+      const data = randomImage(n, 1, n + 1).subarray(0, n);
+      const z = zlibStored(data);
+      expect(z.length).toBe(2 + n + 5 * Math.max(1, Math.ceil(n / 65_535)) + 4);
+      expect(Buffer.from(inflateSync(z)).equals(Buffer.from(data))).toBe(true);
+    }
+    expect([...zlibStored(Uint8Array.of(1, 2, 3))]).toEqual([0x78, 0x01, 0x01, 0x03, 0x00, 0xfc, 0xff, 1, 2, 3, 0x00, 0x0d, 0x00, 0x07]);
+  });
+
+  it("deflate: 'stored' gives the same pixels as zlib, and a larger file", () => {
+    const img = randomImage(30, 20, 5);
+    const stored = encodePng(30, 20, img, { deflate: 'stored', filter: 'none' });
+    const zlib = encodePng(30, 20, img, { filter: 'none' });
+    expect(Buffer.from(decodePng(stored).rgba).equals(Buffer.from(img))).toBe(true);
+    expect(Buffer.from(decodePng(zlib).rgba).equals(Buffer.from(img))).toBe(true);
+    expect(stored.length).toBe(8 + 25 + 12 + zlibStored(new Uint8Array(20 * 121)).length + 12);
+    expect(() => encodePng(1, 1, new Uint8Array(4), { deflate: 'gzip' as 'zlib' })).toThrow(ValueRangeError);
   });
 });
