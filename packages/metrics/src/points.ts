@@ -1,5 +1,8 @@
 import type { Tensor2D } from '@tensorflow/tfjs-core';
-import { assertNumber, isTensor, NonFiniteError, ShapeError, TypeMismatchError, typeLabel } from '@charlearn/core';
+import { assertNumber, assertTensor, isTensor, ValueRangeError, NonFiniteError, ShapeError, TypeMismatchError, typeLabel } from '@charlearn/core';
+
+/** Largest coordinate magnitude the metrics accept: squared distances of such points stay finite in float64. */
+const MAX_COORDINATE = 1e150;
 
 /**
  * A point set: `n` points of `dim` coordinates, as a flat row-major
@@ -33,6 +36,7 @@ export function toPoints(parameter: string, value: unknown, dim?: number): Point
   let flat: ArrayLike<number>;
   let d: number;
   if (isTensor(value)) {
+    assertTensor(parameter, value);
     if (value.rank !== 2) throw new ShapeError(`${parameter} must be a Tensor2D [n, dim], got shape [${value.shape.join(', ')}]`, parameter);
     d = value.shape[1]!;
     flat = value.dataSync() as ArrayLike<number>;
@@ -65,6 +69,9 @@ export function toPoints(parameter: string, value: unknown, dim?: number): Point
   for (let k = 0; k < data.length; k++) {
     if (!Number.isFinite(data[k]!)) {
       throw new NonFiniteError(`${parameter} must be finite; first non-finite value ${data[k]} at point ${Math.floor(k / d)}, coordinate ${k % d}`, parameter);
+    }
+    if (Math.abs(data[k]!) > MAX_COORDINATE) {
+      throw new ValueRangeError(`${parameter} coordinates must be within ±${MAX_COORDINATE} (so squared distances stay finite), got ${data[k]} at point ${Math.floor(k / d)}, coordinate ${k % d}`, parameter);
     }
   }
   return { data, n, dim: d };
