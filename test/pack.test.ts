@@ -6,75 +6,20 @@
  * bundler resolution. Needs `npm run build` first (turbo's ^build does it).
  * Set KEEP_PACK_TMP=1 to keep the scratch project for debugging.
  */
-import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nodeJson as runNodeJson, secondsSince, sh, shFails } from './lib/exec';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const fixtures = fileURLToPath(new URL('./fixtures/pack-consumer/', import.meta.url));
 const PACKAGES = ['packages/core', 'packages/solvers'];
 const THIRD_PARTY = ['@tensorflow/tfjs-core@4.22.0', '@tensorflow/tfjs-backend-cpu@4.22.0', 'typescript@~5.9.3'];
 
-/** The caller's env minus what `npm run`/turbo injected for the monorepo (lifecycle, package, workspace prefix). */
-function cleanEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const k of Object.keys(env)) {
-    if (/^npm_(package_|lifecycle_|command$|config_local_prefix$|config_workspaces?$|config_include_workspace_root$)/i.test(k) || k === 'INIT_CWD') {
-      delete env[k];
-    }
-  }
-  return { ...env, NODE_OPTIONS: '', FORCE_COLOR: '0', NO_COLOR: '1' };
-}
-const env = cleanEnv();
-
-interface Run {
-  status: number;
-  stdout: string;
-  stderr: string;
-}
-
-function exec(cmd: string, args: string[], cwd: string): Run {
-  try {
-    const stdout = execFileSync(cmd, args, { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
-    return { status: 0, stdout, stderr: '' };
-  } catch (e) {
-    const err = e as { status?: number | null; signal?: string | null; stdout?: string; stderr?: string; message: string };
-    if (err.stdout === undefined) throw e; // spawn failure (ENOENT...), not an exit status
-    return { status: err.status ?? (err.signal ? 128 : 1), stdout: err.stdout ?? '', stderr: err.stderr ?? '' };
-  }
-}
-
-function describeRun(cmd: string, args: string[], cwd: string, r: Run): string {
-  return `\`${cmd} ${args.join(' ')}\` in ${cwd} exited ${r.status}\n--- stdout ---\n${r.stdout}\n--- stderr ---\n${r.stderr}`;
-}
-
-/** Runs a command that must succeed; on failure the error carries its stdout and stderr. */
-function sh(cmd: string, args: string[], cwd: string): string {
-  const r = exec(cmd, args, cwd);
-  if (r.status !== 0) throw new Error(describeRun(cmd, args, cwd, r));
-  return r.stdout;
-}
-
-/** Runs a command that must fail; returns stdout+stderr. */
-function shFails(cmd: string, args: string[], cwd: string): string {
-  const r = exec(cmd, args, cwd);
-  if (r.status === 0) throw new Error(`expected failure but succeeded: ${describeRun(cmd, args, cwd, r)}`);
-  return r.stdout + r.stderr;
-}
-
-/** Last stdout line of a node script, parsed as JSON. */
-function nodeJson<T>(file: string): T {
-  const out = sh(process.execPath, [file], app).trim();
-  const last = out.split('\n').at(-1) ?? '';
-  try {
-    return JSON.parse(last) as T;
-  } catch {
-    throw new Error(`${file} did not print JSON on its last line:\n${out}`);
-  }
-}
+/** Last stdout line of a node script run in the scratch project, parsed as JSON. */
+const nodeJson = <T>(file: string): T => runNodeJson<T>(file, app);
 
 let work = '';
 let app = '';
@@ -101,7 +46,7 @@ beforeAll(() => {
   // One install: the local core tarball satisfies solvers' "@charlearn/core": "^0.1.0" (not on the registry).
   sh('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', ...files, ...THIRD_PARTY], app);
   for (const f of readdirSync(fixtures)) cpSync(join(fixtures, f), join(app, f));
-  console.log(`[pack] npm pack ${((tPack - t0) / 1000).toFixed(1)} s, npm install ${((Date.now() - tPack) / 1000).toFixed(1)} s (${work})`);
+  console.log(`[pack] npm pack ${((tPack - t0) / 1000).toFixed(1)} s, npm install ${secondsSince(tPack)} s (${work})`);
 });
 
 afterAll(() => {

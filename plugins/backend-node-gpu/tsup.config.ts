@@ -15,4 +15,6 @@ export default defineConfig({
   splitting: false,
   treeshake: true,
   external: [/^@tensorflow\//, /^@charlearn\//],
+  // a working import.meta.url in the CJS build (resolves the optional peer from this package's location)
+  shims: true,
 });

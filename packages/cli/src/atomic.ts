@@ -14,7 +14,7 @@
  * @packageDocumentation
  */
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+import { copyFile, link, mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { CheckpointError, ConfigError, type CharlearnError } from '@charlearn/core';
@@ -51,6 +51,23 @@ function fsyncDirSync(dir: string): void {
   }
 }
 
+/** Options of {@link writeFileAtomic}. */
+export interface AtomicWriteOptions {
+  /**
+   * Fault-injection hook for tests only: when > 0, the writer writes the first
+   * half of the first chunk to the temp file, syncs it, prints
+   * `${ATOMIC_WRITE_PAUSE_MARKER} <temp path>` on stderr and sleeps this many
+   * milliseconds before writing the rest, so a test can kill the process
+   * deterministically in the middle of a write.
+   */
+  testPauseMs?: number;
+}
+
+/** The stderr marker {@link writeFileAtomic} prints when it pauses mid-write (`testPauseMs`). */
+export const ATOMIC_WRITE_PAUSE_MARKER = 'charlearn-test: paused mid-write of';
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
 /**
  * Atomically replace `path` with `data` (creating parent directories).
  *
@@ -63,16 +80,25 @@ function fsyncDirSync(dir: string): void {
  * await writeFileAtomic('out/log.txt', ['line 1\n', 'line 2\n']);
  * ```
  */
-export async function writeFileAtomic(path: string, data: AtomicData): Promise<void> {
+export async function writeFileAtomic(path: string, data: AtomicData, options: AtomicWriteOptions = {}): Promise<void> {
   const dir = dirname(path);
   await mkdir(dir, { recursive: true });
   const tmp = tempPathFor(path);
   const fh = await open(tmp, 'wx', 0o666);
   let renamed = false;
+  let pauseMs = options.testPauseMs ?? 0;
   try {
     const write = async (c: FileChunk): Promise<void> => {
       const b = toBytes(c);
       let off = 0;
+      if (pauseMs > 0) {
+        const half = b.length >> 1;
+        while (off < half) off += (await fh.write(b, off, half - off)).bytesWritten;
+        await fh.sync();
+        process.stderr.write(`${ATOMIC_WRITE_PAUSE_MARKER} ${tmp}\n`);
+        await sleep(pauseMs);
+        pauseMs = 0;
+      }
       while (off < b.length) off += (await fh.write(b, off, b.length - off)).bytesWritten;
     };
     if (typeof data === 'string' || data instanceof Uint8Array) await write(data);
@@ -89,6 +115,44 @@ export async function writeFileAtomic(path: string, data: AtomicData): Promise<v
     }
   }
   fsyncDirSync(dir);
+}
+
+/**
+ * Keeps a copy of `path` (if it exists) as `previousPath`, atomically: a hard
+ * link (or, where links are unsupported, a copy) to a temp name, renamed over
+ * `previousPath`. Since {@link writeFileAtomic} only ever renames new files
+ * into place, the link keeps the old content after `path` is replaced.
+ * Returns whether there was a file to keep.
+ *
+ * @example
+ * ```ts
+ * await keepPreviousCopy('out/run/teacher.ckpt', 'out/run/teacher.prev.ckpt');
+ * await writeFileAtomic('out/run/teacher.ckpt', bytes);
+ * ```
+ */
+export async function keepPreviousCopy(path: string, previousPath: string): Promise<boolean> {
+  const tmp = tempPathFor(previousPath);
+  try {
+    await link(path, tmp);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return false;
+    try {
+      await copyFile(path, tmp);
+    } catch (e2) {
+      await unlink(tmp).catch(() => undefined);
+      if ((e2 as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw e2;
+    }
+  }
+  try {
+    await rename(tmp, previousPath);
+  } catch (e) {
+    await unlink(tmp).catch(() => undefined);
+    throw e;
+  }
+  fsyncDirSync(dirname(previousPath));
+  return true;
 }
 
 /**

@@ -9,10 +9,24 @@
  * import { main } from '@charlearn/cli';
  * await main(['demo', '--quick']);
  * ```
+ *
+ * @module @charlearn/cli
  */
 export { main, COMMANDS } from './cli';
 export { evaluateRun, exactEndPoints, type EvalMetrics } from './evaluate';
-export { openRun, runFiles, runPath, saveCheckpoint, loadCheckpoint, type RunContext } from './runtime';
+export {
+  openRun,
+  runFiles,
+  runPath,
+  saveCheckpoint,
+  loadCheckpoint,
+  readCheckpoint,
+  previousCheckpointPath,
+  CHECKPOINT_WRITE_DELAY_ENV,
+  CHECKPOINT_WRITE_DELAY_SKIP_ENV,
+  type LoadCheckpointOptions,
+  type RunContext,
+} from './runtime';
 export { runTrainingLoop, type HistoryPoint, type TrainingLoopOptions } from './training-loop';
 export { DEMO_PRESET, QUICK_OVERRIDES } from './presets';
 export { cpuBackend } from './cpu-backend';
@@ -21,4 +35,4 @@ export { parseCliArgs, UsageError, type CliArgs } from './args';
 export { createProgress, formatDuration, formatNumber, type Progress, type ProgressOptions } from './progress';
 export { encodePng } from './png';
 export { Canvas, renderPanels, renderLineChart, savePng, PALETTE, type Panel, type Layer, type RasterImage } from './plot';
-export { writeFileAtomic, writeFileAtomicSync, readFileChecked } from './atomic';
+export { writeFileAtomic, writeFileAtomicSync, readFileChecked, keepPreviousCopy, ATOMIC_WRITE_PAUSE_MARKER, type AtomicWriteOptions } from './atomic';

@@ -1,12 +1,13 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { CheckpointError, getInterpolant, useBackend, type Interpolant } from '@charlearn/core';
+import { CheckpointError, getInterpolant, type Interpolant } from '@charlearn/core';
 import '@charlearn/backend-wasm';
 import { getTarget, type Target2D } from '@charlearn/data';
 import { decodeTensors, encodeTensors, type JsonObject } from '@charlearn/nets';
 import type { TrainerCheckpoint } from '@charlearn/distill';
-import { readFileChecked, writeFileAtomic } from './atomic';
+import { keepPreviousCopy, readFileChecked, writeFileAtomic } from './atomic';
 import { resolveRunName, type RunConfig } from './config';
+import { selectBackend } from './backends';
 
 /** Everything a command needs about its run. */
 export interface RunContext {
@@ -45,7 +46,7 @@ export async function openRun(config: RunConfig, log: (m: string) => void = (m) 
   const name = resolveRunName(config);
   const dir = resolve(config.outDir, name);
   mkdirSync(dir, { recursive: true });
-  const plugin = await useBackend(config.backend);
+  const plugin = await selectBackend(config.backend);
   return { config: { ...config, name }, name, dir, target, interpolant, backend: plugin.name, log };
 }
 
@@ -59,13 +60,63 @@ export function hasRunFile(ctx: RunContext, file: string): boolean {
   return existsSync(runPath(ctx, file));
 }
 
-/** Encodes a trainer checkpoint (checksummed, versioned) and writes it atomically. */
-export async function saveCheckpoint(path: string, checkpoint: TrainerCheckpoint): Promise<void> {
-  await writeFileAtomic(path, encodeTensors(checkpoint.arrays, checkpoint.meta as unknown as JsonObject));
+/** Env var (tests only): milliseconds a checkpoint write pauses half-way through its temp file (see `writeFileAtomic`'s `testPauseMs`). */
+export const CHECKPOINT_WRITE_DELAY_ENV = 'CHARLEARN_TEST_CHECKPOINT_WRITE_DELAY_MS';
+/** Env var (tests only): how many checkpoint writes of this process run at full speed before {@link CHECKPOINT_WRITE_DELAY_ENV} applies (default 0). */
+export const CHECKPOINT_WRITE_DELAY_SKIP_ENV = 'CHARLEARN_TEST_CHECKPOINT_WRITE_DELAY_SKIP';
+
+let checkpointWrites = 0;
+
+/** The test-only mid-write pause for this checkpoint write, from the environment (0: none). */
+function checkpointWritePauseMs(): number {
+  const write = checkpointWrites++;
+  const ms = Number(process.env[CHECKPOINT_WRITE_DELAY_ENV] ?? 0);
+  const skip = Number(process.env[CHECKPOINT_WRITE_DELAY_SKIP_ENV] ?? 0);
+  return Number.isFinite(ms) && ms > 0 && write >= skip ? ms : 0;
 }
 
-/** Reads and verifies a trainer checkpoint of the given `kind`; `CheckpointError` naming the path otherwise. */
-export async function loadCheckpoint(path: string, kind: 'teacher' | 'distill'): Promise<TrainerCheckpoint> {
+/**
+ * Where {@link saveCheckpoint} keeps the previous checkpoint of `path`:
+ * `teacher.ckpt` → `teacher.prev.ckpt` (other names get `.prev` appended).
+ *
+ * @example
+ * ```ts
+ * previousCheckpointPath('out/roll/teacher.ckpt'); // 'out/roll/teacher.prev.ckpt'
+ * ```
+ */
+export function previousCheckpointPath(path: string): string {
+  return path.endsWith('.ckpt') ? `${path.slice(0, -'.ckpt'.length)}.prev.ckpt` : `${path}.prev`;
+}
+
+/**
+ * Encodes a trainer checkpoint (format version + CRC-32, see `encodeTensors`)
+ * and writes it atomically (temp file, fsync, rename). The checkpoint it
+ * replaces is kept as {@link previousCheckpointPath}, so one good earlier
+ * checkpoint survives even if the newest file is later damaged.
+ *
+ * @example
+ * ```ts
+ * await saveCheckpoint('out/roll/teacher.ckpt', trainer.checkpoint());
+ * ```
+ */
+export async function saveCheckpoint(path: string, checkpoint: TrainerCheckpoint): Promise<void> {
+  const bytes = encodeTensors(checkpoint.arrays, checkpoint.meta as unknown as JsonObject);
+  await keepPreviousCopy(path, previousCheckpointPath(path));
+  await writeFileAtomic(path, bytes, { testPauseMs: checkpointWritePauseMs() });
+}
+
+/**
+ * Reads and verifies one checkpoint file of the given `kind` (no fallback).
+ * Missing, truncated, corrupt (CRC-32), other-version or other-kind files are
+ * a `CheckpointError` naming the path.
+ *
+ * @example
+ * ```ts
+ * const ckpt = await readCheckpoint('out/roll/teacher.ckpt', 'teacher');
+ * ckpt.meta.step; // 4000
+ * ```
+ */
+export async function readCheckpoint(path: string, kind: 'teacher' | 'distill' | 'onestep'): Promise<TrainerCheckpoint> {
   const bytes = await readFileChecked(path, `a ${kind} checkpoint`, { kind: 'checkpoint' });
   let decoded: ReturnType<typeof decodeTensors>;
   try {
@@ -76,5 +127,53 @@ export async function loadCheckpoint(path: string, kind: 'teacher' | 'distill'):
   }
   const meta = decoded.meta as TrainerCheckpoint['meta'];
   if (meta.kind !== kind) throw new CheckpointError(`expected a ${kind} checkpoint, found '${String(meta.kind)}'`, path);
+  if (!Number.isInteger(meta.step) || meta.step < 0) throw new CheckpointError(`checkpoint metadata has no valid step (got ${JSON.stringify(meta.step)})`, path);
   return { meta, arrays: decoded.arrays };
+}
+
+/** Options of {@link loadCheckpoint}. */
+export interface LoadCheckpointOptions {
+  /**
+   * When the checkpoint is unusable, load the previous one
+   * ({@link previousCheckpointPath}) instead, with a warning through `log`.
+   * Default `false`: refuse, and name the intact previous checkpoint in the error.
+   */
+  fallbackToPrevious?: boolean;
+  /** Where the fallback warning goes (default: a line on stderr). */
+  log?: (message: string) => void;
+}
+
+/**
+ * Reads and verifies a trainer checkpoint of the given `kind`. An unusable
+ * file is a `CheckpointError` naming its path; if the previous checkpoint
+ * kept by {@link saveCheckpoint} is intact, the message says so (and its
+ * step), or with `fallbackToPrevious` that checkpoint is loaded instead and a
+ * warning is logged.
+ *
+ * @example
+ * ```ts
+ * const ckpt = await loadCheckpoint('out/roll/teacher.ckpt', 'teacher');
+ * const resumed = await loadCheckpoint(path, 'teacher', { fallbackToPrevious: true, log: ctx.log });
+ * ```
+ */
+export async function loadCheckpoint(path: string, kind: 'teacher' | 'distill' | 'onestep', options: LoadCheckpointOptions = {}): Promise<TrainerCheckpoint> {
+  try {
+    return await readCheckpoint(path, kind);
+  } catch (e) {
+    if (!(e instanceof CheckpointError)) throw e;
+    const prevPath = previousCheckpointPath(path);
+    let prev: TrainerCheckpoint;
+    try {
+      prev = await readCheckpoint(prevPath, kind);
+    } catch {
+      throw e;
+    }
+    const reason = e.message.endsWith(` (${path})`) ? e.message.slice(0, -` (${path})`.length) : e.message;
+    if (options.fallbackToPrevious) {
+      const log = options.log ?? ((m: string) => process.stderr.write(`${m}\n`));
+      log(`warning: ${path} is unusable (${reason}); falling back to the previous checkpoint ${prevPath} (step ${prev.meta.step})`);
+      return prev;
+    }
+    throw new CheckpointError(`${reason}; the previous checkpoint ${prevPath} (step ${prev.meta.step}) is intact: copy it over the file to resume from there`, path);
+  }
 }

@@ -3,7 +3,8 @@ import type { Tensor, Tensor1D } from '@tensorflow/tfjs-core';
 import { perSample } from './broadcast';
 import type { Denoiser } from './field';
 import type { Interpolant } from './interpolants';
-import { assertNumber } from './validate';
+import { requireMember } from './registry';
+import { assertNumber, assertTensor } from './validate';
 
 /** EDM preconditioning coefficients, each `[batch]`. */
 export interface EdmCoefficients {
@@ -27,7 +28,10 @@ export interface EdmCoefficients {
  * ```
  */
 export function edmCoefficients(t: Tensor1D, interpolant: Interpolant, sigmaData = 1): EdmCoefficients {
-  assertNumber('sigmaData', sigmaData, { greaterThan: 0 });
+  assertTensor('t', t, [null]);
+  requireMember(interpolant, 'coefficients', 'function', 'interpolant');
+  // sigmaData² is computed in float32: keep it finite
+  assertNumber('sigmaData', sigmaData, { greaterThan: 0, max: 1e18 });
   return tf.tidy(() => {
     const { alpha, sigma } = interpolant.coefficients(t);
     const sd2 = sigmaData * sigmaData;

@@ -21,7 +21,7 @@ export type VelocityField = (x: Tensor, t: Tensor1D) => Tensor;
  *
  * @example
  * ```ts
- * const model = fieldModelFromDenoiser((x, t) => net.predict(x, t), follmer);
+ * const model = fieldModelFromDenoiser(edmDenoiser((xIn, cNoise) => net.apply(xIn, cNoise), follmer), follmer);
  * const v = model.velocity(x, tf.fill([x.shape[0]], 0.5));
  * ```
  */

@@ -1,11 +1,26 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor, Tensor1D } from '@tensorflow/tfjs-core';
-import { ShapeError, ValueRangeError } from './errors';
+import { ShapeError, TypeMismatchError, ValueRangeError } from './errors';
 import { fieldModelFromDenoiser, type FieldModel } from './field';
-import { getInterpolant, type Interpolant } from './interpolants';
-import { Rng } from './random';
+import { assertTime, getInterpolant, type Interpolant } from './interpolants';
+import { MAX_RANDOM_ELEMENTS, Rng } from './random';
 import { timeGrid } from './time-grid';
-import { assertNonEmptyBatch, assertNumber, assertTensor } from './validate';
+import { assertNonEmptyBatch, assertNumber, assertTensor, typeLabel } from './validate';
+
+/** `values` holds finite numbers: exactly `exactly` of them, or else a multiple of `dim`; a named error naming `parameter` otherwise. */
+function assertFinitePoints(parameter: string, values: unknown, dim: number, exactly?: number): asserts values is ArrayLike<number> {
+  const len = (values as { length?: unknown } | null)?.length;
+  if (typeof values !== 'object' || values === null || typeof len !== 'number') {
+    throw new TypeMismatchError(`${parameter} must be an array of numbers, got ${typeLabel(values)}`, parameter);
+  }
+  if (exactly !== undefined ? len !== exactly : len % dim !== 0) {
+    throw new ShapeError(`${parameter} must have ${exactly ?? `n·${dim}`} entries, got ${len}`, parameter);
+  }
+  const a = values as ArrayLike<unknown>;
+  for (let i = 0; i < len; i++) {
+    if (typeof a[i] !== 'number' || !Number.isFinite(a[i])) throw new ValueRangeError(`${parameter}[${i}] must be a finite number, got ${String(a[i])}`, parameter);
+  }
+}
 
 /** Parameters of a {@link GaussianMixture}. */
 export interface GaussianMixtureSpec {
@@ -77,7 +92,8 @@ export class GaussianMixture {
 
   /** `n` samples as a flat float64 array (`n·dim`, row-major). */
   sample(n: number, rng: Rng): Float64Array {
-    assertNumber('n', n, { integer: true, min: 1 });
+    assertNumber('n', n, { integer: true, min: 1, max: Math.floor(MAX_RANDOM_ELEMENTS / this.dim) });
+    if (!(rng instanceof Rng)) throw new TypeMismatchError(`rng must be an Rng, got ${typeLabel(rng)}`, 'rng');
     const out = new Float64Array(n * this.dim);
     const cdf: number[] = [];
     this.weights.reduce((acc, w, k) => (cdf[k] = acc + w), 0);
@@ -134,6 +150,8 @@ export class GaussianMixture {
 
   /** Exact denoiser in float64 for one point `x: [dim]` at time `t`. */
   denoisePoint(x: ArrayLike<number>, t: number, interpolant: string | Interpolant = 'follmer'): Float64Array {
+    assertFinitePoints('x', x, this.dim, this.dim);
+    assertTime('t', t);
     const { alpha, sigma } = getInterpolant(interpolant).at(t);
     const s2 = this.std * this.std;
     const variance = alpha * alpha * s2 + sigma * sigma;
@@ -184,7 +202,7 @@ export class GaussianMixture {
     assertNumber('t0', t0, { min: 0, max: 1 });
     assertNumber('t1', t1, { min: 0, max: 1 });
     assertNumber('steps', steps, { integer: true, min: 1 });
-    if (points.length % this.dim !== 0) throw new ShapeError(`points must have n·${this.dim} entries, got ${points.length}`, 'points');
+    assertFinitePoints('points', points, this.dim);
     const lo = Math.min(t0, t1);
     const hi = Math.max(t0, t1);
     let grid = hi > lo ? timeGrid({ steps, spacing: 'karras', rho: 3, eps0: lo, eps1: 1 - hi }) : [lo, hi];

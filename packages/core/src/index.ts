@@ -5,6 +5,8 @@
  * seeded randomness, the exact Gaussian-mixture denoiser, typed errors and
  * backend selection. Convention: t = 0 is noise, t = 1 is data; tensors are
  * `[batch, ...dims]`, times `[batch]`.
+ *
+ * @module @charlearn/core
  */
 export * from './errors';
 export * from './validate';

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor1D } from '@tensorflow/tfjs-core';
 import { PluginContractError } from './errors';
 import { createRegistry, requireMember, type Registry } from './registry';
-import { assertNumber } from './validate';
+import { assertNumber, assertTensor } from './validate';
 
 /** The four coefficients of an affine path at some times. */
 export interface PathCoefficients<T> {
@@ -42,10 +42,12 @@ export interface Interpolant {
 export const follmer: Interpolant = {
   name: 'follmer',
   at(t) {
+    assertTime('t', t);
     const sigma = Math.sqrt(Math.max(1 - t * t, 0));
     return { alpha: t, sigma, dAlpha: 1, dSigma: -t / sigma };
   },
   coefficients(t) {
+    assertTensor('t', t, [null], { dtype: 'float32' });
     return tf.tidy(() => {
       const sigma = tf.sqrt(tf.relu(tf.sub(1, tf.square(t)))) as Tensor1D;
       return { alpha: tf.clone(t), sigma, dAlpha: tf.onesLike(t), dSigma: tf.div(tf.neg(t), sigma) as Tensor1D };
@@ -57,9 +59,11 @@ export const follmer: Interpolant = {
 export const linear: Interpolant = {
   name: 'linear',
   at(t) {
+    assertTime('t', t);
     return { alpha: t, sigma: 1 - t, dAlpha: 1, dSigma: -1 };
   },
   coefficients(t) {
+    assertTensor('t', t, [null], { dtype: 'float32' });
     return tf.tidy(() => ({
       alpha: tf.clone(t),
       sigma: tf.sub(1, t) as Tensor1D,
@@ -73,10 +77,12 @@ export const linear: Interpolant = {
 export const cosine: Interpolant = {
   name: 'cosine',
   at(t) {
+    assertTime('t', t);
     const a = (Math.PI / 2) * t;
     return { alpha: Math.sin(a), sigma: Math.cos(a), dAlpha: (Math.PI / 2) * Math.cos(a), dSigma: (-Math.PI / 2) * Math.sin(a) };
   },
   coefficients(t) {
+    assertTensor('t', t, [null], { dtype: 'float32' });
     return tf.tidy(() => {
       const a = tf.mul(t, Math.PI / 2);
       const s = tf.sin(a) as Tensor1D;

@@ -1,7 +1,19 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
-import { assertNumber } from './validate';
-import { ValueRangeError } from './errors';
+import { assertNumber, typeLabel } from './validate';
+import { TypeMismatchError, ValueRangeError } from './errors';
+
+/** The most numbers one {@link Rng} array or tensor call draws (2^28: 1 GiB of float32). */
+export const MAX_RANDOM_ELEMENTS = 2 ** 28;
+
+const FLOAT32_MAX = 3.4028234663852886e38;
+
+/** `lo`, `hi` finite with a finite, non-negative width `hi − lo`; `ValueRangeError` naming them otherwise. */
+function assertUniformRange(lo: number, hi: number): void {
+  assertNumber('lo', lo, { min: -FLOAT32_MAX, max: FLOAT32_MAX });
+  assertNumber('hi', hi, { min: -FLOAT32_MAX, max: FLOAT32_MAX });
+  if (!(hi >= lo && hi - lo <= FLOAT32_MAX)) throw new ValueRangeError(`hi must be >= lo with a width hi - lo <= ${FLOAT32_MAX} (float32), got lo=${lo}, hi=${hi}`, 'hi');
+}
 
 function splitmix32(seed: number): () => number {
   let a = seed >>> 0;
@@ -106,6 +118,7 @@ export class Rng {
 
   /** `n` standard normals. */
   normalArray(n: number): Float32Array {
+    assertNumber('n', n, { integer: true, min: 0, max: MAX_RANDOM_ELEMENTS });
     const out = new Float32Array(n);
     for (let i = 0; i < n; i++) out[i] = this.normal();
     return out;
@@ -113,6 +126,8 @@ export class Rng {
 
   /** `n` uniforms in `[lo, hi)`. */
   uniformArray(n: number, lo = 0, hi = 1): Float32Array {
+    assertNumber('n', n, { integer: true, min: 0, max: MAX_RANDOM_ELEMENTS });
+    assertUniformRange(lo, hi);
     const out = new Float32Array(n);
     for (let i = 0; i < n; i++) out[i] = lo + (hi - lo) * this.uniform();
     return out;
@@ -127,6 +142,7 @@ export class Rng {
   /** A float32 tensor of uniforms in `[lo, hi)` with the given shape. */
   uniformTensor(shape: readonly number[], lo = 0, hi = 1): Tensor {
     const n = checkShape(shape);
+    assertUniformRange(lo, hi);
     return tf.tensor(this.uniformArray(n, lo, hi), [...shape], 'float32');
   }
 
@@ -149,6 +165,7 @@ function checkShape(shape: readonly number[]): number {
     assertNumber(`shape[${i}]`, d, { integer: true, min: 1 });
     n *= d;
   });
+  if (n > MAX_RANDOM_ELEMENTS) throw new ValueRangeError(`shape [${shape.join(', ')}] has ${n} elements; at most ${MAX_RANDOM_ELEMENTS} per call`, 'shape');
   return n;
 }
 
@@ -161,6 +178,9 @@ function checkShape(shape: readonly number[]): number {
  * ```
  */
 export function priorSample(shape: readonly number[], seed: number | Rng): Tensor {
+  if (typeof seed !== 'number' && !(seed instanceof Rng)) {
+    throw new TypeMismatchError(`seed must be an integer seed or an Rng, got ${typeLabel(seed)}`, 'seed');
+  }
   const rng = typeof seed === 'number' ? new Rng(seed) : seed;
   return rng.normalTensor(shape);
 }

@@ -3,7 +3,7 @@ import { assertNumber } from './validate';
 
 /** Options of {@link timeGrid}. */
 export interface TimeGridOptions {
-  /** Number of solver steps; the grid has `steps + 1` points. Integer >= 1. */
+  /** Number of solver steps; the grid has `steps + 1` points. Integer in [1, 1e6]. */
   steps: number;
   /** `'uniform'` in t, or `'karras'`: EDM-style ρ-spacing of τ = 1 − t (dense near the data end). */
   spacing?: 'uniform' | 'karras';
@@ -34,7 +34,7 @@ export function timeGrid(options: TimeGridOptions): number[] {
     throw new ValueRangeError('timeGrid options must be an object like { steps: 10 }', 'options');
   }
   const { steps, spacing = 'uniform', rho = 7, eps0 = 0, eps1 = 1e-3 } = options;
-  assertNumber('steps', steps, { integer: true, min: 1 });
+  assertNumber('steps', steps, { integer: true, min: 1, max: 1_000_000 });
   assertNumber('eps0', eps0, { min: 0, lessThan: 1 });
   assertNumber('eps1', eps1, { min: 0, lessThan: 1 });
   if (!(eps0 < 1 - eps1)) throw new ValueRangeError(`eps0 must be < 1 - eps1, got eps0=${eps0}, eps1=${eps1}`, 'eps0');

@@ -38,8 +38,9 @@ export class Adam {
     this.beta2 = options.beta2 ?? 0.999;
     this.epsilon = options.epsilon ?? 1e-8;
     for (const [name, v] of Object.entries(variables)) {
-      this.m[name] = tf.variable(tf.zerosLike(v), false);
-      this.v[name] = tf.variable(tf.zerosLike(v), false);
+      // tidy disposes the zeros the variables are copied from (variables themselves survive a tidy)
+      this.m[name] = tf.tidy(() => tf.variable(tf.zerosLike(v), false));
+      this.v[name] = tf.tidy(() => tf.variable(tf.zerosLike(v), false));
     }
   }
 
@@ -82,7 +83,7 @@ export class Adam {
         if (!a || a.shape.join(',') !== t.shape.join(',')) {
           throw new CheckpointError(`optimizer state ${prefix}/${name} is missing or has shape [${a?.shape.join(', ') ?? ''}], expected [${t.shape.join(', ')}]`);
         }
-        t.assign(tf.tensor(a.values, a.shape));
+        tf.tidy(() => t.assign(tf.tensor(a.values, a.shape)));
       }
     }
     this.count = state.count;

@@ -25,7 +25,7 @@ import { characteristicMap, networkDenoiser, twoTimeDenoiser, type FlowMap } fro
 import type { EmaNetwork } from './ema';
 import { TrainingState } from './training-state';
 import { applyUpdate, assertGradientsRegistered, namedGradients } from './optim-step';
-import { drawPairPlan } from './pairs';
+import { drawPairPlan, type PairPlan } from './pairs';
 import { sampleFlowMap, type GeneratorTimes } from './sampling';
 import { learningRateAt } from './schedule';
 
@@ -169,6 +169,7 @@ export class CharacteristicDistiller {
     student?: Network;
   }) {
     const { teacher, dataset, seed = 0 } = options;
+    assertNumber('seed', seed, { integer: true, min: 0, max: 0xffffffff });
     const config = { ...DEFAULT_DISTILL_CONFIG, ...options.config, losses: { ...DEFAULT_DISTILL_CONFIG.losses, ...options.config?.losses } };
     this.config = validateTrainingConfig(config, 'distill');
     assertNumber('distill.gridSize', config.gridSize, { integer: true, min: 2 });
@@ -183,12 +184,13 @@ export class CharacteristicDistiller {
     this.teacher = teacher;
     this.dataset = dataset;
     this.sigmaData = dataset.sigmaData;
+    // everything that can throw on bad input runs before the student and its state allocate tensors
+    this.grid = [...timeGrid({ steps: config.gridSize - 1, eps0: config.eps0, eps1: config.eps1, spacing: config.gridSpacing ?? 'karras', rho: config.rho ?? 3 }), 1];
     const student = options.student ?? teacher.toTwoTime();
     if (!student.twoTime) throw new ShapeError('the student must be a two-time network', 'student');
     this.state = new TrainingState(student, seed);
     const last = student.lastLayerWeight();
     this.lastLayerName = Object.entries(student.namedVariables()).find(([, v]) => v === last)?.[0] ?? '';
-    this.grid = [...timeGrid({ steps: config.gridSize - 1, eps0: config.eps0, eps1: config.eps1, spacing: config.gridSpacing ?? 'karras', rho: config.rho ?? 3 }), 1];
     this.teacherField = fieldModelFromDenoiser(networkDenoiser(teacher, this.interpolant, this.sigmaData), this.interpolant);
   }
 
@@ -246,84 +248,23 @@ export class CharacteristicDistiller {
     const lrNow = learningRateAt(this.step, lr, warmupSteps);
     const plan = drawPairPlan(this.rng, this.grid.length, batchSize, pairGroups);
     const shape = [batchSize, ...this.dataset.sampleShape];
-    const keep: Tensor[] = [];
-    const track = <T extends Tensor>(t: T): T => {
-      keep.push(t);
-      return t;
-    };
+    const x1 = this.dataset.sample(batchSize, this.rng);
+    const z = this.rng.normalTensor(shape);
+    const terms = characteristicLosses({
+      student: this.student,
+      ema: this.ema.network,
+      interpolant: this.interpolant,
+      sigmaData: this.sigmaData,
+      config: this.config,
+      grid: this.grid,
+      rollout: (xt, i, n) => this.teacherRollout(xt, i, n),
+      rng: this.rng,
+      plan,
+      x1,
+      z,
+    });
+    const { charLoss, dsmLoss, parts, teacherNfe } = terms;
     try {
-      const x1 = track(this.dataset.sample(batchSize, this.rng));
-      const z = track(this.rng.normalTensor(shape));
-      // Characteristic pairs: x_t on the grid, the frozen teacher's n solver steps to u.
-      const tTimes: number[] = [];
-      const uTimes: number[] = [];
-      const ctmIndex: number[] = [];
-      const xtParts: Tensor[] = [];
-      const targetParts: Tensor[] = [];
-      let offset = 0;
-      let teacherNfe = 0;
-      for (const group of plan.groups) {
-        const t = this.grid[group.start]!;
-        const u = this.grid[group.start + plan.n]!;
-        const { alpha, sigma } = this.interpolant.at(t);
-        const xt = track(
-          tf.tidy(() =>
-            tf.add(
-              tf.mul(tf.slice(x1, offset, group.size), alpha),
-              tf.mul(tf.slice(z, offset, group.size), sigma),
-            ),
-          ),
-        );
-        const r = this.teacherRollout(xt, group.start, plan.n);
-        teacherNfe += r.nfe;
-        xtParts.push(xt);
-        targetParts.push(track(r.x));
-        for (let k = 0; k < group.size; k++) {
-          tTimes.push(t);
-          uTimes.push(u);
-          ctmIndex.push(group.start + plan.n + this.rng.int(this.grid.length - group.start - plan.n));
-        }
-        offset += group.size;
-      }
-      const xt = track(tf.concat(xtParts, 0));
-      const target = track(tf.concat(targetParts, 0));
-      const tVec = track(tf.tensor1d(tTimes));
-      const uVec = track(tf.tensor1d(uTimes));
-      const sVec = track(tf.tensor1d(tTimes.map((t, k) => t + this.rng.uniform() * (uTimes[k]! - t))));
-      const sCtm = track(tf.tensor1d(ctmIndex.map((j) => this.grid[j]!)));
-      const ones = track(tf.ones([batchSize]) as Tensor1D);
-      const g = this.flowMap(false);
-      const gTarget = this.flowMap(true);
-      // Composed-consistency target (no gradient): g⁻(s, 1, g_θ(u, s, Φ_{t→u}(x_t))).
-      const ctmTarget = losses.ctm > 0 ? track(tf.tidy(() => gTarget(g(target, uVec, sCtm), sCtm, ones))) : null;
-      // Diagonal denoiser loss inputs.
-      const tD = track(sampleTrainingTimes(batchSize, this.rng, { eps0: 1e-5, eps1: 1e-5 }));
-      const zD = track(this.rng.normalTensor(shape));
-      const D2 = twoTimeDenoiser(this.student, this.interpolant, this.sigmaData);
-
-      const parts: Record<string, Scalar> = {};
-      const charLoss = (): Scalar => {
-        const gu = g(xt, tVec, uVec);
-        let total = tf.scalar(0);
-        const fit = meanSquare(gu, target);
-        parts.fit = tf.keep(tf.clone(fit));
-        if (losses.fit > 0) total = tf.add(total, tf.mul(fit, losses.fit));
-        if (losses.semigroup > 0) {
-          const viaS = g(g(xt, tVec, sVec), sVec, uVec);
-          const sg = meanSquare(viaS, this.config.semigroupStopGrad ? stopGradient(gu) : gu);
-          parts.semigroup = tf.keep(tf.clone(sg));
-          total = tf.add(total, tf.mul(sg, losses.semigroup));
-        }
-        if (losses.ctm > 0 && ctmTarget) {
-          const ctm = meanSquare(gTarget(g(xt, tVec, sCtm), sCtm, ones), ctmTarget);
-          parts.ctm = tf.keep(tf.clone(ctm));
-          total = tf.add(total, tf.mul(ctm, losses.ctm));
-        }
-        return total as Scalar;
-      };
-      const dsmLoss = (): Scalar =>
-        denoiserMatchingLoss({ denoiser: (x, t) => D2(x, t, t), x1, z: zD, t: tD, interpolant: this.interpolant, sigmaData: this.sigmaData });
-
       const vars = this.student.namedVariables();
       const charG = namedGradients(charLoss, vars);
       let grads = charG.grads;
@@ -380,7 +321,8 @@ export class CharacteristicDistiller {
         teacherNfe,
       };
     } finally {
-      tf.dispose(keep);
+      terms.dispose();
+      tf.dispose([x1, z]);
     }
   }
 
@@ -430,3 +372,126 @@ export class CharacteristicDistiller {
   }
 }
 
+/** The loss closures {@link characteristicLosses} builds for one batch; `dispose()` frees its tensors. */
+export interface CharacteristicLossTerms {
+  /** `w_fit·L_fit + w_sg·L_sg + w_ctm·L_ctm`, for the gradient tape. */
+  readonly charLoss: () => Scalar;
+  /** The diagonal denoiser loss on `D_θ(x_t, t, t)`, for the gradient tape. */
+  readonly dsmLoss: () => Scalar;
+  /** The unweighted terms the last `charLoss()` call produced (kept; the caller owns them). */
+  readonly parts: Record<string, Scalar>;
+  /** Teacher network evaluations spent on the pairs. */
+  readonly teacherNfe: number;
+  dispose(): void;
+}
+
+/**
+ * Builds one batch of the characteristic generator's losses (shared by {@link CharacteristicDistiller} and the
+ * `characteristic` one-step objective): characteristic pairs `x_t → Φ^teacher_{t→u}(x_t)` for the pair `plan`, from
+ * data `x1` and noise `z` (`[batch, ...dims]`, owned by the caller), the composed-consistency target through `ema`,
+ * and the DSM inputs; draws from `rng` in the distiller's order.
+ *
+ * @example
+ * ```ts
+ * const terms = characteristicLosses({ student, ema, interpolant, sigmaData: 1, config, grid, rollout, rng, plan, x1, z });
+ * const { value, grads } = namedGradients(terms.charLoss, student.namedVariables());
+ * terms.dispose();
+ * ```
+ */
+export function characteristicLosses(args: {
+  student: Network;
+  ema: Network;
+  interpolant: Interpolant;
+  sigmaData: number;
+  config: DistillConfig;
+  grid: readonly number[];
+  rollout: (xt: Tensor, i: number, n: number) => { x: Tensor; nfe: number };
+  rng: Rng;
+  plan: PairPlan;
+  x1: Tensor;
+  z: Tensor;
+}): CharacteristicLossTerms {
+  const { student, ema, interpolant, sigmaData, config, grid, rollout, rng, plan, x1, z } = args;
+  const { batchSize, losses } = config;
+  const shape = [batchSize, ...x1.shape.slice(1)];
+  const keep: Tensor[] = [];
+  const track = <T extends Tensor>(t: T): T => {
+    keep.push(t);
+    return t;
+  };
+  try {
+    // Characteristic pairs: x_t on the grid, the frozen teacher's n solver steps to u.
+    const tTimes: number[] = [];
+    const uTimes: number[] = [];
+    const ctmIndex: number[] = [];
+    const xtParts: Tensor[] = [];
+    const targetParts: Tensor[] = [];
+    let offset = 0;
+    let teacherNfe = 0;
+    for (const group of plan.groups) {
+      const t = grid[group.start]!;
+      const u = grid[group.start + plan.n]!;
+      const { alpha, sigma } = interpolant.at(t);
+      const xt = track(
+        tf.tidy(() =>
+          tf.add(
+            tf.mul(tf.slice(x1, offset, group.size), alpha),
+            tf.mul(tf.slice(z, offset, group.size), sigma),
+          ),
+        ),
+      );
+      const r = rollout(xt, group.start, plan.n);
+      teacherNfe += r.nfe;
+      xtParts.push(xt);
+      targetParts.push(track(r.x));
+      for (let k = 0; k < group.size; k++) {
+        tTimes.push(t);
+        uTimes.push(u);
+        ctmIndex.push(group.start + plan.n + rng.int(grid.length - group.start - plan.n));
+      }
+      offset += group.size;
+    }
+    const xt = track(tf.concat(xtParts, 0));
+    const target = track(tf.concat(targetParts, 0));
+    const tVec = track(tf.tensor1d(tTimes));
+    const uVec = track(tf.tensor1d(uTimes));
+    const sVec = track(tf.tensor1d(tTimes.map((t, k) => t + rng.uniform() * (uTimes[k]! - t))));
+    const sCtm = track(tf.tensor1d(ctmIndex.map((j) => grid[j]!)));
+    const ones = track(tf.ones([batchSize]) as Tensor1D);
+    const g = characteristicMap(student, interpolant, sigmaData);
+    const gTarget = characteristicMap(ema, interpolant, sigmaData);
+    // Composed-consistency target (no gradient): g⁻(s, 1, g_θ(u, s, Φ_{t→u}(x_t))).
+    const ctmTarget = losses.ctm > 0 ? track(tf.tidy(() => gTarget(g(target, uVec, sCtm), sCtm, ones))) : null;
+    // Diagonal denoiser loss inputs.
+    const tD = track(sampleTrainingTimes(batchSize, rng, { eps0: 1e-5, eps1: 1e-5 }));
+    const zD = track(rng.normalTensor(shape));
+    const D2 = twoTimeDenoiser(student, interpolant, sigmaData);
+
+    const parts: Record<string, Scalar> = {};
+    const charLoss = (): Scalar => {
+      const gu = g(xt, tVec, uVec);
+      let total = tf.scalar(0);
+      const fit = meanSquare(gu, target);
+      parts.fit = tf.keep(tf.clone(fit));
+      if (losses.fit > 0) total = tf.add(total, tf.mul(fit, losses.fit));
+      if (losses.semigroup > 0) {
+        const viaS = g(g(xt, tVec, sVec), sVec, uVec);
+        const sg = meanSquare(viaS, config.semigroupStopGrad ? stopGradient(gu) : gu);
+        parts.semigroup = tf.keep(tf.clone(sg));
+        total = tf.add(total, tf.mul(sg, losses.semigroup));
+      }
+      if (losses.ctm > 0 && ctmTarget) {
+        const ctm = meanSquare(gTarget(g(xt, tVec, sCtm), sCtm, ones), ctmTarget);
+        parts.ctm = tf.keep(tf.clone(ctm));
+        total = tf.add(total, tf.mul(ctm, losses.ctm));
+      }
+      return total as Scalar;
+    };
+    const dsmLoss = (): Scalar =>
+      denoiserMatchingLoss({ denoiser: (x, t) => D2(x, t, t), x1, z: zD, t: tD, interpolant, sigmaData });
+    return { charLoss, dsmLoss, parts, teacherNfe, dispose: () => tf.dispose(keep) };
+  } catch (e) {
+    tf.dispose(keep);
+    throw e;
+  }
+}

@@ -5,6 +5,8 @@
  * pairs from any registered solver, the fitting loss, the semi-group penalty,
  * the composed consistency loss, the adaptive diagonal denoiser loss, and
  * one- and few-step sampling.
+ *
+ * @module @charlearn/distill
  */
 export * from './schedule';
 export * from './adam';
@@ -18,3 +20,11 @@ export * from './sampling';
 export * from './pairs';
 export { TeacherTrainer, DEFAULT_TEACHER_CONFIG, type TeacherConfig, type TeacherStepStats } from './teacher';
 export { CharacteristicDistiller, DEFAULT_DISTILL_CONFIG, type DistillConfig, type DistillLosses, type DistillStepStats } from './distiller';
+export * from './objectives/pairwise';
+export * from './objectives/drift';
+export * from './objectives/sinkhorn';
+export * from './objectives/objective';
+export * from './objectives/teacher-free';
+export { characteristicObjective } from './objectives/characteristic';
+export * from './objectives/trainer';
+export { characteristicLosses, type CharacteristicLossTerms } from './distiller';

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor, Tensor1D } from '@tensorflow/tfjs-core';
-import { assertNumber, assertTensor, solvers, timeGrid, type FieldModel, type SolverPlugin } from '@charlearn/core';
+import { assertNumber, assertTensor, solvers, timeGrid, TypeMismatchError, typeLabel, type FieldModel, type SolverPlugin } from '@charlearn/core';
 import { sample } from '@charlearn/solvers';
 import type { FlowMap } from './denoisers';
 
@@ -26,6 +26,7 @@ export interface GeneratorTimes {
 export function sampleFlowMap(g: FlowMap, z: Tensor, steps: number, times: GeneratorTimes = {}): Tensor {
   assertTensor('z', z, undefined, { minRank: 1 });
   assertNumber('steps', steps, { integer: true, min: 1 });
+  if (typeof times !== 'object' || times === null) throw new TypeMismatchError(`times must be an object { eps0?, eps1? }, got ${typeLabel(times)}`, 'times');
   const { eps0 = 1e-3, eps1 = 1e-3 } = times;
   assertNumber('eps0', eps0, { min: 0, lessThan: 0.5 });
   assertNumber('eps1', eps1, { greaterThan: 0, lessThan: 0.5 });

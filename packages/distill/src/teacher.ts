@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Scalar } from '@tensorflow/tfjs-core';
 import {
+  assertNumber,
   CheckpointError,
   denoiserMatchingLoss,
   fieldModelFromDenoiser,
@@ -70,6 +71,7 @@ export class TeacherTrainer {
 
   constructor(options: { net: Network; dataset: Dataset; config?: Partial<TeacherConfig>; interpolant?: string | Interpolant; seed?: number }) {
     const { net, dataset, seed = 0 } = options;
+    assertNumber('seed', seed, { integer: true, min: 0, max: 0xffffffff });
     this.config = validateTrainingConfig({ ...DEFAULT_TEACHER_CONFIG, ...options.config }, 'teacher') as TeacherConfig;
     this.interpolant = getInterpolant(options.interpolant);
     if (net.twoTime) throw new ShapeError('the teacher must be a one-time network (twoTime: false)', 'net');

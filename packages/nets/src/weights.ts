@@ -71,13 +71,13 @@ export function checkWeightsMatch(expected: Record<string, readonly number[]>, w
     const entry = given[name];
     const s = entry?.shape;
     if (!Array.isArray(s) || s.length !== shape.length || s.some((d, i) => d !== shape[i])) {
-      throw new CheckpointError(`weights['${name}'] has shape ${Array.isArray(s) ? fmt(s) : String(s)}, expected ${fmt(shape)}`, undefined, 'weights');
+      throw new CheckpointError(`weights: '${name}' has shape ${Array.isArray(s) ? fmt(s) : String(s)}, expected ${fmt(shape)}`, undefined, 'weights');
     }
     if (!(entry?.values instanceof Float32Array) || entry.values.length !== shapeSize(shape)) {
-      throw new CheckpointError(`weights['${name}'] must have a Float32Array of ${shapeSize(shape)} values`, undefined, 'weights');
+      throw new CheckpointError(`weights: '${name}' must have a Float32Array of ${shapeSize(shape)} values`, undefined, 'weights');
     }
     const bad = entry.values.findIndex((v) => !Number.isFinite(v));
-    if (bad >= 0) throw new CheckpointError(`weights['${name}'] has a non-finite value ${entry.values[bad]} at index ${bad}`, undefined, 'weights');
+    if (bad >= 0) throw new CheckpointError(`weights: '${name}' has a non-finite value ${entry.values[bad]} at index ${bad}`, undefined, 'weights');
   }
 }
 

@@ -4,6 +4,8 @@
  * step functions and registered solver plugins, and the {@link sample}
  * driver. `@charlearn/solvers/testing` holds the conformance suite for
  * third-party solver plugins.
+ *
+ * @module @charlearn/solvers
  */
 import { solvers } from '@charlearn/core';
 import { euler, expIntegrator, expIntegratorEdm, heun } from './steps';

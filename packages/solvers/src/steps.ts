@@ -1,6 +1,21 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { assertNumber, timesLike, type FieldModel, type SolverPlugin, type SolverStepResult } from '@charlearn/core';
+import { assertNumber, assertTensor, requireMember, timesLike, type FieldModel, type SolverPlugin, type SolverStepResult } from '@charlearn/core';
 import type { Tensor } from '@tensorflow/tfjs-core';
+
+/**
+ * Entry checks shared by the step functions: `x: [batch, ...dims]` a live
+ * float32 tensor, `t` in `[0, 1)` (a step starts before the data end, where
+ * σ(t) > 0), `s` in `[0, 1]`, `model` a {@link FieldModel}. Named errors
+ * (`ShapeError`, `TypeMismatchError`, `ValueRangeError`, `PluginContractError`).
+ */
+function assertStepArgs(x: Tensor, t: number, s: number, model: FieldModel): void {
+  assertTensor('x', x, undefined, { minRank: 1, dtype: 'float32' });
+  assertNumber('t', t, { min: 0, lessThan: 1 });
+  assertNumber('s', s, { min: 0, max: 1 });
+  requireMember(model, 'velocity', 'function', 'model');
+  requireMember(model, 'denoise', 'function', 'model');
+  requireMember(model.interpolant, 'at', 'function', 'model.interpolant');
+}
 
 /**
  * One explicit Euler step `x_s = x_t + (s − t)·v(x_t, t)`.
@@ -12,6 +27,7 @@ import type { Tensor } from '@tensorflow/tfjs-core';
  * ```
  */
 export function eulerStep(x: Tensor, t: number, s: number, model: FieldModel): Tensor {
+  assertStepArgs(x, t, s, model);
   return tf.tidy(() => tf.add(x, tf.mul(model.velocity(x, timesLike(x, t)), s - t)));
 }
 
@@ -26,6 +42,9 @@ export function eulerStep(x: Tensor, t: number, s: number, model: FieldModel): T
  * ```
  */
 export function heunStep(x: Tensor, t: number, s: number, model: FieldModel): Tensor {
+  assertStepArgs(x, t, s, model);
+  // Heun evaluates the velocity at s, and v(x, 1) is 0/0 on every path with σ(1) = 0
+  assertNumber('s', s, { min: 0, lessThan: 1 });
   return tf.tidy(() => {
     const h = s - t;
     const k1 = model.velocity(x, timesLike(x, t));
@@ -47,6 +66,7 @@ export function heunStep(x: Tensor, t: number, s: number, model: FieldModel): Te
  * ```
  */
 export function expIntegratorStep(x: Tensor, t: number, s: number, model: FieldModel): Tensor {
+  assertStepArgs(x, t, s, model);
   const ct = model.interpolant.at(t);
   const cs = model.interpolant.at(s);
   const ratio = cs.sigma / ct.sigma;
@@ -69,6 +89,8 @@ export function expIntegratorStep(x: Tensor, t: number, s: number, model: FieldM
  * ```
  */
 export function edmExpIntegratorStep(x: Tensor, t: number, s: number, model: FieldModel, sigmaData = 1): Tensor {
+  assertStepArgs(x, t, s, model);
+  assertNumber('sigmaData', sigmaData, { greaterThan: 0 });
   const ct = model.interpolant.at(t);
   const cs = model.interpolant.at(s);
   const sd2 = sigmaData * sigmaData;

@@ -12,6 +12,8 @@
  *   expect(report.measuredOrder).toBeGreaterThan(3.7);
  * });
  * ```
+ *
+ * @module @charlearn/solvers/testing
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';

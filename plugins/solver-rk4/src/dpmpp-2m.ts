@@ -47,7 +47,7 @@ function logSnr(path: Interpolant, t: number): number {
  * ```ts
  * let state = dpmpp2m.initialState!();
  * let x = priorSample([256, 2], 0);                           // [256, 2] at t = 0
- * for (const [t, s] of [[0, 0.3], [0.3, 0.6], [0.6, 0.9]]) {
+ * for (const [t, s] of [[0, 0.3], [0.3, 0.6], [0.6, 0.9]] as const) {
  *   const r = dpmpp2mStep(x, t, s, model, state);            // dispose old x/state as you go
  *   ({ x, state } = r);
  * }

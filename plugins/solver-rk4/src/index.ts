@@ -12,6 +12,8 @@
  * import { sample } from '@charlearn/solvers';
  * const { x } = sample({ solver: 'rk4/classic', model, xInit, timeGrid: { steps: 8 } });
  * ```
+ *
+ * @module @charlearn/solver-rk4
  */
 import { registerRk4 } from './register';
 

@@ -1,0 +1,2 @@
+/** Free variables of the @charlearn/distill TSDoc examples (see _common.d.ts). */
+export * from './_common';
