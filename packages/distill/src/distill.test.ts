@@ -292,3 +292,31 @@ describe('CharacteristicDistiller', () => {
     expect(() => new CharacteristicDistiller({ teacher, dataset, config: { gridSize: 1 } })).toThrow(ValueRangeError);
   });
 });
+
+describe('asynchronous steps (backends without synchronous reads)', () => {
+  it('trainStepAsync gives exactly the numbers and weights of trainStep, for the teacher and the distiller', async () => {
+    const config = { steps: 10, batchSize: 64, warmupSteps: 2 };
+    const a = new TeacherTrainer({ net: createMlp({ ...tiny, seed: 3 }), dataset, seed: 5, config });
+    const b = new TeacherTrainer({ net: createMlp({ ...tiny, seed: 3 }), dataset, seed: 5, config });
+    for (let i = 0; i < 3; i++) {
+      const sync = a.trainStep();
+      const async = await b.trainStepAsync();
+      expect(async).toEqual(sync);
+    }
+    const before = tf.memory().numTensors;
+    const da = new CharacteristicDistiller({ teacher: a.ema.network, dataset, seed: 7, config: { steps: 5, batchSize: 32, gridSize: 6, warmupSteps: 1 } });
+    const db = new CharacteristicDistiller({ teacher: a.ema.network, dataset, seed: 7, config: { steps: 5, batchSize: 32, gridSize: 6, warmupSteps: 1 } });
+    const n0 = tf.memory().numTensors;
+    for (let i = 0; i < 2; i++) {
+      const sync = da.trainStep();
+      const async = await db.trainStepAsync();
+      expect(async).toEqual(sync);
+    }
+    expect(tf.memory().numTensors).toBe(n0);
+    const wa = da.student.getWeights();
+    const wb = db.student.getWeights();
+    for (const name of Object.keys(wa)) expect(Array.from(wb[name]!.values)).toEqual(Array.from(wa[name]!.values));
+    [da, db, a, b].forEach((t) => t.dispose());
+    expect(tf.memory().numTensors).toBeLessThanOrEqual(before);
+  });
+});

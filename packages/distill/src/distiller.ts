@@ -24,7 +24,7 @@ import { validateTrainingConfig, type TrainingConfig } from './config';
 import { characteristicMap, networkDenoiser, twoTimeDenoiser, type FlowMap } from './denoisers';
 import type { EmaNetwork } from './ema';
 import { TrainingState } from './training-state';
-import { applyUpdate, assertGradientsRegistered, namedGradients } from './optim-step';
+import { assertGradientsRegistered, namedGradients, prepareUpdate, type PreparedUpdate, type UpdateStats } from './optim-step';
 import { drawPairPlan, type PairPlan } from './pairs';
 import { sampleFlowMap, type GeneratorTimes } from './sampling';
 import { learningRateAt } from './schedule';
@@ -243,6 +243,20 @@ export class CharacteristicDistiller {
 
   /** One distillation step; throws `NonFiniteError` (with the step) on a NaN/Inf loss. */
   trainStep(): DistillStepStats {
+    const { update, finish } = this.beginStep();
+    return finish(update.readSync());
+  }
+
+  /**
+   * {@link CharacteristicDistiller.trainStep} with an asynchronous device read (`await data()`): the same
+   * numbers, for backends that cannot read synchronously (WebGPU without a canvas).
+   */
+  async trainStepAsync(): Promise<DistillStepStats> {
+    const { update, finish } = this.beginStep();
+    return finish(await update.read());
+  }
+
+  private beginStep(): { update: PreparedUpdate; finish: (stats: UpdateStats) => DistillStepStats } {
     assertGradientsRegistered();
     const { batchSize, pairGroups, losses, lr, warmupSteps, gradClip, ema } = this.config;
     const lrNow = learningRateAt(this.step, lr, warmupSteps);
@@ -303,23 +317,26 @@ export class CharacteristicDistiller {
         dsmWeight: weight,
       };
       charG.value.dispose();
-      const stats = applyUpdate({ grads, scalars, adam: this.state.adam, lr: lrNow, gradClip, step: this.step });
-      this.ema.update(this.student, this.step, ema);
-      this.state.step++;
-      const v = stats.values;
-      return {
-        step: this.step,
-        loss: v.loss!,
-        fit: v.fit!,
-        semigroup: v.semigroup!,
-        ctm: v.ctm!,
-        dsm: v.dsm!,
-        dsmWeight: v.dsmWeight!,
-        gradNorm: stats.gradNorm,
-        lr: lrNow,
-        teacherSteps: plan.n,
-        teacherNfe,
+      const update = prepareUpdate({ grads, scalars, adam: this.state.adam, lr: lrNow, gradClip, step: this.step });
+      const finish = (stats: UpdateStats): DistillStepStats => {
+        this.ema.update(this.student, this.step, ema);
+        this.state.step++;
+        const v = stats.values;
+        return {
+          step: this.step,
+          loss: v.loss!,
+          fit: v.fit!,
+          semigroup: v.semigroup!,
+          ctm: v.ctm!,
+          dsm: v.dsm!,
+          dsmWeight: v.dsmWeight!,
+          gradNorm: stats.gradNorm,
+          lr: lrNow,
+          teacherSteps: plan.n,
+          teacherNfe,
+        };
       };
+      return { update, finish };
     } finally {
       terms.dispose();
       tf.dispose([x1, z]);

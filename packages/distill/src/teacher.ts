@@ -17,7 +17,7 @@ import { createNetwork, type Network, type NetworkSpec } from '@charlearn/nets';
 import { networkDenoiser } from './denoisers';
 import type { EmaNetwork } from './ema';
 import { TrainingState } from './training-state';
-import { applyUpdate, assertGradientsRegistered, namedGradients } from './optim-step';
+import { assertGradientsRegistered, namedGradients, prepareUpdate, type PreparedUpdate, type UpdateStats } from './optim-step';
 import { learningRateAt } from './schedule';
 import { validateTrainingConfig, type TrainingConfig } from './config';
 import { packState, type TrainerCheckpoint } from './checkpoint';
@@ -110,6 +110,20 @@ export class TeacherTrainer {
 
   /** One optimiser step; throws `NonFiniteError` (with the step) on a NaN/Inf loss. */
   trainStep(): TeacherStepStats {
+    const { update, finish } = this.beginStep();
+    return finish(update.readSync());
+  }
+
+  /**
+   * {@link TeacherTrainer.trainStep} with an asynchronous device read (`await data()`): the same
+   * numbers, for backends that cannot read synchronously (WebGPU without a canvas).
+   */
+  async trainStepAsync(): Promise<TeacherStepStats> {
+    const { update, finish } = this.beginStep();
+    return finish(await update.read());
+  }
+
+  private beginStep(): { update: PreparedUpdate; finish: (stats: UpdateStats) => TeacherStepStats } {
     assertGradientsRegistered();
     const { batchSize, eps0, eps1, lr, warmupSteps, gradClip, ema } = this.config;
     const { rng } = this.state;
@@ -123,10 +137,13 @@ export class TeacherTrainer {
         () => denoiserMatchingLoss({ denoiser: online, x1, z, t, interpolant: this.interpolant, sigmaData: this.sigmaData }) as Scalar,
         this.net.namedVariables(),
       );
-      const stats = applyUpdate({ grads, scalars: { loss: value }, adam: this.state.adam, lr: lrNow, gradClip, step: this.step });
-      this.ema.update(this.net, this.step, ema);
-      this.state.step++;
-      return { step: this.step, loss: stats.values.loss!, gradNorm: stats.gradNorm, lr: lrNow };
+      const update = prepareUpdate({ grads, scalars: { loss: value }, adam: this.state.adam, lr: lrNow, gradClip, step: this.step });
+      const finish = (stats: UpdateStats): TeacherStepStats => {
+        this.ema.update(this.net, this.step, ema);
+        this.state.step++;
+        return { step: this.step, loss: stats.values.loss!, gradNorm: stats.gradNorm, lr: lrNow };
+      };
+      return { update, finish };
     } finally {
       tf.dispose([x1, z, t]);
     }
