@@ -173,7 +173,7 @@ export function formatFlagsHelp(extraFlags: Readonly<Record<string, FlagSpec>> =
  * @example
  * ```ts
  * const a = parseCliArgs(process.argv.slice(2), { commands: ['demo', 'train', 'distill', 'sample', 'eval'] });
- * if (a.help) printHelp(a.command);
+ * if (a.help) console.log(formatFlagsHelp());
  * const cfg = loadRunConfig(a.config, { ...a.overrides, ...(a.backend ? { backend: a.backend } : {}) });
  * ```
  */

@@ -8,7 +8,7 @@
  * @example
  * ```ts
  * import { writeFileAtomic, readFileChecked } from './atomic';
- * await writeFileAtomic('out/run/config.json', JSON.stringify(cfg));
+ * await writeFileAtomic('out/run/config.json', JSON.stringify(defaultRunConfig()));
  * const bytes = await readFileChecked('out/run/teacher.ckpt', 'a teacher checkpoint');
  * ```
  * @packageDocumentation
@@ -76,7 +76,8 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
  *
  * @example
  * ```ts
- * await writeFileAtomic('out/plot.png', encodePng(w, h, rgba));
+ * const rgba = new Uint8Array(4 * 4 * 4).fill(255);   // a white 4×4 RGBA image
+ * await writeFileAtomic('out/plot.png', encodePng(4, 4, rgba));
  * await writeFileAtomic('out/log.txt', ['line 1\n', 'line 2\n']);
  * ```
  */
@@ -160,7 +161,7 @@ export async function keepPreviousCopy(path: string, previousPath: string): Prom
  *
  * @example
  * ```ts
- * writeFileAtomicSync('out/run/state.json', JSON.stringify(state));
+ * writeFileAtomicSync('out/run/state.json', JSON.stringify({ step: 100 }));
  * ```
  */
 export function writeFileAtomicSync(path: string, data: FileChunk | Iterable<FileChunk>): void {

@@ -1102,6 +1102,7 @@ function yTicksFor(ylim: Limits, logY: boolean, plot: Rect): AxisTicks {
  *
  * @example
  * ```ts
+ * const series = [{ label: 'loss', xs: [100, 200, 300], ys: [0.9, 0.5, 0.3], color: PALETTE[0]! }];
  * const { plot, xlim, ylim } = lineChartLayout(series, { logY: true });
  * ```
  */
@@ -1149,6 +1150,8 @@ export function lineChartLayout(series: readonly LineSeries[], options: LineChar
  *
  * @example
  * ```ts
+ * const steps = [100, 200, 300];
+ * const losses = [0.9, 0.5, 0.3];
  * const image = renderLineChart(
  *   [{ label: 'teacher loss', xs: steps, ys: losses, color: PALETTE[0]! }],
  *   { title: 'training', xLabel: 'step', yLabel: 'loss', logY: true },

@@ -12,7 +12,7 @@
  * ```ts
  * import { createProgress } from './progress';
  * const bar = createProgress({ total: 4000, label: 'teacher' });
- * for (let step = 1; step <= 4000; step++) bar.update(step, { loss });
+ * for (let step = 1; step <= 4000; step++) bar.update(step, { loss: 1 / step });
  * bar.done();
  * ```
  * @packageDocumentation

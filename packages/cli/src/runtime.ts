@@ -96,7 +96,7 @@ export function previousCheckpointPath(path: string): string {
  *
  * @example
  * ```ts
- * await saveCheckpoint('out/roll/teacher.ckpt', trainer.checkpoint());
+ * await saveCheckpoint('out/roll/teacher.ckpt', teacherTrainer.checkpoint());
  * ```
  */
 export async function saveCheckpoint(path: string, checkpoint: TrainerCheckpoint): Promise<void> {
@@ -153,7 +153,7 @@ export interface LoadCheckpointOptions {
  * @example
  * ```ts
  * const ckpt = await loadCheckpoint('out/roll/teacher.ckpt', 'teacher');
- * const resumed = await loadCheckpoint(path, 'teacher', { fallbackToPrevious: true, log: ctx.log });
+ * const resumed = await loadCheckpoint('out/roll/teacher.ckpt', 'teacher', { fallbackToPrevious: true, log: ctx.log });
  * ```
  */
 export async function loadCheckpoint(path: string, kind: 'teacher' | 'distill' | 'onestep', options: LoadCheckpointOptions = {}): Promise<TrainerCheckpoint> {

@@ -60,6 +60,7 @@ export type FlowMap = (x: Tensor, t: Tensor1D, s: Tensor1D) => Tensor;
  * @example
  * ```ts
  * const g = characteristicMap(student, follmer);
+ * const n = z.shape[0];                                // batch
  * const x1 = g(z, tf.fill([n], 1e-3), tf.ones([n])); // one-step samples
  * ```
  */

@@ -142,7 +142,7 @@ function meanSquare(a: Tensor, b: Tensor): Scalar {
  *
  * @example
  * ```ts
- * const distiller = new CharacteristicDistiller({ teacher: teacherTrainer.ema.network, dataset, seed: 0 });
+ * const distiller = new CharacteristicDistiller({ teacher: teacherNet, dataset, seed: 0 }); // e.g. a TeacherTrainer's ema.network
  * for (let i = 0; i < 2000; i++) distiller.trainStep();
  * const x = distiller.sample(priorSample([1000, 2], 1), 1); // one network evaluation
  * ```
@@ -410,7 +410,11 @@ export interface CharacteristicLossTerms {
  *
  * @example
  * ```ts
- * const terms = characteristicLosses({ student, ema, interpolant, sigmaData: 1, config, grid, rollout, rng, plan, x1, z });
+ * const d = new CharacteristicDistiller({ teacher: teacherNet, dataset });
+ * const { student, interpolant, sigmaData, config, grid } = d;
+ * const plan = drawPairPlan(rng, grid.length, config.batchSize, config.pairGroups);
+ * const rollout = (xt: tf.Tensor, i: number, n: number) => d.teacherRollout(xt, i, n);
+ * const terms = characteristicLosses({ student, ema: d.ema.network, interpolant, sigmaData, config, grid, rollout, rng, plan, x1, z });
  * const { value, grads } = namedGradients(terms.charLoss, student.namedVariables());
  * terms.dispose();
  * ```

@@ -9,7 +9,7 @@ import { emaDecayAt } from './schedule';
  * @example
  * ```ts
  * const ema = new EmaNetwork(net);
- * ema.update(net, step, 0.999);   // after each optimiser step
+ * ema.update(net, 1, 0.999);      // after each optimiser step (here step 1)
  * ema.network.apply(x, cNoise);
  * ```
  */

@@ -19,6 +19,7 @@ export interface GeneratorTimes {
  *
  * @example
  * ```ts
+ * const g = characteristicMap(student, follmer);
  * const x = sampleFlowMap(g, z, 1);  // one step: one network evaluation
  * const x4 = sampleFlowMap(g, z, 4); // four
  * ```
@@ -60,6 +61,7 @@ export interface TeacherSample {
  *
  * @example
  * ```ts
+ * const teacherField = fieldModelFromDenoiser(networkDenoiser(teacherNet, follmer), follmer);
  * const { x, nfe } = sampleTeacher(teacherField, z, 'heun', 20); // 9 Heun steps + 1 denoise = 19 NFE
  * ```
  */

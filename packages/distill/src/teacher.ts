@@ -57,6 +57,7 @@ export interface TeacherStepStats {
  *
  * @example
  * ```ts
+ * import { createMlp } from '@charlearn/nets';
  * const trainer = new TeacherTrainer({ net: createMlp({ dim: 2, hidden: [256, 256, 256] }), dataset, seed: 0 });
  * for (let i = 0; i < 4000; i++) trainer.trainStep();
  * const field = trainer.fieldModel();      // EMA teacher, for solvers

@@ -11,8 +11,9 @@ import { EmaNetwork } from './ema';
  *
  * @example
  * ```ts
- * const state = new TrainingState(net, seed);
- * const { meta, arrays } = state.save('net');   // merge into a TrainerCheckpoint
+ * const state = new TrainingState(net, 0);      // seed 0
+ * const { meta, groups } = state.save('net');
+ * const checkpoint = packState({ kind: 'teacher', ...meta }, groups);
  * state.restore(checkpoint, 'net');
  * ```
  */

@@ -8,8 +8,9 @@ import type { Points } from './points';
  *
  * @example
  * ```ts
+ * const points = toPoints('points', [[0, 0], [1, 0.5], [0.2, 0.9]]);
  * const index = new CellIndex(points, 0.3);   // cells of side ≥ 0.3
- * const c = index.cellOf(x, y);               // the cell (x, y) falls in, clamped to the grid
+ * const c = index.cellOf(0.5, 0.2);           // the cell (0.5, 0.2) falls in, clamped to the grid
  * ```
  */
 export class CellIndex {

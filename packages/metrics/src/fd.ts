@@ -16,8 +16,8 @@ export const MAX_FD_DIM = 1024;
  *
  * @example
  * ```ts
- * const ref = featureStats(await net.featureValues(testImages)); // once
- * const fd = frechetDistanceFromStats(featureStats(genFeats), ref);
+ * const ref = featureStats(featsA);                        // once: reference features [n, 128]
+ * const fd = frechetDistanceFromStats(featureStats(featsB), ref);
  * ```
  */
 export function featureStats(feats: PointSet, options: { dim?: number; parameter?: string } = {}): GaussianStats {
@@ -47,7 +47,7 @@ export function featureStats(feats: PointSet, options: { dim?: number; parameter
  *
  * @example
  * ```ts
- * frechetDistanceFromStats(featureStats(a), featureStats(b));
+ * frechetDistanceFromStats(featureStats(featsA), featureStats(featsB));
  * ```
  */
 export function frechetDistanceFromStats(a: GaussianStats, b: GaussianStats): number {

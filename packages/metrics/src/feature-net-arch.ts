@@ -48,7 +48,7 @@ export type FeatureNetParams = Readonly<Record<FeatureNetWeightName, tf.Tensor>>
  * @example
  * ```ts
  * const w = initFeatureNetWeights(1);          // NamedArrays
- * w['conv1/w'].shape;                          // [3, 3, 1, 32]
+ * w['conv1/w']?.shape;                         // [3, 3, 1, 32]
  * ```
  */
 export function initFeatureNetWeights(seed: number): NamedArrays {
@@ -108,7 +108,7 @@ export function featureNetForward(params: FeatureNetParams, images: tf.Tensor4D)
  *
  * @example
  * ```ts
- * const loss = tf.tidy(() => featureNetLoss(featureNetForward(p, x).logits, y));
+ * const loss = tf.tidy(() => featureNetLoss(featureNetForward(params, images).logits, labels));
  * ```
  */
 export function featureNetLoss(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {

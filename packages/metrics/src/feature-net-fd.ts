@@ -24,7 +24,7 @@ export interface FeatureFD {
  * @example
  * ```ts
  * const ref = featureNetStats(net, testImages);
- * computeFD(net, generated, ref);
+ * computeFD(net, generatedImages, ref);
  * ```
  */
 export function featureNetStats(net: FeatureNet, images: tf.Tensor4D, parameter = 'images'): GaussianStats {
@@ -49,7 +49,7 @@ export function featureNetStats(net: FeatureNet, images: tf.Tensor4D, parameter 
  * @example
  * ```ts
  * const net = await loadFeatureNet('mnist');
- * const { fd, name } = computeFD(net, generated, testImages);
+ * const { fd, name } = computeFD(net, generatedImages, testImages);
  * console.log(`${name} = ${fd.toFixed(2)}`);   // FD(charlearn-mnist-cnn) = 3.14
  * ```
  */

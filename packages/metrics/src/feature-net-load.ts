@@ -45,7 +45,7 @@ async function packageWeightsDir(): Promise<string> {
  * @example
  * ```ts
  * const net = await loadFeatureNet('mnist');
- * const { fd, name } = computeFD(net, generated, testImages); // name: 'FD(charlearn-mnist-cnn)'
+ * const { fd, name } = computeFD(net, generatedImages, testImages); // name: 'FD(charlearn-mnist-cnn)'
  * ```
  */
 export async function loadFeatureNet(name: FeatureNetDataset, options: { dir?: string } = {}): Promise<FeatureNet> {

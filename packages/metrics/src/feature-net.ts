@@ -179,7 +179,12 @@ function assertFeatureNetWeights(weights: NamedArrays): void {
  *
  * @example
  * ```ts
- * const bytes = encodeFeatureNet(weights, { dataset: 'mnist', classNames, testAccuracy: 0.98, ... });
+ * const weights = initFeatureNetWeights(1);  // ...then trained
+ * const bytes = encodeFeatureNet(weights, {
+ *   dataset: 'mnist', classNames: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
+ *   testAccuracy: 0.98, testCount: 2000, trainCount: 8000,
+ *   trainedAt: new Date().toISOString(), command: 'node scripts/train-feature-net.mjs',
+ * });
  * ```
  */
 export function encodeFeatureNet(weights: NamedArrays, info: FeatureNetInfo): Uint8Array {
@@ -195,7 +200,7 @@ export function encodeFeatureNet(weights: NamedArrays, info: FeatureNetInfo): Ui
  *
  * @example
  * ```ts
- * const bytes = new Uint8Array(await (await fetch(url)).arrayBuffer());
+ * const bytes = new Uint8Array(await (await fetch('/weights/mnist-cnn.bin')).arrayBuffer()); // served by the app
  * const net = featureNetFromBytes(bytes);
  * ```
  */

@@ -151,7 +151,8 @@ function toByte(v: number, lo: number, span: number): number {
  * @example
  * ```ts
  * const { width, height, rgba } = imageGrid(x, { cols: 10, range: [-1, 1] }); // x: Tensor4D [100, 28, 28, 1]
- * ctx.putImageData(new ImageData(new Uint8ClampedArray(rgba.buffer), width, height), 0, 0); // in a browser
+ * const ctx = document.querySelector('canvas')!.getContext('2d')!;  // in a browser
+ * ctx.putImageData(new ImageData(new Uint8ClampedArray(rgba), width, height), 0, 0);
  * ```
  */
 export function imageGrid(images: GridImages, options: ImageGridOptions = {}): RgbaImage {
@@ -205,6 +206,8 @@ export function imageGridPng(images: GridImages, options: ImageGridOptions = {})
  *
  * @example
  * ```ts
+ * import { loadMnist } from '@charlearn/data/images';
+ * const set = await loadMnist({ split: 'test' });
  * await writeImageGrid('docs/mnist.png', set.images, { shape: [set.count, 28, 28, 1], rows: 10, cols: 10, scale: 2 });
  * ```
  */

@@ -262,7 +262,8 @@ function tridiagonalQl(v: Float64Array, diag: Float64Array, off: Float64Array, n
  *
  * @example
  * ```ts
- * const e = symmetricEigen(a, d);
+ * const d = 2;
+ * const e = symmetricEigen(new Float64Array([2, 1, 1, 2]), d);  // [d, d] row-major
  * const sqrtA = applySpectralFunction(e, d, (l) => Math.sqrt(Math.max(l, 0)));
  * ```
  */

@@ -52,7 +52,7 @@ const MAX_SEARCHES_PER_POINT = 40;
  *
  * @example
  * ```ts
- * const { rowToCol, totalCost, stats } = optimalMatching(toPoints('a', a), toPoints('b', b));
+ * const { rowToCol, totalCost, stats } = optimalMatching(toPoints('generated', generated), toPoints('heldOut', heldOut));
  * ```
  */
 export function optimalMatching(a: Points, b: Points, options: MatchingOptions = {}): Assignment & { readonly stats: MatchingStats } {

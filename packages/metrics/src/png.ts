@@ -158,6 +158,7 @@ function filterRows(width: number, height: number, rgba: Uint8Array, filter: Png
  *
  * @example
  * ```ts
+ * import { writeFileSync } from 'node:fs';
  * const rgba = new Uint8Array(4 * 4 * 4);
  * rgba.fill(255);
  * writeFileSync('white.png', encodePng(4, 4, rgba));

@@ -17,6 +17,7 @@ export interface W2WithFloor {
  *
  * @example
  * ```ts
+ * import { getTarget } from '@charlearn/data';
  * const target = getTarget('checkerboard');
  * const { w2, floor } = w2WithFloor(generated, target.sampleArray(2000, new Rng(1)), target.sampleArray(2000, new Rng(2)));
  * ```

@@ -130,7 +130,7 @@ export function resolveDitConfig(config: DitConfig | (DitConfig & { kind?: strin
  *
  * @example
  * ```ts
- * ditWeightShapes(spec)['block0/ada/w']; // [128, 768]
+ * ditWeightShapes(resolveDitConfig({ sampleShape: [32, 32, 3] }))['block0/ada/w']; // [128, 768]
  * ```
  */
 export function ditWeightShapes(spec: DitSpec): Record<string, number[]> {

@@ -34,7 +34,7 @@ function startsAtZero(name: string): boolean {
  * @example
  * ```ts
  * const w = initialDitWeights(resolveDitConfig({ sampleShape: [8, 8, 1], hidden: 16, heads: 2 }));
- * w['final/w'].values.every((v) => v === 0); // true
+ * w['final/w']?.values.every((v) => v === 0); // true
  * ```
  */
 export function initialDitWeights(spec: DitSpec): NamedArrays {
@@ -95,6 +95,7 @@ export class Dit extends ImageNetwork<DitSpec> {
    *
    * @example
    * ```ts
+   * const net = createDit({ sampleShape: [8, 8, 1], hidden: 16, heads: 2 });
    * const copy = Dit.create(net.config, net.getWeights());
    * ```
    */

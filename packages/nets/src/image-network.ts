@@ -20,7 +20,11 @@ export type ImageSpec = NetworkSpec & ImageCommonSpec;
  *
  * @example
  * ```ts
- * class MyNet extends ImageNetwork<MySpec> { ... }   // see Unet, Dit
+ * abstract class MyNet extends ImageNetwork<ImageSpec> {
+ *   readonly kind = 'my-pkg/net';
+ *   protected readonly lastLayerName = 'out/w';
+ *   // and shapes(spec), forward(x [b, H, W, C], emb [b, T]) → [b, H, W, C], rebuild(spec, vars): see Unet, Dit
+ * }
  * ```
  */
 export abstract class ImageNetwork<S extends ImageSpec> implements Network {

@@ -34,7 +34,7 @@ import { checkWeightsMatch, makeVariables, readVariables, shapeSize } from './we
  * @example
  * ```ts
  * const w = initialMlpWeights(resolveMlpConfig({ dim: 2, hidden: [64, 64], seed: 1 }));
- * w['out/w'].values.every((v) => v === 0); // true
+ * w['out/w']?.values.every((v) => v === 0); // true
  * ```
  */
 export function initialMlpWeights(spec: MlpSpec): NamedArrays {
@@ -117,6 +117,7 @@ export class Mlp implements Network {
    *
    * @example
    * ```ts
+   * const net = createMlp({ dim: 2, hidden: [64, 64] });
    * const copy = Mlp.create(net.config, net.getWeights());
    * ```
    */

@@ -15,9 +15,10 @@ export const NETWORK_FILE_FORMAT = 'charlearn-network';
  *
  * @example
  * ```ts
+ * import { readFileSync, writeFileSync } from 'node:fs';
  * const bytes = saveNetwork(net, { step: 5000 });
- * fs.writeFileSync('teacher.clw', bytes);          // or a Blob download in the browser
- * const again = loadNetwork(fs.readFileSync('teacher.clw'));
+ * writeFileSync('teacher.clw', bytes);          // or a Blob download in the browser
+ * const again = loadNetwork(readFileSync('teacher.clw'));
  * ```
  */
 export function saveNetwork(net: Network, extra: JsonObject = {}): Uint8Array {

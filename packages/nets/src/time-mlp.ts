@@ -51,7 +51,8 @@ export function initialTimeMlp(rng: Rng, embeddingDim: number, width: number): N
  *
  * @example
  * ```ts
- * const all = { ...w, ...sPathFrom(w) }; // w holds 'temb/*'
+ * const w = initialTimeMlp(new Rng(1), 32, 128); // the 'temb/*' arrays
+ * const all = { ...w, ...sPathFrom(w) };
  * ```
  */
 export function sPathFrom(w: NamedArrays): NamedArrays {

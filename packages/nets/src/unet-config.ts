@@ -251,7 +251,7 @@ export function unetPlan(spec: UnetSpec): UnetStep[] {
  *
  * @example
  * ```ts
- * unetWeightShapes(spec)['down0.res0/conv1/w']; // [3, 3, 8, 8]
+ * unetWeightShapes(resolveUnetConfig({ sampleShape: [8, 8, 1], channels: 8 }))['down0.res0/conv1/w']; // [3, 3, 8, 8]
  * ```
  */
 export function unetWeightShapes(spec: UnetSpec): Record<string, number[]> {

@@ -39,7 +39,7 @@ function startsAtZero(name: string): boolean {
  * @example
  * ```ts
  * const w = initialUnetWeights(resolveUnetConfig({ sampleShape: [8, 8, 1], channels: 8 }));
- * w['out/w'].values.every((v) => v === 0); // true
+ * w['out/w']?.values.every((v) => v === 0); // true
  * ```
  */
 export function initialUnetWeights(spec: UnetSpec): NamedArrays {
@@ -112,6 +112,7 @@ export class Unet extends ImageNetwork<UnetSpec> {
    *
    * @example
    * ```ts
+   * const net = createUnet({ sampleShape: [8, 8, 1], channels: 8 });
    * const copy = Unet.create(net.config, net.getWeights());
    * ```
    */
@@ -128,6 +129,7 @@ export class Unet extends ImageNetwork<UnetSpec> {
    *
    * @example
    * ```ts
+   * const net = createUnet({ sampleShape: [28, 28, 1], dropout: 0.1 });
    * net.setDropout(new Rng(1)); // training
    * net.setDropout(null);       // evaluation
    * ```
