@@ -18,24 +18,31 @@ configureWasmBackend({
 });
 configureWebGpuBackend({ log: (m) => console.info(m) });
 
+/** What the page knows about WebGPU here. */
+export interface WebGpuStatus {
+  /** A WebGPU adapter exists (the app trains with asynchronous reads, so that is all it needs). */
+  readonly available: boolean;
+  /** A line to show: why WebGPU is unavailable, or that the adapter is a software rasteriser (slow); else undefined. */
+  readonly note: string | undefined;
+}
+
 /**
- * Whether the app can train on WebGPU here, and a line to show: unavailable
- * (the plugin's reason), or available but without synchronous GPU reads
- * (charlearn's trainers read their losses synchronously; SwiftShader in
- * headless Chromium cannot), or a software adapter (slow).
+ * Whether the page can train on WebGPU: whenever an adapter exists. The
+ * trainers' async steps (`trainStepAsync`) and the sample reads (`await
+ * data()`) need no synchronous GPU readback, so where it is missing
+ * (`webgpuDiagnostics().syncReads`, e.g. SwiftShader in headless Chromium) the
+ * app still trains.
+ *
+ * @example
+ * ```ts
+ * const { available, note } = await webgpuStatus();
+ * ```
  */
-export async function webgpuStatus(): Promise<{ available: boolean; trainable: boolean; note: string | undefined }> {
+export async function webgpuStatus(): Promise<WebGpuStatus> {
   const d = await webgpuDiagnostics();
-  if (!d.available) return { available: false, trainable: false, note: `WebGPU unavailable: ${d.reason}` };
-  if (d.syncReads && !d.syncReads.supported) {
-    return {
-      available: true,
-      trainable: false,
-      note: `WebGPU runs here but cannot read GPU data back synchronously (${d.syncReads.reason}); the trainers need that, so training uses wasm (the benchmark hook still runs WebGPU with async reads)`,
-    };
-  }
+  if (!d.available) return { available: false, note: `WebGPU unavailable: ${d.reason}` };
   const who = [d.adapter?.vendor, d.adapter?.architecture, d.adapter?.description].filter(Boolean).join(' / ');
-  return { available: true, trainable: true, note: d.software ? `WebGPU adapter ${who} is a software rasteriser (CPU): slow` : undefined };
+  return { available: true, note: d.software ? `WebGPU adapter ${who} is a software rasteriser (CPU): slow` : undefined };
 }
 
 /** Makes `name` the tfjs backend (via the charlearn plugin registry). */

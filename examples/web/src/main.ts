@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '@charlearn/core';
 import { getTarget, TARGET_NAMES } from '@charlearn/data';
-import { selectPageBackend, webgpuStatus, type PageBackend } from './backends';
+import { selectPageBackend, webgpuStatus, type PageBackend, type WebGpuStatus } from './backends';
 import { benchTrainingStep, type BenchResult } from './bench-step.mjs';
 import { drawScatter } from './plot';
 import { BrowserRun, runTraining, type Progress, type RunSettings } from './trainer';
@@ -41,13 +41,15 @@ export interface AppHook {
   draws: number;
   /** A hash of the plot's pixels after each draw (the e2e test checks that the plot changes). */
   frames: number[];
+  /** The loss of every training step of the current run, per phase (same seeds on every backend). */
+  losses: { teacher: number[]; distill: number[] };
   backend: string;
-  webgpu: { available: boolean; trainable: boolean; note: string | undefined } | null;
+  webgpu: WebGpuStatus | null;
   error: string | null;
   /** Resolves when the current run ends, with its final phase. */
   finished: Promise<Progress['phase']> | null;
   sample(): Promise<Float32Array>;
-  /** Times MLP training steps on `backend` with async loss reads (see bench-step.mjs); shows the result on the page. */
+  /** Times MLP training steps on `backend` with async loss reads (see bench-step.mjs, shared with test/bench/backends.mjs); shows the result on the page. */
   benchmark(options: { backend: PageBackend; batch: number; hidden: number[]; steps: number; warmup?: number; seed?: number }): Promise<BenchResult>;
 }
 
@@ -56,6 +58,7 @@ const hook: AppHook = {
   samples: null,
   draws: 0,
   frames: [],
+  losses: { teacher: [], distill: [] },
   backend: '',
   webgpu: null,
   error: null,
@@ -147,6 +150,7 @@ async function train(): Promise<Progress['phase']> {
     hook.samples = null;
     showData();
     run = new BrowserRun(getTarget(ui.target.value), settings());
+    hook.losses = run.losses;
     const end = await runTraining(run, {
       onProgress: showProgress,
       onSamples: (xy) => {
@@ -176,9 +180,9 @@ async function init(): Promise<void> {
   const webgpu = await webgpuStatus();
   hook.webgpu = webgpu;
   const gpuOption = ui.backend.querySelector<HTMLOptionElement>('option[value="webgpu"]')!;
-  if (!webgpu.trainable) {
+  if (!webgpu.available) {
     gpuOption.disabled = true;
-    gpuOption.textContent = webgpu.available ? 'webgpu (cannot train here)' : 'webgpu (unavailable)';
+    gpuOption.textContent = 'webgpu (unavailable)';
     gpuOption.title = webgpu.note ?? '';
     ui.backend.value = 'wasm';
   }
@@ -187,7 +191,7 @@ async function init(): Promise<void> {
     ui.note.textContent = webgpu.note;
   }
   const wanted = params.get('backend');
-  if (wanted === 'wasm' || (wanted === 'webgpu' && webgpu.trainable)) ui.backend.value = wanted;
+  if (wanted === 'wasm' || (wanted === 'webgpu' && webgpu.available)) ui.backend.value = wanted;
   ui.form.addEventListener('submit', (e) => {
     e.preventDefault();
     hook.finished = train();

@@ -30,19 +30,40 @@ export interface RunHooks {
   onProgress(p: Progress): void;
   /** New one-step samples `[n, 2]` (flattened). */
   onSamples(xy: Float32Array): void;
-  /** True to stop after the current chunk. */
+  /** True to stop before the next step. */
   shouldStop(): boolean;
 }
 
-/** Lets the browser paint and handle input between chunks of synchronous training steps. */
-function nextFrame(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
+/** Longest stretch of training (ms) between two yields to the browser (paint, input: the Stop button). */
+const YIELD_EVERY_MS = 50;
+
+/**
+ * Hands control back to the browser for one task, so it can paint and handle
+ * input: `scheduler.yield()` where it exists (Chromium 129+), else a
+ * `MessageChannel` message (unlike `setTimeout(0)`, not clamped to 4 ms when nested).
+ */
+function yieldToBrowser(): Promise<void> {
+  const scheduler = (globalThis as { scheduler?: { yield?: () => Promise<void> } }).scheduler;
+  if (typeof scheduler?.yield === 'function') return scheduler.yield();
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      resolve();
+    };
+    channel.port2.postMessage(null);
+  });
 }
 
-/** A trained pair (teacher, generator) that can draw one-step samples. */
+/**
+ * A trained pair (teacher, generator) that can draw one-step samples, and
+ * the loss of every step taken (for the page and the end-to-end test).
+ */
 export class BrowserRun {
   teacher: TeacherTrainer | undefined;
   distiller: CharacteristicDistiller | undefined;
+  /** The loss of every training step so far, per phase. */
+  readonly losses: { readonly teacher: number[]; readonly distill: number[] } = { teacher: [], distill: [] };
   private sampleSeed = 1000;
 
   constructor(
@@ -50,7 +71,11 @@ export class BrowserRun {
     readonly settings: RunSettings,
   ) {}
 
-  /** One-step samples `[n, 2]` from fixed noise: the generator once distillation started, else the teacher's 1-NFE step. */
+  /**
+   * One-step samples `[n, 2]` (flattened) from fixed noise: the generator once
+   * distillation started, else the teacher's 1-NFE step. Read with `await data()`
+   * (no synchronous GPU read: works on WebGPU anywhere).
+   */
   async oneStepSamples(n = this.settings.plotPoints, seed = 7): Promise<Float32Array> {
     const z = new Rng(seed).normalTensor([n, 2]);
     try {
@@ -58,9 +83,11 @@ export class BrowserRun {
       if (this.distiller) x = this.distiller.sample(z, 1);
       else if (this.teacher) x = sampleTeacher(this.teacher.fieldModel(), z, 'exp-integrator', 1).x;
       else throw new Error('nothing trained yet');
-      const data = (await x.data()) as Float32Array;
-      x.dispose();
-      return data;
+      try {
+        return (await x.data()) as Float32Array;
+      } finally {
+        x.dispose();
+      }
     } finally {
       z.dispose();
     }
@@ -79,33 +106,52 @@ export class BrowserRun {
   }
 }
 
+/**
+ * Runs `total` steps of one phase: `step()` is an asynchronous training step
+ * (`trainStepAsync`: one `await data()` a step), progress and fresh one-step
+ * samples every `plotEvery` steps, a yield to the browser at least every
+ * {@link YIELD_EVERY_MS} ms. False when stopped.
+ */
 async function phase(
   name: 'teacher' | 'distill',
   total: number,
-  step: () => number,
+  step: () => Promise<number>,
   run: BrowserRun,
   hooks: RunHooks,
 ): Promise<boolean> {
   const { plotEvery } = run.settings;
+  const losses = run.losses[name];
   let done = 0;
   let loss = Number.NaN;
+  let lastYield = performance.now();
   while (done < total) {
-    if (hooks.shouldStop()) return false;
     const n = Math.min(plotEvery, total - done);
     const t0 = performance.now();
-    for (let i = 0; i < n; i++) loss = step();
+    for (let i = 0; i < n; i++) {
+      if (hooks.shouldStop()) return false;
+      loss = await step();
+      losses.push(loss);
+      if (performance.now() - lastYield > YIELD_EVERY_MS) {
+        await yieldToBrowser();
+        lastYield = performance.now();
+      }
+    }
     done += n;
     const rate = (n * 1000) / Math.max(1e-3, performance.now() - t0);
     hooks.onProgress({ phase: name, step: done, total, loss, stepsPerSecond: rate });
     hooks.onSamples(await run.oneStepSamples());
-    await nextFrame();
+    await yieldToBrowser();
+    lastYield = performance.now();
   }
   return true;
 }
 
 /**
- * Trains the teacher, then distils it, on the current tfjs backend,
- * reporting progress and fresh one-step samples every `plotEvery` steps.
+ * Trains the teacher, then distils it, on the current tfjs backend, with
+ * asynchronous loss reads (`trainStepAsync`, so WebGPU trains even where it
+ * cannot read synchronously), reporting progress and fresh one-step samples
+ * every `plotEvery` steps. Seeds are fixed: the same settings give the same
+ * losses on every backend, up to float32 rounding.
  *
  * @example
  * ```ts
@@ -122,7 +168,7 @@ export async function runTraining(run: BrowserRun, hooks: RunHooks): Promise<Pro
     config: { steps: teacherSteps, batchSize, warmupSteps: Math.min(100, Math.floor(teacherSteps / 5)) },
   });
   run.teacher = teacher;
-  if (!(await phase('teacher', teacherSteps, () => teacher.trainStep().loss, run, hooks))) return 'stopped';
+  if (!(await phase('teacher', teacherSteps, async () => (await teacher.trainStepAsync()).loss, run, hooks))) return 'stopped';
   const distiller = new CharacteristicDistiller({
     teacher: teacher.ema.network,
     dataset: run.target,
@@ -130,6 +176,6 @@ export async function runTraining(run: BrowserRun, hooks: RunHooks): Promise<Pro
     config: { steps: distillSteps, batchSize: Math.min(batchSize, 256), warmupSteps: Math.min(50, Math.floor(distillSteps / 5)), gridSize: 12 },
   });
   run.distiller = distiller;
-  if (!(await phase('distill', distillSteps, () => distiller.trainStep().loss, run, hooks))) return 'stopped';
+  if (!(await phase('distill', distillSteps, async () => (await distiller.trainStepAsync()).loss, run, hooks))) return 'stopped';
   return 'done';
 }

@@ -49,7 +49,7 @@ export interface WebGpuDiagnostics {
   readonly software: boolean;
   /** What was chosen or set up (Node: env vars, Vulkan driver, loader). */
   readonly notes: readonly string[];
-  /** Whether `dataSync`/`arraySync` of GPU data can work (charlearn's trainers need it), when an adapter was found. */
+  /** Whether `dataSync`/`arraySync` of GPU data can work (the trainers' `trainStep()` needs it; `trainStepAsync()` does not), when an adapter was found. */
   readonly syncReads?: SyncReadSupport;
 }
 

@@ -7,9 +7,9 @@ import type { GpuLike } from './gpu';
  * can work here, and why not. They copy GPU data into a WebGPU
  * `OffscreenCanvas` and draw that into a 2-D canvas: Node has no
  * `OffscreenCanvas`, and some browsers (headless Chromium on SwiftShader)
- * draw zeros and lose the device. charlearn's trainers read their loss
- * synchronously, so training needs this; async reads (`await data()`) work
- * either way.
+ * draw zeros and lose the device. The trainers' `trainStep()` reads its loss
+ * synchronously and needs this; `trainStepAsync()` and other async reads
+ * (`await data()`) work either way.
  *
  * @example
  * ```ts
@@ -83,6 +83,34 @@ export async function probeSyncReadback(gpu: GpuLike): Promise<SyncReadSupport> 
     } catch {
       // a lost device may refuse; nothing to release then
     }
+    if (device) await untilAdapterReturns(gpu);
+  }
+}
+
+/**
+ * Waits until `gpu.requestAdapter()` gives an adapter again: true when it
+ * did, false after `timeoutMs` (default 5000) of tries every `pollMs`
+ * (default 25). A failed readback probe can lose the GPU: in headless
+ * Chromium on SwiftShader `requestAdapter()` then briefly returns null ("A
+ * valid external Instance reference no longer exists"), and a
+ * `useBackend('webgpu')` right after the probe failed. Never throws (a
+ * throwing `requestAdapter()` counts as null).
+ *
+ * @example
+ * ```ts
+ * const back = await untilAdapterReturns(navigator.gpu, { timeoutMs: 2000 });
+ * ```
+ */
+export async function untilAdapterReturns(gpu: GpuLike, { timeoutMs = 5000, pollMs = 25 }: { timeoutMs?: number; pollMs?: number } = {}): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if (await gpu.requestAdapter({ powerPreference: 'high-performance' })) return true;
+    } catch {
+      // counts as null: try again until the deadline
+    }
+    if (Date.now() >= deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
   }
 }
 
@@ -109,7 +137,7 @@ export function guardSyncReads(backend: tf.KernelBackend, support: SyncReadSuppo
     if (data && (data.values != null || data.dtype === 'string')) return original(dataId);
     throw new CharlearnError(
       `synchronous reads (dataSync, arraySync) of GPU data are not possible on the webgpu backend here: ${support.reason}. ` +
-        "Use `await tensor.data()`, or train with a backend that reads synchronously ('wasm', 'cpu'): charlearn's trainers read their losses synchronously",
+        "Use `await tensor.data()` (to train: `trainStepAsync()` instead of `trainStep()`), or a backend that reads synchronously ('wasm', 'cpu')",
       'backend',
     );
   };
