@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from './cli';
-import type { EvalMetrics } from './evaluate';
+import { getTarget } from '@charlearn/data';
+import { exactW2 } from '@charlearn/metrics';
+import { evaluationSamples, type EvalMetrics, type OneStepMetrics } from './evaluate';
 import type { HistoryPoint } from './training-loop';
 
 let out: string;
@@ -117,4 +119,75 @@ describe('clear errors', () => {
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/--resume needs the run's name/);
   });
+});
+
+describe('teacher-free methods (train --method)', () => {
+  const fast = ['--quick', '--set', 'wflow.maxIter=20', '--set', 'wflow.tol=0.01', '--set', 'wflow.epsilon=0.1'];
+
+  it.each(['drifting', 'drifting-conservative', 'wflow'])('%s trains, evaluates, samples and re-evaluates through main()', async (method) => {
+    const name = `tf-${method}`;
+    const { code, err } = await run('train', '--method', method, ...fast, '--set', `name=${name}`, '--set', 'onestep.lr=3e-3');
+    expect(code, err).toBe(0);
+    const dir = join(out, name);
+    for (const f of ['generator.ckpt', 'samples.png', 'metrics.json', 'history.json', 'losses.png']) expect(existsSync(join(dir, f)), f).toBe(true);
+    expect(existsSync(join(dir, 'teacher.ckpt'))).toBe(false);
+    const m = readJson<OneStepMetrics>(join(dir, 'metrics.json'));
+    expect(m).toMatchObject({ method, backend: 'wasm', training: { steps: 40, batchSize: 128 } });
+    expect(m.training.wallSeconds).toBeGreaterThan(0);
+    // The untrained generator is the identity (its last layer starts at zero): W2 of z itself against the held-out data.
+    const target = getTarget('swiss-roll');
+    const { heldOut, floor, z } = evaluationSamples(target, 256, 0);
+    expect(m.w2.floor).toBeCloseTo(floor, 6);
+    expect(m.w2.oneStep).toBeLessThan(0.9 * exactW2(z, heldOut));
+    expect(m.w2.oneStep).toBeGreaterThan(m.w2.floor);
+    // eval reloads the checkpoint: the same figure; sample writes finite points
+    let r = await run('eval', '--method', method, ...fast, '--set', `name=${name}`);
+    expect(r.code, r.err).toBe(0);
+    expect(readJson<OneStepMetrics>(join(dir, 'metrics.json')).w2.oneStep).toBeCloseTo(m.w2.oneStep, 6);
+    // sample finds the teacher-free generator from its checkpoint even without --method
+    r = await run('sample', ...fast, '--set', `name=${name}`, '--n', '50');
+    expect(r.code, r.err).toBe(0);
+    const s = readJson<{ points: number[] }>(join(dir, 'samples-1step.json'));
+    expect(s.points).toHaveLength(100);
+    expect(s.points.every(Number.isFinite)).toBe(true);
+    r = await run('sample', '--method', method, ...fast, '--set', `name=${name}`, '--steps', '2');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/--steps: the run's teacher-free generator is one-step only/);
+  }, 120_000);
+
+  it('resumes a teacher-free run where it stopped, with the same next losses', async () => {
+    const common = ['--method', 'drifting-conservative', '--quick', '--set', 'logEvery=1'];
+    expect((await run('train', ...common, '--set', 'onestep.steps=12', '--set', 'name=tf-straight')).code).toBe(0);
+    expect((await run('train', ...common, '--set', 'onestep.steps=6', '--set', 'name=tf-resumed')).code).toBe(0);
+    const { code, err } = await run('train', ...common, '--set', 'onestep.steps=12', '--set', 'name=tf-resumed', '--resume');
+    expect(code, err).toBe(0);
+    expect(err).toMatch(/resuming the drifting-conservative generator .* at step 6/);
+    const a = readJson<{ onestep: HistoryPoint[] }>(join(out, 'tf-straight', 'history.json')).onestep;
+    const b = readJson<{ onestep: HistoryPoint[] }>(join(out, 'tf-resumed', 'history.json')).onestep;
+    expect(b.map((p) => p.step)).toEqual(a.map((p) => p.step));
+    expect(b.slice(6).map((p) => p.loss)).toEqual(a.slice(6).map((p) => p.loss));
+    // a different method cannot resume this run's generator
+    const other = await run('train', '--method', 'drifting', '--quick', '--set', 'name=tf-resumed', '--resume');
+    expect(other.code).toBe(1);
+    expect(other.err).toMatch(/CheckpointError: the run's generator was trained with method 'drifting-conservative'/);
+  }, 120_000);
+
+  it('takes method and its hyperparameters from the config file, with named errors', async () => {
+    const cfg = join(out, 'drift.yaml');
+    writeFileSync(cfg, ['method: drifting', 'drifting:', '  temperatures: [0.05, 0.2]', 'onestep:', '  steps: 5', ''].join('\n'));
+    let r = await run('train', '-c', cfg, '--quick', '--set', 'onestep.steps=5', '--set', 'name=tf-file');
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toMatch(/drifting: one-step generator .* 5 updates, .*"temperatures":\[0\.05,0\.2\]/);
+    r = await run('train', '--method', 'drifitng', '--quick');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/ConfigError: method: unknown method 'drifitng'; known: characteristic, drifting, drifting-conservative, wflow/);
+    r = await run('train', '-c', cfg, '--quick', '--set', 'drifting.temperatures=[0.1,-1]');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/ConfigError: config key 'drifting\.temperatures\[1\]'/);
+    r = await run('train', '--method', 'wflow', '--quick', '--set', 'wflow.epsilon=0');
+    expect(r.err).toMatch(/config key 'wflow\.epsilon'/);
+    r = await run('distill', '-c', cfg, '--quick', '--set', 'name=tf-file');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/method 'drifting' has no teacher to distill/);
+  }, 60_000);
 });

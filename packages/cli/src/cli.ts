@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { CharlearnError, solvers } from '@charlearn/core';
-import { sampleFlowMap } from '@charlearn/distill';
 import { writeFileAtomic } from './atomic';
 import { parseCliArgs, formatFlagsHelp, type CliArgs } from './args';
 import { describeConfigSchema, loadRunConfig, type RunConfig } from './config';
 import './cpu-backend';
 import { assertKnownName, distillGenerator, evaluateGenerator, loadGenerator, trainTeacher } from './commands/phases';
+import { assertDistillable, evaluateOneStepRun, hasOneStepGenerator, isTeacherFree, knownMethods, loadOneStep, trainOneStep } from './commands/onestep';
 import { PALETTE, renderPanels, savePng } from './plot';
 import { DEMO_PRESET, QUICK_OVERRIDES } from './presets';
 import { openRun, runPath, type RunContext } from './runtime';
@@ -14,17 +14,20 @@ import { openRun, runPath, type RunContext } from './runtime';
 export const COMMANDS = ['demo', 'train', 'distill', 'sample', 'eval', 'help'] as const;
 
 const EXTRA_FLAGS = {
+  method: { type: 'string', valueName: 'name', description: 'train/demo: characteristic (default) | drifting | drifting-conservative | wflow (config key method)' },
   steps: { type: 'string', valueName: 'k', description: 'sample: network evaluations per sample (default 1)' },
   n: { type: 'string', valueName: 'count', description: 'sample: number of samples (default eval.samples)' },
 } as const;
 
-const USAGE = `charlearn: one-step generation with the characteristic generator (arXiv 2405.05512)
+const USAGE = `charlearn: one-step generation: the characteristic generator (arXiv 2405.05512), drifting, W-Flow
 
 usage: charlearn <command> [flags]
 
 commands:
   demo      train a teacher on a 2-D target, distill it, evaluate; writes out/<run>/samples.png, metrics.json, checkpoints
-  train     train the teacher (EDM denoiser matching); out/<run>/teacher.ckpt
+  train     --method characteristic (default): train the teacher (EDM denoiser matching); out/<run>/teacher.ckpt
+            --method drifting | drifting-conservative | wflow: train the one-step generator G(z) = z + F(z, 0)
+            directly, no teacher; out/<run>/generator.ckpt, metrics.json, samples.png
   distill   distill the run's teacher into g(t, s, x); out/<run>/generator.ckpt
   sample    draw samples from the run's generator (--steps k, --n count); out/<run>/samples-<k>step.{png,json}
   eval      exact W2 vs held-out data for the generator and the teacher; out/<run>/metrics.json, samples.png
@@ -36,6 +39,7 @@ examples:
   charlearn demo                               # the main job, about 3 minutes on wasm
   charlearn train -c run.yaml --set name=roll  # then: charlearn distill -c run.yaml --set name=roll
   charlearn train -c run.yaml --set name=roll --resume
+  charlearn train --method drifting --set name=roll-drift  # teacher-free; then: charlearn sample --method drifting --set name=roll-drift
 
 config keys (JSON or YAML; --set key=value overrides):
 `;
@@ -43,12 +47,14 @@ config keys (JSON or YAML; --set key=value overrides):
 function configFor(args: CliArgs): RunConfig {
   const overrides: Record<string, unknown> = { ...(args.quick ? QUICK_OVERRIDES : {}), ...args.overrides };
   if (args.backend) overrides.backend = args.backend;
+  if (typeof args.flags.method === 'string') overrides.method = args.flags.method;
   if (args.out) overrides.outDir = args.out;
   const base = args.config ?? (args.command === 'demo' ? DEMO_PRESET : undefined);
   const config = loadRunConfig(base, overrides);
   if (args.resume && !config.name) {
     throw new CharlearnError("--resume needs the run's name: set `name` in the config or pass --set name=<run>", 'name');
   }
+  assertKnownName('method', config.method, knownMethods(), 'method');
   const known = solvers.list();
   assertKnownName('solver', config.distill.teacherSolver, known, 'distill.teacherSolver');
   config.eval.teacherSolvers.forEach((s, i) => assertKnownName('solver', s, known, `eval.teacherSolvers[${i}]`));
@@ -60,19 +66,41 @@ async function sampleCommand(ctx: RunContext, args: CliArgs): Promise<void> {
   const n = Number(args.flags.n ?? ctx.config.eval.samples);
   if (!Number.isInteger(steps) || steps < 1) throw new CharlearnError(`--steps must be an integer >= 1, got ${String(args.flags.steps)}`, 'steps');
   if (!Number.isInteger(n) || n < 1) throw new CharlearnError(`--n must be an integer >= 1, got ${String(args.flags.n)}`, 'n');
-  const distiller = await loadGenerator(ctx);
+  const generator = await loadRunGenerator(ctx, steps);
   const z = tf.randomNormal([n, 2], 0, 1, 'float32', ctx.config.seed + 7);
   const t0 = performance.now();
-  const x = sampleFlowMap(distiller.flowMap(), z, steps, { eps0: distiller.config.eps0, eps1: distiller.config.eps1 });
+  const x = generator.sample(z);
   const normalised = x.dataSync() as Float32Array;
   const seconds = (performance.now() - t0) / 1000;
   const points = ctx.target.denormalise(normalised);
   tf.dispose([x, z]);
+  generator.dispose();
   const base = runPath(ctx, `samples-${steps}step`);
   await writeFileAtomic(`${base}.json`, JSON.stringify({ steps, n, coordinates: 'data (denormalised)', points: Array.from(points, (v) => +v.toFixed(6)) }) + '\n');
   await savePng(`${base}.png`, renderPanels([{ title: `${n} samples, ${steps} network evaluation${steps > 1 ? 's' : ''}`, layers: [{ kind: 'scatter', points, color: PALETTE[2]!, size: 2 }] }]));
   ctx.log(`${n} samples in ${seconds.toFixed(3)} s: ${base}.json, ${base}.png`);
-  distiller.dispose();
+}
+
+/** The run's generator as a `steps`-NFE sampler, whichever method trained it. */
+async function loadRunGenerator(ctx: RunContext, steps: number): Promise<{ sample: (z: tf.Tensor) => tf.Tensor; dispose: () => void }> {
+  if (isTeacherFree(ctx.config.method) || hasOneStepGenerator(ctx)) {
+    if (steps !== 1) throw new CharlearnError(`--steps: the run's teacher-free generator is one-step only (got ${steps})`, 'steps');
+    const { trainer } = await loadOneStep(ctx);
+    return { sample: (z) => trainer.sample(z), dispose: () => trainer.dispose() };
+  }
+  const distiller = await loadGenerator(ctx);
+  return { sample: (z) => distiller.sample(z, steps), dispose: () => distiller.dispose() };
+}
+
+/** `train` (and the training half of `demo`) for a teacher-free method: train, then evaluate. */
+async function trainAndEvaluateOneStep(ctx: RunContext, resume: boolean): Promise<void> {
+  const trained = await trainOneStep(ctx, { resume });
+  try {
+    const m = await evaluateOneStepRun(ctx, trained);
+    ctx.log(`\n${m.method}: one-step W2 ${m.w2.oneStep.toFixed(4)} = ${m.ratios.oneStepOverFloor.toFixed(2)}x the floor ${m.w2.floor.toFixed(4)}; ${m.training.steps} updates x batch ${m.training.batchSize} in ${m.training.wallSeconds.toFixed(1)} s`);
+  } finally {
+    trained.trainer.dispose();
+  }
 }
 
 /**
@@ -97,14 +125,22 @@ export async function main(argv: readonly string[]): Promise<number> {
     ctx.log(`charlearn ${args.command}: run '${ctx.name}' in ${ctx.dir} (backend ${ctx.backend})`);
     await writeFileAtomic(runPath(ctx, 'config.json'), JSON.stringify(ctx.config, null, 2) + '\n');
     const t0 = performance.now();
+    const teacherFree = isTeacherFree(config.method);
     switch (args.command) {
       case 'train':
-        (await trainTeacher(ctx, { resume: args.resume })).dispose();
+        if (teacherFree) await trainAndEvaluateOneStep(ctx, args.resume);
+        else (await trainTeacher(ctx, { resume: args.resume })).dispose();
         break;
       case 'distill':
+        assertDistillable(ctx.config);
         (await distillGenerator(ctx, { resume: args.resume })).dispose();
         break;
       case 'eval': {
+        if (teacherFree || hasOneStepGenerator(ctx)) {
+          const trained = await loadOneStep(ctx);
+          await evaluateOneStepRun(ctx, trained).finally(() => trained.trainer.dispose());
+          break;
+        }
         const d = await loadGenerator(ctx);
         await evaluateGenerator(ctx, d);
         d.dispose();
@@ -114,6 +150,10 @@ export async function main(argv: readonly string[]): Promise<number> {
         await sampleCommand(ctx, args);
         break;
       case 'demo': {
+        if (teacherFree) {
+          await trainAndEvaluateOneStep(ctx, args.resume);
+          break;
+        }
         const teacher = await trainTeacher(ctx, { resume: args.resume });
         teacher.dispose();
         const d = await distillGenerator(ctx, { resume: args.resume });

@@ -187,6 +187,11 @@ describe('run config', () => {
         pairGroups: 4,
         losses: { fit: 1.0, semigroup: 0.1, ctm: 0.0, dsm: 0 },
       },
+      method: 'characteristic',
+      onestep: { steps: 2000, batchSize: 1024, lr: 0.001, warmupSteps: 100, gradClip: 1, ema: 0.999 },
+      drifting: { temperatures: [0.02, 0.05, 0.2], scale: null },
+      'drifting-conservative': { bandwidth: 'median', bandwidthScale: 1 },
+      wflow: { epsilon: 0.05, tol: 1e-3, maxIter: 200, eta: 1 },
       eval: {
         samples: 2000,
         teacherSolvers: ['euler', 'heun', 'exp-integrator'],
@@ -343,7 +348,7 @@ describe('run config', () => {
   it('describeConfigSchema lists every key with its type and default', () => {
     const text = describeConfigSchema();
     const rows = schemaEntries(runConfigSchema);
-    expect(rows).toHaveLength(40);
+    expect(rows).toHaveLength(55);
     const lines = text.split('\n');
     expect(lines).toHaveLength(rows.length);
     for (const r of rows) expect(text).toContain(r.key);
@@ -356,5 +361,20 @@ describe('run config', () => {
     const d = new Date('2025-01-02T03:04:05Z');
     expect(resolveRunName(defaultRunConfig(), d)).toBe('swiss-roll-20250102-030405');
     expect(resolveRunName(loadRunConfig({ name: 'mine' }), d)).toBe('mine');
+  });
+});
+
+describe('method and the teacher-free sections', () => {
+  it('defaults to the characteristic method and validates each method section by dotted key', () => {
+    const cfg = loadRunConfig({ method: 'wflow', wflow: { epsilon: 0.1 }, 'drifting-conservative': { bandwidth: 0.3 } });
+    expect(cfg.method).toBe('wflow');
+    expect(cfg.wflow).toEqual({ epsilon: 0.1, tol: 1e-3, maxIter: 200, eta: 1 });
+    expect(cfg['drifting-conservative'].bandwidth).toBe(0.3);
+    expect(defaultRunConfig().method).toBe('characteristic');
+    configError(() => loadRunConfig({ wflow: { maxIter: 0 } }), 'wflow.maxIter');
+    configError(() => loadRunConfig({}, { 'drifting.temperatures': [] }), 'drifting.temperatures');
+    configError(() => loadRunConfig({ 'drifting-conservative': { bandwidth: 'mean' } }), 'drifting-conservative.bandwidth');
+    configError(() => loadRunConfig({ onestep: { batchSize: 1 } }), 'onestep.batchSize');
+    expect(configError(() => loadRunConfig({ wflow: { epsilonn: 0.1 } }), 'wflow.epsilonn')).toMatch(/did you mean 'wflow\.epsilon'/);
   });
 });

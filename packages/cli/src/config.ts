@@ -18,7 +18,7 @@
 import { extname } from 'node:path';
 import { parseDocument } from 'yaml';
 import { ConfigError } from '@charlearn/core';
-import type { TeacherConfig } from '@charlearn/distill';
+import type { TeacherConfig, TrainingConfig } from '@charlearn/distill';
 import { readFileCheckedSync } from './atomic';
 
 // ---------------------------------------------------------------------------
@@ -697,6 +697,35 @@ export const runConfigSchema = object({
       ),
     }),
   }),
+  method: optional(
+    string({ minLength: 1, doc: "how 'train' makes the one-step generator: characteristic (teacher, then distill) | drifting | drifting-conservative | wflow | a registered objective" }),
+    'characteristic',
+  ),
+  onestep: object({
+    steps: optional(int({ min: 1, doc: 'teacher-free methods: generator updates' }), 2000),
+    batchSize: optional(int({ min: 2, doc: 'teacher-free methods: batch (data and generated points per update)' }), 1024),
+    lr: lr(0.001),
+    warmupSteps: optional(int({ min: 0, doc: 'linear learning-rate warm-up steps' }), 100),
+    gradClip: optional(number({ exclusiveMin: 0, doc: 'global gradient-norm clip' }), 1.0),
+    ema: optional(number({ min: 0, exclusiveMax: 1, doc: 'EMA decay of the weights (the sampler uses the EMA)' }), 0.999),
+  }),
+  drifting: object({
+    temperatures: optional(array(number({ exclusiveMin: 0 }), { minLength: 1, doc: 'Laplace temperatures, as fractions of scale' }), [0.02, 0.05, 0.2]),
+    scale: optional(nullable(number({ exclusiveMin: 0, doc: 'length unit of the temperatures; null: sqrt(2D) (2 in 2-D)' })), null),
+  }),
+  'drifting-conservative': object({
+    bandwidth: optional(
+      { ...union(string({ oneOf: ['median'] }), number({ exclusiveMin: 0 })), doc: "Gaussian bandwidth h, or 'median' (median heuristic every step)" },
+      'median',
+    ),
+    bandwidthScale: optional(number({ exclusiveMin: 0, doc: 'multiplies the bandwidth' }), 1),
+  }),
+  wflow: object({
+    epsilon: optional(number({ exclusiveMin: 0, doc: 'entropic epsilon (squared-distance units)' }), 0.05),
+    tol: optional(number({ exclusiveMin: 0, doc: 'Sinkhorn marginal tolerance' }), 1e-3),
+    maxIter: optional(int({ min: 1, doc: 'Sinkhorn iterations per plan, at most' }), 200),
+    eta: optional(number({ exclusiveMin: 0, doc: 'step of the target G(z) + eta v' }), 1),
+  }),
   eval: object({
     samples: optional(int({ min: 1, doc: 'samples per evaluation' }), 2000),
     teacherSolvers: optional(array(string({ minLength: 1 }), { doc: 'teacher solvers to compare' }), [
@@ -744,6 +773,16 @@ export interface RunConfig {
     pairGroups: number;
     losses: { fit: number; semigroup: number; ctm: number; dsm: 'adaptive' | number };
   };
+  /** How `train` makes the generator: `'characteristic'` (teacher, then `distill`) or a teacher-free objective's name (validated against the registry later). */
+  method: string;
+  /** Training settings of the teacher-free methods (`OneStepTrainer`'s). */
+  onestep: TrainingConfig;
+  /** `drifting` options (`scale: null`: the objective's default). */
+  drifting: { temperatures: number[]; scale: number | null };
+  /** `drifting-conservative` options. */
+  'drifting-conservative': { bandwidth: 'median' | number; bandwidthScale: number };
+  /** `wflow` options. */
+  wflow: { epsilon: number; tol: number; maxIter: number; eta: number };
   eval: { samples: number; teacherSolvers: string[]; teacherNfe: number[]; fewSteps: number[] };
   checkpointEvery: number;
   logEvery: number;

@@ -11,6 +11,8 @@ import type { RunConfig } from './config';
 
 /** The figures `metrics.json` holds. */
 export interface EvalMetrics {
+  /** Always `'characteristic'` (teacher, then distillation); see {@link OneStepMetrics} for the teacher-free methods. */
+  method: 'characteristic';
   run: string;
   target: string;
   backend: string;
@@ -48,6 +50,13 @@ export interface EvalMetrics {
   seconds: number;
 }
 
+/** The values of `x` as an array; disposes `x`. */
+function read(x: Tensor): Float32Array {
+  const v = x.dataSync() as Float32Array;
+  x.dispose();
+  return v;
+}
+
 function timed<T>(fn: () => T): { value: T; seconds: number } {
   const t0 = performance.now();
   const value = fn();
@@ -67,6 +76,32 @@ export function exactEndPoints(gmm: GaussianMixture, z: Float32Array, t0: number
   const out = new Float64Array(flowed.length);
   for (let i = 0; i < flowed.length / 2; i++) out.set(gmm.denoisePoint([flowed[2 * i]!, flowed[2 * i + 1]!], end, interpolant), 2 * i);
   return out;
+}
+
+/** The fixed samples of the W2 protocol for one run: held-out data, the floor's data sample and the prior z. */
+export interface EvaluationSamples {
+  /** `n` fresh held-out data points, flat `[n·2]`, normalised coordinates. */
+  readonly heldOut: Float32Array;
+  /** Exact W2 of an independent data sample of the same size against `heldOut`. */
+  readonly floor: number;
+  /** Prior draws, flat `[n·2]` (the same z for every sampler of the run). */
+  readonly z: Float32Array;
+}
+
+/**
+ * The seeded samples of the evaluation protocol (method.md): held-out data from `Rng(seed + 1001)`, the floor's
+ * sample from `Rng(seed + 2002)`, z from `Rng(seed + 3003)`; every method of a run and every benchmark uses these.
+ *
+ * @example
+ * ```ts
+ * const { heldOut, floor, z } = evaluationSamples(getTarget('swiss-roll'), 2000, 0);
+ * exactW2(generated, heldOut); // compare with floor
+ * ```
+ */
+export function evaluationSamples(target: Target2D, n: number, seed: number): EvaluationSamples {
+  const heldOut = target.sampleArray(n, new Rng(seed + 1001));
+  const floor = exactW2(target.sampleArray(n, new Rng(seed + 2002)), heldOut);
+  return { heldOut, floor, z: new Rng(seed + 3003).normalArray(n * 2) };
 }
 
 /**
@@ -90,17 +125,9 @@ export function evaluateRun(args: {
   const t0 = performance.now();
   const n = config.eval.samples;
   const seed = config.seed;
-  const heldOut = target.sampleArray(n, new Rng(seed + 1001));
-  const floorSample = target.sampleArray(n, new Rng(seed + 2002));
-  const zArr = new Rng(seed + 3003).normalArray(n * 2);
+  const { heldOut, floor, z: zArr } = evaluationSamples(target, n, seed);
   const z = tf.tensor2d(zArr, [n, 2]);
-  const read = (x: Tensor): Float32Array => {
-    const v = x.dataSync() as Float32Array;
-    x.dispose();
-    return v;
-  };
   const w2 = (points: Float32Array) => exactW2(points, heldOut);
-  const floor = w2(floorSample);
   log(`  W2 floor (data vs data, n = ${n}): ${floor.toFixed(4)}`);
 
   // One step, timed after a warm-up call.
@@ -192,6 +219,7 @@ export function evaluateRun(args: {
   });
   tf.dispose([z, zc]);
   const metrics: EvalMetrics = {
+    method: 'characteristic',
     run: config.name ?? '',
     target: target.name,
     backend,
@@ -210,5 +238,95 @@ export function evaluateRun(args: {
     seconds: (performance.now() - t0) / 1000,
   };
   log(`  sampling: one-step ${Math.round(metrics.sampling.oneStepPerSec)} samples/s, teacher ${teacherKey} ${Math.round(metrics.sampling.teacherPerSec)} samples/s (${metrics.sampling.speedup.toFixed(1)}x)`);
+  return { metrics, figure };
+}
+
+/** The `metrics.json` of a run trained by a teacher-free method (`drifting`, `drifting-conservative`, `wflow`, ...). */
+export interface OneStepMetrics {
+  /** The objective that trained the generator. */
+  method: string;
+  run: string;
+  target: string;
+  backend: string;
+  seed: number;
+  samples: number;
+  /** Generator updates taken and the batch of each. */
+  training: { steps: number; batchSize: number; wallSeconds: number };
+  w2: {
+    /** One network evaluation of the generator `G(z) = z + F(z, 0)` (EMA weights). */
+    oneStep: number;
+    /** Two independent data samples of the same size against the same held-out set. */
+    floor: number;
+  };
+  ratios: { oneStepOverFloor: number };
+  sampling: { oneStepPerSec: number };
+  /** Evaluation time. */
+  seconds: number;
+}
+
+/**
+ * The evaluation protocol ({@link evaluationSamples}) for a teacher-free one-step generator: exact W2 of `n` one-step
+ * samples against the held-out data, the floor, sampling throughput; and a figure (data | samples | the map z → G(z)
+ * on a few points). `generator` maps z `[n, 2]` to samples `[n, 2]` in normalised coordinates.
+ *
+ * @example
+ * ```ts
+ * const { metrics, figure } = evaluateOneStep({ generator: (z) => trainer.sample(z), method: 'drifting', target, config, backend: 'wasm', training: { steps: 2000, batchSize: 1024, wallSeconds: 300 }, log: console.error });
+ * ```
+ */
+export function evaluateOneStep(args: {
+  generator: (z: Tensor) => Tensor;
+  method: string;
+  target: Target2D;
+  config: RunConfig;
+  backend: string;
+  training: OneStepMetrics['training'];
+  log: (m: string) => void;
+}): { metrics: OneStepMetrics; figure: ReturnType<typeof renderPanels> } {
+  const { generator, method, target, config, backend, training, log } = args;
+  const t0 = performance.now();
+  const n = config.eval.samples;
+  const { heldOut, floor, z: zArr } = evaluationSamples(target, n, config.seed);
+  const z = tf.tensor2d(zArr, [n, 2]);
+  const warm = tf.slice(z, 0, 16);
+  read(generator(warm));
+  warm.dispose();
+  const one = timed(() => read(generator(z)));
+  z.dispose();
+  const w2 = exactW2(one.value, heldOut);
+  log(`  ${method}: one-step W2 ${w2.toFixed(4)}, floor (data vs data, n = ${n}) ${floor.toFixed(4)}`);
+  const curves = 48;
+  const paths = Array.from({ length: curves }, (_, c) => new Float64Array([zArr[2 * c]!, zArr[2 * c + 1]!, one.value[2 * c]!, one.value[2 * c + 1]!]));
+  const panels: Panel[] = [
+    { title: `data (${target.name})`, layers: [{ kind: 'scatter', points: heldOut, color: PALETTE[0]!, size: 2 }] },
+    { title: `${method}, 1 NFE`, layers: [{ kind: 'scatter', points: one.value, color: PALETTE[2]!, size: 2 }] },
+    {
+      title: 'the map z -> G(z)',
+      layers: [
+        { kind: 'scatter', points: heldOut, color: '#cccccc', size: 2, alpha: 0.4 },
+        { kind: 'lines', paths, color: PALETTE[1]!, width: 1 },
+        { kind: 'markers', points: zArr.slice(0, curves * 2), color: '#444444', size: 4, shape: 'circle' },
+        { kind: 'markers', points: one.value.slice(0, curves * 2), color: PALETTE[2]!, size: 7, shape: 'cross' },
+      ],
+      legend: [
+        { label: 'z', color: '#444444' },
+        { label: 'G(z)', color: PALETTE[2]! },
+      ],
+    },
+  ];
+  const figure = renderPanels(panels, { title: `${target.name}, ${method}: W2 one-step ${w2.toFixed(3)} | floor ${floor.toFixed(3)} | ${training.steps} updates x batch ${training.batchSize}` });
+  const metrics: OneStepMetrics = {
+    method,
+    run: config.name ?? '',
+    target: target.name,
+    backend,
+    seed: config.seed,
+    samples: n,
+    training,
+    w2: { oneStep: w2, floor },
+    ratios: { oneStepOverFloor: w2 / floor },
+    sampling: { oneStepPerSec: n / one.seconds },
+    seconds: (performance.now() - t0) / 1000,
+  };
   return { metrics, figure };
 }

@@ -1,31 +1,14 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { CheckpointError, ConfigError } from '@charlearn/core';
 import { createNetwork, type NetworkSpec } from '@charlearn/nets';
 import { CharacteristicDistiller, TeacherTrainer, type DistillStepStats, type TeacherStepStats } from '@charlearn/distill';
 import { writeFileAtomic } from '../atomic';
 import { evaluateRun, type EvalMetrics } from '../evaluate';
-import { PALETTE, renderLineChart, savePng } from '../plot';
+import { savePng } from '../plot';
 import { loadCheckpoint, runFiles, runPath, saveCheckpoint, type RunContext } from '../runtime';
-import { runTrainingLoop, type HistoryPoint } from '../training-loop';
+import { runTrainingLoop } from '../training-loop';
+import { readHistory, writeHistory } from './history';
 import { formatNumber } from '../progress';
-
-type History = Record<'teacher' | 'distill', HistoryPoint[]>;
-
-function readHistory(ctx: RunContext): History {
-  const path = runPath(ctx, runFiles.history);
-  if (!existsSync(path)) return { teacher: [], distill: [] };
-  return JSON.parse(readFileSync(path, 'utf8')) as History;
-}
-
-async function writeHistory(ctx: RunContext, history: History): Promise<void> {
-  await writeFileAtomic(runPath(ctx, runFiles.history), JSON.stringify(history, null, 1));
-  const series = [
-    { label: 'teacher DSM loss', xs: history.teacher.map((p) => p.step), ys: history.teacher.map((p) => p.loss ?? NaN), color: PALETTE[0]! },
-    { label: 'distill fit loss', xs: history.distill.map((p) => p.step), ys: history.distill.map((p) => p.fit ?? NaN), color: PALETTE[2]! },
-    { label: 'distill semi-group', xs: history.distill.map((p) => p.step), ys: history.distill.map((p) => p.semigroup ?? NaN), color: PALETTE[3]! },
-  ].filter((s) => s.xs.length > 0 && s.ys.some((y) => y > 0));
-  if (series.length) await savePng(runPath(ctx, runFiles.losses), renderLineChart(series, { title: `${ctx.name}: training losses`, xLabel: 'step', yLabel: 'loss', logY: true }));
-}
 
 /** `charlearn train`: teacher training, resumable. */
 export async function trainTeacher(ctx: RunContext, options: { resume: boolean }): Promise<TeacherTrainer> {

@@ -1,0 +1,228 @@
+/**
+ * The teacher-free path of `charlearn train` (`method: drifting | drifting-conservative | wflow | <plugin>`): the
+ * one-step generator `G(z) = z + F(z, 0)` trained directly by `OneStepTrainer`, checkpointed as the run's
+ * `generator.ckpt` (kind `onestep`), resumable, and evaluated by the same W2 protocol as the characteristic generator.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import type { Tensor } from '@tensorflow/tfjs-core';
+import { CharlearnError, CheckpointError } from '@charlearn/core';
+import { createNetwork, decodeTensors, type NetworkSpec } from '@charlearn/nets';
+import { listObjectives, OneStepTrainer, type OneStepStats } from '@charlearn/distill';
+import { writeFileAtomic } from '../atomic';
+import type { RunConfig } from '../config';
+import { evaluateOneStep, type OneStepMetrics } from '../evaluate';
+import { savePng } from '../plot';
+import { formatNumber } from '../progress';
+import { loadCheckpoint, runFiles, runPath, saveCheckpoint, type RunContext } from '../runtime';
+import { runTrainingLoop } from '../training-loop';
+import { readHistory, writeHistory } from './history';
+
+/** The method whose `train` is teacher training followed by `charlearn distill`. */
+export const CHARACTERISTIC_METHOD = 'characteristic';
+
+/**
+ * Whether `method` trains the generator without a teacher (anything but `'characteristic'`).
+ *
+ * @example
+ * ```ts
+ * isTeacherFree('wflow');          // true
+ * isTeacherFree('characteristic'); // false
+ * ```
+ */
+export function isTeacherFree(method: string): boolean {
+  return method !== CHARACTERISTIC_METHOD;
+}
+
+/**
+ * The names `method` may take: the registered one-step objectives (built-ins first).
+ *
+ * @example
+ * ```ts
+ * knownMethods(); // ['characteristic', 'drifting', 'drifting-conservative', 'wflow']
+ * ```
+ */
+export function knownMethods(): string[] {
+  return listObjectives();
+}
+
+/**
+ * The objective options of `method` from its config section (`drifting`, `drifting-conservative`, `wflow`); `{}`
+ * for a plugin objective (its defaults).
+ *
+ * @example
+ * ```ts
+ * objectiveOptionsFor(loadRunConfig({ wflow: { epsilon: 0.1 } }), 'wflow'); // { epsilon: 0.1, tol: 0.001, maxIter: 200, eta: 1 }
+ * ```
+ */
+export function objectiveOptionsFor(config: RunConfig, method: string): Record<string, unknown> {
+  switch (method) {
+    case 'drifting': {
+      const { temperatures, scale } = config.drifting;
+      return scale === null ? { temperatures } : { temperatures, scale };
+    }
+    case 'drifting-conservative':
+      return { ...config['drifting-conservative'] };
+    case 'wflow':
+      return { ...config.wflow };
+    default:
+      return {};
+  }
+}
+
+/** A trained one-step generator of a run and how long its training took. */
+export interface TrainedOneStep {
+  readonly trainer: OneStepTrainer;
+  /** Training wall time summed over every (resumed) invocation. */
+  readonly wallSeconds: number;
+}
+
+/** Wall seconds stored with the checkpoint (so a resumed run reports its total). */
+const WALL_KEY = 'wallSeconds';
+
+function newTrainer(ctx: RunContext): OneStepTrainer {
+  const { config } = ctx;
+  const net = createNetwork({ kind: 'mlp', dim: 2, hidden: config.model.hidden, activation: config.model.activation, timeEmbeddingDim: config.model.timeEmbeddingDim, seed: config.seed } as NetworkSpec);
+  try {
+    return new OneStepTrainer({ objective: config.method, objectiveOptions: objectiveOptionsFor(config, config.method), net, dataset: ctx.target, config: config.onestep, seed: config.seed + 1 });
+  } catch (e) {
+    net.dispose();
+    throw e;
+  }
+}
+
+/**
+ * `charlearn train` for a teacher-free method: trains (or with `resume`, continues) the run's one-step generator with
+ * progress output, history, atomic checkpoints every `checkpointEvery` updates, and a `NonFiniteError` that names the
+ * last good checkpoint. The caller disposes the returned trainer.
+ *
+ * @example
+ * ```ts
+ * const { trainer, wallSeconds } = await trainOneStep(ctx, { resume: false });
+ * ```
+ */
+export async function trainOneStep(ctx: RunContext, options: { resume: boolean }): Promise<TrainedOneStep> {
+  const { config } = ctx;
+  const path = runPath(ctx, runFiles.generator);
+  const history = readHistory(ctx);
+  let trainer: OneStepTrainer;
+  let wallBefore = 0;
+  if (options.resume && existsSync(path)) {
+    const ckpt = await loadCheckpoint(path, 'onestep');
+    if (ckpt.meta.objective !== config.method) {
+      throw new CheckpointError(`the run's generator was trained with method '${String(ckpt.meta.objective)}', the config says '${config.method}'`, path);
+    }
+    trainer = OneStepTrainer.fromCheckpoint(ckpt, ctx.target);
+    wallBefore = Number(ckpt.meta[WALL_KEY] ?? 0);
+    history.onestep = (history.onestep ?? []).filter((p) => p.step <= trainer.step);
+    ctx.log(`resuming the ${config.method} generator from ${path} at step ${trainer.step}`);
+  } else {
+    if (options.resume) ctx.log(`no generator checkpoint at ${path}: starting from scratch`);
+    trainer = newTrainer(ctx);
+    history.onestep = [];
+    const o = config.onestep;
+    ctx.log(`${config.method}: one-step generator G(z) = z + F(z, 0), MLP ${config.model.hidden.join('x')} (${trainer.net.parameterCount()} parameters), ${o.steps} updates, batch ${o.batchSize}, lr ${o.lr}, options ${JSON.stringify(trainer.objective.options)}, ${ctx.target.name}, backend ${ctx.backend}`);
+  }
+  const t0 = performance.now();
+  const wall = (): number => wallBefore + (performance.now() - t0) / 1000;
+  try {
+    await runTrainingLoop<OneStepStats>({
+      label: config.method,
+      startStep: trainer.step,
+      totalSteps: config.onestep.steps,
+      trainStep: () => trainer.trainStep(),
+      fields: (s) => ({ loss: formatNumber(s.loss), drift: formatNumber(s.values.driftRms ?? NaN) }),
+      record: (s) => ({ ...s.values, gradNorm: s.gradNorm, lr: s.lr }),
+      logEvery: config.logEvery,
+      checkpointEvery: config.checkpointEvery,
+      save: async () => {
+        const ckpt = trainer.checkpoint();
+        await saveCheckpoint(path, { meta: { ...ckpt.meta, [WALL_KEY]: wall() }, arrays: ckpt.arrays });
+        await writeHistory(ctx, history);
+      },
+      checkpointPath: path,
+      history: history.onestep,
+    });
+  } catch (e) {
+    trainer.dispose();
+    throw e;
+  }
+  ctx.log(`generator checkpoint: ${path}`);
+  return { trainer, wallSeconds: wall() };
+}
+
+/**
+ * Loads the run's teacher-free generator (`generator.ckpt` of kind `onestep`); `CheckpointError` when there is none.
+ *
+ * @example
+ * ```ts
+ * const { trainer } = await loadOneStep(ctx);
+ * const x = trainer.sample(z); // [n, 2]
+ * ```
+ */
+export async function loadOneStep(ctx: RunContext): Promise<TrainedOneStep> {
+  const path = runPath(ctx, runFiles.generator);
+  if (!existsSync(path)) throw new CheckpointError(`no generator checkpoint: run 'charlearn train --method ${ctx.config.method}' with the same config (and name) first`, path);
+  const ckpt = await loadCheckpoint(path, 'onestep');
+  return { trainer: OneStepTrainer.fromCheckpoint(ckpt, ctx.target), wallSeconds: Number(ckpt.meta[WALL_KEY] ?? 0) };
+}
+
+/**
+ * Whether the run's `generator.ckpt` was trained by a teacher-free method (a checkpoint of kind `onestep`), so that
+ * `sample` and `eval` find the right generator even when the config's `method` was left at its default. `false`
+ * when there is no readable checkpoint (loading it then reports the problem).
+ *
+ * @example
+ * ```ts
+ * if (isTeacherFree(ctx.config.method) || hasOneStepGenerator(ctx)) await loadOneStep(ctx);
+ * ```
+ */
+export function hasOneStepGenerator(ctx: RunContext): boolean {
+  const path = runPath(ctx, runFiles.generator);
+  if (!existsSync(path)) return false;
+  try {
+    return decodeTensors(readFileSync(path)).meta.kind === 'onestep';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * `charlearn eval` for a teacher-free run: metrics.json ({@link OneStepMetrics}) and samples.png.
+ *
+ * @example
+ * ```ts
+ * const m = await evaluateOneStepRun(ctx, await loadOneStep(ctx));
+ * m.w2.oneStep / m.w2.floor;
+ * ```
+ */
+export async function evaluateOneStepRun(ctx: RunContext, trained: TrainedOneStep): Promise<OneStepMetrics> {
+  const { trainer } = trained;
+  ctx.log(`evaluating on ${ctx.config.eval.samples} samples (exact W2 against held-out data)`);
+  const { metrics, figure } = evaluateOneStep({
+    generator: (z: Tensor) => trainer.sample(z),
+    method: trainer.objective.name,
+    target: ctx.target,
+    config: ctx.config,
+    backend: ctx.backend,
+    training: { steps: trainer.step, batchSize: trainer.config.batchSize, wallSeconds: trained.wallSeconds },
+    log: ctx.log,
+  });
+  await writeFileAtomic(runPath(ctx, runFiles.metrics), JSON.stringify(metrics, null, 2) + '\n');
+  await savePng(runPath(ctx, runFiles.samples), figure);
+  ctx.log(`wrote ${runPath(ctx, runFiles.metrics)} and ${runPath(ctx, runFiles.samples)}`);
+  return metrics;
+}
+
+/**
+ * Throws a `CharlearnError` (parameter `method`) for `charlearn distill` on a teacher-free run.
+ *
+ * @example
+ * ```ts
+ * assertDistillable(config); // ok for method 'characteristic'
+ * ```
+ */
+export function assertDistillable(config: RunConfig): void {
+  if (isTeacherFree(config.method)) {
+    throw new CharlearnError(`method '${config.method}' has no teacher to distill: 'charlearn train --method ${config.method}' trains its one-step generator directly`, 'method');
+  }
+}
