@@ -1,3 +1,4 @@
+import * as tf from '@tensorflow/tfjs-core';
 import { BACKEND_PACKAGES, BackendUnavailableError, backends, useBackend, type BackendPlugin } from '@charlearn/core';
 
 /**
@@ -69,4 +70,21 @@ export async function ensureBackendPlugin(name: string, importer: ModuleImporter
 export async function selectBackend(name: string, importer: ModuleImporter = importModule): Promise<BackendPlugin> {
   await ensureBackendPlugin(name, importer);
   return useBackend(name);
+}
+
+/**
+ * Reads every registered variable asynchronously (`await v.data()`) so that a checkpoint's synchronous
+ * reads that follow find the values on the CPU: on a backend that can only read asynchronously (WebGPU
+ * without a canvas), tfjs caches what `data()` read, and `dataSync()` then returns it. A no-op on `wasm`
+ * and `cpu`, which read synchronously.
+ *
+ * @example
+ * ```ts
+ * await cacheVariablesForSyncRead();
+ * await saveCheckpoint('out/run/teacher.ckpt', teacherTrainer.checkpoint());
+ * ```
+ */
+export async function cacheVariablesForSyncRead(): Promise<void> {
+  if (tf.getBackend() === 'wasm' || tf.getBackend() === 'cpu') return;
+  await Promise.all(Object.values(tf.engine().registeredVariables).map((v) => v.data()));
 }

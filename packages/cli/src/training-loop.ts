@@ -14,7 +14,8 @@ export interface TrainingLoopOptions<S extends { step: number; loss: number }> {
   startStep: number;
   /** Step to stop at. */
   totalSteps: number;
-  trainStep: () => S;
+  /** One step; may be asynchronous (`trainStepAsync`: one awaited read, for backends without synchronous reads). */
+  trainStep: () => S | Promise<S>;
   /** Fields shown on the progress line. */
   fields: (stats: S) => ProgressFields;
   /** Numbers recorded into the history. */
@@ -39,7 +40,7 @@ export async function runTrainingLoop<S extends { step: number; loss: number }>(
   let step = startStep;
   try {
     while (step < totalSteps) {
-      const stats = trainStep();
+      const stats = await trainStep();
       step = stats.step;
       progress.update(step, fields(stats));
       if (step % logEvery === 0 || step === totalSteps) history.push({ step, ...record(stats) });

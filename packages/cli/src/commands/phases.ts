@@ -3,6 +3,7 @@ import { CheckpointError, ConfigError } from '@charlearn/core';
 import { createNetwork, type NetworkSpec } from '@charlearn/nets';
 import { CharacteristicDistiller, TeacherTrainer, type DistillStepStats, type TeacherStepStats } from '@charlearn/distill';
 import { writeFileAtomic } from '../atomic';
+import { cacheVariablesForSyncRead } from '../backends';
 import { evaluateRun, type EvalMetrics } from '../evaluate';
 import { savePng } from '../plot';
 import { loadCheckpoint, runFiles, runPath, saveCheckpoint, type RunContext } from '../runtime';
@@ -31,12 +32,13 @@ export async function trainTeacher(ctx: RunContext, options: { resume: boolean }
     label: 'teacher',
     startStep: trainer.step,
     totalSteps: config.teacher.steps,
-    trainStep: () => trainer.trainStep(),
+    trainStep: () => trainer.trainStepAsync(),
     fields: (s) => ({ loss: formatNumber(s.loss), lr: formatNumber(s.lr) }),
     record: (s) => ({ loss: s.loss, gradNorm: s.gradNorm }),
     logEvery: config.logEvery,
     checkpointEvery: config.checkpointEvery,
     save: async () => {
+      await cacheVariablesForSyncRead();
       await saveCheckpoint(path, trainer.checkpoint());
       await writeHistory(ctx, history);
     },
@@ -76,12 +78,13 @@ export async function distillGenerator(ctx: RunContext, options: { resume: boole
     label: 'distill',
     startStep: distiller.step,
     totalSteps: config.distill.steps,
-    trainStep: () => distiller.trainStep(),
+    trainStep: () => distiller.trainStepAsync(),
     fields: (s) => ({ loss: formatNumber(s.loss), fit: formatNumber(s.fit), sg: formatNumber(s.semigroup), n: s.teacherSteps }),
     record: (s) => ({ loss: s.loss, fit: s.fit, semigroup: s.semigroup, ctm: s.ctm, dsm: s.dsm, dsmWeight: s.dsmWeight, gradNorm: s.gradNorm }),
     logEvery: config.logEvery,
     checkpointEvery: config.checkpointEvery,
     save: async () => {
+      await cacheVariablesForSyncRead();
       await saveCheckpoint(path, distiller.checkpoint());
       await writeHistory(ctx, history);
     },
