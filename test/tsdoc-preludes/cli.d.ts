@@ -1,5 +1,7 @@
 /** Free variables of the @charlearn/cli TSDoc examples (see _common.d.ts). */
-import type { TeacherTrainer } from '@charlearn/distill';
+import type { Target2D } from '@charlearn/data';
+import type { OneStepTrainer, TeacherTrainer } from '@charlearn/distill';
+import type { RunConfig } from '../../packages/cli/src/config';
 import type { Canvas, Panel } from '../../packages/cli/src/plot';
 import type { RunContext } from '../../packages/cli/src/runtime';
 
@@ -15,3 +17,8 @@ export declare const canvas: Canvas;
 export declare const ctx: RunContext;
 /** A teacher being trained. */
 export declare const teacherTrainer: TeacherTrainer;
+/** A one-step generator being trained (method drifting, wflow...). */
+export declare const trainer: OneStepTrainer;
+/** A loaded run config (see loadRunConfig) and its 2-D target. */
+export declare const config: RunConfig;
+export declare const target: Target2D;

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from './cli';
+import { backends } from '@charlearn/core';
 import { getTarget } from '@charlearn/data';
 import { exactW2 } from '@charlearn/metrics';
 import { evaluationSamples, type EvalMetrics, type OneStepMetrics } from './evaluate';
@@ -89,9 +90,22 @@ describe('clear errors', () => {
   });
 
   it('says which backend is unavailable and why', async () => {
-    const r = await run('train', '--quick', '--backend', 'webgpu', '--set', 'name=nobackend');
-    expect(r.code).toBe(1);
-    expect(r.err).toMatch(/BackendUnavailableError: backend 'webgpu' is not available.*@charlearn\/backend-webgpu/);
+    // A backend that is unavailable on every machine (webgpu, say, comes up through SwiftShader where chromium is installed).
+    const name = 'test/unavailable';
+    backends.register({
+      name,
+      isAvailable: async () => ({ available: false, reason: 'no test accelerator here: install test-accelerator' }),
+      setup: async () => {
+        throw new Error('setup() of an unavailable backend must not run');
+      },
+    });
+    try {
+      const r = await run('train', '--quick', '--backend', name, '--set', 'name=nobackend');
+      expect(r.code).toBe(1);
+      expect(r.err).toMatch(/BackendUnavailableError: backend 'test\/unavailable' is not available.*no test accelerator here: install test-accelerator/);
+    } finally {
+      backends.unregister(name);
+    }
   });
 
   it('refuses to distill without a teacher and to load a corrupt checkpoint', async () => {

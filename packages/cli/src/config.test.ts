@@ -338,6 +338,22 @@ describe('run config', () => {
     expect(configError(() => loadRunConfig({}, { '__proto__.x': 1 }), '__proto__.x')).toContain('invalid config key');
   });
 
+  it('overrides that are not an object, and values that are not plain data, are ConfigErrors naming the parameter', () => {
+    const bad = (v: unknown): Readonly<Record<string, unknown>> => v as Readonly<Record<string, unknown>>;
+    expect(configError(() => loadRunConfig({}, bad(null)), 'overrides')).toContain('got null');
+    expect(configError(() => loadRunConfig({}, bad(['teacher.steps=5'])), 'overrides')).toContain('(array)');
+    expect(configError(() => loadRunConfig({}, bad('teacher.steps=5')), 'overrides')).toContain('(string)');
+    // a function (or a symbol) anywhere in the config object: the dotted key holding it, not a raw DataCloneError
+    expect(configError(() => loadRunConfig({ teacher: { lr: () => 1e-3 } }), 'teacher.lr')).toContain('got a function');
+    expect(configError(() => loadRunConfig({ eval: { fewSteps: [1, Symbol('x')] } }), 'eval.fewSteps[1]')).toContain('got a symbol');
+    expect(configError(() => loadRunConfig({ onProgress() {} }), 'onProgress')).toContain('got a function');
+    // ... and in an override's value
+    expect(configError(() => loadRunConfig({}, { 'teacher.lr': () => 1e-3 }), 'teacher.lr')).toMatch(/got a function \(from overrides\['teacher\.lr'\]\)/);
+    expect(configError(() => loadRunConfig({}, { model: { hidden: [64, () => 64] } }), 'model.hidden[1]')).toContain('got a function');
+    // the default (no overrides) and plain data still work
+    expect(loadRunConfig({ teacher: { lr: 1e-3 } }, undefined).teacher.lr).toBe(1e-3);
+  });
+
   it('setDotted copies instead of mutating', () => {
     const src = { teacher: { lr: 1 } };
     const out = setDotted(src, 'teacher.steps', 5);

@@ -596,6 +596,30 @@ export function setDotted(target: Readonly<Record<string, unknown>>, key: string
   return root;
 }
 
+/** The first function or symbol in `value` (found at dotted `path`), with its path. */
+function findNonData(value: unknown, path: string, seen: Set<object>): { path: string; value: unknown } | undefined {
+  if (typeof value === 'function' || typeof value === 'symbol') return { path, value };
+  if (typeof value !== 'object' || value === null || seen.has(value)) return undefined;
+  seen.add(value);
+  for (const [k, child] of Object.entries(value)) {
+    const found = findNonData(child, Array.isArray(value) ? `${path}[${k}]` : path ? `${path}.${k}` : k, seen);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** A deep copy of a config value found at dotted `path`; one that cannot be copied as data (a function...) → `ConfigError` naming its key. */
+function cloneConfigValue(value: unknown, path: string, where: string): unknown {
+  try {
+    return structuredClone(value);
+  } catch (e) {
+    const bad = findNonData(value, path, new Set()) ?? { path, value };
+    const what = typeof bad.value === 'function' ? 'a function' : typeof bad.value === 'symbol' ? 'a symbol' : show(bad.value);
+    const why = e instanceof Error ? e.message : String(e);
+    throw new ConfigError(`${keyLabel(bad.path)}: expected plain data (object, array, string, number, boolean or null), got ${what}${where} (${why})`, bad.path);
+  }
+}
+
 /**
  * Validate `raw` against an object schema after applying dotted `overrides`;
  * errors caused by an override or coming from a file say so.
@@ -616,8 +640,11 @@ export function loadConfig<T>(
   if (!isPlainObject(raw)) {
     throw new ConfigError(`config${file ? ` file ${file}` : ''} must be a mapping of keys to values, got ${show(raw)}`, '');
   }
-  let merged: Record<string, unknown> = structuredClone(raw);
-  for (const [k, v] of Object.entries(overrides)) merged = setDotted(merged, k, v);
+  if (!isPlainObject(overrides)) {
+    throw new ConfigError(`'overrides' must be an object of dotted keys to values (e.g. { 'teacher.steps': 100 }), got ${show(overrides)}`, 'overrides');
+  }
+  let merged = cloneConfigValue(raw, '', file ? ` (in ${file})` : '') as Record<string, unknown>;
+  for (const [k, v] of Object.entries(overrides)) merged = setDotted(merged, k, cloneConfigValue(v, k, ` (from overrides['${k}'])`));
   try {
     return s.parse(merged, '');
   } catch (e) {

@@ -94,6 +94,8 @@ export interface EvaluationSamples {
  *
  * @example
  * ```ts
+ * import { getTarget } from '@charlearn/data';
+ * import { exactW2 } from '@charlearn/metrics';
  * const { heldOut, floor, z } = evaluationSamples(getTarget('swiss-roll'), 2000, 0);
  * exactW2(generated, heldOut); // compare with floor
  * ```

@@ -26,7 +26,7 @@ import type { OneStepObjectivePlugin } from './objective';
  *
  * @example
  * ```ts
- * const trainer = new OneStepTrainer({ objective: 'characteristic', dataset, networks: { teacher } });
+ * const trainer = new OneStepTrainer({ objective: 'characteristic', dataset, networks: { teacher: teacherNet } });
  * ```
  */
 export const characteristicObjective: OneStepObjectivePlugin = {

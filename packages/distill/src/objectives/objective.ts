@@ -145,6 +145,7 @@ export const ONE_STEP_C_NOISE = 0;
  *
  * @example
  * ```ts
+ * import { createMlp } from '@charlearn/nets';
  * const G = plainGenerator(createMlp({ dim: 2, hidden: [256, 256, 256] }));
  * const x = G(z); // [batch, 2]
  * ```
@@ -159,7 +160,10 @@ export function plainGenerator(net: Network, cNoise = ONE_STEP_C_NOISE): OneStep
  *
  * @example
  * ```ts
- * const loss = regressionToTarget(G(z), target);
+ * const G = plainGenerator(net);
+ * const x0 = G(z);
+ * const target = tf.add(x0, laplaceDrift({ x: x0, positives: data })); // sg[x + V]: computed before the gradient tape
+ * const loss = regressionToTarget(G(z), target);                        // inside the tape: gradient −2V/batch
  * ```
  */
 export function regressionToTarget(x: Tensor, target: Tensor): Scalar {
@@ -176,7 +180,11 @@ export type VelocityField = (x: Tensor, batch: ObjectiveBatch) => { velocity: Te
  *
  * @example
  * ```ts
- * const objective = teacherFreeObjective('my/field', { eta: 1 }, ctx, (x, b) => ({ velocity: myField(x, b.data) }));
+ * registerObjective({
+ *   name: 'my/field',
+ *   description: 'generated points pushed along myField',
+ *   create: (options, ctx) => teacherFreeObjective('my/field', {}, ctx, (x, b) => ({ velocity: myField(x, b.data) })),
+ * });
  * ```
  */
 export function teacherFreeObjective(name: string, options: JsonObject, context: ObjectiveContext, field: VelocityField): OneStepObjective {

@@ -69,6 +69,7 @@ export interface OneStepTrainerOptions {
  *
  * @example
  * ```ts
+ * import { createMlp } from '@charlearn/nets';
  * const trainer = new OneStepTrainer({ objective: 'drifting', net: createMlp({ dim: 2, hidden: [256, 256, 256] }), dataset, seed: 0 });
  * for (let i = 0; i < 1000; i++) trainer.trainStep();
  * const x = trainer.sample(tf.randomNormal([2000, 2])); // one network evaluation (EMA weights)
