@@ -54,6 +54,7 @@ function generateImages(generate) {
   return /** @type {tf.Tensor4D} */ (all);
 }
 
+/** @type {{ sampler: string, nfe: number, fd: number, metric: string, seconds: number }[]} */
 const rows = [];
 /** @param {string} sampler @param {number} nfe @param {(z: tf.Tensor) => tf.Tensor} generate */
 async function measure(sampler, nfe, generate) {

@@ -43,6 +43,7 @@ const timings = /** @type {Record<string, number>} */ ({});
 
 // 1. Teacher: an EDM-preconditioned U-Net denoiser, denoiser matching on the Föllmer path.
 const teacherPath = join(out, 'teacher.ckpt');
+/** @type {import('@charlearn/nets').NetworkSpec} */
 const spec =
   netKind === 'dit'
     ? { kind: 'dit', sampleShape: [...set.shape], patchSize: 4, hidden: Number(env('DIT_HIDDEN', '128')), depth: Number(env('DIT_DEPTH', '4')), heads: 4, mlpRatio: 4 }

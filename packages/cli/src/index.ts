@@ -34,5 +34,5 @@ export { loadRunConfig, defaultRunConfig, describeConfigSchema, resolveRunName, 
 export { parseCliArgs, UsageError, type CliArgs } from './args';
 export { createProgress, formatDuration, formatNumber, type Progress, type ProgressOptions } from './progress';
 export { encodePng } from './png';
-export { Canvas, renderPanels, renderLineChart, savePng, PALETTE, type Panel, type Layer, type RasterImage } from './plot';
+export { Canvas, renderPanels, renderLineChart, savePng, PALETTE, type Panel, type Layer, type RasterImage, type LineSeries, type LineChartOptions } from './plot';
 export { writeFileAtomic, writeFileAtomicSync, readFileChecked, keepPreviousCopy, ATOMIC_WRITE_PAUSE_MARKER, type AtomicWriteOptions } from './atomic';
