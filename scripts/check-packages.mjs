@@ -100,6 +100,12 @@ function checkDist({ dir, pkg }, packed) {
         need(value, `exports["${sub}"]`);
         continue;
       }
+      if (typeof value === 'string' && value.includes('*') && !/\.(c|m)?js$/.test(value)) {
+        // a data-asset pattern (e.g. "./weights/*"): at least one packed file must match it
+        const prefix = norm(value.slice(0, value.indexOf('*')));
+        if (![...packed].some((f) => f.startsWith(prefix))) problems.push(`exports["${sub}"] = ${value}: no packed file matches`);
+        continue;
+      }
       const ts = targets(value);
       const want = [
         ['import', 'types', /\.d\.ts$/],
