@@ -1,18 +1,19 @@
 // images/eval: feature-net Fréchet distance, FD(charlearn-<data>-cnn), of the one-step generator and of the
 // teacher (exponential integrator) at NFE 1, 5, 20 against the held-out test split; the data-vs-data floor.
 //
-//   npm run eval -w images            (after `npm run train -w images`; reads OUT, default out/images-<data>)
+//   npm run eval -w images            (after `npm run train -w images`; reads OUT, default out/images-<data>;
+//                                      also evaluates OUT/onestep-<method>.ckpt from onestep.mjs when present)
 //
 // This is not Inception FID: the features are those of a small classifier trained in the project on the
 // same data (`@charlearn/metrics`), so its numbers compare with each other, not with published FIDs.
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng, useBackend } from '@charlearn/core';
 import '@charlearn/backend-wasm';
 import { imageDataset } from '@charlearn/data';
 import { loadFashionMnist, loadMnist } from '@charlearn/data/images';
-import { CharacteristicDistiller, TeacherTrainer, sampleTeacher } from '@charlearn/distill';
+import { CharacteristicDistiller, OneStepTrainer, TeacherTrainer, sampleTeacher } from '@charlearn/distill';
 import { computeFD, featureNetStats, loadFeatureNet, writeImageGrid } from '@charlearn/metrics';
 import { loadCheckpoint } from '@charlearn/cli';
 
@@ -73,6 +74,13 @@ const floor = computeFD(featureNet, floorImages, reference);
 floorImages.dispose();
 console.log(`data vs data (train vs test, ${n} each): ${floor.name} ${floor.fd.toFixed(3)}`);
 for (const steps of [1, 2, 4]) await measure('characteristic generator', steps, (z) => distiller.sample(z, steps));
+for (const method of ['drifting', 'drifting-conservative', 'wflow']) {
+  const path = join(out, `onestep-${method}.ckpt`);
+  if (!existsSync(path)) continue;
+  const trainer = OneStepTrainer.fromCheckpoint(await loadCheckpoint(path, 'onestep'), dataset);
+  await measure(`${method} (teacher-free)`, 1, (z) => trainer.sample(z));
+  trainer.dispose();
+}
 for (const nfe of [1, 5, 20]) await measure('teacher, exp-integrator', nfe, (z) => sampleTeacher(teacher.fieldModel(), z, 'exp-integrator', nfe).x);
 writeFileSync(join(out, 'fd.json'), JSON.stringify({ data, n, metric: floor.name, floor: floor.fd, rows }, null, 2) + '\n');
 console.log(`\n| sampler | NFE | ${floor.name} |\n|---|---|---|`);
