@@ -14,6 +14,7 @@
  * @packageDocumentation
  */
 import { ShapeError, ValueRangeError } from '@charlearn/core';
+import { crc32 } from '@charlearn/nets';
 
 /** The 8-byte PNG file signature. */
 export const PNG_SIGNATURE: Uint8Array = Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a);
@@ -77,34 +78,8 @@ export function zlibStored(data: Uint8Array): Uint8Array {
   return out;
 }
 
-let crcTable: Uint32Array | undefined;
-
-function table(): Uint32Array {
-  if (crcTable) return crcTable;
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  crcTable = t;
-  return t;
-}
-
-/**
- * CRC-32 (ISO 3309 / PNG) of `bytes`, as an unsigned 32-bit integer.
- *
- * @example
- * ```ts
- * crc32(new TextEncoder().encode('IEND')); // 0xae426082
- * ```
- */
-export function crc32(bytes: Uint8Array, start = 0, end = bytes.length): number {
-  const t = table();
-  let c = 0xffffffff;
-  for (let i = start; i < end; i++) c = t[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
+/** CRC-32 of the PNG chunks: the one implementation in `@charlearn/nets` (its tensor files use it too). */
+export { crc32 };
 
 function chunk(type: string, data: Uint8Array): Uint8Array {
   const out = new Uint8Array(12 + data.length);

@@ -5,7 +5,7 @@ import { sinusoidalFrequencies } from './embedding';
 import type { ImageCommonSpec } from './image-config';
 import type { NamedArrays, Network, NetworkSpec } from './network';
 import { sPathVariables, timeMlp } from './time-mlp';
-import { checkWeightsMatch, makeVariables, readVariables, shapeSize } from './weights';
+import { assignVariables, checkWeightsMatch, makeVariables, readVariables, shapeSize } from './weights';
 
 /** A resolved image-network spec: a JSON {@link NetworkSpec} with the shared image keys. */
 export type ImageSpec = NetworkSpec & ImageCommonSpec;
@@ -112,12 +112,7 @@ export abstract class ImageNetwork<S extends ImageSpec> implements Network {
   setWeights(weights: NamedArrays): void {
     this.assertLive();
     checkWeightsMatch(this.shapes(this.config), weights);
-    tf.tidy(() => {
-      for (const [name, v] of Object.entries(this.vars)) {
-        const { shape, values } = weights[name]!;
-        v.assign(tf.tensor(values, shape, 'float32'));
-      }
-    });
+    assignVariables(this.vars, weights);
   }
 
   clone(): ImageNetwork<S> {

@@ -6,7 +6,7 @@ import { sinusoidalEmbedding, sinusoidalFrequencies } from './embedding';
 import { activationGainSquared, fanInUniform } from './init';
 import { mlpWeightShapes, resolveMlpConfig, type MlpConfig, type MlpSpec } from './mlp-config';
 import type { NamedArrays, Network } from './network';
-import { checkWeightsMatch, makeVariables, readVariables, shapeSize } from './weights';
+import { assignVariables, checkWeightsMatch, makeVariables, readVariables, shapeSize } from './weights';
 
 /**
  * Seeded initial weights of an MLP (see {@link Mlp} for the design):
@@ -192,12 +192,7 @@ export class Mlp implements Network {
   setWeights(weights: NamedArrays): void {
     this.assertLive();
     checkWeightsMatch(mlpWeightShapes(this.config), weights);
-    tf.tidy(() => {
-      for (const [name, v] of Object.entries(this.vars)) {
-        const { shape, values } = weights[name]!;
-        v.assign(tf.tensor(values, shape, 'float32'));
-      }
-    });
+    assignVariables(this.vars, weights);
   }
 
   clone(): Mlp {

@@ -98,6 +98,26 @@ export function readVariables(vars: Record<string, Variable>): NamedArrays {
 }
 
 /**
+ * Overwrites each variable with the array of the same name (every name of
+ * `vars` must be in `weights`, shapes already checked, e.g. by
+ * {@link checkWeightsMatch}).
+ *
+ * @example
+ * ```ts
+ * const w = net.getWeights();                  // e.g. read from a file instead
+ * assignVariables(net.namedVariables(), w);
+ * ```
+ */
+export function assignVariables(vars: Record<string, Variable>, weights: NamedArrays): void {
+  tf.tidy(() => {
+    for (const [name, v] of Object.entries(vars)) {
+      const { shape, values } = weights[name]!;
+      v.assign(tf.tensor(values, shape, 'float32'));
+    }
+  });
+}
+
+/**
  * Creates trainable variables (tfjs-assigned unique names) from arrays.
  *
  * @example
