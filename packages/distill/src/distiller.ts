@@ -133,6 +133,67 @@ function meanSquare(a: Tensor, b: Tensor): Scalar {
 }
 
 /**
+ * The frozen side of characteristic distillation: the validated settings, the teacher as a
+ * {@link FieldModel}, its solver, the time grid and the teacher's rollouts along it. It allocates no
+ * tensors (the teacher stays the caller's), so a distiller and the `characteristic` one-step objective
+ * share it without copies of the student.
+ *
+ * @example
+ * ```ts
+ * const frozen = new CharacteristicTeacher({ teacher: teacherNet, dataset, config: { gridSize: 8 } });
+ * const xt = tf.randomNormal([16, 2]);          // points at time grid[0]
+ * const { x, nfe } = frozen.rollout(xt, 0, 3); // three teacher solver steps from grid[0] to grid[3]
+ * ```
+ */
+export class CharacteristicTeacher {
+  readonly teacher: Network;
+  readonly interpolant: Interpolant;
+  readonly config: DistillConfig;
+  readonly sigmaData: number;
+  /** Karras (or uniform) grid of `gridSize` times in [eps0, 1 − eps1], with t = 1 appended. */
+  readonly grid: readonly number[];
+  readonly teacherField: FieldModel;
+  readonly solver: SolverPlugin;
+
+  constructor(options: { teacher: Network; dataset: Dataset; config?: Partial<DistillConfig>; interpolant?: string | Interpolant }) {
+    const { teacher, dataset } = options;
+    const config = { ...DEFAULT_DISTILL_CONFIG, ...options.config, losses: { ...DEFAULT_DISTILL_CONFIG.losses, ...options.config?.losses } };
+    this.config = validateTrainingConfig(config, 'distill');
+    assertNumber('distill.gridSize', config.gridSize, { integer: true, min: 2 });
+    assertNumber('distill.pairGroups', config.pairGroups, { integer: true, min: 1 });
+    validateLosses(config.losses);
+    this.solver = solvers.resolve(config.teacherSolver, 'distill.teacherSolver');
+    if (teacher.twoTime) throw new ShapeError('the teacher must be a one-time network', 'teacher');
+    if (dataset.sampleShape.join(',') !== teacher.sampleShape.join(',')) {
+      throw new ShapeError(`dataset samples have shape [${dataset.sampleShape.join(', ')}] but the teacher expects [${teacher.sampleShape.join(', ')}]`, 'dataset');
+    }
+    this.interpolant = getInterpolant(options.interpolant);
+    this.teacher = teacher;
+    this.sigmaData = dataset.sigmaData;
+    this.grid = [...timeGrid({ steps: config.gridSize - 1, eps0: config.eps0, eps1: config.eps1, spacing: config.gridSpacing ?? 'karras', rho: config.rho ?? 3 }), 1];
+    this.teacherField = fieldModelFromDenoiser(networkDenoiser(teacher, this.interpolant, this.sigmaData), this.interpolant);
+  }
+
+  /**
+   * The frozen teacher's characteristic from grid index `i` over `n` grid intervals: `n` solver steps, where
+   * the interval into t = 1 is the teacher's denoise `D(x, 1 − eps1)` (an exponential-integrator step to
+   * σ = 0 is exactly that denoise; Euler and Heun cannot evaluate the velocity at t = 1).
+   */
+  rollout(xt: Tensor, i: number, n: number): { x: Tensor; nfe: number } {
+    const last = this.grid.length - 1;
+    if (i + n < last) {
+      const r = sample({ solver: this.solver, model: this.teacherField, xInit: xt, timeGrid: this.grid.slice(i, i + n + 1) });
+      return { x: r.x, nfe: r.nfe };
+    }
+    if (i === last - 1) {
+      return { x: tf.tidy(() => this.teacherField.denoise(xt, tf.fill([xt.shape[0]!], this.grid[i]!) as Tensor1D)), nfe: 1 };
+    }
+    const r = sample({ solver: this.solver, model: this.teacherField, xInit: xt, timeGrid: this.grid.slice(i, last), denoiseLast: true });
+    return { x: r.x, nfe: r.nfe };
+  }
+}
+
+/**
  * Distills a frozen one-time teacher into the characteristic generator
  * `g(t, s, x)` (arXiv 2405.05512): a two-time network initialised from the
  * teacher (so `g` starts as one teacher exponential-integrator step), trained
@@ -155,7 +216,8 @@ export class CharacteristicDistiller {
   readonly sigmaData: number;
   readonly grid: readonly number[];
   readonly teacherField: FieldModel;
-  private readonly teacherSolver: SolverPlugin;
+  /** The frozen side (settings, teacher field, solver, grid, rollouts). */
+  readonly frozen: CharacteristicTeacher;
   private readonly state: TrainingState;
   private readonly lastLayerName: string;
 
@@ -170,28 +232,20 @@ export class CharacteristicDistiller {
   }) {
     const { teacher, dataset, seed = 0 } = options;
     assertNumber('seed', seed, { integer: true, min: 0, max: 0xffffffff });
-    const config = { ...DEFAULT_DISTILL_CONFIG, ...options.config, losses: { ...DEFAULT_DISTILL_CONFIG.losses, ...options.config?.losses } };
-    this.config = validateTrainingConfig(config, 'distill');
-    assertNumber('distill.gridSize', config.gridSize, { integer: true, min: 2 });
-    assertNumber('distill.pairGroups', config.pairGroups, { integer: true, min: 1 });
-    validateLosses(config.losses);
-    this.teacherSolver = solvers.resolve(config.teacherSolver, 'distill.teacherSolver');
-    if (teacher.twoTime) throw new ShapeError('the teacher must be a one-time network', 'teacher');
-    if (dataset.sampleShape.join(',') !== teacher.sampleShape.join(',')) {
-      throw new ShapeError(`dataset samples have shape [${dataset.sampleShape.join(', ')}] but the teacher expects [${teacher.sampleShape.join(', ')}]`, 'dataset');
-    }
-    this.interpolant = getInterpolant(options.interpolant);
+    // everything that can throw on bad input runs before the student and its state allocate tensors
+    this.frozen = new CharacteristicTeacher(options);
+    this.config = this.frozen.config;
+    this.interpolant = this.frozen.interpolant;
+    this.sigmaData = this.frozen.sigmaData;
+    this.grid = this.frozen.grid;
+    this.teacherField = this.frozen.teacherField;
     this.teacher = teacher;
     this.dataset = dataset;
-    this.sigmaData = dataset.sigmaData;
-    // everything that can throw on bad input runs before the student and its state allocate tensors
-    this.grid = [...timeGrid({ steps: config.gridSize - 1, eps0: config.eps0, eps1: config.eps1, spacing: config.gridSpacing ?? 'karras', rho: config.rho ?? 3 }), 1];
     const student = options.student ?? teacher.toTwoTime();
     if (!student.twoTime) throw new ShapeError('the student must be a two-time network', 'student');
     this.state = new TrainingState(student, seed);
     const last = student.lastLayerWeight();
     this.lastLayerName = Object.entries(student.namedVariables()).find(([, v]) => v === last)?.[0] ?? '';
-    this.teacherField = fieldModelFromDenoiser(networkDenoiser(teacher, this.interpolant, this.sigmaData), this.interpolant);
   }
 
   /** The two-time network being trained. */
@@ -223,22 +277,9 @@ export class CharacteristicDistiller {
     return sampleFlowMap(this.flowMap(), z, steps, times);
   }
 
-  /**
-   * The frozen teacher's characteristic from grid index `i` over `n` grid intervals: `n` solver steps, where
-   * the interval into t = 1 is the teacher's denoise `D(x, 1 − eps1)` (an exponential-integrator step to
-   * σ = 0 is exactly that denoise; Euler and Heun cannot evaluate the velocity at t = 1).
-   */
+  /** The frozen teacher's characteristic from grid index `i` over `n` grid intervals ({@link CharacteristicTeacher.rollout}). */
   teacherRollout(xt: Tensor, i: number, n: number): { x: Tensor; nfe: number } {
-    const last = this.grid.length - 1;
-    if (i + n < last) {
-      const r = sample({ solver: this.teacherSolver, model: this.teacherField, xInit: xt, timeGrid: this.grid.slice(i, i + n + 1) });
-      return { x: r.x, nfe: r.nfe };
-    }
-    if (i === last - 1) {
-      return { x: tf.tidy(() => this.teacherField.denoise(xt, tf.fill([xt.shape[0]!], this.grid[i]!) as Tensor1D)), nfe: 1 };
-    }
-    const r = sample({ solver: this.teacherSolver, model: this.teacherField, xInit: xt, timeGrid: this.grid.slice(i, last), denoiseLast: true });
-    return { x: r.x, nfe: r.nfe };
+    return this.frozen.rollout(xt, i, n);
   }
 
   /** One distillation step; throws `NonFiniteError` (with the step) on a NaN/Inf loss. */

@@ -27,4 +27,4 @@ export * from './objectives/objective';
 export * from './objectives/teacher-free';
 export { characteristicObjective } from './objectives/characteristic';
 export * from './objectives/trainer';
-export { characteristicLosses, type CharacteristicLossTerms } from './distiller';
+export { CharacteristicTeacher, characteristicLosses, type CharacteristicLossTerms } from './distiller';

@@ -4,7 +4,7 @@ import { ConfigError, ShapeError } from '@charlearn/core';
 import { createNetwork, type JsonObject, type NetworkSpec } from '@charlearn/nets';
 import { prefixed, unpackPrefixed } from '../checkpoint';
 import { characteristicMap } from '../denoisers';
-import { CharacteristicDistiller, characteristicLosses, type DistillConfig } from '../distiller';
+import { CharacteristicTeacher, characteristicLosses, type DistillConfig } from '../distiller';
 import { drawPairPlan } from '../pairs';
 import { sampleFlowMap } from '../sampling';
 import type { OneStepObjectivePlugin } from './objective';
@@ -20,9 +20,8 @@ import type { OneStepObjectivePlugin } from './objective';
  *
  * Ownership: a teacher passed as `context.networks.teacher` stays the caller's; one rebuilt from
  * `context.savedResources` (e.g. by `OneStepTrainer.fromCheckpoint`) is the objective's and `dispose()` frees it.
- * Internally the objective keeps a `CharacteristicDistiller` for validation, the time grid, the teacher field and the
- * teacher rollout; that distiller also holds a student, its EMA and Adam moments (three network-sized copies that
- * training never touches; freed by `dispose()`).
+ * The frozen side (validated settings, time grid, teacher field, rollouts) is a {@link CharacteristicTeacher}, the
+ * one a `CharacteristicDistiller` uses; it holds no tensors of its own.
  *
  * @example
  * ```ts
@@ -48,12 +47,10 @@ export const characteristicObjective: OneStepObjectivePlugin = {
     if (rest.losses?.dsm === 'adaptive') {
       throw new ConfigError("objective.characteristic.losses.dsm: 'adaptive' needs two gradient tapes; use a number or CharacteristicDistiller", 'objective.characteristic.losses.dsm');
     }
-    // The distiller validates the settings and holds the frozen teacher, its field, solver and grid. It also allocates
-    // its own student, EMA and Adam moments (three network-sized copies, unused here): slimming that needs the grid,
-    // field and rollout factored out of CharacteristicDistiller; until then they are freed with the objective.
-    let holder: CharacteristicDistiller;
+    // Validates the settings and holds the frozen teacher's field, solver, grid and rollouts (no tensors of its own).
+    let holder: CharacteristicTeacher;
     try {
-      holder = new CharacteristicDistiller({ teacher, dataset: context.dataset, config: rest, interpolant });
+      holder = new CharacteristicTeacher({ teacher, dataset: context.dataset, config: rest, interpolant });
     } catch (e) {
       if (ownsTeacher) teacher.dispose();
       throw e;
@@ -89,7 +86,7 @@ export const characteristicObjective: OneStepObjectivePlugin = {
           sigmaData: holder.sigmaData,
           config: { ...config, batchSize },
           grid: holder.grid,
-          rollout: (xt, i, n) => holder.teacherRollout(xt, i, n),
+          rollout: (xt, i, n) => holder.rollout(xt, i, n),
           rng: batch.rng,
           plan,
           x1: batch.data,
@@ -105,7 +102,6 @@ export const characteristicObjective: OneStepObjectivePlugin = {
       },
       resources: () => prefixed('teacher', frozen.getWeights()),
       dispose: () => {
-        holder.dispose();
         if (ownsTeacher) frozen.dispose();
       },
     };
