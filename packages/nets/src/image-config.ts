@@ -1,17 +1,10 @@
 import { ConfigError, ValueRangeError, assertNumber } from '@charlearn/core';
+import { resolveTimeConditioning, type TimeConditioningSpec } from './time-config';
 
 /** The config keys shared by the image networks (U-Net, DiT), with their resolved values. */
-export interface ImageCommonSpec {
+export interface ImageCommonSpec extends TimeConditioningSpec {
   /** One image, `[H, W, C]` (NHWC without the batch). */
   readonly sampleShape: readonly [number, number, number];
-  /** Width of the sinusoidal embedding of `c_noise` (even). */
-  readonly timeEmbeddingDim: number;
-  /** Longest period of the sinusoidal embedding. */
-  readonly maxPeriod: number;
-  /** Whether the network takes `c_noise(s)` too. */
-  readonly twoTime: boolean;
-  /** Seed of the weight initialisation. */
-  readonly seed: number;
 }
 
 /**
@@ -65,16 +58,7 @@ export function resolveSampleShape(value: unknown): readonly [number, number, nu
  */
 export function resolveImageCommon(c: Record<string, unknown>, defaultEmbedding: number): ImageCommonSpec {
   const sampleShape = resolveSampleShape(c.sampleShape);
-  const timeEmbeddingDim = c.timeEmbeddingDim ?? defaultEmbedding;
-  assertNumber('timeEmbeddingDim', timeEmbeddingDim, { integer: true, min: 2 });
-  if (timeEmbeddingDim % 2 !== 0) throw new ValueRangeError(`timeEmbeddingDim must be even (sin and cos halves), got ${timeEmbeddingDim}`, 'timeEmbeddingDim');
-  const maxPeriod = c.maxPeriod ?? 10000;
-  assertNumber('maxPeriod', maxPeriod, { min: 1 });
-  const twoTime = c.twoTime ?? false;
-  if (typeof twoTime !== 'boolean') throw new ValueRangeError(`twoTime must be a boolean, got ${JSON.stringify(twoTime)}`, 'twoTime');
-  const seed = c.seed ?? 0;
-  assertNumber('seed', seed, { integer: true, min: 0, max: 0xffffffff });
-  return { sampleShape, timeEmbeddingDim, maxPeriod, twoTime, seed };
+  return { sampleShape, ...resolveTimeConditioning(c, defaultEmbedding) };
 }
 
 /**

@@ -1,5 +1,6 @@
 import { ConfigError, ValueRangeError, assertNumber } from '@charlearn/core';
 import { ACTIVATIONS, type Activation } from './activations';
+import { resolveTimeConditioning } from './time-config';
 
 /**
  * Configuration of {@link createMlp}. Only `dim` and `hidden` are required.
@@ -84,17 +85,9 @@ export function resolveMlpConfig(config: MlpConfig | (MlpConfig & { kind?: strin
   if (!ACTIVATIONS.includes(activation)) {
     throw new ValueRangeError(`activation must be one of ${ACTIVATIONS.map((a) => `'${a}'`).join(', ')}, got ${JSON.stringify(activation)}`, 'activation');
   }
-  const timeEmbeddingDim = c.timeEmbeddingDim ?? 64;
-  assertNumber('timeEmbeddingDim', timeEmbeddingDim, { integer: true, min: 2 });
-  if (timeEmbeddingDim % 2 !== 0) throw new ValueRangeError(`timeEmbeddingDim must be even (sin and cos halves), got ${timeEmbeddingDim}`, 'timeEmbeddingDim');
+  const { timeEmbeddingDim, maxPeriod, twoTime, seed } = resolveTimeConditioning(c, 64);
   const timeHidden = c.timeHidden ?? timeEmbeddingDim;
   assertNumber('timeHidden', timeHidden, { integer: true, min: 1 });
-  const maxPeriod = c.maxPeriod ?? 10000;
-  assertNumber('maxPeriod', maxPeriod, { min: 1 });
-  const twoTime = c.twoTime ?? false;
-  if (typeof twoTime !== 'boolean') throw new ValueRangeError(`twoTime must be a boolean, got ${JSON.stringify(twoTime)}`, 'twoTime');
-  const seed = c.seed ?? 0;
-  assertNumber('seed', seed, { integer: true, min: 0, max: 0xffffffff });
   return Object.freeze({
     kind: 'mlp',
     dim: c.dim,
