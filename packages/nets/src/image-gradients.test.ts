@@ -10,24 +10,11 @@ import { registerAllGradients } from '@charlearn/backend-wasm';
 import { Rng, useBackend } from '@charlearn/core';
 import { describe, expect, it } from 'vitest';
 import { createNetwork, type Network, type NetworkSpec } from './index';
-import { randomizeWeights } from './test-helpers';
+import { randomizeWeights, TINY_DIT, TINY_UNET } from './test-helpers';
 
 const BATCH = 2;
-const UNET: NetworkSpec = {
-  kind: 'unet',
-  sampleShape: [8, 8, 1],
-  channels: 8,
-  channelMult: [1, 2],
-  numResBlocks: 1,
-  attentionResolutions: [4],
-  heads: 2,
-  groups: 4,
-  embedDim: 16,
-  timeEmbeddingDim: 8,
-  twoTime: true,
-  seed: 1,
-};
-const DIT: NetworkSpec = { kind: 'dit', sampleShape: [8, 8, 1], patchSize: 2, hidden: 16, depth: 2, heads: 2, mlpRatio: 2, timeEmbeddingDim: 8, twoTime: true, seed: 1 };
+const UNET: NetworkSpec = { ...TINY_UNET, twoTime: true, seed: 1 };
+const DIT: NetworkSpec = { ...TINY_DIT, twoTime: true, seed: 1 };
 
 const CHECKED: Record<string, string[]> = {
   unet: ['temb/w0', 'temb_s/w1', 'down0.res0/conv1/w', 'down0.res0/temb/w', 'down1.attn0/qkv/w', 'mid.res0/norm1/g', 'up0.res1/conv2/w', 'up0.res0/skip/w', 'out/w'],

@@ -18,26 +18,14 @@ import {
   type Network,
   type NetworkSpec,
 } from './index';
-import { maxAbsDiff, randomizeWeights } from './test-helpers';
+import { maxAbsDiff, randomizeWeights, TINY_DIT, TINY_UNET } from './test-helpers';
 
 beforeAll(async () => {
   await useBackend('wasm');
 });
 
-const UNET: NetworkSpec = {
-  kind: 'unet',
-  sampleShape: [8, 8, 1],
-  channels: 8,
-  channelMult: [1, 2],
-  numResBlocks: 1,
-  attentionResolutions: [4],
-  heads: 2,
-  groups: 4,
-  embedDim: 16,
-  timeEmbeddingDim: 8,
-  seed: 3,
-};
-const DIT: NetworkSpec = { kind: 'dit', sampleShape: [8, 8, 1], patchSize: 2, hidden: 16, depth: 2, heads: 2, mlpRatio: 2, timeEmbeddingDim: 8, seed: 3 };
+const UNET: NetworkSpec = { ...TINY_UNET, seed: 3 };
+const DIT: NetworkSpec = { ...TINY_DIT, seed: 3 };
 const BATCH = 3;
 
 function inputs(seed: number, shape = [8, 8, 1]) {

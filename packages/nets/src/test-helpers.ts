@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '@charlearn/core';
 import { expect } from 'vitest';
 import type { MlpSpec } from './mlp-config';
-import type { NamedArrays, Network } from './network';
+import type { NamedArrays, Network, NetworkSpec } from './network';
 
 /** max |a − b|. */
 export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -102,3 +102,20 @@ export function referenceMlp(spec: MlpSpec, w: Weights64 | NamedArrays, x: Array
   }
   return out;
 }
+
+/** The tiny 8×8×1 U-Net of the image-network tests (2 levels, attention at 4×4). */
+export const TINY_UNET: NetworkSpec = {
+  kind: 'unet',
+  sampleShape: [8, 8, 1],
+  channels: 8,
+  channelMult: [1, 2],
+  numResBlocks: 1,
+  attentionResolutions: [4],
+  heads: 2,
+  groups: 4,
+  embedDim: 16,
+  timeEmbeddingDim: 8,
+};
+
+/** The tiny 8×8×1 DiT of the image-network tests (patch 2, hidden 16, depth 2). */
+export const TINY_DIT: NetworkSpec = { kind: 'dit', sampleShape: [8, 8, 1], patchSize: 2, hidden: 16, depth: 2, heads: 2, mlpRatio: 2, timeEmbeddingDim: 8 };
