@@ -1,19 +1,23 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { CharlearnError, solvers } from '@charlearn/core';
+import { imageGrid } from '@charlearn/metrics';
 import { writeFileAtomic } from './atomic';
-import { parseCliArgs, formatFlagsHelp, type CliArgs } from './args';
-import { describeConfigSchema, loadRunConfig, type RunConfig } from './config';
+import { parseCliArgs, formatFlagsHelp, UsageError, type CliArgs } from './args';
+import { closestMatch, describeConfigSchema, isImageData, loadRunConfig, type RunConfig } from './config';
 import './cpu-backend';
 import { assertKnownName, distillGenerator, evaluateGenerator, loadGenerator, trainTeacher } from './commands/phases';
 import { assertDistillable, evaluateOneStepRun, hasOneStepGenerator, isTeacherFree, knownMethods, loadOneStep, trainOneStep } from './commands/onestep';
+import type { EvalMetrics } from './evaluate';
+import { generateImages, type ImageEvalMetrics } from './evaluate-images';
 import { PALETTE, renderPanels, savePng } from './plot';
-import { DEMO_PRESET, QUICK_OVERRIDES } from './presets';
-import { openRun, runPath, type RunContext } from './runtime';
+import { CONFIG_PRESETS, DEMO_PRESET, QUICK_IMAGE_OVERRIDES, QUICK_OVERRIDES } from './presets';
+import { openRun, pointsTarget, runPath, type RunContext } from './runtime';
 
 /** The `charlearn` subcommands. */
 export const COMMANDS = ['demo', 'train', 'distill', 'sample', 'eval', 'help'] as const;
 
 const EXTRA_FLAGS = {
+  preset: { type: 'string', valueName: 'name', description: `a built-in base config instead of --config: ${Object.keys(CONFIG_PRESETS).join(' | ')}` },
   method: { type: 'string', valueName: 'name', description: 'train/demo: characteristic (default) | drifting | drifting-conservative | wflow (config key method)' },
   steps: { type: 'string', valueName: 'k', description: 'sample: network evaluations per sample (default 1)' },
   n: { type: 'string', valueName: 'count', description: 'sample: number of samples (default eval.samples)' },
@@ -30,7 +34,15 @@ commands:
             directly, no teacher; out/<run>/generator.ckpt, metrics.json, samples.png
   distill   distill the run's teacher into g(t, s, x); out/<run>/generator.ckpt
   sample    draw samples from the run's generator (--steps k, --n count); out/<run>/samples-<k>step.{png,json}
-  eval      exact W2 vs held-out data for the generator and the teacher; out/<run>/metrics.json, samples.png
+            (images: a grid PNG, the pixels as samples-<k>step.f32 and their shape in the .json)
+  eval      2-D: exact W2 vs held-out data; images: FD(charlearn-<data>-cnn) vs the test split; for the
+            generator and the teacher; out/<run>/metrics.json, samples.png
+
+image data (data.target: mnist | fashion-mnist; model.kind: unet | dit):
+  charlearn train --preset mnist --set name=mnist   # U-Net teacher, ~35 min on wasm
+  charlearn distill --preset mnist --set name=mnist # one-step generator g(t, s, x), ~10 min
+  charlearn eval --preset mnist --set name=mnist    # FD of generator and teacher at NFE 1, 5, 20; sample grids
+  charlearn demo --preset mnist --quick             # all three phases in about a minute (smoke run)
 
 flags:
 ${formatFlagsHelp(EXTRA_FLAGS)}
@@ -44,13 +56,31 @@ examples:
 config keys (JSON or YAML; --set key=value overrides):
 `;
 
+/** The base config: `--config` file, `--preset` name, the demo's preset for `demo`, or nothing (defaults). */
+function baseConfig(args: CliArgs): string | Readonly<Record<string, unknown>> | undefined {
+  const preset = args.flags.preset;
+  if (typeof preset !== 'string') return args.config ?? (args.command === 'demo' ? DEMO_PRESET : undefined);
+  if (args.config) throw new UsageError(`--preset and --config are alternatives: a preset is a built-in config (pass --set key=value to change it), got both --preset ${preset} and --config ${args.config}`, 'preset');
+  const names = Object.keys(CONFIG_PRESETS);
+  const found = CONFIG_PRESETS[preset];
+  if (!Object.prototype.hasOwnProperty.call(CONFIG_PRESETS, preset) || !found) {
+    const near = closestMatch(preset, names);
+    throw new UsageError(`--preset: unknown preset '${preset}'${near ? `; did you mean '${near}'?` : ''} (known: ${names.join(', ')})`, 'preset');
+  }
+  return found;
+}
+
 function configFor(args: CliArgs): RunConfig {
-  const overrides: Record<string, unknown> = { ...(args.quick ? QUICK_OVERRIDES : {}), ...args.overrides };
+  const overrides: Record<string, unknown> = { ...args.overrides };
   if (args.backend) overrides.backend = args.backend;
   if (typeof args.flags.method === 'string') overrides.method = args.flags.method;
   if (args.out) overrides.outDir = args.out;
-  const base = args.config ?? (args.command === 'demo' ? DEMO_PRESET : undefined);
-  const config = loadRunConfig(base, overrides);
+  const base = baseConfig(args);
+  let config = loadRunConfig(base, overrides);
+  if (args.quick) {
+    const quick = { ...QUICK_OVERRIDES, ...(isImageData(config.data.target) ? QUICK_IMAGE_OVERRIDES : {}) };
+    config = loadRunConfig(base, { ...quick, ...overrides });
+  }
   if (args.resume && !config.name) {
     throw new CharlearnError("--resume needs the run's name: set `name` in the config or pass --set name=<run>", 'name');
   }
@@ -67,15 +97,30 @@ async function sampleCommand(ctx: RunContext, args: CliArgs): Promise<void> {
   if (!Number.isInteger(steps) || steps < 1) throw new CharlearnError(`--steps must be an integer >= 1, got ${String(args.flags.steps)}`, 'steps');
   if (!Number.isInteger(n) || n < 1) throw new CharlearnError(`--n must be an integer >= 1, got ${String(args.flags.n)}`, 'n');
   const generator = await loadRunGenerator(ctx, steps);
+  const base = runPath(ctx, `samples-${steps}step`);
+  if (ctx.data.kind === 'images') {
+    const { images, seconds } = generateImages((z) => generator.sample(z), ctx.data, n, ctx.config.seed + 7);
+    generator.dispose();
+    const pixels = images.dataSync() as Float32Array;
+    images.dispose();
+    const shape = [n, ...ctx.data.dataset.sampleShape];
+    const file = `samples-${steps}step.f32`;
+    await writeFileAtomic(`${base}.f32`, new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.byteLength));
+    await writeFileAtomic(`${base}.json`, JSON.stringify({ steps, n, data: ctx.data.name, shape, pixels: file, format: 'float32 little-endian, NHWC, pixels in [0, 1]' }, null, 1) + '\n');
+    const cols = Math.ceil(Math.sqrt(n));
+    await savePng(`${base}.png`, imageGrid(pixels, { shape: shape as [number, number, number, number], cols, scale: n <= 100 ? 2 : 1 }));
+    ctx.log(`${n} images in ${seconds.toFixed(3)} s: ${base}.png, ${base}.f32 (${shape.join('x')} float32), ${base}.json`);
+    return;
+  }
+  const target = pointsTarget(ctx, 'sample');
   const z = tf.randomNormal([n, 2], 0, 1, 'float32', ctx.config.seed + 7);
   const t0 = performance.now();
   const x = generator.sample(z);
   const normalised = x.dataSync() as Float32Array;
   const seconds = (performance.now() - t0) / 1000;
-  const points = ctx.target.denormalise(normalised);
+  const points = target.denormalise(normalised);
   tf.dispose([x, z]);
   generator.dispose();
-  const base = runPath(ctx, `samples-${steps}step`);
   await writeFileAtomic(`${base}.json`, JSON.stringify({ steps, n, coordinates: 'data (denormalised)', points: Array.from(points, (v) => +v.toFixed(6)) }) + '\n');
   await savePng(`${base}.png`, renderPanels([{ title: `${n} samples, ${steps} network evaluation${steps > 1 ? 's' : ''}`, layers: [{ kind: 'scatter', points, color: PALETTE[2]!, size: 2 }] }]));
   ctx.log(`${n} samples in ${seconds.toFixed(3)} s: ${base}.json, ${base}.png`);
@@ -97,10 +142,23 @@ async function trainAndEvaluateOneStep(ctx: RunContext, resume: boolean): Promis
   const trained = await trainOneStep(ctx, { resume });
   try {
     const m = await evaluateOneStepRun(ctx, trained);
-    ctx.log(`\n${m.method}: one-step W2 ${m.w2.oneStep.toFixed(4)} = ${m.ratios.oneStepOverFloor.toFixed(2)}x the floor ${m.w2.floor.toFixed(4)}; ${m.training.steps} updates x batch ${m.training.batchSize} in ${m.training.wallSeconds.toFixed(1)} s`);
+    const training = `${trained.trainer.step} updates x batch ${trained.trainer.config.batchSize} in ${trained.wallSeconds.toFixed(1)} s`;
+    if ('metric' in m) ctx.log(`\n${m.method}: one-step ${m.metric} ${m.fd.oneStep.toFixed(2)} = ${m.ratios.oneStepOverFloor.toFixed(2)}x the floor ${m.fd.floor.toFixed(2)}; ${training}`);
+    else ctx.log(`\n${m.method}: one-step W2 ${m.w2.oneStep.toFixed(4)} = ${m.ratios.oneStepOverFloor.toFixed(2)}x the floor ${m.w2.floor.toFixed(4)}; ${training}`);
   } finally {
     trained.trainer.dispose();
   }
+}
+
+/** The last line of `demo`: the one-step figure against the teacher's best and the floor. */
+function summaryLine(m: EvalMetrics | ImageEvalMetrics): string {
+  if ('metric' in m) {
+    const best = m.fd.teacherBest;
+    const teacher = best ? ` = ${(m.fd.oneStep / best.fd).toFixed(2)}x the teacher's best (${best.key}: ${best.fd.toFixed(2)})` : '';
+    const speed = m.sampling.speedup !== null ? `; one-step sampling ${m.sampling.speedup.toFixed(0)}x faster than ${m.sampling.teacherSampler}` : '';
+    return `one-step ${m.metric} ${m.fd.oneStep.toFixed(2)}${teacher}; floor ${m.fd.floor.toFixed(2)}${speed}`;
+  }
+  return `one-step W2 ${m.w2.oneStep.toFixed(4)} = ${m.ratios.oneStepOverTeacherBest.toFixed(2)}x the teacher's best (${m.w2.teacherBest.key}: ${m.w2.teacherBest.w2.toFixed(4)}); floor ${m.w2.floor.toFixed(4)}; one-step sampling ${m.sampling.speedup.toFixed(0)}x faster than ${m.sampling.teacherSampler}`;
 }
 
 /**
@@ -159,9 +217,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         const d = await distillGenerator(ctx, { resume: args.resume });
         const m = await evaluateGenerator(ctx, d);
         d.dispose();
-        ctx.log(
-          `\none-step W2 ${m.w2.oneStep.toFixed(4)} = ${m.ratios.oneStepOverTeacherBest.toFixed(2)}x the teacher's best (${m.w2.teacherBest.key}: ${m.w2.teacherBest.w2.toFixed(4)}); floor ${m.w2.floor.toFixed(4)}; one-step sampling ${m.sampling.speedup.toFixed(0)}x faster than ${m.sampling.teacherSampler}`,
-        );
+        ctx.log(`\n${summaryLine(m)}`);
         break;
       }
     }

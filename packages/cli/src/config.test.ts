@@ -167,9 +167,16 @@ describe('run config', () => {
       outDir: 'out',
       seed: 0,
       backend: 'wasm',
-      data: { target: 'swiss-roll' },
+      data: { target: 'swiss-roll', dir: null, limit: null, flip: false },
       interpolant: 'follmer',
-      model: { hidden: [256, 256, 256], activation: 'silu', timeEmbeddingDim: 64 },
+      model: {
+        kind: 'mlp',
+        hidden: [256, 256, 256],
+        activation: 'silu',
+        timeEmbeddingDim: 64,
+        unet: { channels: 16, channelMult: [1, 2, 2], numResBlocks: 1, attentionResolutions: [7], heads: 1, dropout: 0, timeEmbeddingDim: null },
+        dit: { patchSize: 4, hidden: 128, depth: 4, heads: 4, mlpRatio: 4, timeEmbeddingDim: null },
+      },
       teacher: { steps: 4000, batchSize: 512, lr: 0.001, warmupSteps: 500, gradClip: 1.0, ema: 0.999, eps0: 1e-5, eps1: 1e-5 },
       distill: {
         steps: 2000,

@@ -666,8 +666,27 @@ export function loadConfig<T>(
 // The run config
 // ---------------------------------------------------------------------------
 
-/** Built-in target data sets. */
+/** Built-in 2-D target distributions (trained with `model.kind: mlp`). */
 export const DATA_TARGETS = ['swiss-roll', '8gaussians', 'checkerboard', 'two-moons', 'gmm'] as const;
+/** Built-in image data sets (trained with `model.kind: unet | dit`, evaluated by the feature-net FD). */
+export const IMAGE_DATA = ['mnist', 'fashion-mnist'] as const;
+/** Every value `data.target` takes. */
+export const DATA_NAMES = [...DATA_TARGETS, ...IMAGE_DATA] as const;
+/** The network families of `model.kind`. */
+export const MODEL_KINDS = ['mlp', 'unet', 'dit'] as const;
+
+/**
+ * Whether `target` names an image data set ({@link IMAGE_DATA}) rather than a 2-D target.
+ *
+ * @example
+ * ```ts
+ * isImageData('mnist');      // true
+ * isImageData('swiss-roll'); // false
+ * ```
+ */
+export function isImageData(target: string): target is (typeof IMAGE_DATA)[number] {
+  return (IMAGE_DATA as readonly string[]).includes(target);
+}
 /** Activation functions of the MLP. */
 export const ACTIVATIONS = ['silu', 'relu', 'tanh', 'gelu'] as const;
 
@@ -682,13 +701,34 @@ export const runConfigSchema = object({
   seed: optional(int({ min: 0, doc: 'random seed' }), 0),
   backend: optional(string({ minLength: 1, doc: 'TensorFlow.js backend (any registered name)' }), 'wasm'),
   data: object({
-    target: optional(string({ oneOf: DATA_TARGETS, doc: 'target distribution' }), 'swiss-roll'),
+    target: optional(string({ oneOf: DATA_NAMES, doc: 'target: a 2-D distribution, or an image data set (mnist | fashion-mnist)' }), 'swiss-roll'),
+    dir: optional(nullable(string({ minLength: 1, doc: "images: folder of the data set's files (fashion-mnist IDX); null: /usr/share/datasets/fashion-mnist" })), null),
+    limit: optional(nullable(int({ min: 1, doc: 'images: train on the first `limit` training images; null: all' })), null),
+    flip: optional(boolean({ doc: 'images: flip training draws left-right with probability 1/2' }), false),
   }),
   interpolant: optional(string({ minLength: 1, doc: 'interpolant (follmer | linear | cosine | plugin)' }), 'follmer'),
   model: object({
-    hidden: optional(array(int({ min: 1 }), { minLength: 1, doc: 'hidden layer widths' }), [256, 256, 256]),
-    activation: optional(string({ oneOf: ACTIVATIONS, doc: 'hidden activation' }), 'silu'),
-    timeEmbeddingDim: optional(int({ min: 1, doc: 'time embedding size' }), 64),
+    kind: optional(string({ oneOf: MODEL_KINDS, doc: 'network: mlp (2-D targets) | unet | dit (image data)' }), 'mlp'),
+    hidden: optional(array(int({ min: 1 }), { minLength: 1, doc: 'mlp: hidden layer widths' }), [256, 256, 256]),
+    activation: optional(string({ oneOf: ACTIVATIONS, doc: 'mlp: hidden activation' }), 'silu'),
+    timeEmbeddingDim: optional(int({ min: 1, doc: 'mlp: time embedding size' }), 64),
+    unet: object({
+      channels: optional(int({ min: 1, doc: 'unet: base channels' }), 16),
+      channelMult: optional(array(int({ min: 1 }), { minLength: 1, doc: 'unet: channel multiplier per resolution level' }), [1, 2, 2]),
+      numResBlocks: optional(int({ min: 1, doc: 'unet: residual blocks per level' }), 1),
+      attentionResolutions: optional(array(int({ min: 1 }), { doc: 'unet: feature-map sizes with self-attention (28x28 input: 28, 14, 7)' }), [7]),
+      heads: optional(int({ min: 1, doc: 'unet: attention heads' }), 1),
+      dropout: optional(number({ min: 0, exclusiveMax: 1, doc: 'unet: dropout in the residual blocks' }), 0),
+      timeEmbeddingDim: optional(nullable(int({ min: 2, doc: "unet: sinusoidal time embedding size (even); null: the network's default" })), null),
+    }),
+    dit: object({
+      patchSize: optional(int({ min: 1, doc: 'dit: patch side (divides the image size)' }), 4),
+      hidden: optional(int({ min: 4, doc: 'dit: token width (divisible by heads and by 4)' }), 128),
+      depth: optional(int({ min: 1, doc: 'dit: transformer blocks' }), 4),
+      heads: optional(int({ min: 1, doc: 'dit: attention heads' }), 4),
+      mlpRatio: optional(number({ exclusiveMin: 0, doc: 'dit: MLP width over token width' }), 4),
+      timeEmbeddingDim: optional(nullable(int({ min: 2, doc: "dit: sinusoidal time embedding size (even); null: the network's default" })), null),
+    }),
   }),
   teacher: object({
     steps: optional(int({ min: 1, doc: 'training steps' }), 4000),
@@ -767,6 +807,29 @@ export const runConfigSchema = object({
   logEvery: optional(int({ min: 1, doc: 'steps between log lines' }), 50),
 });
 
+/** `model.unet` of {@link RunConfig}: the U-Net's settings (see `@charlearn/nets`' `UnetConfig`). */
+export interface UnetModelConfig {
+  channels: number;
+  channelMult: number[];
+  numResBlocks: number;
+  attentionResolutions: number[];
+  heads: number;
+  dropout: number;
+  /** `null`: the network's default. */
+  timeEmbeddingDim: number | null;
+}
+
+/** `model.dit` of {@link RunConfig}: the DiT's settings (see `@charlearn/nets`' `DitConfig`). */
+export interface DitModelConfig {
+  patchSize: number;
+  hidden: number;
+  depth: number;
+  heads: number;
+  mlpRatio: number;
+  /** `null`: the network's default. */
+  timeEmbeddingDim: number | null;
+}
+
 /** Training hyper-parameters shared by the teacher and distillation phases (the trainers' own type). */
 export type TrainPhaseConfig = TeacherConfig;
 
@@ -786,10 +849,19 @@ export interface RunConfig {
   seed: number;
   /** TensorFlow.js backend name. */
   backend: string;
-  data: { target: (typeof DATA_TARGETS)[number] };
+  /** `target`: a 2-D distribution or an image data set; `dir`, `limit`, `flip`: image data only. */
+  data: { target: (typeof DATA_NAMES)[number]; dir: string | null; limit: number | null; flip: boolean };
   /** Interpolant name (validated against the registry later). */
   interpolant: string;
-  model: { hidden: number[]; activation: (typeof ACTIVATIONS)[number]; timeEmbeddingDim: number };
+  /** The network: `kind` picks the family; `hidden`, `activation`, `timeEmbeddingDim` are the MLP's, `unet` and `dit` the image networks'. */
+  model: {
+    kind: (typeof MODEL_KINDS)[number];
+    hidden: number[];
+    activation: (typeof ACTIVATIONS)[number];
+    timeEmbeddingDim: number;
+    unet: UnetModelConfig;
+    dit: DitModelConfig;
+  };
   teacher: TrainPhaseConfig;
   distill: TrainPhaseConfig & {
     gridSize: number;
@@ -836,7 +908,35 @@ export function loadRunConfig(
   pathOrObject?: string | Readonly<Record<string, unknown>>,
   overrides: Readonly<Record<string, unknown>> = {},
 ): RunConfig {
-  return loadConfig(runConfigSchema, pathOrObject, overrides);
+  const config = loadConfig(runConfigSchema, pathOrObject, overrides);
+  checkModelMatchesData(config);
+  return config;
+}
+
+/**
+ * Checks the keys that depend on each other: `model.kind` `mlp` trains 2-D targets, `unet` and `dit` train
+ * image data. A mismatch is a `ConfigError` naming `model.kind` and what to set.
+ *
+ * @example
+ * ```ts
+ * checkModelMatchesData(loadRunConfig({ data: { target: 'mnist' }, model: { kind: 'unet' } })); // ok
+ * ```
+ */
+export function checkModelMatchesData(config: Pick<RunConfig, 'data' | 'model'>): void {
+  const images = isImageData(config.data.target);
+  const kind = config.model.kind;
+  if (images && kind === 'mlp') {
+    throw new ConfigError(
+      `model.kind 'mlp' trains 2-D targets, but data.target '${config.data.target}' is an image data set: set model.kind to 'unet' or 'dit' (or start from --preset ${config.data.target})`,
+      'model.kind',
+    );
+  }
+  if (!images && kind !== 'mlp') {
+    throw new ConfigError(
+      `model.kind '${kind}' is an image network, but data.target '${config.data.target}' is a 2-D target: set model.kind to 'mlp', or data.target to one of ${IMAGE_DATA.join(', ')}`,
+      'model.kind',
+    );
+  }
 }
 
 /**

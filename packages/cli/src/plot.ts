@@ -1202,6 +1202,104 @@ export function renderLineChart(series: readonly LineSeries[], options: LineChar
 }
 
 // ---------------------------------------------------------------------------
+// Image panels
+// ---------------------------------------------------------------------------
+
+/** One panel of {@link renderImagePanels}: a title above an image (e.g. a grid of samples). */
+export interface ImagePanel {
+  title?: string;
+  /** Drawn unscaled, centred in its cell (opaque; alpha is ignored). */
+  image: RasterImage;
+}
+
+/** Options of {@link renderImagePanels}. */
+export interface RenderImagePanelsOptions {
+  /** Panels per row (default: all in one row). */
+  columns?: number;
+  /** Figure title above all panels. */
+  title?: string;
+  /** Background colour (default white). */
+  background?: Color;
+}
+
+/** The pixel rectangles of {@link renderImagePanels}' figure: where each image and its title go. */
+export interface ImagePanelsLayout {
+  width: number;
+  height: number;
+  titleBand: Rect;
+  panels: { titleBand: Rect; image: Rect }[];
+}
+
+const IMAGE_CELL_PAD = 10;
+
+/**
+ * Figure layout of {@link renderImagePanels}: cells as large as the largest image plus a title band, `columns` per
+ * row; each image centred in its cell.
+ *
+ * @example
+ * ```ts
+ * layoutImagePanels([{ width: 242, height: 242 }, { width: 242, height: 242 }], { columns: 2 }).width; // 2·(242 + 20) + 16
+ * ```
+ */
+export function layoutImagePanels(sizes: readonly { width: number; height: number }[], options: Pick<RenderImagePanelsOptions, 'columns' | 'title'> = {}): ImagePanelsLayout {
+  if (sizes.length < 1) throw new ValueRangeError(`renderImagePanels: need at least one panel, got ${sizes.length}`, 'panels');
+  const columns = Math.min(sizes.length, positiveInt(options.columns ?? sizes.length, 'columns'));
+  const rows = Math.ceil(sizes.length / columns);
+  const cellW = Math.max(...sizes.map((s) => s.width)) + 2 * IMAGE_CELL_PAD;
+  const cellH = TITLE_BAND + Math.max(...sizes.map((s) => s.height)) + IMAGE_CELL_PAD;
+  const ft = options.title ? FIGURE_TITLE_BAND : 0;
+  const panels = sizes.map((s, i) => {
+    const cx = PAD + (i % columns) * cellW;
+    const cy = PAD + ft + Math.floor(i / columns) * cellH;
+    return {
+      titleBand: { x: cx + 4, y: cy, width: cellW - 8, height: TITLE_BAND - 2 },
+      image: { x: cx + Math.floor((cellW - s.width) / 2), y: cy + TITLE_BAND, width: s.width, height: s.height },
+    };
+  });
+  return { width: columns * cellW + 2 * PAD, height: ft + rows * cellH + 2 * PAD, titleBand: { x: 0, y: PAD, width: columns * cellW + 2 * PAD, height: ft }, panels };
+}
+
+/**
+ * Lays titled images side by side (e.g. sample grids of several samplers) into one figure.
+ *
+ * @throws ValueRangeError for no panels, a bad `columns`, or an image whose `rgba` is not `width·height·4` bytes
+ * @example
+ * ```ts
+ * import { imageGrid } from '@charlearn/metrics';
+ * const figure = renderImagePanels(
+ *   [{ title: 'data', image: imageGrid(dataPixels, { shape: [64, 28, 28, 1], cols: 8 }) },
+ *    { title: 'one step: 88.5', image: imageGrid(samplePixels, { shape: [64, 28, 28, 1], cols: 8 }) }],
+ *   { title: 'mnist', columns: 2 },
+ * );
+ * await savePng('samples.png', figure);
+ * ```
+ */
+export function renderImagePanels(panels: readonly ImagePanel[], options: RenderImagePanelsOptions = {}): RasterImage {
+  panels.forEach((p, i) => {
+    const { width, height, rgba } = p.image;
+    if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1 || rgba.length !== width * height * 4) {
+      throw new ValueRangeError(`panels[${i}].image must be width x height RGBA (${String(width)} x ${String(height)} x 4 bytes), got ${rgba.length} bytes`, `panels[${i}].image`);
+    }
+  });
+  const layout = layoutImagePanels(panels.map((p) => p.image), options);
+  const canvas = new Canvas(layout.width, layout.height, options.background ?? 'white');
+  if (options.title) drawTitle(canvas, layout.titleBand, options.title, 2);
+  const titleScale = fittingScale(panels.map((p) => p.title ?? ''), layout.panels[0]!.titleBand.width);
+  panels.forEach((panel, i) => {
+    const { image: at, titleBand } = layout.panels[i]!;
+    const { width, height, rgba } = panel.image;
+    for (let y = 0; y < height; y++) {
+      const from = y * width * 4;
+      const to = ((at.y + y) * canvas.width + at.x) * 4;
+      canvas.rgba.set(rgba.subarray(from, from + width * 4), to);
+      for (let x = 0; x < width; x++) canvas.rgba[to + 4 * x + 3] = 255;
+    }
+    if (panel.title) drawTitle(canvas, titleBand, panel.title, titleScale);
+  });
+  return canvas.toImage();
+}
+
+// ---------------------------------------------------------------------------
 // Output
 // ---------------------------------------------------------------------------
 

@@ -1,13 +1,14 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { CheckpointError, getInterpolant, type Interpolant } from '@charlearn/core';
+import { CharlearnError, CheckpointError, getInterpolant, type Dataset, type Interpolant } from '@charlearn/core';
 import '@charlearn/backend-wasm';
-import { getTarget, type Target2D } from '@charlearn/data';
+import type { Target2D } from '@charlearn/data';
 import { decodeTensors, encodeTensors, type JsonObject } from '@charlearn/nets';
 import type { TrainerCheckpoint } from '@charlearn/distill';
 import { keepPreviousCopy, readFileChecked, writeFileAtomic } from './atomic';
 import { resolveRunName, type RunConfig } from './config';
 import { selectBackend } from './backends';
+import { loadRunData, type RunData } from './run-data';
 
 /** Everything a command needs about its run. */
 export interface RunContext {
@@ -16,7 +17,10 @@ export interface RunContext {
   readonly name: string;
   /** `outDir/name`, created. */
   readonly dir: string;
-  readonly target: Target2D;
+  /** The training data: a 2-D target or an image data set. */
+  readonly data: RunData;
+  /** What the trainers draw from (`data.target` or `data.dataset`). */
+  readonly dataset: Dataset;
   readonly interpolant: Interpolant;
   /** The tfjs backend in use. */
   readonly backend: string;
@@ -41,13 +45,27 @@ export const runFiles = {
  * interpolant (named errors for unknown ones).
  */
 export async function openRun(config: RunConfig, log: (m: string) => void = (m) => process.stderr.write(`${m}\n`)): Promise<RunContext> {
-  const target = getTarget(config.data.target);
   const interpolant = getInterpolant(config.interpolant, 'interpolant');
+  const data = await loadRunData(config.data);
   const name = resolveRunName(config);
   const dir = resolve(config.outDir, name);
   mkdirSync(dir, { recursive: true });
   const plugin = await selectBackend(config.backend);
-  return { config: { ...config, name }, name, dir, target, interpolant, backend: plugin.name, log };
+  return { config: { ...config, name }, name, dir, data, dataset: data.dataset, interpolant, backend: plugin.name, log };
+}
+
+/**
+ * The run's 2-D target; a `CharlearnError` naming `data.target` when the run trains on images (`what` says which
+ * command needed a 2-D target).
+ *
+ * @example
+ * ```ts
+ * const target = pointsTarget(ctx, 'the W2 evaluation');
+ * ```
+ */
+export function pointsTarget(ctx: Pick<RunContext, 'data'>, what: string): Target2D {
+  if (ctx.data.kind !== 'points') throw new CharlearnError(`${what} needs a 2-D target, but data.target is the image data set '${ctx.data.name}'`, 'data.target');
+  return ctx.data.target;
 }
 
 /** `dir/file`. */

@@ -6,14 +6,16 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { CharlearnError, CheckpointError } from '@charlearn/core';
-import { createNetwork, decodeTensors, type NetworkSpec } from '@charlearn/nets';
+import { decodeTensors } from '@charlearn/nets';
 import { listObjectives, OneStepTrainer, type OneStepStats } from '@charlearn/distill';
 import { writeFileAtomic } from '../atomic';
 import type { RunConfig } from '../config';
 import { evaluateOneStep, type OneStepMetrics } from '../evaluate';
+import { evaluateImageRun, type ImageEvalMetrics } from '../evaluate-images';
+import { createRunNetwork, describeRunNetwork } from '../run-network';
 import { savePng } from '../plot';
 import { formatNumber } from '../progress';
-import { loadCheckpoint, runFiles, runPath, saveCheckpoint, type RunContext } from '../runtime';
+import { loadCheckpoint, pointsTarget, runFiles, runPath, saveCheckpoint, type RunContext } from '../runtime';
 import { runTrainingLoop } from '../training-loop';
 import { readHistory, writeHistory } from './history';
 
@@ -81,9 +83,9 @@ const WALL_KEY = 'wallSeconds';
 
 function newTrainer(ctx: RunContext): OneStepTrainer {
   const { config } = ctx;
-  const net = createNetwork({ kind: 'mlp', dim: 2, hidden: config.model.hidden, activation: config.model.activation, timeEmbeddingDim: config.model.timeEmbeddingDim, seed: config.seed } as NetworkSpec);
+  const net = createRunNetwork(config, ctx.dataset.sampleShape);
   try {
-    return new OneStepTrainer({ objective: config.method, objectiveOptions: objectiveOptionsFor(config, config.method), net, dataset: ctx.target, config: config.onestep, seed: config.seed + 1 });
+    return new OneStepTrainer({ objective: config.method, objectiveOptions: objectiveOptionsFor(config, config.method), net, dataset: ctx.dataset, config: config.onestep, seed: config.seed + 1 });
   } catch (e) {
     net.dispose();
     throw e;
@@ -111,7 +113,7 @@ export async function trainOneStep(ctx: RunContext, options: { resume: boolean }
     if (ckpt.meta.objective !== config.method) {
       throw new CheckpointError(`the run's generator was trained with method '${String(ckpt.meta.objective)}', the config says '${config.method}'`, path);
     }
-    trainer = OneStepTrainer.fromCheckpoint(ckpt, ctx.target);
+    trainer = OneStepTrainer.fromCheckpoint(ckpt, ctx.dataset);
     wallBefore = Number(ckpt.meta[WALL_KEY] ?? 0);
     history.onestep = (history.onestep ?? []).filter((p) => p.step <= trainer.step);
     ctx.log(`resuming the ${config.method} generator from ${path} at step ${trainer.step}`);
@@ -120,7 +122,7 @@ export async function trainOneStep(ctx: RunContext, options: { resume: boolean }
     trainer = newTrainer(ctx);
     history.onestep = [];
     const o = config.onestep;
-    ctx.log(`${config.method}: one-step generator G(z) = z + F(z, 0), MLP ${config.model.hidden.join('x')} (${trainer.net.parameterCount()} parameters), ${o.steps} updates, batch ${o.batchSize}, lr ${o.lr}, options ${JSON.stringify(trainer.objective.options)}, ${ctx.target.name}, backend ${ctx.backend}`);
+    ctx.log(`${config.method}: one-step generator G(z) = z + F(z, 0), ${describeRunNetwork(config, trainer.net)}, ${o.steps} updates, batch ${o.batchSize}, lr ${o.lr}, options ${JSON.stringify(trainer.objective.options)}, ${ctx.dataset.name}, backend ${ctx.backend}`);
   }
   const t0 = performance.now();
   const wall = (): number => wallBefore + (performance.now() - t0) / 1000;
@@ -163,7 +165,7 @@ export async function loadOneStep(ctx: RunContext): Promise<TrainedOneStep> {
   const path = runPath(ctx, runFiles.generator);
   if (!existsSync(path)) throw new CheckpointError(`no generator checkpoint: run 'charlearn train --method ${ctx.config.method}' with the same config (and name) first`, path);
   const ckpt = await loadCheckpoint(path, 'onestep');
-  return { trainer: OneStepTrainer.fromCheckpoint(ckpt, ctx.target), wallSeconds: Number(ckpt.meta[WALL_KEY] ?? 0) };
+  return { trainer: OneStepTrainer.fromCheckpoint(ckpt, ctx.dataset), wallSeconds: Number(ckpt.meta[WALL_KEY] ?? 0) };
 }
 
 /**
@@ -195,13 +197,14 @@ export function hasOneStepGenerator(ctx: RunContext): boolean {
  * m.w2.oneStep / m.w2.floor;
  * ```
  */
-export async function evaluateOneStepRun(ctx: RunContext, trained: TrainedOneStep): Promise<OneStepMetrics> {
+export async function evaluateOneStepRun(ctx: RunContext, trained: TrainedOneStep): Promise<OneStepMetrics | ImageEvalMetrics> {
   const { trainer } = trained;
+  if (ctx.data.kind === 'images') return evaluateImageRun(ctx, { kind: 'onestep', trainer, wallSeconds: trained.wallSeconds });
   ctx.log(`evaluating on ${ctx.config.eval.samples} samples (exact W2 against held-out data)`);
   const { metrics, figure } = evaluateOneStep({
     generator: (z: Tensor) => trainer.sample(z),
     method: trainer.objective.name,
-    target: ctx.target,
+    target: pointsTarget(ctx, 'the W2 evaluation'),
     config: ctx.config,
     backend: ctx.backend,
     training: { steps: trainer.step, batchSize: trainer.config.batchSize, wallSeconds: trained.wallSeconds },

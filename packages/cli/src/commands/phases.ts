@@ -1,12 +1,13 @@
 import { existsSync } from 'node:fs';
 import { CheckpointError, ConfigError } from '@charlearn/core';
-import { createNetwork, type NetworkSpec } from '@charlearn/nets';
 import { CharacteristicDistiller, TeacherTrainer, type DistillStepStats, type TeacherStepStats } from '@charlearn/distill';
 import { writeFileAtomic } from '../atomic';
 import { cacheVariablesForSyncRead } from '../backends';
 import { evaluateRun, type EvalMetrics } from '../evaluate';
+import { evaluateImageRun, type ImageEvalMetrics } from '../evaluate-images';
+import { createRunNetwork, describeRunNetwork } from '../run-network';
 import { savePng } from '../plot';
-import { loadCheckpoint, runFiles, runPath, saveCheckpoint, type RunContext } from '../runtime';
+import { loadCheckpoint, pointsTarget, runFiles, runPath, saveCheckpoint, type RunContext } from '../runtime';
 import { runTrainingLoop } from '../training-loop';
 import { readHistory, writeHistory } from './history';
 import { formatNumber } from '../progress';
@@ -18,15 +19,20 @@ export async function trainTeacher(ctx: RunContext, options: { resume: boolean }
   const history = readHistory(ctx);
   let trainer: TeacherTrainer;
   if (options.resume && existsSync(path)) {
-    trainer = TeacherTrainer.fromCheckpoint(await loadCheckpoint(path, 'teacher'), ctx.target);
+    trainer = TeacherTrainer.fromCheckpoint(await loadCheckpoint(path, 'teacher'), ctx.dataset);
     history.teacher = history.teacher.filter((p) => p.step <= trainer.step);
     ctx.log(`resuming the teacher from ${path} at step ${trainer.step}`);
   } else {
     if (options.resume) ctx.log(`no teacher checkpoint at ${path}: starting from scratch`);
-    const net = createNetwork({ kind: 'mlp', dim: 2, hidden: config.model.hidden, activation: config.model.activation, timeEmbeddingDim: config.model.timeEmbeddingDim, seed: config.seed } as NetworkSpec);
-    trainer = new TeacherTrainer({ net, dataset: ctx.target, config: config.teacher, interpolant: ctx.interpolant, seed: config.seed });
+    const net = createRunNetwork(config, ctx.dataset.sampleShape);
+    try {
+      trainer = new TeacherTrainer({ net, dataset: ctx.dataset, config: config.teacher, interpolant: ctx.interpolant, seed: config.seed });
+    } catch (e) {
+      net.dispose();
+      throw e;
+    }
     history.teacher = [];
-    ctx.log(`teacher: MLP ${config.model.hidden.join('x')} (${net.parameterCount()} parameters), ${config.teacher.steps} steps, batch ${config.teacher.batchSize}, ${ctx.target.name}, ${ctx.interpolant.name}, backend ${ctx.backend}`);
+    ctx.log(`teacher: ${describeRunNetwork(config, net)}, ${config.teacher.steps} steps, batch ${config.teacher.batchSize}, ${ctx.dataset.name}, ${ctx.interpolant.name}, backend ${ctx.backend}`);
   }
   await runTrainingLoop<TeacherStepStats>({
     label: 'teacher',
@@ -56,7 +62,7 @@ export async function distillGenerator(ctx: RunContext, options: { resume: boole
   const history = readHistory(ctx);
   let distiller: CharacteristicDistiller;
   if (options.resume && existsSync(path)) {
-    distiller = CharacteristicDistiller.fromCheckpoint(await loadCheckpoint(path, 'distill'), ctx.target);
+    distiller = CharacteristicDistiller.fromCheckpoint(await loadCheckpoint(path, 'distill'), ctx.dataset);
     history.distill = history.distill.filter((p) => p.step <= distiller.step);
     ctx.log(`resuming distillation from ${path} at step ${distiller.step}`);
   } else {
@@ -68,8 +74,8 @@ export async function distillGenerator(ctx: RunContext, options: { resume: boole
     if (Number(teacherCkpt.meta.step) < config.teacher.steps) {
       ctx.log(`warning: the teacher stopped at step ${teacherCkpt.meta.step} of ${config.teacher.steps} (resume it with 'charlearn train --resume')`);
     }
-    const teacher = TeacherTrainer.fromCheckpoint(teacherCkpt, ctx.target);
-    distiller = new CharacteristicDistiller({ teacher: teacher.ema.network, dataset: ctx.target, config: config.distill, interpolant: ctx.interpolant, seed: config.seed + 1 });
+    const teacher = TeacherTrainer.fromCheckpoint(teacherCkpt, ctx.dataset);
+    distiller = new CharacteristicDistiller({ teacher: teacher.ema.network, dataset: ctx.dataset, config: config.distill, interpolant: ctx.interpolant, seed: config.seed + 1 });
     history.distill = [];
     const l = config.distill.losses;
     ctx.log(`distill: ${config.distill.steps} steps, batch ${config.distill.batchSize}, grid ${config.distill.gridSize}, teacher solver ${config.distill.teacherSolver}, losses fit ${l.fit} semigroup ${l.semigroup} ctm ${l.ctm} dsm ${l.dsm}`);
@@ -99,13 +105,14 @@ export async function distillGenerator(ctx: RunContext, options: { resume: boole
 export async function loadGenerator(ctx: RunContext): Promise<CharacteristicDistiller> {
   const path = runPath(ctx, runFiles.generator);
   if (!existsSync(path)) throw new CheckpointError(`no generator checkpoint: run 'charlearn distill' with the same config (and name) first`, path);
-  return CharacteristicDistiller.fromCheckpoint(await loadCheckpoint(path, 'distill'), ctx.target);
+  return CharacteristicDistiller.fromCheckpoint(await loadCheckpoint(path, 'distill'), ctx.dataset);
 }
 
-/** `charlearn eval`: metrics.json and samples.png for the run's generator and teacher. */
-export async function evaluateGenerator(ctx: RunContext, distiller: CharacteristicDistiller): Promise<EvalMetrics> {
+/** `charlearn eval`: metrics.json and samples.png for the run's generator and teacher (W2 in 2-D, the feature-net FD on images). */
+export async function evaluateGenerator(ctx: RunContext, distiller: CharacteristicDistiller): Promise<EvalMetrics | ImageEvalMetrics> {
+  if (ctx.data.kind === 'images') return evaluateImageRun(ctx, { kind: 'characteristic', distiller });
   ctx.log(`evaluating on ${ctx.config.eval.samples} samples (exact W2 against held-out data)`);
-  const { metrics, figure } = evaluateRun({ distiller, target: ctx.target, config: ctx.config, backend: ctx.backend, log: ctx.log });
+  const { metrics, figure } = evaluateRun({ distiller, target: pointsTarget(ctx, 'the W2 evaluation'), config: ctx.config, backend: ctx.backend, log: ctx.log });
   await writeFileAtomic(runPath(ctx, runFiles.metrics), JSON.stringify(metrics, null, 2) + '\n');
   await savePng(runPath(ctx, runFiles.samples), figure);
   ctx.log(`wrote ${runPath(ctx, runFiles.metrics)} and ${runPath(ctx, runFiles.samples)}`);

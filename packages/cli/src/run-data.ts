@@ -1,0 +1,70 @@
+/**
+ * A run's training data: a 2-D target (`data.target: swiss-roll | ...`) or an image data set
+ * (`data.target: mnist | fashion-mnist`), resolved from the config before any tensor math runs.
+ */
+import type { Dataset } from '@charlearn/core';
+import { getTarget, type Target2D } from '@charlearn/data';
+import { imageDataset, loadFashionMnist, loadMnist, type ImageDataset, type ImageSet, type ImageSplit } from '@charlearn/data/images';
+import { isImageData, type IMAGE_DATA, type RunConfig } from './config';
+
+/** A 2-D target: trained with an MLP, evaluated by exact W2. */
+export interface PointsData {
+  readonly kind: 'points';
+  /** The target; it is also the trainers' dataset. */
+  readonly target: Target2D;
+  readonly dataset: Dataset;
+}
+
+/** An image data set: trained with a U-Net or DiT, evaluated by the feature-net FD against its test split. */
+export interface ImagesData {
+  readonly kind: 'images';
+  /** `'mnist' | 'fashion-mnist'`. */
+  readonly name: (typeof IMAGE_DATA)[number];
+  /** The training split as a dataset (pixels mapped to [−1, 1]); `[H, W, C]` in `dataset.sampleShape`. */
+  readonly dataset: ImageDataset;
+  /** Loads another split of the same data (the evaluation's reference is `'test'`). */
+  loadSplit(split: ImageSplit): Promise<ImageSet>;
+}
+
+/** What {@link loadRunData} returns. */
+export type RunData = PointsData | ImagesData;
+
+/**
+ * Loads one split of the image data set `data.target` (`data.dir` for Fashion-MNIST's folder; `data.limit` caps
+ * the training split only). A missing package or file is a `DataFileError` naming it.
+ *
+ * @example
+ * ```ts
+ * const test = await loadImageSplit({ target: 'mnist', dir: null, limit: null, flip: false }, 'test'); // 2,000 digits
+ * ```
+ */
+export async function loadImageSplit(data: RunConfig['data'], split: ImageSplit): Promise<ImageSet> {
+  const limit = split === 'train' && data.limit !== null ? { limit: data.limit } : {};
+  switch (data.target) {
+    case 'mnist':
+      return loadMnist({ split, ...limit });
+    case 'fashion-mnist':
+      return loadFashionMnist({ split, ...limit, ...(data.dir !== null ? { dir: data.dir } : {}) });
+    default:
+      throw new Error(`loadImageSplit: '${data.target}' is not an image data set`);
+  }
+}
+
+/**
+ * The run's data from `config.data`: a 2-D target, or an image data set's training split.
+ *
+ * @example
+ * ```ts
+ * const data = await loadRunData(loadRunConfig({ data: { target: 'mnist' }, model: { kind: 'unet' } }).data);
+ * data.kind === 'images' && data.dataset.sampleShape; // [28, 28, 1]
+ * ```
+ */
+export async function loadRunData(data: RunConfig['data']): Promise<RunData> {
+  if (!isImageData(data.target)) {
+    const target = getTarget(data.target);
+    return { kind: 'points', target, dataset: target };
+  }
+  const name = data.target;
+  const dataset = imageDataset(await loadImageSplit(data, 'train'), { flip: data.flip });
+  return { kind: 'images', name, dataset, loadSplit: (split) => loadImageSplit(data, split) };
+}
