@@ -1,6 +1,6 @@
 /** Free variables of the @charlearn/cli TSDoc examples (see _common.d.ts). */
 import type { Target2D } from '@charlearn/data';
-import type { OneStepTrainer, TeacherTrainer } from '@charlearn/distill';
+import type { CharacteristicDistiller, OneStepTrainer, TeacherTrainer } from '@charlearn/distill';
 import type { RunConfig } from '../../packages/cli/src/config';
 import type { Canvas, Panel } from '../../packages/cli/src/plot';
 import type { RunContext } from '../../packages/cli/src/runtime';
@@ -22,3 +22,9 @@ export declare const trainer: OneStepTrainer;
 /** A loaded run config (see loadRunConfig) and its 2-D target. */
 export declare const config: RunConfig;
 export declare const target: Target2D;
+/** A distilled characteristic generator (see CharacteristicDistiller). */
+export declare const distiller: CharacteristicDistiller;
+/** The run's image data (see loadRunData). */
+export declare const imagesData: import('../../packages/cli/src/run-data').ImagesData;
+/** Images as pixels in [0, 1], flat NHWC `[64·28·28]`: real ones and a sampler's. */
+export declare const dataPixels: Float32Array, samplePixels: Float32Array;

@@ -371,13 +371,16 @@ describe('run config', () => {
   it('describeConfigSchema lists every key with its type and default', () => {
     const text = describeConfigSchema();
     const rows = schemaEntries(runConfigSchema);
-    expect(rows).toHaveLength(55);
+    // 55 keys of the 2-D config, + data.dir/limit/flip, model.kind, 7 of model.unet and 6 of model.dit.
+    expect(rows).toHaveLength(72);
     const lines = text.split('\n');
     expect(lines).toHaveLength(rows.length);
     for (const r of rows) expect(text).toContain(r.key);
     expect(lines.find((l) => l.trim().startsWith('teacher.steps '))).toMatch(/teacher\.steps\s+4000\s+integer >= 1 - training steps/);
     expect(lines.find((l) => l.trim().startsWith('distill.losses.dsm '))).toMatch(/0\s+'adaptive' \| number >= 0/);
     expect(lines.find((l) => l.trim().startsWith('eval.teacherNfe '))).toContain('[1,2,5,10,20,100]');
+    expect(lines.find((l) => l.trim().startsWith('model.kind '))).toMatch(/"mlp"\s+'mlp' \| 'unet' \| 'dit'/);
+    expect(lines.find((l) => l.trim().startsWith('model.unet.channelMult '))).toMatch(/\[1,2,2\]\s+array of integer >= 1/);
   });
 
   it('resolveRunName derives a name from the target and a UTC timestamp', () => {

@@ -86,7 +86,7 @@ function firstImages(set: ImageSet, n: number): Tensor4D {
  *
  * @example
  * ```ts
- * const { images, seconds } = generateImages((z) => distiller.sample(z, 1), data, 1000, 3003);
+ * const { images, seconds } = generateImages((z) => distiller.sample(z, 1), imagesData, 1000, 3003);
  * ```
  */
 export function generateImages(generate: (z: Tensor) => Tensor, data: ImagesData, n: number, seed: number): { images: Tensor4D; seconds: number } {
@@ -130,11 +130,19 @@ interface SamplerRow {
  * ```
  */
 export async function evaluateImageRun(ctx: RunContext, subject: ImageEvalSubject): Promise<ImageEvalMetrics> {
-  const { config, data: runData } = ctx;
-  if (runData.kind !== 'images') throw new Error('evaluateImageRun: the run does not train on image data');
-  const data = runData;
+  const { data } = ctx;
+  if (data.kind !== 'images') throw new Error('evaluateImageRun: the run does not train on image data');
   const t0 = performance.now();
-  const featureNet: FeatureNet = await loadFeatureNet(data.name);
+  const featureNet = await loadFeatureNet(data.name);
+  try {
+    return await evaluateWith(ctx, data, subject, featureNet, t0);
+  } finally {
+    featureNet.dispose();
+  }
+}
+
+async function evaluateWith(ctx: RunContext, data: ImagesData, subject: ImageEvalSubject, featureNet: FeatureNet, t0: number): Promise<ImageEvalMetrics> {
+  const { config } = ctx;
   const test = await data.loadSplit('test');
   const n = Math.min(config.eval.samples, test.count);
   if (n < config.eval.samples) ctx.log(`  the ${data.name} test split has ${test.count} images: evaluating on ${n}, not ${config.eval.samples}`);

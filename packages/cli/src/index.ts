@@ -14,8 +14,12 @@
  */
 export { main, COMMANDS } from './cli';
 export { evaluateRun, exactEndPoints, type EvalMetrics } from './evaluate';
+export { evaluateImageRun, generateImages, IMAGE_EVAL_CHUNK, type ImageEvalMetrics, type ImageEvalSubject } from './evaluate-images';
+export { loadRunData, loadImageSplit, type RunData, type PointsData, type ImagesData } from './run-data';
+export { createRunNetwork, runNetworkSpec, describeRunNetwork } from './run-network';
 export {
   openRun,
+  pointsTarget,
   runFiles,
   runPath,
   saveCheckpoint,
@@ -28,11 +32,42 @@ export {
   type RunContext,
 } from './runtime';
 export { runTrainingLoop, type HistoryPoint, type TrainingLoopOptions } from './training-loop';
-export { DEMO_PRESET, QUICK_OVERRIDES } from './presets';
+export { CONFIG_PRESETS, DEMO_PRESET, MNIST_PRESET, FASHION_MNIST_PRESET, MNIST_DIT_PRESET, QUICK_OVERRIDES, QUICK_IMAGE_OVERRIDES } from './presets';
 export { cpuBackend } from './cpu-backend';
-export { loadRunConfig, defaultRunConfig, describeConfigSchema, resolveRunName, runConfigSchema, schema, type RunConfig } from './config';
+export {
+  loadRunConfig,
+  defaultRunConfig,
+  describeConfigSchema,
+  resolveRunName,
+  runConfigSchema,
+  schema,
+  checkModelMatchesData,
+  isImageData,
+  DATA_TARGETS,
+  IMAGE_DATA,
+  MODEL_KINDS,
+  type RunConfig,
+  type UnetModelConfig,
+  type DitModelConfig,
+} from './config';
 export { parseCliArgs, UsageError, type CliArgs } from './args';
 export { createProgress, formatDuration, formatNumber, type Progress, type ProgressOptions } from './progress';
 export { encodePng } from './png';
-export { Canvas, renderPanels, renderLineChart, savePng, PALETTE, type Panel, type Layer, type RasterImage, type LineSeries, type LineChartOptions } from './plot';
+export {
+  Canvas,
+  renderPanels,
+  renderLineChart,
+  renderImagePanels,
+  layoutImagePanels,
+  savePng,
+  PALETTE,
+  type Panel,
+  type Layer,
+  type RasterImage,
+  type LineSeries,
+  type LineChartOptions,
+  type ImagePanel,
+  type RenderImagePanelsOptions,
+  type ImagePanelsLayout,
+} from './plot';
 export { writeFileAtomic, writeFileAtomicSync, readFileChecked, keepPreviousCopy, ATOMIC_WRITE_PAUSE_MARKER, type AtomicWriteOptions } from './atomic';

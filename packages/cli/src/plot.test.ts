@@ -8,8 +8,10 @@ import {
   Canvas,
   dataToPixel,
   formatTick,
+  layoutImagePanels,
   layoutPanels,
   lineChartLayout,
+  renderImagePanels,
   niceTicks,
   panelLimits,
   parseColor,
@@ -315,5 +317,49 @@ describe('savePng', () => {
     await savePng(path, img);
     expect(Buffer.from(readFileSync(path)).equals(Buffer.from(encodePng(img.width, img.height, img.rgba)))).toBe(true);
     expect(readdirSync(join(dir, 'nested'))).toEqual(['plot.png']);
+  });
+});
+
+describe('renderImagePanels', () => {
+  /** A w x h image whose pixel (x, y) is (x, y, k, 255). */
+  const ramp = (w: number, h: number, k: number): RasterImage => {
+    const rgba = new Uint8Array(w * h * 4);
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) rgba.set([x, y, k, 255], (y * w + x) * 4);
+    return { width: w, height: h, rgba };
+  };
+
+  it('copies every image pixel to its place, centred in equal cells, with titles above', () => {
+    const panels = [
+      { title: 'a', image: ramp(40, 30, 7) },
+      { title: 'b', image: ramp(20, 10, 9) },
+      { title: 'c', image: ramp(40, 30, 11) },
+    ];
+    const layout = layoutImagePanels(panels.map((p) => p.image), { columns: 2, title: 'figure' });
+    const fig = renderImagePanels(panels, { columns: 2, title: 'figure' });
+    expect([fig.width, fig.height]).toEqual([layout.width, layout.height]);
+    panels.forEach((p, i) => {
+      const at = layout.panels[i]!.image;
+      expect([at.width, at.height]).toEqual([p.image.width, p.image.height]);
+      for (let y = 0; y < p.image.height; y++) {
+        for (let x = 0; x < p.image.width; x++) {
+          const o = ((at.y + y) * fig.width + at.x + x) * 4;
+          expect([...fig.rgba.subarray(o, o + 4)]).toEqual([x, y, [7, 9, 11][i], 255]);
+        }
+      }
+    });
+    // The smaller image sits in the middle of a cell as large as the largest; the third starts a second row.
+    const [a, b, c] = layout.panels;
+    expect(b!.image.x - a!.image.x).toBe(40 + 20 + 10);
+    expect(c!.image.y).toBeGreaterThan(a!.image.y + 30);
+    // Some title text is drawn (dark pixels) in the first panel's title band.
+    const band = layout.panels[0]!.titleBand;
+    let dark = 0;
+    for (let y = band.y; y < band.y + band.height; y++) for (let x = band.x; x < band.x + band.width; x++) if (fig.rgba[(y * fig.width + x) * 4]! < 128) dark++;
+    expect(dark).toBeGreaterThan(0);
+  });
+
+  it('names a malformed image and an empty figure', () => {
+    expect(() => renderImagePanels([{ image: { width: 4, height: 4, rgba: new Uint8Array(10) } }])).toThrow(/panels\[0\]\.image must be width x height RGBA/);
+    expect(() => renderImagePanels([])).toThrow(ValueRangeError);
   });
 });

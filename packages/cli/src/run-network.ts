@@ -47,7 +47,9 @@ export function createRunNetwork(config: Pick<RunConfig, 'model' | 'seed'>, samp
     return createNetwork(spec);
   } catch (e) {
     if (!(e instanceof CharlearnError) || config.model.kind === 'mlp') throw e;
-    const key = e.parameter && e.parameter !== 'sampleShape' ? `model.${config.model.kind}.${e.parameter}` : `model.${config.model.kind}`;
+    // The image size is the data's; a size the network cannot take is down to its patch size or its number of levels.
+    const parameter = e.parameter === 'sampleShape' ? (config.model.kind === 'dit' ? 'patchSize' : 'channelMult') : e.parameter;
+    const key = parameter ? `model.${config.model.kind}.${parameter}` : `model.${config.model.kind}`;
     throw new ConfigError(`${key}: ${e.message} (images of shape [${sampleShape.join(', ')}])`, key);
   }
 }

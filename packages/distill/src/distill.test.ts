@@ -269,7 +269,20 @@ describe('CharacteristicDistiller', () => {
     const resumed = [c.trainStep(), c.trainStep()].map((s) => s.loss);
     expect(resumed).toEqual(straight.slice(2).map((s) => s.loss));
     a.dispose();
+    // A distiller built from a checkpoint owns its teacher: dispose() frees every tensor it made.
+    const beforeRestore = tf.memory().numTensors;
+    CharacteristicDistiller.fromCheckpoint(saved, dataset).dispose();
+    expect(tf.memory().numTensors).toBe(beforeRestore);
     c.dispose();
+    // A teacher handed in stays the caller's unless ownsTeacher says otherwise.
+    const kept = createMlp(tiny);
+    new CharacteristicDistiller({ teacher: kept, dataset, config }).dispose();
+    expect(kept.parameterCount()).toBeGreaterThan(0);
+    expect(() => kept.getWeights()).not.toThrow();
+    const beforeOwned = tf.memory().numTensors;
+    new CharacteristicDistiller({ teacher: createMlp(tiny), ownsTeacher: true, dataset, config }).dispose();
+    expect(tf.memory().numTensors).toBe(beforeOwned);
+    kept.dispose();
   });
 
   it('uses any registered solver for the pairs and rejects unknown ones and bad loss weights', () => {

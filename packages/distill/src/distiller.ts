@@ -220,6 +220,7 @@ export class CharacteristicDistiller {
   readonly frozen: CharacteristicTeacher;
   private readonly state: TrainingState;
   private readonly lastLayerName: string;
+  private readonly ownsTeacher: boolean;
 
   constructor(options: {
     teacher: Network;
@@ -229,6 +230,8 @@ export class CharacteristicDistiller {
     seed?: number;
     /** A student to continue from (e.g. restored); default: `teacher.toTwoTime()`. */
     student?: Network;
+    /** `dispose()` also disposes `teacher` (default false: the caller keeps it; `fromCheckpoint` sets it). */
+    ownsTeacher?: boolean;
   }) {
     const { teacher, dataset, seed = 0 } = options;
     assertNumber('seed', seed, { integer: true, min: 0, max: 0xffffffff });
@@ -240,6 +243,7 @@ export class CharacteristicDistiller {
     this.grid = this.frozen.grid;
     this.teacherField = this.frozen.teacherField;
     this.teacher = teacher;
+    this.ownsTeacher = options.ownsTeacher === true;
     this.dataset = dataset;
     const student = options.student ?? teacher.toTwoTime();
     if (!student.twoTime) throw new ShapeError('the student must be a two-time network', 'student');
@@ -418,6 +422,7 @@ export class CharacteristicDistiller {
       teacher,
       dataset,
       student,
+      ownsTeacher: true,
       config: checkpoint.meta.config as Partial<DistillConfig>,
       interpolant: String(checkpoint.meta.interpolant),
     });
@@ -425,8 +430,10 @@ export class CharacteristicDistiller {
     return d;
   }
 
+  /** Frees the student, its EMA and Adam moments, and the teacher when this distiller owns it (`ownsTeacher`, or built by `fromCheckpoint`). */
   dispose(): void {
     this.state.dispose();
+    if (this.ownsTeacher) this.teacher.dispose();
   }
 }
 

@@ -189,12 +189,13 @@ export function hasOneStepGenerator(ctx: RunContext): boolean {
 }
 
 /**
- * `charlearn eval` for a teacher-free run: metrics.json ({@link OneStepMetrics}) and samples.png.
+ * `charlearn eval` for a teacher-free run: metrics.json and samples.png; {@link OneStepMetrics} (exact W2) on a 2-D
+ * target, {@link ImageEvalMetrics} (the feature-net FD and sample grids) on image data.
  *
  * @example
  * ```ts
  * const m = await evaluateOneStepRun(ctx, await loadOneStep(ctx));
- * m.w2.oneStep / m.w2.floor;
+ * const ratio = 'metric' in m ? m.fd.oneStep / m.fd.floor : m.w2.oneStep / m.w2.floor;
  * ```
  */
 export async function evaluateOneStepRun(ctx: RunContext, trained: TrainedOneStep): Promise<OneStepMetrics | ImageEvalMetrics> {

@@ -74,8 +74,16 @@ export async function distillGenerator(ctx: RunContext, options: { resume: boole
     if (Number(teacherCkpt.meta.step) < config.teacher.steps) {
       ctx.log(`warning: the teacher stopped at step ${teacherCkpt.meta.step} of ${config.teacher.steps} (resume it with 'charlearn train --resume')`);
     }
-    const teacher = TeacherTrainer.fromCheckpoint(teacherCkpt, ctx.dataset);
-    distiller = new CharacteristicDistiller({ teacher: teacher.ema.network, dataset: ctx.dataset, config: config.distill, interpolant: ctx.interpolant, seed: config.seed + 1 });
+    // The frozen teacher is the EMA network; the rest of the teacher trainer (its weights, Adam moments) is freed.
+    const teacherTrainer = TeacherTrainer.fromCheckpoint(teacherCkpt, ctx.dataset);
+    const teacher = teacherTrainer.ema.network.clone();
+    teacherTrainer.dispose();
+    try {
+      distiller = new CharacteristicDistiller({ teacher, ownsTeacher: true, dataset: ctx.dataset, config: config.distill, interpolant: ctx.interpolant, seed: config.seed + 1 });
+    } catch (e) {
+      teacher.dispose();
+      throw e;
+    }
     history.distill = [];
     const l = config.distill.losses;
     ctx.log(`distill: ${config.distill.steps} steps, batch ${config.distill.batchSize}, grid ${config.distill.gridSize}, teacher solver ${config.distill.teacherSolver}, losses fit ${l.fit} semigroup ${l.semigroup} ctm ${l.ctm} dsm ${l.dsm}`);
