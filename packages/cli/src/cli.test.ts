@@ -1,8 +1,8 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from './cli';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cliRunner, readJson } from './cli-test-helpers';
 import { backends } from '@charlearn/core';
 import { getTarget } from '@charlearn/data';
 import { exactW2 } from '@charlearn/metrics';
@@ -10,30 +10,13 @@ import { evaluationSamples, type EvalMetrics, type OneStepMetrics } from './eval
 import type { HistoryPoint } from './training-loop';
 
 let out: string;
-let stderr: string[];
 
 beforeAll(() => {
   out = mkdtempSync(join(tmpdir(), 'charlearn-cli-'));
 });
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
-async function run(...argv: string[]): Promise<{ code: number; err: string }> {
-  stderr = [];
-  const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stderr.push(String(chunk));
-    return true;
-  });
-  try {
-    const code = await main([...argv, '--out', out]);
-    return { code, err: stderr.join('') };
-  } finally {
-    spy.mockRestore();
-  }
-}
-
-function readJson<T>(path: string): T {
-  return JSON.parse(readFileSync(path, 'utf8')) as T;
-}
+const run = cliRunner(() => out);
 
 describe('charlearn demo --quick', () => {
   it('trains, distills, evaluates and writes samples.png, metrics.json and checkpoints', async () => {

@@ -2,12 +2,12 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '@charlearn/core';
 import { imageDataset, loadMnist } from '@charlearn/data/images';
 import { CharacteristicDistiller, OneStepTrainer } from '@charlearn/distill';
 import { computeFD, gridLayout, loadFeatureNet } from '@charlearn/metrics';
-import { main } from './cli';
+import { cliRunner, readJson } from './cli-test-helpers';
 import { loadRunConfig, type RunConfig } from './config';
 import type { ImageEvalMetrics } from './evaluate-images';
 import { layoutImagePanels } from './plot';
@@ -23,23 +23,7 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
-async function run(...argv: string[]): Promise<{ code: number; err: string }> {
-  const stderr: string[] = [];
-  const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stderr.push(String(chunk));
-    return true;
-  });
-  try {
-    const code = await main([...argv, '--out', out]);
-    return { code, err: stderr.join('') };
-  } finally {
-    spy.mockRestore();
-  }
-}
-
-function readJson<T>(path: string): T {
-  return JSON.parse(readFileSync(path, 'utf8')) as T;
-}
+const run = cliRunner(() => out);
 
 /** Width and height from a PNG's IHDR. */
 function pngSize(path: string): { width: number; height: number } {
