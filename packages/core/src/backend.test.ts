@@ -10,6 +10,8 @@ import {
   backends,
   currentBackend,
   useBackend,
+  processSingleton,
+  runSerially,
   type BackendPlugin,
 } from './index';
 
@@ -149,5 +151,38 @@ describe('useBackend', () => {
     };
     await useBackend(plugin);
     expect(currentBackend()).toBe('cpu');
+  });
+});
+
+describe('processSingleton and runSerially (the plugins\' shared state and setup queue)', () => {
+  it('makes one value per key and process, however often it is asked for', () => {
+    const key = Symbol.for(`@charlearn/core/test/singleton-${Math.random()}`);
+    let made = 0;
+    const a = processSingleton(key, () => ({ n: ++made }));
+    const b = processSingleton(key, () => ({ n: ++made }));
+    expect(b).toBe(a);
+    expect(made).toBe(1);
+    expect((globalThis as unknown as Record<symbol, unknown>)[key]).toBe(a);
+  });
+
+  it('runs each task after the previous one settled, failed or not, and returns its own result', async () => {
+    const queue = { setupQueue: Promise.resolve() as Promise<unknown> };
+    const log: string[] = [];
+    const task = (name: string, ms: number, fail = false) => () =>
+      new Promise<string>((resolve, reject) => {
+        log.push(`start ${name}`);
+        setTimeout(() => {
+          log.push(`end ${name}`);
+          if (fail) reject(new Error(name));
+          else resolve(name);
+        }, ms);
+      });
+    const first = runSerially(queue, task('a', 20, true));
+    const second = runSerially(queue, task('b', 1));
+    const third = runSerially(queue, task('c', 1));
+    await expect(first).rejects.toThrow('a');
+    await expect(second).resolves.toBe('b');
+    await expect(third).resolves.toBe('c');
+    expect(log).toEqual(['start a', 'end a', 'start b', 'end b', 'start c', 'end c']);
   });
 });

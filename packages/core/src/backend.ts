@@ -81,3 +81,43 @@ export async function useBackend(nameOrPlugin: string | BackendPlugin): Promise<
 export function currentBackend(): string {
   return tf.getBackend();
 }
+
+/**
+ * The one value of a process under `key` (a `Symbol.for` name): made by `create` on first use and kept on
+ * `globalThis`, so that every copy of a plugin loaded in the process (its ESM and CJS builds, nested installs)
+ * shares it: one backend object, one setup queue, one set of options.
+ *
+ * @example
+ * ```ts
+ * const state = processSingleton(Symbol.for('my-plugin/state'), () => ({ options: {}, setupQueue: Promise.resolve() }));
+ * ```
+ */
+export function processSingleton<T extends object>(key: symbol, create: () => T): T {
+  const g = globalThis as unknown as Record<symbol, T | undefined>;
+  const existing = g[key];
+  if (existing) return existing;
+  const value = create();
+  Object.defineProperty(g, key, { value, enumerable: false, configurable: true, writable: false });
+  return value;
+}
+
+/** What {@link runSerially} needs: where the tail of the queue is kept (e.g. a plugin's process-wide state). */
+export interface SerialQueue {
+  /** Settles when the last queued task has settled; starts as `Promise.resolve()`. */
+  setupQueue: Promise<unknown>;
+}
+
+/**
+ * Runs `task` after every task queued before it on `queue` has settled (whether it failed or not), and returns its
+ * result. Backend plugins queue `setup()` with it, so that concurrent `useBackend` calls initialise one at a time.
+ *
+ * @example
+ * ```ts
+ * const plugin = { name: 'mine', isAvailable: async () => ({ available: true as const }), setup: () => runSerially(state, () => initialise()) };
+ * ```
+ */
+export function runSerially<T>(queue: SerialQueue, task: () => Promise<T>): Promise<T> {
+  const run = queue.setupQueue.then(task, task);
+  queue.setupQueue = run.catch(() => undefined);
+  return run;
+}

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { BackendUnavailableError, type BackendAvailability, type BackendPlugin } from '@charlearn/core';
+import { BackendUnavailableError, processSingleton, type BackendAvailability, type BackendPlugin } from '@charlearn/core';
 import { explainLoadFailure, TFJS_NODE_GPU_REQUIREMENTS } from './requirements';
 
 /** tfjs-node(-gpu)'s backend name. */
@@ -152,12 +152,4 @@ const KEY = Symbol.for('@charlearn/backend-node-gpu/plugin');
  * await useBackend('node-gpu'); // tf.getBackend() === 'tensorflow'
  * ```
  */
-export const nodeGpuBackend: BackendPlugin = (() => {
-  const g = globalThis as unknown as Record<symbol, BackendPlugin | undefined>;
-  let p = g[KEY];
-  if (!p) {
-    p = createNodeGpuBackend();
-    Object.defineProperty(g, KEY, { value: p, enumerable: false, configurable: true, writable: false });
-  }
-  return p;
-})();
+export const nodeGpuBackend: BackendPlugin = processSingleton(KEY, createNodeGpuBackend);

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { BackendAvailability, BackendPlugin } from '@charlearn/core';
+import { processSingleton, runSerially, type BackendAvailability, type BackendPlugin } from '@charlearn/core';
 import { overrideBatchMatMulGradient, registerAllGradients } from './gradients';
 import { registerConvKernels } from './kernels/conv2d';
 import { registerDepthwiseKernels } from './kernels/depthwise';
@@ -91,7 +91,7 @@ export interface WasmBackendOptions {
 interface PluginState {
   readonly plugin: BackendPlugin;
   options: WasmBackendOptions;
-  queue: Promise<unknown>;
+  setupQueue: Promise<unknown>;
   warnedLatePaths: boolean;
 }
 
@@ -172,28 +172,17 @@ async function runSetup(state: PluginState): Promise<void> {
 }
 
 function state(): PluginState {
-  const g = globalThis as unknown as Record<symbol, PluginState | undefined>;
-  let s = g[STATE_KEY];
-  if (!s) {
-    const plugin: BackendPlugin = {
-      name: WASM,
-      isAvailable,
-      setup: () => enqueue(),
-    };
-    s = { plugin, options: {}, queue: Promise.resolve(), warnedLatePaths: false };
-    Object.defineProperty(g, STATE_KEY, { value: s, enumerable: false, configurable: true, writable: false });
-  }
-  return s;
+  return processSingleton<PluginState>(STATE_KEY, () => ({
+    plugin: { name: WASM, isAvailable, setup: () => enqueue() },
+    options: {},
+    setupQueue: Promise.resolve(),
+    warnedLatePaths: false,
+  }));
 }
 
 function enqueue(): Promise<void> {
   const s = state();
-  const run = s.queue.then(
-    () => runSetup(s),
-    () => runSetup(s),
-  );
-  s.queue = run.catch(() => undefined);
-  return run;
+  return runSerially(s, () => runSetup(s));
 }
 
 /**

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { BackendUnavailableError, type BackendAvailability, type BackendPlugin } from '@charlearn/core';
+import { BackendUnavailableError, processSingleton, runSerially, type BackendAvailability, type BackendPlugin } from '@charlearn/core';
 import { registerAllGradients } from '@charlearn/backend-wasm';
 import { isNode } from './node-host';
 import { patchAddNKernel } from './kernels/add-n';
@@ -37,7 +37,7 @@ interface PluginState {
   options: WebGpuBackendOptions;
   acquiring: Promise<Awaited<ReturnType<typeof acquireGpu>>> | undefined;
   diagnostics: WebGpuDiagnostics | undefined;
-  queue: Promise<unknown>;
+  setupQueue: Promise<unknown>;
   logged: boolean;
 }
 
@@ -172,14 +172,14 @@ async function runSetup(s: PluginState): Promise<void> {
 }
 
 function state(): PluginState {
-  const g = globalThis as unknown as Record<symbol, PluginState | undefined>;
-  let s = g[STATE_KEY];
-  if (!s) {
-    const plugin: BackendPlugin = { name: WEBGPU, isAvailable, setup: () => enqueue() };
-    s = { plugin, options: {}, acquiring: undefined, diagnostics: undefined, queue: Promise.resolve(), logged: false };
-    Object.defineProperty(g, STATE_KEY, { value: s, enumerable: false, configurable: true, writable: false });
-  }
-  return s;
+  return processSingleton<PluginState>(STATE_KEY, () => ({
+    plugin: { name: WEBGPU, isAvailable, setup: () => enqueue() },
+    options: {},
+    acquiring: undefined,
+    diagnostics: undefined,
+    setupQueue: Promise.resolve(),
+    logged: false,
+  }));
 }
 
 async function isAvailable(): Promise<BackendAvailability> {
@@ -189,12 +189,7 @@ async function isAvailable(): Promise<BackendAvailability> {
 
 function enqueue(): Promise<void> {
   const s = state();
-  const run = s.queue.then(
-    () => runSetup(s),
-    () => runSetup(s),
-  );
-  s.queue = run.catch(() => undefined);
-  return run;
+  return runSerially(s, () => runSetup(s));
 }
 
 /**
