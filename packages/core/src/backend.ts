@@ -113,7 +113,9 @@ export interface SerialQueue {
  *
  * @example
  * ```ts
- * const plugin = { name: 'mine', isAvailable: async () => ({ available: true as const }), setup: () => runSerially(state, () => initialise()) };
+ * const state = processSingleton(Symbol.for('my-plugin/state'), () => ({ setupQueue: Promise.resolve() as Promise<unknown> }));
+ * const initialise = async (): Promise<void> => { await useBackend('cpu'); };
+ * const plugin = { name: 'mine', isAvailable: async () => ({ available: true as const }), setup: () => runSerially(state, initialise) };
  * ```
  */
 export function runSerially<T>(queue: SerialQueue, task: () => Promise<T>): Promise<T> {
