@@ -53,6 +53,47 @@ describe('image layers', () => {
     expect(maxAbsDiff(got, want)).toBeLessThan(1e-5);
   });
 
+  it("groupNorm's closed-form gradient equals autodiff of the plain formula and finite differences", () => {
+    const groups = 2;
+    const gammaV = [1, 2, -3, 0.5];
+    const betaV = [0.5, -0.5, 0, 1];
+    // y = groupNorm(x)·weights, summed: a scalar whose gradient reaches every input.
+    const weights = tf.tensor4d(new Rng(9).normalArray(B * H * W * C), [B, H, W, C]);
+    const plain = (xx: tf.Tensor, gm: tf.Tensor, bt: tf.Tensor): tf.Scalar => {
+      const g = tf.reshape(xx, [B, H * W, groups, C / groups]);
+      const xc = tf.sub(g, tf.mean(g, [1, 3], true));
+      const normed = tf.reshape(tf.mul(xc, tf.rsqrt(tf.add(tf.mean(tf.square(xc), [1, 3], true), 1e-6))), [B, H, W, C]);
+      return tf.sum(tf.mul(tf.add(tf.mul(normed, gm), bt), weights));
+    };
+    const ours = (xx: tf.Tensor, gm: tf.Tensor, bt: tf.Tensor): tf.Scalar => tf.sum(tf.mul(groupNorm(xx as tf.Tensor4D, gm, bt, groups), weights));
+    const inputs = () => [xt(), tf.tensor1d(gammaV), tf.tensor1d(betaV)] as const;
+    const before = tf.memory().numTensors;
+    const [gx, gg, gb] = tf.tidy(() => tf.grads((a, b, c) => ours(a!, b!, c!))([...inputs()]).map((t) => t.dataSync()));
+    const [wx, wg, wb] = tf.tidy(() => tf.grads((a, b, c) => plain(a!, b!, c!))([...inputs()]).map((t) => t.dataSync()));
+    expect(tf.memory().numTensors).toBe(before + 0);
+    expect(maxAbsDiff(gx!, wx!)).toBeLessThan(2e-5);
+    expect(maxAbsDiff(gg!, wg!)).toBeLessThan(2e-5);
+    expect(maxAbsDiff(gb!, wb!)).toBeLessThan(2e-5);
+    // Central differences on a few entries of x and gamma (float64 reference of the plain formula would be overkill).
+    const f = (dx: number[], dg: number[]): number =>
+      tf.tidy(() => ours(tf.add(xt(), tf.tensor4d(dx, [B, H, W, C])), tf.tensor1d(gammaV.map((v, i) => v + dg[i]!)), tf.tensor1d(betaV)).dataSync()[0]!);
+    const h = 1e-2;
+    for (const k of [0, 7, 31, 50, B * H * W * C - 1]) {
+      const e = Array(B * H * W * C).fill(0);
+      e[k] = h;
+      const fd = (f(e, [0, 0, 0, 0]) - f(e.map((v) => -v), [0, 0, 0, 0])) / (2 * h);
+      expect(Math.abs(fd - gx![k]!)).toBeLessThan(2e-2 * Math.max(1, Math.abs(fd)));
+    }
+    for (let c = 0; c < C; c++) {
+      const e = [0, 0, 0, 0];
+      e[c] = h;
+      const zero = Array(B * H * W * C).fill(0);
+      const fd = (f(zero, e) - f(zero, e.map((v) => -v))) / (2 * h);
+      expect(Math.abs(fd - gg![c]!)).toBeLessThan(1e-2 * Math.max(1, Math.abs(fd)));
+    }
+    weights.dispose();
+  });
+
   it('layerNormNoAffine and geluTanh match their formulas', () => {
     const ln = tf.tidy(() => layerNormNoAffine(tf.tensor2d(x, [B * H * W, C])).dataSync());
     for (let r = 0; r < B * H * W; r++) {
