@@ -28,7 +28,7 @@ const USAGE = `charlearn: one-step generation: the characteristic generator (arX
 usage: charlearn <command> [flags]
 
 commands:
-  demo      train a teacher on a 2-D target, distill it, evaluate; writes out/<run>/samples.png, metrics.json, checkpoints
+  demo      train a teacher (2-D swiss roll, or --preset), distill it, evaluate; out/<run>/samples.png, metrics.json, checkpoints
   train     --method characteristic (default): train the teacher (EDM denoiser matching); out/<run>/teacher.ckpt
             --method drifting | drifting-conservative | wflow: train the one-step generator G(z) = z + F(z, 0)
             directly, no teacher; out/<run>/generator.ckpt, metrics.json, samples.png
@@ -39,10 +39,10 @@ commands:
             generator and the teacher; out/<run>/metrics.json, samples.png
 
 image data (data.target: mnist | fashion-mnist; model.kind: unet | dit):
-  charlearn train --preset mnist --set name=mnist   # U-Net teacher, ~35 min on wasm
-  charlearn distill --preset mnist --set name=mnist # one-step generator g(t, s, x), ~10 min
-  charlearn eval --preset mnist --set name=mnist    # FD of generator and teacher at NFE 1, 5, 20; sample grids
-  charlearn demo --preset mnist --quick             # all three phases in about a minute (smoke run)
+  charlearn train --preset mnist --set name=mnist   # U-Net teacher, ~25 min on wasm
+  charlearn distill --preset mnist --set name=mnist # one-step generator g(t, s, x), ~6 min
+  charlearn eval --preset mnist --set name=mnist    # FD of generator and teacher at NFE 1, 5, 20; sample grids, ~3 min
+  charlearn demo --preset mnist --quick             # all three phases in seconds (smoke run)
 
 flags:
 ${formatFlagsHelp(EXTRA_FLAGS)}
