@@ -99,8 +99,13 @@ async function sampleCommand(ctx: RunContext, args: CliArgs): Promise<void> {
   const generator = await loadRunGenerator(ctx, steps);
   const base = runPath(ctx, `samples-${steps}step`);
   if (ctx.data.kind === 'images') {
-    const { images, seconds } = generateImages((z) => generator.sample(z), ctx.data, n, ctx.config.seed + 7);
-    generator.dispose();
+    let drawn: ReturnType<typeof generateImages>;
+    try {
+      drawn = generateImages((z) => generator.sample(z), ctx.data, n, ctx.config.seed + 7);
+    } finally {
+      generator.dispose();
+    }
+    const { images, seconds } = drawn;
     const pixels = images.dataSync() as Float32Array;
     images.dispose();
     const shape = [n, ...ctx.data.dataset.sampleShape];
@@ -200,8 +205,7 @@ export async function main(argv: readonly string[]): Promise<number> {
           break;
         }
         const d = await loadGenerator(ctx);
-        await evaluateGenerator(ctx, d);
-        d.dispose();
+        await evaluateGenerator(ctx, d).finally(() => d.dispose());
         break;
       }
       case 'sample':
@@ -215,8 +219,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         const teacher = await trainTeacher(ctx, { resume: args.resume });
         teacher.dispose();
         const d = await distillGenerator(ctx, { resume: args.resume });
-        const m = await evaluateGenerator(ctx, d);
-        d.dispose();
+        const m = await evaluateGenerator(ctx, d).finally(() => d.dispose());
         ctx.log(`\n${summaryLine(m)}`);
         break;
       }

@@ -909,33 +909,49 @@ export function loadRunConfig(
   overrides: Readonly<Record<string, unknown>> = {},
 ): RunConfig {
   const config = loadConfig(runConfigSchema, pathOrObject, overrides);
-  checkModelMatchesData(config);
+  checkDataAndModel(config);
   return config;
 }
 
 /**
- * Checks the keys that depend on each other: `model.kind` `mlp` trains 2-D targets, `unet` and `dit` train
- * image data. A mismatch is a `ConfigError` naming `model.kind` and what to set.
+ * Checks the keys that depend on each other, with a `ConfigError` naming the key and what to set:
+ * `model.kind` `mlp` trains 2-D targets, `unet` and `dit` train image data; `data.dir` applies to Fashion-MNIST
+ * only and `data.limit` / `data.flip` to image data only (a value that would be ignored is an error); image
+ * runs need `data.limit` and `eval.samples` of at least 2 (the FD fits a covariance).
  *
  * @example
  * ```ts
- * checkModelMatchesData(loadRunConfig({ data: { target: 'mnist' }, model: { kind: 'unet' } })); // ok
+ * checkDataAndModel(loadRunConfig({ data: { target: 'mnist' }, model: { kind: 'unet' } })); // ok
  * ```
  */
-export function checkModelMatchesData(config: Pick<RunConfig, 'data' | 'model'>): void {
-  const images = isImageData(config.data.target);
-  const kind = config.model.kind;
+export function checkDataAndModel(config: Pick<RunConfig, 'data' | 'model' | 'eval'>): void {
+  const { data, model } = config;
+  const images = isImageData(data.target);
+  const kind = model.kind;
   if (images && kind === 'mlp') {
     throw new ConfigError(
-      `model.kind 'mlp' trains 2-D targets, but data.target '${config.data.target}' is an image data set: set model.kind to 'unet' or 'dit' (or start from --preset ${config.data.target})`,
+      `model.kind 'mlp' trains 2-D targets, but data.target '${data.target}' is an image data set: set model.kind to 'unet' or 'dit' (or start from --preset ${data.target})`,
       'model.kind',
     );
   }
   if (!images && kind !== 'mlp') {
     throw new ConfigError(
-      `model.kind '${kind}' is an image network, but data.target '${config.data.target}' is a 2-D target: set model.kind to 'mlp', or data.target to one of ${IMAGE_DATA.join(', ')}`,
+      `model.kind '${kind}' is an image network, but data.target '${data.target}' is a 2-D target: set model.kind to 'mlp', or data.target to one of ${IMAGE_DATA.join(', ')}`,
       'model.kind',
     );
+  }
+  if (data.dir !== null && data.target !== 'fashion-mnist') {
+    throw new ConfigError(`data.dir is the folder of Fashion-MNIST's IDX files; data.target '${data.target}' reads no folder (set data.dir to null)`, 'data.dir');
+  }
+  if (!images && (data.limit !== null || data.flip)) {
+    const key = data.limit !== null ? 'data.limit' : 'data.flip';
+    throw new ConfigError(`${key} applies to image data; data.target '${data.target}' is a 2-D target (remove ${key})`, key);
+  }
+  if (images && data.limit !== null && data.limit < 2) {
+    throw new ConfigError(`data.limit: an image run needs at least 2 training images, got ${data.limit}`, 'data.limit');
+  }
+  if (images && config.eval.samples < 2) {
+    throw new ConfigError(`eval.samples: the feature-net FD fits a covariance and needs at least 2 images, got ${config.eval.samples}`, 'eval.samples');
   }
 }
 

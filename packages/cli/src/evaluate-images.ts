@@ -92,19 +92,25 @@ function firstImages(set: ImageSet, n: number): Tensor4D {
 export function generateImages(generate: (z: Tensor) => Tensor, data: ImagesData, n: number, seed: number): { images: Tensor4D; seconds: number } {
   const rng = new Rng(seed);
   const parts: Tensor[] = [];
-  const t0 = performance.now();
-  for (let done = 0; done < n; done += IMAGE_EVAL_CHUNK) {
-    const z = rng.normalTensor([Math.min(IMAGE_EVAL_CHUNK, n - done), ...data.dataset.sampleShape]);
-    const x = generate(z);
-    parts.push(data.dataset.toPixels(x));
-    tf.dispose([z, x]);
+  try {
+    const t0 = performance.now();
+    for (let done = 0; done < n; done += IMAGE_EVAL_CHUNK) {
+      const z = rng.normalTensor([Math.min(IMAGE_EVAL_CHUNK, n - done), ...data.dataset.sampleShape]);
+      try {
+        const x = generate(z);
+        parts.push(data.dataset.toPixels(x));
+        x.dispose();
+      } finally {
+        z.dispose();
+      }
+    }
+    // Reading the last chunk waits for the backend, so the time covers the work.
+    parts[parts.length - 1]!.dataSync();
+    const seconds = (performance.now() - t0) / 1000;
+    return { images: tf.concat(parts, 0) as Tensor4D, seconds };
+  } finally {
+    tf.dispose(parts);
   }
-  // Reading the last chunk waits for the backend, so the time covers the work.
-  parts[parts.length - 1]!.dataSync();
-  const seconds = (performance.now() - t0) / 1000;
-  const images = tf.concat(parts, 0) as Tensor4D;
-  tf.dispose(parts);
-  return { images, seconds };
 }
 
 /** One evaluated sampler. */
@@ -146,20 +152,31 @@ async function evaluateWith(ctx: RunContext, data: ImagesData, subject: ImageEva
   const test = await data.loadSplit('test');
   const n = Math.min(config.eval.samples, test.count);
   if (n < config.eval.samples) ctx.log(`  the ${data.name} test split has ${test.count} images: evaluating on ${n}, not ${config.eval.samples}`);
+  // The floor compares real images with real images at the samplers' n: the whole training split when
+  // data.limit keeps fewer than n for training.
+  const trainSet = data.dataset.set.count >= n ? data.dataset.set : await data.loadSplit('train', { ignoreLimit: true });
   const testImages = firstImages(test, n);
-  const reference = featureNetStats(featureNet, testImages, 'test images');
-  const trainSet = data.dataset.set;
   const floorImages = firstImages(trainSet, Math.min(n, trainSet.count));
-  const floor = computeFD(featureNet, floorImages, reference);
+  let reference: ReturnType<typeof featureNetStats>;
+  let floor: ReturnType<typeof computeFD>;
+  let dataPreview: Float32Array;
+  try {
+    reference = featureNetStats(featureNet, testImages, 'test images');
+    floor = computeFD(featureNet, floorImages, reference);
+    dataPreview = tf.tidy(() => tf.slice(testImages, 0, Math.min(PANEL_IMAGES, n)).dataSync() as Float32Array);
+  } finally {
+    tf.dispose([testImages, floorImages]);
+  }
   const metric = floor.name;
   ctx.log(`evaluating on ${n} images per sampler: ${metric} against the first ${n} test images (a feature-net distance, not Inception FID)`);
   ctx.log(`  floor (${floor.n} training vs ${n} test images): ${floor.fd.toFixed(3)}`);
-  const dataPreview = tf.tidy(() => tf.slice(testImages, 0, Math.min(PANEL_IMAGES, n)).dataSync() as Float32Array);
-  tf.dispose([testImages, floorImages]);
 
   const noiseSeed = config.seed + 3003;
   const rows: SamplerRow[] = [];
   const measure = (key: string, title: string, generate: (z: Tensor) => Tensor): SamplerRow => {
+    // One untimed call on a few images first, so that no sampler's time includes the backend's first-call costs.
+    const warm = generateImages(generate, data, Math.min(8, n), noiseSeed);
+    warm.images.dispose();
     const { images, seconds } = generateImages(generate, data, n, noiseSeed);
     try {
       const { fd } = computeFD(featureNet, images, reference);

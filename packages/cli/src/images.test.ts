@@ -41,7 +41,7 @@ describe('charlearn on MNIST (--preset mnist --quick)', () => {
   it('trains a U-Net teacher, distills it, and evaluates by FD(charlearn-mnist-cnn) with sample grids', async () => {
     const { code, err } = await run('demo', '--preset', 'mnist', '--quick', '--set', 'name=mnist-q');
     expect(code, err).toBe(0);
-    expect(err).toMatch(/teacher: U-Net 8 x \[1, 2\], 1 res block\(s\)\/level, attention at 14 \(42,065 parameters\), 12 steps, batch 8, mnist/);
+    expect(err).toMatch(/teacher: U-Net 8 x \[1, 2, 2\], 1 res block\(s\)\/level, attention at 7 \(63,489 parameters\), 12 steps, batch 8, mnist/);
     const dir = join(out, 'mnist-q');
     for (const f of ['teacher.ckpt', 'generator.ckpt', 'metrics.json', 'samples.png', 'history.json', 'losses.png', 'config.json']) {
       expect(existsSync(join(dir, f)), f).toBe(true);
@@ -121,14 +121,16 @@ describe('charlearn on MNIST (--preset mnist --quick)', () => {
   }, 180_000);
 
   it('trains a teacher-free generator on images (train --method drifting)', async () => {
-    const { code, err } = await run('train', '--preset', 'mnist', '--quick', '--method', 'drifting', '--set', 'name=drift-q');
+    // data.limit keeps 16 training images, fewer than the 48 evaluated: the floor still compares 48 real images.
+    const { code, err } = await run('train', '--preset', 'mnist', '--quick', '--method', 'drifting', '--set', 'name=drift-q', '--set', 'data.limit=16');
     expect(code, err).toBe(0);
+    expect(err).toMatch(/floor \(48 training vs 48 test images\)/);
     const m = readJson<ImageEvalMetrics>(join(out, 'drift-q', 'metrics.json'));
     expect(m).toMatchObject({ method: 'drifting', metric: 'FD(charlearn-mnist-cnn)', fd: { teacher: {}, fewStep: {}, teacherBest: null }, training: { steps: 4, batchSize: 8 } });
     expect(m.ratios.oneStepOverTeacherBest).toBeNull();
     // The untrained generator G(z) = z + F(z, 0) starts as the identity: its samples are noise, far from digits.
     expect(m.fd.oneStep).toBeGreaterThan(3 * m.fd.floor);
-    const trainer = OneStepTrainer.fromCheckpoint(await loadCheckpoint(join(out, 'drift-q', 'generator.ckpt'), 'onestep'), imageDataset(await loadMnist({ split: 'train', limit: 256 })));
+    const trainer = OneStepTrainer.fromCheckpoint(await loadCheckpoint(join(out, 'drift-q', 'generator.ckpt'), 'onestep'), imageDataset(await loadMnist({ split: 'train', limit: 16 })));
     expect(trainer.step).toBe(4);
     trainer.dispose();
   }, 180_000);
@@ -146,12 +148,28 @@ describe('image configs: clear errors before any training', () => {
     expect(r.err).toMatch(/config key 'model\.kind': expected one of 'mlp', 'unet', 'dit'/);
   });
 
+  it('refuses data keys that would be ignored and image runs too small to evaluate', async () => {
+    let r = await run('train', '--preset', 'mnist', '--set', 'data.dir=/tmp');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/ConfigError: data\.dir is the folder of Fashion-MNIST's IDX files; data\.target 'mnist' reads no folder/);
+    r = await run('train', '--quick', '--set', 'data.limit=100');
+    expect(r.err).toMatch(/ConfigError: data\.limit applies to image data; data\.target 'swiss-roll' is a 2-D target/);
+    r = await run('train', '--quick', '--set', 'data.flip=true');
+    expect(r.err).toMatch(/ConfigError: data\.flip applies to image data/);
+    r = await run('eval', '--preset', 'mnist', '--set', 'eval.samples=1');
+    expect(r.err).toMatch(/ConfigError: eval\.samples: the feature-net FD fits a covariance and needs at least 2 images, got 1/);
+    r = await run('train', '--preset', 'mnist', '--set', 'data.limit=1');
+    expect(r.err).toMatch(/ConfigError: data\.limit: an image run needs at least 2 training images/);
+  });
+
   it('names the model.<kind> key the network refuses', async () => {
     let r = await run('train', '--preset', 'mnist', '--set', 'model.unet.heads=3', '--set', 'name=bad-heads');
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/ConfigError: model\.unet\.heads: heads = 3 must divide the width/);
     r = await run('train', '--preset', 'mnist', '--set', 'model.unet.attentionResolutions=[9]', '--set', 'name=bad-attn');
     expect(r.err).toMatch(/model\.unet\.attentionResolutions: .*28, 14, 7/);
+    r = await run('train', '--preset', 'mnist', '--set', 'model.unet.channels=12', '--set', 'name=bad-channels');
+    expect(r.err).toMatch(/ConfigError: model\.unet\.channels: groups = 8 must divide every width/);
     r = await run('train', '--preset', 'mnist-dit', '--set', 'model.dit.patchSize=5', '--set', 'name=bad-patch');
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/ConfigError: model\.dit\.patchSize: /);

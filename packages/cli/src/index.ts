@@ -41,7 +41,7 @@ export {
   resolveRunName,
   runConfigSchema,
   schema,
-  checkModelMatchesData,
+  checkDataAndModel,
   isImageData,
   DATA_TARGETS,
   IMAGE_DATA,

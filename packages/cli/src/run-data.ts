@@ -22,8 +22,8 @@ export interface ImagesData {
   readonly name: (typeof IMAGE_DATA)[number];
   /** The training split as a dataset (pixels mapped to [−1, 1]); `[H, W, C]` in `dataset.sampleShape`. */
   readonly dataset: ImageDataset;
-  /** Loads another split of the same data (the evaluation's reference is `'test'`). */
-  loadSplit(split: ImageSplit): Promise<ImageSet>;
+  /** Loads a split of the same data (the evaluation's reference is `'test'`); `ignoreLimit`: the whole training split, whatever `data.limit` says. */
+  loadSplit(split: ImageSplit, options?: { ignoreLimit?: boolean }): Promise<ImageSet>;
 }
 
 /** What {@link loadRunData} returns. */
@@ -66,5 +66,5 @@ export async function loadRunData(data: RunConfig['data']): Promise<RunData> {
   }
   const name = data.target;
   const dataset = imageDataset(await loadImageSplit(data, 'train'), { flip: data.flip });
-  return { kind: 'images', name, dataset, loadSplit: (split) => loadImageSplit(data, split) };
+  return { kind: 'images', name, dataset, loadSplit: (split, options = {}) => loadImageSplit(options.ignoreLimit ? { ...data, limit: null } : data, split) };
 }

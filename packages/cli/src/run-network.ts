@@ -47,10 +47,28 @@ export function createRunNetwork(config: Pick<RunConfig, 'model' | 'seed'>, samp
     return createNetwork(spec);
   } catch (e) {
     if (!(e instanceof CharlearnError) || config.model.kind === 'mlp') throw e;
-    // The image size is the data's; a size the network cannot take is down to its patch size or its number of levels.
-    const parameter = e.parameter === 'sampleShape' ? (config.model.kind === 'dit' ? 'patchSize' : 'channelMult') : e.parameter;
-    const key = parameter ? `model.${config.model.kind}.${parameter}` : `model.${config.model.kind}`;
-    throw new ConfigError(`${key}: ${e.message} (images of shape [${sampleShape.join(', ')}])`, key);
+    const kind = config.model.kind;
+    throw new ConfigError(`${runConfigKey(kind, e.parameter)}: ${e.message} (images of shape [${sampleShape.join(', ')}])`, runConfigKey(kind, e.parameter));
+  }
+}
+
+/**
+ * The run-config key behind a parameter an image network names in an error: the image size is the data's, so a
+ * size the network cannot take is down to its patch size (DiT) or number of levels (U-Net); the U-Net's GroupNorm
+ * uses 8 groups, so `groups` means the channel widths; `seed` is the run's.
+ */
+function runConfigKey(kind: 'unet' | 'dit', parameter: string | undefined): string {
+  switch (parameter) {
+    case undefined:
+      return `model.${kind}`;
+    case 'sampleShape':
+      return kind === 'dit' ? 'model.dit.patchSize' : 'model.unet.channelMult';
+    case 'groups':
+      return 'model.unet.channels';
+    case 'seed':
+      return 'seed';
+    default:
+      return `model.${kind}.${parameter}`;
   }
 }
 

@@ -177,6 +177,12 @@ describe('processSingleton and runSerially (the plugins\' shared state and setup
           else resolve(name);
         }, ms);
       });
+    // The task is called with no arguments, whatever the previous one settled with.
+    const seen: unknown[][] = [];
+    await runSerially(queue, async (...args: unknown[]) => void seen.push(args)).catch(() => undefined);
+    await runSerially(queue, async () => Promise.reject(new Error('x'))).catch(() => undefined);
+    await runSerially(queue, async (...args: unknown[]) => void seen.push(args));
+    expect(seen).toEqual([[], []]);
     const first = runSerially(queue, task('a', 20, true));
     const second = runSerially(queue, task('b', 1));
     const third = runSerially(queue, task('c', 1));

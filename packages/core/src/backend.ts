@@ -119,7 +119,8 @@ export interface SerialQueue {
  * ```
  */
 export function runSerially<T>(queue: SerialQueue, task: () => Promise<T>): Promise<T> {
-  const run = queue.setupQueue.then(task, task);
+  const next = (): Promise<T> => task();
+  const run = queue.setupQueue.then(next, next);
   queue.setupQueue = run.catch(() => undefined);
   return run;
 }

@@ -417,17 +417,29 @@ export class CharacteristicDistiller {
   /** Rebuilds a distiller from a checkpoint (networks from their saved specs). */
   static fromCheckpoint(checkpoint: TrainerCheckpoint, dataset: Dataset): CharacteristicDistiller {
     const teacher = createNetwork(checkpoint.meta.teacherNetwork as unknown as NetworkSpec);
-    const student = createNetwork(checkpoint.meta.network as unknown as NetworkSpec);
-    const d = new CharacteristicDistiller({
-      teacher,
-      dataset,
-      student,
-      ownsTeacher: true,
-      config: checkpoint.meta.config as Partial<DistillConfig>,
-      interpolant: String(checkpoint.meta.interpolant),
-    });
-    d.restore(checkpoint);
-    return d;
+    let student: Network | undefined;
+    let d: CharacteristicDistiller | undefined;
+    try {
+      student = createNetwork(checkpoint.meta.network as unknown as NetworkSpec);
+      d = new CharacteristicDistiller({
+        teacher,
+        dataset,
+        student,
+        ownsTeacher: true,
+        config: checkpoint.meta.config as Partial<DistillConfig>,
+        interpolant: String(checkpoint.meta.interpolant),
+      });
+      d.restore(checkpoint);
+      return d;
+    } catch (e) {
+      // Nothing half-built stays allocated: the distiller (student, EMA, moments) or what was made before it.
+      if (d) d.dispose();
+      else {
+        student?.dispose();
+        teacher.dispose();
+      }
+      throw e;
+    }
   }
 
   /** Frees the student, its EMA and Adam moments, and the teacher when this distiller owns it (`ownsTeacher`, or built by `fromCheckpoint`). */
