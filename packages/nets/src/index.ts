@@ -26,6 +26,7 @@ export { resolveUnetConfig, unetWeightShapes, unetPlan, type UnetConfig, type Un
 export { Dit, createDit, initialDitWeights } from './dit';
 export { resolveDitConfig, ditWeightShapes, DIT_ACTIVATIONS, type DitConfig, type DitSpec, type DitActivation } from './dit-config';
 export { ImageNetwork, type ImageSpec } from './image-network';
+export { VariablesNetwork, copyVariables, type TimeConditionedSpec } from './variables-network';
 export type { ImageCommonSpec } from './image-config';
 export { conv2dSame, groupNorm, layerNormNoAffine, downsample2x, upsample2x, selfAttention, geluTanh, dropout, sinCosPositions2d, linear } from './layers';
 export { ACTIVATIONS, activate, type Activation } from './activations';

@@ -1,12 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Tensor, Tensor1D, Tensor2D, Variable } from '@tensorflow/tfjs-core';
-import { CharlearnError, Rng, ShapeError, ValueRangeError, assertNonEmptyBatch, assertTensor } from '@charlearn/core';
+import type { Tensor, Tensor1D, Variable } from '@tensorflow/tfjs-core';
+import { Rng } from '@charlearn/core';
 import { activate } from './activations';
-import { sinusoidalEmbedding, sinusoidalFrequencies } from './embedding';
+import { sinusoidalEmbedding } from './embedding';
 import { activationGainSquared, fanInUniform } from './init';
 import { mlpWeightShapes, resolveMlpConfig, type MlpConfig, type MlpSpec } from './mlp-config';
-import type { NamedArrays, Network } from './network';
-import { assignVariables, checkWeightsMatch, makeVariables, readVariables, shapeSize } from './weights';
+import type { NamedArrays } from './network';
+import { copyVariables, VariablesNetwork } from './variables-network';
+import { shapeSize } from './weights';
 
 /**
  * Seeded initial weights of an MLP (see {@link Mlp} for the design):
@@ -93,22 +94,20 @@ function withSPath(w: NamedArrays): NamedArrays {
  * const denoiser = edmDenoiser((x, c) => net.apply(x, c), follmer);
  * ```
  */
-export class Mlp implements Network {
+export class Mlp extends VariablesNetwork<MlpSpec> {
   readonly kind = 'mlp';
-  readonly config: MlpSpec;
-  readonly twoTime: boolean;
-  readonly sampleShape: readonly number[];
-  private readonly vars: Record<string, Variable>;
-  private readonly freqs: Tensor2D;
-  private disposed = false;
+  protected readonly lastLayerName = 'out/w';
 
   private constructor(spec: MlpSpec, vars: Record<string, Variable>) {
-    this.config = spec;
-    this.twoTime = spec.twoTime;
-    this.sampleShape = Object.freeze([spec.dim]);
-    this.vars = vars;
-    const f = sinusoidalFrequencies(spec.timeEmbeddingDim, spec.maxPeriod);
-    this.freqs = tf.keep(tf.tensor2d(f, [1, f.length]));
+    super(spec, [spec.dim], vars);
+  }
+
+  protected shapes(spec: MlpSpec): Record<string, number[]> {
+    return mlpWeightShapes(spec);
+  }
+
+  protected rebuild(spec: MlpSpec, vars: Record<string, Variable>): Mlp {
+    return new Mlp(spec, vars);
   }
 
   /**
@@ -123,29 +122,11 @@ export class Mlp implements Network {
    */
   static create(config: MlpConfig, weights?: NamedArrays): Mlp {
     const spec = resolveMlpConfig(config);
-    const shapes = mlpWeightShapes(spec);
-    const w = weights ?? initialMlpWeights(spec);
-    checkWeightsMatch(shapes, w);
-    const ordered: NamedArrays = {};
-    for (const name of Object.keys(shapes)) ordered[name] = w[name]!;
-    return new Mlp(spec, makeVariables(ordered));
+    return new Mlp(spec, VariablesNetwork.variablesFor(mlpWeightShapes(spec), weights ?? initialMlpWeights(spec)));
   }
 
   apply(xIn: Tensor, cNoise: Tensor1D, cNoiseS?: Tensor1D): Tensor {
-    this.assertLive();
-    const { dim } = this.config;
-    assertTensor('xIn', xIn, [null, dim], { dtype: 'float32' });
-    assertNonEmptyBatch('xIn', xIn);
-    const batch = xIn.shape[0]!;
-    assertTensor('cNoise', cNoise, [batch], { dtype: 'float32' });
-    if (this.twoTime) {
-      if (cNoiseS === undefined) {
-        throw new ShapeError(`cNoiseS ([${batch}], c_noise of the second time s) is required: this network is two-time`, 'cNoiseS');
-      }
-      assertTensor('cNoiseS', cNoiseS, [batch], { dtype: 'float32' });
-    } else if (cNoiseS !== undefined) {
-      throw new ValueRangeError('cNoiseS must be omitted: this network is one-time (use toTwoTime() for a two-time copy)', 'cNoiseS');
-    }
+    this.checkInputs(xIn, cNoise, cNoiseS);
     const v = this.vars;
     const act = this.config.activation;
     return tf.tidy(() => {
@@ -165,41 +146,6 @@ export class Mlp implements Network {
     return tf.matMul(hid, v[`${prefix}/w1`]!);
   }
 
-  trainableVariables(): Variable[] {
-    this.assertLive();
-    return Object.values(this.vars);
-  }
-
-  namedVariables(): Record<string, Variable> {
-    this.assertLive();
-    return { ...this.vars };
-  }
-
-  lastLayerWeight(): Variable {
-    this.assertLive();
-    return this.vars['out/w']!;
-  }
-
-  parameterCount(): number {
-    return Object.values(mlpWeightShapes(this.config)).reduce((n, s) => n + shapeSize(s), 0);
-  }
-
-  getWeights(): NamedArrays {
-    this.assertLive();
-    return readVariables(this.vars);
-  }
-
-  setWeights(weights: NamedArrays): void {
-    this.assertLive();
-    checkWeightsMatch(mlpWeightShapes(this.config), weights);
-    assignVariables(this.vars, weights);
-  }
-
-  clone(): Mlp {
-    this.assertLive();
-    return new Mlp(this.config, copyVariables(this.vars));
-  }
-
   toTwoTime(): Mlp {
     this.assertLive();
     if (this.twoTime) return this.clone();
@@ -215,17 +161,6 @@ export class Mlp implements Network {
     }
     return new Mlp(spec, vars);
   }
-
-  dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
-    for (const v of Object.values(this.vars)) v.dispose();
-    this.freqs.dispose();
-  }
-
-  private assertLive(): void {
-    if (this.disposed) throw new CharlearnError('this network has been disposed', 'network');
-  }
 }
 
 /**
@@ -239,13 +174,6 @@ export class Mlp implements Network {
  */
 function dense(h: Tensor, w: Variable, b: Variable): Tensor {
   return tf.add(tf.matMul(h, w), b);
-}
-
-/** Independent variables holding the same values (tfjs shares the buffer until one is assigned). */
-function copyVariables(vars: Record<string, Variable>): Record<string, Variable> {
-  const out: Record<string, Variable> = {};
-  for (const [name, v] of Object.entries(vars)) out[name] = tf.variable(v, true);
-  return out;
 }
 
 /**
