@@ -22,17 +22,12 @@ import { CheckpointError } from '@charlearn/core';
 import { getTarget } from '@charlearn/data';
 import { TeacherTrainer } from '@charlearn/distill';
 import { TENSOR_FILE_MAGIC, TENSOR_FILE_VERSION, crc32, decodeTensors } from '@charlearn/nets';
-import {
-  ATOMIC_WRITE_PAUSE_MARKER,
-  CHECKPOINT_WRITE_DELAY_ENV,
-  CHECKPOINT_WRITE_DELAY_SKIP_ENV,
-  loadCheckpoint,
-  previousCheckpointPath,
-  readCheckpoint,
-} from '@charlearn/cli';
+import { loadCheckpoint, previousCheckpointPath, readCheckpoint } from '@charlearn/cli';
+import { PAUSE_MARKER, type FaultPlan } from './fault-fs.mjs';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const bin = join(repo, 'packages', 'cli', 'dist', 'bin.js');
+const faultCli = join(dirname(fileURLToPath(import.meta.url)), 'fault-cli.mjs');
 const root = mkdtempSync(join(tmpdir(), 'charlearn-faults-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
@@ -63,16 +58,17 @@ interface ChildResult {
   stderr: string;
 }
 
-/** Runs the built cli; with `killOnMarker`, SIGKILLs it as soon as it reports a paused checkpoint write. */
-function runCli(args: string[], env: Record<string, string> = {}, killOnMarker = false): Promise<ChildResult> {
+/** Runs the built cli (through fault-cli.mjs with `plan`); with `killOnMarker`, SIGKILLs it as soon as it reports a paused write. */
+function runCli(args: string[], plan?: FaultPlan, killOnMarker = false): Promise<ChildResult> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const argv = plan ? [faultCli, JSON.stringify(plan), ...args] : [bin, ...args];
+    const child = spawn(process.execPath, argv, { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     const guard = setTimeout(() => child.kill('SIGKILL'), 30_000);
     child.stderr.setEncoding('utf8');
     child.stderr.on('data', (chunk: string) => {
       stderr += chunk;
-      if (killOnMarker && stderr.includes(ATOMIC_WRITE_PAUSE_MARKER)) child.kill('SIGKILL');
+      if (killOnMarker && stderr.includes(PAUSE_MARKER)) child.kill('SIGKILL');
     });
     child.on('error', fail);
     child.on('close', (code, signal) => {
@@ -203,7 +199,7 @@ describe('SIGKILL in the middle of a checkpoint write', () => {
       const config = writeConfig(dir);
       const runDir = join(dir, 'run');
       // the first checkpoint (step 2) is written at full speed; the second (step 4) pauses half-way and is killed there
-      const killed = await runCli(['train', '-c', config], { [CHECKPOINT_WRITE_DELAY_ENV]: '60000', [CHECKPOINT_WRITE_DELAY_SKIP_ENV]: '1' }, true);
+      const killed = await runCli(['train', '-c', config], { writeFault: { match: '^teacher\\.ckpt$', skip: 1, pauseMs: 60_000 } }, true);
       expect(killed.signal, killed.stderr).toBe('SIGKILL');
       const temps = readdirSync(runDir).filter((f) => /^\.teacher\.ckpt\.\d+\.[0-9a-f]{8}\.tmp$/.test(f));
       expect(temps).toHaveLength(1);

@@ -28,3 +28,11 @@ export declare const distiller: CharacteristicDistiller;
 export declare const imagesData: import('../../packages/cli/src/run-data').ImagesData;
 /** Images as pixels in [0, 1], flat NHWC `[64·28·28]`: real ones and a sampler's. */
 export declare const dataPixels: Float32Array, samplePixels: Float32Array;
+/** A file or folder of a run, and bytes to write there. */
+export declare const path: string, dir: string, bytes: Uint8Array;
+/** Checkpoints as read back (see readCheckpoint); `resumed` is the one a phase continues from. */
+export declare const ckpt: import('@charlearn/distill').TrainerCheckpoint, resumed: import('@charlearn/distill').TrainerCheckpoint;
+/** A phase's checkpoint slot (see PhaseCheckpoint.open). */
+export declare const slot: import('../../packages/cli/src/phase-checkpoint').PhaseCheckpoint;
+/** The run's history (see readHistory). */
+export declare const runHistory: import('../../packages/cli/src/commands/history').RunHistory;

@@ -14,10 +14,10 @@
  * @packageDocumentation
  */
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { copyFile, link, mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { CheckpointError, ConfigError, type CharlearnError } from '@charlearn/core';
+import { errnoCode, nodeFs, type FsLayer } from './fs-layer';
 
 /** One piece of file content. */
 export type FileChunk = Uint8Array | string;
@@ -51,22 +51,50 @@ function fsyncDirSync(dir: string): void {
   }
 }
 
-/** Options of {@link writeFileAtomic}. */
+/** Options of {@link writeFileAtomic} and {@link keepPreviousCopy}. */
 export interface AtomicWriteOptions {
-  /**
-   * Fault-injection hook for tests only: when > 0, the writer writes the first
-   * half of the first chunk to the temp file, syncs it, prints
-   * `${ATOMIC_WRITE_PAUSE_MARKER} <temp path>` on stderr and sleeps this many
-   * milliseconds before writing the rest, so a test can kill the process
-   * deterministically in the middle of a write.
-   */
-  testPauseMs?: number;
+  /** The file-system layer (default: `node:fs/promises`); a test passes one that fails or pauses. */
+  fs?: FsLayer;
 }
 
-/** The stderr marker {@link writeFileAtomic} prints when it pauses mid-write (`testPauseMs`). */
-export const ATOMIC_WRITE_PAUSE_MARKER = 'charlearn-test: paused mid-write of';
+/**
+ * Whether `name` (a file name, no directory) is one of the temp files {@link tempPathFor} makes:
+ * `.<target>.<pid>.<8 hex>.tmp`.
+ *
+ * @example
+ * ```ts
+ * isTempFileName('.teacher.ckpt.4242.0a1b2c3d.tmp'); // true
+ * isTempFileName('teacher.ckpt');                     // false
+ * ```
+ */
+export function isTempFileName(name: string): boolean {
+  return /^\..+\.\d+\.[0-9a-f]{8}\.tmp$/.test(name);
+}
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/**
+ * Removes the temp files {@link writeFileAtomic} and {@link keepPreviousCopy} leave when a process dies mid-write
+ * (only names matching {@link isTempFileName}; the caller must hold the folder's lock, so no live writer owns them).
+ * Returns the names removed.
+ *
+ * @example
+ * ```ts
+ * const removed = await removeStaleTempFiles('out/roll'); // ['.teacher.ckpt.4242.0a1b2c3d.tmp']
+ * ```
+ */
+export async function removeStaleTempFiles(dir: string, options: AtomicWriteOptions = {}): Promise<string[]> {
+  const fs = options.fs ?? nodeFs;
+  const removed: string[] = [];
+  for (const name of await fs.readdir(dir)) {
+    if (!isTempFileName(name)) continue;
+    try {
+      await fs.unlink(join(dir, name));
+      removed.push(name);
+    } catch (e) {
+      if (errnoCode(e) !== 'ENOENT') throw e;
+    }
+  }
+  return removed;
+}
 
 /**
  * Atomically replace `path` with `data` (creating parent directories).
@@ -82,24 +110,16 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
  * ```
  */
 export async function writeFileAtomic(path: string, data: AtomicData, options: AtomicWriteOptions = {}): Promise<void> {
+  const fs = options.fs ?? nodeFs;
   const dir = dirname(path);
-  await mkdir(dir, { recursive: true });
+  await fs.mkdir(dir, { recursive: true });
   const tmp = tempPathFor(path);
-  const fh = await open(tmp, 'wx', 0o666);
+  const fh = await fs.open(tmp, 'wx', 0o666);
   let renamed = false;
-  let pauseMs = options.testPauseMs ?? 0;
   try {
     const write = async (c: FileChunk): Promise<void> => {
       const b = toBytes(c);
       let off = 0;
-      if (pauseMs > 0) {
-        const half = b.length >> 1;
-        while (off < half) off += (await fh.write(b, off, half - off)).bytesWritten;
-        await fh.sync();
-        process.stderr.write(`${ATOMIC_WRITE_PAUSE_MARKER} ${tmp}\n`);
-        await sleep(pauseMs);
-        pauseMs = 0;
-      }
       while (off < b.length) off += (await fh.write(b, off, b.length - off)).bytesWritten;
     };
     if (typeof data === 'string' || data instanceof Uint8Array) await write(data);
@@ -107,15 +127,25 @@ export async function writeFileAtomic(path: string, data: AtomicData, options: A
     else for (const c of data) await write(c);
     await fh.sync();
     await fh.close();
-    await rename(tmp, path);
+    await fs.rename(tmp, path);
     renamed = true;
   } finally {
     if (!renamed) {
       await fh.close().catch(() => undefined);
-      await unlink(tmp).catch(() => undefined);
+      await fs.unlink(tmp).catch(() => undefined);
     }
   }
   fsyncDirSync(dir);
+}
+
+/** Whether `a` and `b` are two names of one file (hard links to the same inode). */
+async function sameFile(fs: FsLayer, a: string, b: string): Promise<boolean> {
+  try {
+    const [sa, sb] = await Promise.all([fs.stat(a), fs.stat(b)]);
+    return sa.ino === sb.ino && sa.dev === sb.dev;
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -123,7 +153,9 @@ export async function writeFileAtomic(path: string, data: AtomicData, options: A
  * link (or, where links are unsupported, a copy) to a temp name, renamed over
  * `previousPath`. Since {@link writeFileAtomic} only ever renames new files
  * into place, the link keeps the old content after `path` is replaced.
- * Returns whether there was a file to keep.
+ * When the two names already are one file (a write after the last keep failed),
+ * nothing is done: POSIX `rename` between two links of one file is a no-op that
+ * would leave the temp link behind. Returns whether there was a file to keep.
  *
  * @example
  * ```ts
@@ -131,27 +163,30 @@ export async function writeFileAtomic(path: string, data: AtomicData, options: A
  * await writeFileAtomic('out/run/teacher.ckpt', bytes);
  * ```
  */
-export async function keepPreviousCopy(path: string, previousPath: string): Promise<boolean> {
+export async function keepPreviousCopy(path: string, previousPath: string, options: AtomicWriteOptions = {}): Promise<boolean> {
+  const fs = options.fs ?? nodeFs;
+  if (await sameFile(fs, path, previousPath)) return true;
   const tmp = tempPathFor(previousPath);
   try {
-    await link(path, tmp);
+    await fs.link(path, tmp);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return false;
+    if (errnoCode(e) === 'ENOENT') return false;
     try {
-      await copyFile(path, tmp);
+      await fs.copyFile(path, tmp);
     } catch (e2) {
-      await unlink(tmp).catch(() => undefined);
-      if ((e2 as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      await fs.unlink(tmp).catch(() => undefined);
+      if (errnoCode(e2) === 'ENOENT') return false;
       throw e2;
     }
   }
   try {
-    await rename(tmp, previousPath);
+    await fs.rename(tmp, previousPath);
   } catch (e) {
-    await unlink(tmp).catch(() => undefined);
+    await fs.unlink(tmp).catch(() => undefined);
     throw e;
   }
+  // Defensive: a rename between two links of one file leaves the source; never leave it behind.
+  await fs.unlink(tmp).catch(() => undefined);
   fsyncDirSync(dirname(previousPath));
   return true;
 }
@@ -244,7 +279,7 @@ function readError(path: string, what: string, e: unknown, options: ReadFileChec
  */
 export async function readFileChecked(path: string, what: string, options: ReadFileCheckedOptions = {}): Promise<Uint8Array> {
   try {
-    return new Uint8Array(await readFile(path));
+    return new Uint8Array(await nodeFs.readFile(path));
   } catch (e) {
     throw readError(path, what, e, options);
   }

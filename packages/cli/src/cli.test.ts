@@ -108,7 +108,7 @@ describe('clear errors', () => {
   it('stops on a NaN/Inf loss with the step number and points at the last good checkpoint', async () => {
     const r = await run('train', '--quick', '--set', 'name=nan', '--set', 'teacher.lr=1e38', '--set', 'teacher.warmupSteps=0', '--set', 'teacher.gradClip=1e38', '--set', 'checkpointEvery=1');
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/NonFiniteError: training stopped: .* at step \d+; the last good checkpoint is .*nan[\\/]teacher\.ckpt/);
+    expect(r.err).toMatch(/NonFiniteError: training stopped: .* at step \d+; the last good checkpoint of this run is .*nan[\\/]teacher\.ckpt \(step \d+\): resume with --resume/);
   }, 60_000);
 
   it('--resume needs a run name', async () => {
@@ -166,7 +166,7 @@ describe('teacher-free methods (train --method)', () => {
     // a different method cannot resume this run's generator
     const other = await run('train', '--method', 'drifting', '--quick', '--set', 'name=tf-resumed', '--resume');
     expect(other.code).toBe(1);
-    expect(other.err).toMatch(/CheckpointError: the run's generator was trained with method 'drifting-conservative'/);
+    expect(other.err).toMatch(/ResumeMismatchError: .*\n  method: checkpoint "drifting-conservative", config "drifting"/);
   }, 120_000);
 
   it('takes method and its hyperparameters from the config file, with named errors', async () => {

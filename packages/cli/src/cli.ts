@@ -12,6 +12,10 @@ import { generateImages, type ImageEvalMetrics } from './evaluate-images';
 import { PALETTE, renderPanels, savePng } from './plot';
 import { CONFIG_PRESETS, DEMO_PRESET, QUICK_IMAGE_OVERRIDES, QUICK_OVERRIDES } from './presets';
 import { openRun, pointsTarget, runPath, type RunContext } from './runtime';
+import { asRunFolderError } from './fs-errors';
+import type { FsLayer } from './fs-layer';
+import { RESUMABLE_KEYS_HELP } from './resume-check';
+import { installStopHandlers, InterruptedError, resumeCommand } from './signals';
 
 /** The `charlearn` subcommands. */
 export const COMMANDS = ['demo', 'train', 'distill', 'sample', 'eval', 'help'] as const;
@@ -21,6 +25,7 @@ const EXTRA_FLAGS = {
   method: { type: 'string', valueName: 'name', description: 'train/demo: characteristic (default) | drifting | drifting-conservative | wflow (config key method)' },
   steps: { type: 'string', valueName: 'k', description: 'sample: network evaluations per sample (default 1)' },
   n: { type: 'string', valueName: 'count', description: 'sample: number of samples (default eval.samples)' },
+  force: { type: 'boolean', description: "start a phase over although the run folder holds its checkpoint (the old ones stay until the new run's first checkpoint)" },
 } as const;
 
 const USAGE = `charlearn: one-step generation: the characteristic generator (arXiv 2405.05512), drifting, W-Flow
@@ -52,6 +57,16 @@ examples:
   charlearn train -c run.yaml --set name=roll  # then: charlearn distill -c run.yaml --set name=roll
   charlearn train -c run.yaml --set name=roll --resume
   charlearn train --method drifting --set name=roll-drift  # teacher-free; then: charlearn sample --method drifting --set name=roll-drift
+
+run folder (outDir/name, or runDir):
+  name is one folder name (letters, digits, - _ .); runDir=<path> puts the run in any folder instead.
+  One command at a time per folder (a .lock file; a lock left by a dead process is taken over with a warning).
+  A phase refuses to start over a folder holding its checkpoint: --resume continues it, --force starts over.
+  --resume checks the config against the run the checkpoint records; keys that may change on --resume:
+    ${RESUMABLE_KEYS_HELP};
+  any other difference (network, data, interpolant, method, plugins, seed, a phase's training settings) is refused.
+  Ctrl-C / SIGTERM: the current step finishes, a checkpoint is written, the resume command is printed (exit 130 / 143);
+  a second signal exits at once.
 
 config keys (JSON or YAML; --set key=value overrides):
 `;
@@ -166,11 +181,19 @@ function summaryLine(m: EvalMetrics | ImageEvalMetrics): string {
   return `one-step W2 ${m.w2.oneStep.toFixed(4)} = ${m.ratios.oneStepOverTeacherBest.toFixed(2)}x the teacher's best (${m.w2.teacherBest.key}: ${m.w2.teacherBest.w2.toFixed(4)}); floor ${m.w2.floor.toFixed(4)}; one-step sampling ${m.sampling.speedup.toFixed(0)}x faster than ${m.sampling.teacherSampler}`;
 }
 
+/** Options of {@link main}. */
+export interface MainOptions {
+  /** The file-system layer of the run folder's writes (default `node:fs/promises`); tests pass one that fails. */
+  fs?: FsLayer;
+}
+
 /**
  * Runs the `charlearn` command line; returns the exit code. Errors from
- * charlearn print their message (and the parameter) without a stack.
+ * charlearn print their message (and the parameter) without a stack; a run
+ * stopped by SIGINT / SIGTERM returns 130 / 143 after printing the command
+ * that resumes it.
  */
-export async function main(argv: readonly string[]): Promise<number> {
+export async function main(argv: readonly string[], options: MainOptions = {}): Promise<number> {
   let args: CliArgs;
   try {
     args = parseCliArgs(argv, { commands: COMMANDS, extraFlags: EXTRA_FLAGS });
@@ -182,55 +205,71 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(USAGE + describeConfigSchema() + '\n');
     return args.command || args.help ? 0 : 2;
   }
+  const log = (m: string): void => void process.stderr.write(`${m}\n`);
+  const stop = installStopHandlers({ log });
+  let ctx: RunContext | undefined;
   try {
     const config = configFor(args);
-    const ctx = await openRun(config);
+    ctx = await openRun(config, log, { command: `charlearn ${argv.join(' ')}`, force: args.flags.force === true, stop: stop.request, ...(options.fs ? { fs: options.fs } : {}) });
     ctx.log(`charlearn ${args.command}: run '${ctx.name}' in ${ctx.dir} (backend ${ctx.backend})`);
-    await writeFileAtomic(runPath(ctx, 'config.json'), JSON.stringify(ctx.config, null, 2) + '\n');
-    const t0 = performance.now();
-    const teacherFree = isTeacherFree(config.method);
-    switch (args.command) {
-      case 'train':
-        if (teacherFree) await trainAndEvaluateOneStep(ctx, args.resume);
-        else (await trainTeacher(ctx, { resume: args.resume })).dispose();
-        break;
-      case 'distill':
-        assertDistillable(ctx.config);
-        (await distillGenerator(ctx, { resume: args.resume })).dispose();
-        break;
-      case 'eval': {
-        if (teacherFree || hasOneStepGenerator(ctx)) {
-          const trained = await loadOneStep(ctx);
-          await evaluateOneStepRun(ctx, trained).finally(() => trained.trainer.dispose());
-          break;
-        }
-        const d = await loadGenerator(ctx);
-        await evaluateGenerator(ctx, d).finally(() => d.dispose());
-        break;
-      }
-      case 'sample':
-        await sampleCommand(ctx, args);
-        break;
-      case 'demo': {
-        if (teacherFree) {
-          await trainAndEvaluateOneStep(ctx, args.resume);
-          break;
-        }
-        const teacher = await trainTeacher(ctx, { resume: args.resume });
-        teacher.dispose();
-        const d = await distillGenerator(ctx, { resume: args.resume });
-        const m = await evaluateGenerator(ctx, d).finally(() => d.dispose());
-        ctx.log(`\n${summaryLine(m)}`);
-        break;
-      }
-    }
-    ctx.log(`done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    await runCommand(ctx, args);
     return 0;
   } catch (e) {
-    if (e instanceof CharlearnError) {
-      process.stderr.write(`charlearn: ${e.name}: ${e.message}\n`);
+    if (e instanceof InterruptedError) {
+      process.stderr.write(`charlearn: ${e.message}; resume with:\n  ${resumeCommand(argv)}\n`);
+      return e.exitCode;
+    }
+    const named = e instanceof CharlearnError ? e : asRunFolderError(e, 'write to the run folder', ctx?.dir ?? '.');
+    if (named) {
+      process.stderr.write(`charlearn: ${named.name}: ${named.message}\n`);
       return 1;
     }
     throw e;
+  } finally {
+    ctx?.release();
+    stop.uninstall();
   }
+}
+
+/** Runs the command on an opened run. */
+async function runCommand(ctx: RunContext, args: CliArgs): Promise<void> {
+  const { config } = ctx;
+  const t0 = performance.now();
+  const teacherFree = isTeacherFree(config.method);
+  switch (args.command) {
+    case 'train':
+      if (teacherFree) await trainAndEvaluateOneStep(ctx, args.resume);
+      else (await trainTeacher(ctx, { resume: args.resume })).dispose();
+      break;
+    case 'distill':
+      assertDistillable(ctx.config);
+      (await distillGenerator(ctx, { resume: args.resume })).dispose();
+      break;
+    case 'eval': {
+      if (teacherFree || hasOneStepGenerator(ctx)) {
+        const trained = await loadOneStep(ctx);
+        await evaluateOneStepRun(ctx, trained).finally(() => trained.trainer.dispose());
+        break;
+      }
+      const d = await loadGenerator(ctx);
+      await evaluateGenerator(ctx, d).finally(() => d.dispose());
+      break;
+    }
+    case 'sample':
+      await sampleCommand(ctx, args);
+      break;
+    case 'demo': {
+      if (teacherFree) {
+        await trainAndEvaluateOneStep(ctx, args.resume);
+        break;
+      }
+      const teacher = await trainTeacher(ctx, { resume: args.resume });
+      teacher.dispose();
+      const d = await distillGenerator(ctx, { resume: args.resume });
+      const m = await evaluateGenerator(ctx, d).finally(() => d.dispose());
+      ctx.log(`\n${summaryLine(m)}`);
+      break;
+    }
+  }
+  ctx.log(`done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 }

@@ -165,6 +165,7 @@ describe('run config', () => {
     expect(d).toEqual({
       name: null,
       outDir: 'out',
+      runDir: null,
       seed: 0,
       backend: 'wasm',
       data: { target: 'swiss-roll', dir: null, limit: null, flip: false },
@@ -371,8 +372,8 @@ describe('run config', () => {
   it('describeConfigSchema lists every key with its type and default', () => {
     const text = describeConfigSchema();
     const rows = schemaEntries(runConfigSchema);
-    // 55 keys of the 2-D config, + data.dir/limit/flip, model.kind, 7 of model.unet and 6 of model.dit.
-    expect(rows).toHaveLength(72);
+    // 56 keys of the 2-D config (with runDir), + data.dir/limit/flip, model.kind, 7 of model.unet and 6 of model.dit.
+    expect(rows).toHaveLength(73);
     const lines = text.split('\n');
     expect(lines).toHaveLength(rows.length);
     for (const r of rows) expect(text).toContain(r.key);

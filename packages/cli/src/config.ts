@@ -17,6 +17,7 @@
  */
 import { extname } from 'node:path';
 import { parseDocument } from 'yaml';
+import { configDepth, MAX_CONFIG_DEPTH } from './config-limits';
 import { ConfigError } from '@charlearn/core';
 import type { TeacherConfig, TrainingConfig } from '@charlearn/distill';
 import { readFileCheckedSync } from './atomic';
@@ -509,8 +510,9 @@ export function parseConfigText(text: string, format: ConfigFormat, source = '<c
   const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
   if (format === 'json') {
     try {
-      return JSON.parse(body) as unknown;
+      return checkedDepth(JSON.parse(body) as unknown, source);
     } catch (e) {
+      if (e instanceof ConfigParseError) throw e;
       const msg = e instanceof Error ? e.message : String(e);
       const lc = /line (\d+) column (\d+)/.exec(msg);
       const pos = /position (\d+)/.exec(msg);
@@ -536,7 +538,22 @@ export function parseConfigText(text: string, format: ConfigFormat, source = '<c
     const reason = (err.message.split('\n')[0] ?? err.message).replace(/ at line \d+, column \d+:?$/, '');
     throw new ConfigParseError(`cannot parse YAML config ${source}${where}: ${reason}`, source, lp?.line, lp?.col);
   }
-  return doc.toJS({ maxAliasCount: 100 }) as unknown;
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: 100 }) as unknown;
+  } catch (e) {
+    // yaml throws a ReferenceError when aliases expand past maxAliasCount (the "billion laughs" document).
+    const why = e instanceof Error ? e.message : String(e);
+    throw new ConfigParseError(`cannot parse YAML config ${source}: its aliases expand too much (${why}); write the values out instead of nesting aliases`, source);
+  }
+  return checkedDepth(value, source);
+}
+
+/** `value`, or a `ConfigParseError` when it nests deeper than {@link MAX_CONFIG_DEPTH}. */
+function checkedDepth(value: unknown, source: string): unknown {
+  const depth = configDepth(value, MAX_CONFIG_DEPTH);
+  if (depth > MAX_CONFIG_DEPTH) throw new ConfigParseError(`config ${source} nests more than ${MAX_CONFIG_DEPTH} levels deep: a run config is a few levels deep (check the file)`, source);
+  return value;
 }
 
 /**
@@ -696,8 +713,9 @@ const eps = (d: number, end: string): Schema<number> =>
 
 /** The schema of {@link RunConfig}. */
 export const runConfigSchema = object({
-  name: optional(nullable(string({ minLength: 1, doc: 'run name; null: derived from target + timestamp' })), null),
+  name: optional(nullable(string({ minLength: 1, doc: 'run name: one folder name under outDir (letters, digits, - _ .); null: derived from target + timestamp' })), null),
   outDir: optional(string({ minLength: 1, doc: 'directory for runs (checkpoints, plots, logs)' }), 'out'),
+  runDir: optional(nullable(string({ minLength: 1, doc: 'the run folder itself, any path (instead of outDir/name; its last folder is the name)' })), null),
   seed: optional(int({ min: 0, doc: 'random seed' }), 0),
   backend: optional(string({ minLength: 1, doc: 'TensorFlow.js backend (any registered name)' }), 'wasm'),
   data: object({
@@ -846,6 +864,8 @@ export interface RunConfig {
   /** Run name; `null` means derive it (see {@link resolveRunName}). */
   name: string | null;
   outDir: string;
+  /** The run folder itself (absolute or relative to the working directory), instead of `outDir/name`; `null`: unused. */
+  runDir: string | null;
   seed: number;
   /** TensorFlow.js backend name. */
   backend: string;

@@ -12,7 +12,7 @@
  *
  * @module @charlearn/cli
  */
-export { main, COMMANDS } from './cli';
+export { main, COMMANDS, type MainOptions } from './cli';
 export { evaluateRun, exactEndPoints, type EvalMetrics } from './evaluate';
 export { evaluateImageRun, generateImages, IMAGE_EVAL_CHUNK, type ImageEvalMetrics, type ImageEvalSubject } from './evaluate-images';
 export { loadRunData, loadImageSplit, type RunData, type PointsData, type ImagesData } from './run-data';
@@ -26,9 +26,8 @@ export {
   loadCheckpoint,
   readCheckpoint,
   previousCheckpointPath,
-  CHECKPOINT_WRITE_DELAY_ENV,
-  CHECKPOINT_WRITE_DELAY_SKIP_ENV,
   type LoadCheckpointOptions,
+  type OpenRunOptions,
   type RunContext,
 } from './runtime';
 export { runTrainingLoop, type HistoryPoint, type TrainingLoopOptions } from './training-loop';
@@ -70,4 +69,13 @@ export {
   type RenderImagePanelsOptions,
   type ImagePanelsLayout,
 } from './plot';
-export { writeFileAtomic, writeFileAtomicSync, readFileChecked, keepPreviousCopy, ATOMIC_WRITE_PAUSE_MARKER, type AtomicWriteOptions } from './atomic';
+export { writeFileAtomic, writeFileAtomicSync, readFileChecked, keepPreviousCopy, isTempFileName, removeStaleTempFiles, tempPathFor, type AtomicWriteOptions } from './atomic';
+export { nodeFs, errnoCode, type FsLayer } from './fs-layer';
+export { RunFolderError, asRunFolderError } from './fs-errors';
+export { acquireRunLock, isProcessAlive, RunLockedError, LOCK_FILE, type LockInfo, type RunLock, type AcquireLockOptions } from './lock';
+export { assertRunName, resolveRunFolder, createRunFolder, takeRunFolder, MAX_RUN_NAME_LENGTH, type RunPlacement, type OpenedRunFolder } from './run-folder';
+export { PhaseCheckpoint, RunExistsError, cliMeta, type CliCheckpointMeta, type GoodCheckpoint, type PhaseCheckpointOptions } from './phase-checkpoint';
+export { configDifferences, formatDifferences, legacyRecordedConfig, unreadSections, withoutPlacement, RESUMABLE_KEYS, RESUMABLE_KEYS_HELP, type ConfigDifference, type ResumePhase } from './resume-check';
+export { ResumeMismatchError } from './commands/phase-start';
+export { installStopHandlers, resumeCommand, InterruptedError, SIGNAL_EXIT_CODES, type StopRequest, type StopSignal, type StopHandlerOptions } from './signals';
+export { estimateStepBytes, assertStepFits, backendMemoryLimit, activationFloatsPerSample, type EstimatedPhase } from './memory-estimate';

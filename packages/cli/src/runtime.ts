@@ -1,13 +1,16 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { CharlearnError, CheckpointError, getInterpolant, type Dataset, type Interpolant } from '@charlearn/core';
 import '@charlearn/backend-wasm';
 import type { Target2D } from '@charlearn/data';
 import { decodeTensors, encodeTensors, type JsonObject } from '@charlearn/nets';
 import type { TrainerCheckpoint } from '@charlearn/distill';
 import { keepPreviousCopy, readFileChecked, writeFileAtomic } from './atomic';
-import { resolveRunName, type RunConfig } from './config';
+import type { RunConfig } from './config';
 import { selectBackend } from './backends';
+import { nodeFs, type FsLayer } from './fs-layer';
+import { resolveRunFolder, takeRunFolder } from './run-folder';
+import type { StopRequest } from './signals';
 import { loadRunData, type RunData } from './run-data';
 
 /** Everything a command needs about its run. */
@@ -26,6 +29,23 @@ export interface RunContext {
   readonly backend: string;
   /** Writes a line to stderr. */
   log(message: string): void;
+  /** The file-system layer the run's writers use (default `node:fs/promises`). */
+  readonly fs: FsLayer;
+  /** `--force`: a phase may start over a folder holding its checkpoint. */
+  readonly force: boolean;
+  /** Set while SIGINT/SIGTERM handlers are installed (the `charlearn` command). */
+  readonly stop?: StopRequest;
+  /** Releases the run folder's lock (idempotent). */
+  release(): void;
+}
+
+/** Options of {@link openRun}. */
+export interface OpenRunOptions {
+  /** Recorded in the run folder's lock (default `'charlearn'`). */
+  command?: string;
+  fs?: FsLayer;
+  force?: boolean;
+  stop?: StopRequest;
 }
 
 /** Paths of a run's files. */
@@ -40,18 +60,31 @@ export const runFiles = {
 } as const;
 
 /**
- * Opens a run: resolves its name and folder, selects the backend (a clear
- * `BackendUnavailableError` when it cannot run), resolves the target and the
- * interpolant (named errors for unknown ones).
+ * Opens a run: resolves its name and folder (`name` one folder name, or `runDir`), selects the backend (a clear
+ * `BackendUnavailableError` when it cannot run), resolves the target and the interpolant (named errors for unknown
+ * ones), then creates and locks the folder (see `takeRunFolder`). The caller calls `release()` when done.
  */
-export async function openRun(config: RunConfig, log: (m: string) => void = (m) => process.stderr.write(`${m}\n`)): Promise<RunContext> {
+export async function openRun(config: RunConfig, log: (m: string) => void = (m) => process.stderr.write(`${m}\n`), options: OpenRunOptions = {}): Promise<RunContext> {
   const interpolant = getInterpolant(config.interpolant, 'interpolant');
+  const { name, dir } = resolveRunFolder(config);
   const data = await loadRunData(config.data);
-  const name = resolveRunName(config);
-  const dir = resolve(config.outDir, name);
-  mkdirSync(dir, { recursive: true });
   const plugin = await selectBackend(config.backend);
-  return { config: { ...config, name }, name, dir, data, dataset: data.dataset, interpolant, backend: plugin.name, log };
+  const fs = options.fs ?? nodeFs;
+  const { lock } = await takeRunFolder(dir, { command: options.command ?? 'charlearn', log, fs });
+  return {
+    config: { ...config, name },
+    name,
+    dir,
+    data,
+    dataset: data.dataset,
+    interpolant,
+    backend: plugin.name,
+    log,
+    fs,
+    force: options.force ?? false,
+    ...(options.stop ? { stop: options.stop } : {}),
+    release: () => lock.release(),
+  };
 }
 
 /**
@@ -78,21 +111,6 @@ export function hasRunFile(ctx: RunContext, file: string): boolean {
   return existsSync(runPath(ctx, file));
 }
 
-/** Env var (tests only): milliseconds a checkpoint write pauses half-way through its temp file (see `writeFileAtomic`'s `testPauseMs`). */
-export const CHECKPOINT_WRITE_DELAY_ENV = 'CHARLEARN_TEST_CHECKPOINT_WRITE_DELAY_MS';
-/** Env var (tests only): how many checkpoint writes of this process run at full speed before {@link CHECKPOINT_WRITE_DELAY_ENV} applies (default 0). */
-export const CHECKPOINT_WRITE_DELAY_SKIP_ENV = 'CHARLEARN_TEST_CHECKPOINT_WRITE_DELAY_SKIP';
-
-let checkpointWrites = 0;
-
-/** The test-only mid-write pause for this checkpoint write, from the environment (0: none). */
-function checkpointWritePauseMs(): number {
-  const write = checkpointWrites++;
-  const ms = Number(process.env[CHECKPOINT_WRITE_DELAY_ENV] ?? 0);
-  const skip = Number(process.env[CHECKPOINT_WRITE_DELAY_SKIP_ENV] ?? 0);
-  return Number.isFinite(ms) && ms > 0 && write >= skip ? ms : 0;
-}
-
 /**
  * Where {@link saveCheckpoint} keeps the previous checkpoint of `path`:
  * `teacher.ckpt` → `teacher.prev.ckpt` (other names get `.prev` appended).
@@ -117,10 +135,10 @@ export function previousCheckpointPath(path: string): string {
  * await saveCheckpoint('out/roll/teacher.ckpt', teacherTrainer.checkpoint());
  * ```
  */
-export async function saveCheckpoint(path: string, checkpoint: TrainerCheckpoint): Promise<void> {
+export async function saveCheckpoint(path: string, checkpoint: TrainerCheckpoint, options: { fs?: FsLayer } = {}): Promise<void> {
   const bytes = encodeTensors(checkpoint.arrays, checkpoint.meta as unknown as JsonObject);
-  await keepPreviousCopy(path, previousCheckpointPath(path));
-  await writeFileAtomic(path, bytes, { testPauseMs: checkpointWritePauseMs() });
+  await keepPreviousCopy(path, previousCheckpointPath(path), options);
+  await writeFileAtomic(path, bytes, options);
 }
 
 /**

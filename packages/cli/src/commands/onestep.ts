@@ -15,9 +15,12 @@ import { evaluateImageRun, type ImageEvalMetrics } from '../evaluate-images';
 import { createRunNetwork, describeRunNetwork } from '../run-network';
 import { savePng } from '../plot';
 import { formatNumber } from '../progress';
-import { loadCheckpoint, pointsTarget, runFiles, runPath, saveCheckpoint, type RunContext } from '../runtime';
+import { assertStepFits } from '../memory-estimate';
+import { loadCheckpoint, pointsTarget, runFiles, runPath, type RunContext } from '../runtime';
 import { runTrainingLoop } from '../training-loop';
-import { readHistory, writeHistory } from './history';
+import { writeHistory } from './history';
+import { beginPhase, cliRecord, resumedHistory, writeRunConfig } from './phase-start';
+import { assertSameData } from './phases';
 
 /** The method whose `train` is teacher training followed by `charlearn distill`. */
 export const CHARACTERISTIC_METHOD = 'characteristic';
@@ -104,21 +107,21 @@ function newTrainer(ctx: RunContext): OneStepTrainer {
  */
 export async function trainOneStep(ctx: RunContext, options: { resume: boolean }): Promise<TrainedOneStep> {
   const { config } = ctx;
-  const path = runPath(ctx, runFiles.generator);
-  const history = readHistory(ctx);
+  const { slot, resumed, history } = await beginPhase(ctx, { file: runFiles.generator, kind: 'onestep', resume: options.resume });
+  const path = slot.path;
   let trainer: OneStepTrainer;
   let wallBefore = 0;
-  if (options.resume && existsSync(path)) {
-    const ckpt = await loadCheckpoint(path, 'onestep');
-    if (ckpt.meta.objective !== config.method) {
-      throw new CheckpointError(`the run's generator was trained with method '${String(ckpt.meta.objective)}', the config says '${config.method}'`, path);
+  if (resumed) {
+    if (resumed.meta.objective !== config.method) {
+      throw new CheckpointError(`the run's generator was trained with method '${String(resumed.meta.objective)}', the config says '${config.method}'`, path);
     }
-    trainer = OneStepTrainer.fromCheckpoint(ckpt, ctx.dataset);
-    wallBefore = Number(ckpt.meta[WALL_KEY] ?? 0);
-    history.onestep = (history.onestep ?? []).filter((p) => p.step <= trainer.step);
-    ctx.log(`resuming the ${config.method} generator from ${path} at step ${trainer.step}`);
+    trainer = OneStepTrainer.fromCheckpoint(resumed, ctx.dataset);
+    wallBefore = Number(resumed.meta[WALL_KEY] ?? 0);
+    history.onestep = resumedHistory(resumed, history.onestep ?? []);
+    ctx.log(`resuming the ${config.method} generator from ${slot.lastGood?.path ?? path} at step ${trainer.step}`);
   } else {
     if (options.resume) ctx.log(`no generator checkpoint at ${path}: starting from scratch`);
+    assertStepFits(config, 'onestep', ctx.dataset.sampleShape, ctx.backend);
     trainer = newTrainer(ctx);
     history.onestep = [];
     const o = config.onestep;
@@ -127,6 +130,7 @@ export async function trainOneStep(ctx: RunContext, options: { resume: boolean }
   const t0 = performance.now();
   const wall = (): number => wallBefore + (performance.now() - t0) / 1000;
   try {
+    await writeRunConfig(ctx);
     await runTrainingLoop<OneStepStats>({
       label: config.method,
       startStep: trainer.step,
@@ -138,10 +142,11 @@ export async function trainOneStep(ctx: RunContext, options: { resume: boolean }
       checkpointEvery: config.checkpointEvery,
       save: async () => {
         const ckpt = trainer.checkpoint();
-        await saveCheckpoint(path, { meta: { ...ckpt.meta, [WALL_KEY]: wall() }, arrays: ckpt.arrays });
+        await slot.save({ meta: { ...ckpt.meta, [WALL_KEY]: wall() }, arrays: ckpt.arrays }, cliRecord(ctx, history.onestep ?? []));
         await writeHistory(ctx, history);
       },
-      checkpointPath: path,
+      resumeAdvice: () => slot.describeForResume(),
+      ...(ctx.stop ? { stop: ctx.stop } : {}),
       history: history.onestep,
     });
   } catch (e) {
@@ -165,6 +170,7 @@ export async function loadOneStep(ctx: RunContext): Promise<TrainedOneStep> {
   const path = runPath(ctx, runFiles.generator);
   if (!existsSync(path)) throw new CheckpointError(`no generator checkpoint: run 'charlearn train --method ${ctx.config.method}' with the same config (and name) first`, path);
   const ckpt = await loadCheckpoint(path, 'onestep');
+  assertSameData(ctx, ckpt, path);
   return { trainer: OneStepTrainer.fromCheckpoint(ckpt, ctx.dataset), wallSeconds: Number(ckpt.meta[WALL_KEY] ?? 0) };
 }
 
@@ -211,7 +217,7 @@ export async function evaluateOneStepRun(ctx: RunContext, trained: TrainedOneSte
     training: { steps: trainer.step, batchSize: trainer.config.batchSize, wallSeconds: trained.wallSeconds },
     log: ctx.log,
   });
-  await writeFileAtomic(runPath(ctx, runFiles.metrics), JSON.stringify(metrics, null, 2) + '\n');
+  await writeFileAtomic(runPath(ctx, runFiles.metrics), JSON.stringify(metrics, null, 2) + '\n', { fs: ctx.fs });
   await savePng(runPath(ctx, runFiles.samples), figure);
   ctx.log(`wrote ${runPath(ctx, runFiles.metrics)} and ${runPath(ctx, runFiles.samples)}`);
   return metrics;

@@ -1,0 +1,119 @@
+/**
+ * What every training phase (`train`'s teacher or one-step generator, `distill`) does before its first step: open
+ * its checkpoint slot (refusing to start over an existing run without `--resume` / `--force`), read the history,
+ * pick the checkpoint to resume from (falling back to `.prev`), check the config against the run the checkpoint
+ * records, and record the run config in `config.json`.
+ */
+import { ConfigError } from '@charlearn/core';
+import type { TrainerCheckpoint } from '@charlearn/distill';
+import { writeFileAtomic } from '../atomic';
+import { DATA_NAMES } from '../config';
+import { cliMeta, PhaseCheckpoint } from '../phase-checkpoint';
+import { configDifferences, formatDifferences, legacyRecordedConfig, RESUMABLE_KEYS_HELP, withoutPlacement, type ResumePhase } from '../resume-check';
+import { runFiles, runPath, type RunContext } from '../runtime';
+import type { HistoryPoint } from '../training-loop';
+import { readHistory, type RunHistory } from './history';
+
+/** The config differs from the run a checkpoint records in keys that define the run. */
+export class ResumeMismatchError extends ConfigError {
+  constructor(message: string, parameter: string) {
+    super(message, parameter);
+    this.name = 'ResumeMismatchError';
+  }
+}
+
+/**
+ * The run config a checkpoint records (or what an older checkpoint's metadata tells).
+ *
+ * @example
+ * ```ts
+ * recordedRunConfig(await readCheckpoint(path, 'teacher')).model; // { kind: 'mlp', hidden: [64, 64], ... }
+ * ```
+ */
+export function recordedRunConfig(ckpt: TrainerCheckpoint): Record<string, unknown> {
+  return cliMeta(ckpt)?.runConfig ?? legacyRecordedConfig(ckpt.meta, DATA_NAMES);
+}
+
+/**
+ * Throws a {@link ResumeMismatchError} listing every run-defining key where `ctx.config` differs from the run
+ * `ckpt` (read from `path`) was trained with.
+ *
+ * @example
+ * ```ts
+ * assertConfigMatches(ctx, ckpt, path, 'teacher');
+ * ```
+ */
+export function assertConfigMatches(ctx: RunContext, ckpt: TrainerCheckpoint, path: string, phase: ResumePhase): void {
+  const differences = configDifferences(recordedRunConfig(ckpt), withoutPlacement(ctx.config as unknown as Record<string, unknown>), phase);
+  if (!differences.length) return;
+  const what = phase === 'use-teacher' ? `the teacher checkpoint ${path} it distills` : `the run's checkpoint ${path}`;
+  throw new ResumeMismatchError(
+    `the config differs from ${what} in ${differences.length} key(s) that define the run:\n${formatDifferences(differences)}\n` +
+      `set them back (the run's config is in ${runPath(ctx, runFiles.config)}), or start a new run (another name, or --force). ` +
+      `Keys that may change on --resume: ${RESUMABLE_KEYS_HELP}.`,
+    differences[0]!.key,
+  );
+}
+
+/**
+ * Writes the config the run really uses to `config.json` (`overlay`: sections taken from a checkpoint, e.g. the
+ * teacher's settings when distilling).
+ *
+ * @example
+ * ```ts
+ * await writeRunConfig(ctx);
+ * ```
+ */
+export async function writeRunConfig(ctx: RunContext, overlay: Record<string, unknown> = {}): Promise<void> {
+  await writeFileAtomic(runPath(ctx, runFiles.config), JSON.stringify({ ...ctx.config, ...overlay }, null, 2) + '\n', { fs: ctx.fs });
+}
+
+/** A phase ready to run its first step. */
+export interface PhaseStart {
+  readonly slot: PhaseCheckpoint;
+  /** The checkpoint to continue from, or `null` (start from scratch). */
+  readonly resumed: TrainerCheckpoint | null;
+  readonly history: RunHistory;
+}
+
+/**
+ * Opens a phase's checkpoint, reads the history and picks (and checks) the checkpoint to resume from.
+ *
+ * @example
+ * ```ts
+ * const { slot, resumed, history } = await beginPhase(ctx, { file: runFiles.teacher, kind: 'teacher', resume: true });
+ * ```
+ */
+export async function beginPhase(ctx: RunContext, options: { file: string; kind: 'teacher' | 'distill' | 'onestep'; resume: boolean }): Promise<PhaseStart> {
+  const path = runPath(ctx, options.file);
+  const slot = await PhaseCheckpoint.open({ path, kind: options.kind, resume: options.resume, force: ctx.force, log: ctx.log, fs: ctx.fs });
+  const history = await readHistory(ctx);
+  const resumed = await slot.resumeState();
+  if (resumed) assertConfigMatches(ctx, resumed, slot.lastGood?.path ?? path, options.kind);
+  return { slot, resumed, history };
+}
+
+/**
+ * The history of a resumed phase: what its checkpoint records, or (an older checkpoint) `history.json`'s points
+ * up to its step.
+ *
+ * @example
+ * ```ts
+ * runHistory.teacher = resumedHistory(resumed, runHistory.teacher);
+ * ```
+ */
+export function resumedHistory(resumed: TrainerCheckpoint, points: readonly HistoryPoint[]): HistoryPoint[] {
+  return [...(cliMeta(resumed)?.history ?? points.filter((p) => p.step <= resumed.meta.step))];
+}
+
+/**
+ * What a phase's checkpoints record for the cli: the run config (without where it lives) and the history.
+ *
+ * @example
+ * ```ts
+ * await slot.save(teacherTrainer.checkpoint(), cliRecord(ctx, runHistory.teacher));
+ * ```
+ */
+export function cliRecord(ctx: RunContext, points: readonly HistoryPoint[], overlay: Record<string, unknown> = {}): { runConfig: Record<string, unknown>; history: HistoryPoint[] } {
+  return { runConfig: withoutPlacement({ ...(ctx.config as unknown as Record<string, unknown>), ...overlay }), history: [...points] };
+}
