@@ -55,6 +55,11 @@ function fsyncDirSync(dir: string): void {
 export interface AtomicWriteOptions {
   /** The file-system layer (default: `node:fs/promises`); a test passes one that fails or pauses. */
   fs?: FsLayer;
+  /**
+   * {@link writeFileAtomic}: runs after the new content is complete and synced in the temp file, just before the
+   * rename (a checkpoint keeps its previous copy here, so a write that fails changes nothing).
+   */
+  beforeRename?: () => Promise<void>;
 }
 
 /**
@@ -99,8 +104,9 @@ export async function removeStaleTempFiles(dir: string, options: AtomicWriteOpti
 /**
  * Atomically replace `path` with `data` (creating parent directories).
  *
- * If producing or writing the data fails, the temp file is removed, the
- * previous content of `path` (if any) is untouched, and the error is rethrown.
+ * If producing or writing the data (or `beforeRename`) fails, the temp file is
+ * removed, the previous content of `path` (if any) is untouched, and the
+ * error is rethrown.
  *
  * @example
  * ```ts
@@ -127,6 +133,7 @@ export async function writeFileAtomic(path: string, data: AtomicData, options: A
     else for (const c of data) await write(c);
     await fh.sync();
     await fh.close();
+    await options.beforeRename?.();
     await fs.rename(tmp, path);
     renamed = true;
   } finally {
@@ -159,8 +166,9 @@ async function sameFile(fs: FsLayer, a: string, b: string): Promise<boolean> {
  *
  * @example
  * ```ts
- * await keepPreviousCopy('out/run/teacher.ckpt', 'out/run/teacher.prev.ckpt');
- * await writeFileAtomic('out/run/teacher.ckpt', bytes);
+ * await writeFileAtomic('out/run/teacher.ckpt', bytes, {
+ *   beforeRename: async () => void (await keepPreviousCopy('out/run/teacher.ckpt', 'out/run/teacher.prev.ckpt')),
+ * });
  * ```
  */
 export async function keepPreviousCopy(path: string, previousPath: string, options: AtomicWriteOptions = {}): Promise<boolean> {

@@ -186,14 +186,17 @@ export async function acquireRunLock(dir: string, options: AcquireLockOptions): 
   throw new RunLockedError(`could not take the lock ${path}: other processes keep taking it; try again`, 0, path);
 }
 
+/** A held lock, released by `release()` or, at the latest, when the process exits (also on `process.exit`). */
 function heldLock(path: string, info: LockInfo, text: string): RunLock {
   let released = false;
-  return {
+  const onExit = (): void => lock.release();
+  const lock: RunLock = {
     path,
     info,
     release(): void {
       if (released) return;
       released = true;
+      process.off('exit', onExit);
       try {
         // Only remove it if it is still ours (a user may have removed it and another run taken it).
         const current = readFileSync(path, 'utf8');
@@ -203,4 +206,6 @@ function heldLock(path: string, info: LockInfo, text: string): RunLock {
       }
     },
   };
+  process.on('exit', onExit);
+  return lock;
 }

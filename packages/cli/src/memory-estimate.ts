@@ -93,7 +93,7 @@ export function assertStepFits(config: Pick<RunConfig, 'model' | EstimatedPhase>
   const batch = config[phase].batchSize;
   const fits = Math.max(1, Math.floor((batch * limit.bytes) / bytes));
   throw new ConfigError(
-    `${phase}.batchSize: a training step of batch ${batch.toLocaleString('en-US')} needs at least ${gib(bytes)} (estimate), more than ${limit.what}: use a batch below ${fits.toLocaleString('en-US')}`,
+    `${phase}.batchSize: a training step of batch ${batch.toLocaleString('en-US')} needs at least ${gib(bytes)} (a lower-bound estimate), more than ${limit.what}: use a batch below ${fits.toLocaleString('en-US')}`,
     `${phase}.batchSize`,
   );
 }

@@ -176,8 +176,9 @@ export class PhaseCheckpoint {
     const bytes = encodeTensors(checkpoint.arrays, meta);
     const unchanged = this.good ? `the last good checkpoint ${this.good.path} (step ${this.good.step}) is unchanged` : 'no checkpoint of this run was written yet';
     try {
-      if (this.currentIsGood) await keepPreviousCopy(this.path, this.previousPath, { fs: this.fs });
-      await writeFileAtomic(this.path, bytes, { fs: this.fs });
+      // The previous copy is taken once the new file is complete, just before it is renamed into place.
+      const keep = this.currentIsGood ? async (): Promise<void> => void (await keepPreviousCopy(this.path, this.previousPath, { fs: this.fs })) : undefined;
+      await writeFileAtomic(this.path, bytes, { fs: this.fs, ...(keep ? { beforeRename: keep } : {}) });
     } catch (e) {
       throw asRunFolderError(e, `write the ${this.kind} checkpoint ${this.path}`, this.path, unchanged) ?? e;
     }

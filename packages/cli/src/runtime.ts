@@ -137,8 +137,7 @@ export function previousCheckpointPath(path: string): string {
  */
 export async function saveCheckpoint(path: string, checkpoint: TrainerCheckpoint, options: { fs?: FsLayer } = {}): Promise<void> {
   const bytes = encodeTensors(checkpoint.arrays, checkpoint.meta as unknown as JsonObject);
-  await keepPreviousCopy(path, previousCheckpointPath(path), options);
-  await writeFileAtomic(path, bytes, options);
+  await writeFileAtomic(path, bytes, { ...options, beforeRename: async () => void (await keepPreviousCopy(path, previousCheckpointPath(path), options)) });
 }
 
 /**
