@@ -5,10 +5,10 @@
  *
  * Config of every case: 2 → 64×64 → 2 MLP, 20 teacher and 10 distillation steps, batch 64, a checkpoint every 10.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -179,7 +179,7 @@ describe('2. --resume compares the checkpoint with the config', () => {
 describe('3. one process per run folder', () => {
   it('two concurrent runs: one is refused naming the holder\'s PID, the other\'s files are intact', async () => {
     const out = fresh();
-    const argv = ['train', '-c', configPath, '--out', out, '--set', 'name=c', '--set', 'teacher.steps=400', '--set', 'checkpointEvery=100'];
+    const argv = ['train', '-c', configPath, '--out', out, '--set', 'name=c', '--set', 'teacher.steps=200', '--set', 'checkpointEvery=50'];
     const [a, b] = await Promise.all([spawnCli(argv), spawnCli(argv)]);
     const [winner, loser] = a.code === 0 ? [a, b] : [b, a];
     expect(winner.code, winner.stderr).toBe(0);
@@ -187,7 +187,7 @@ describe('3. one process per run folder', () => {
     expect(loser.stderr).toContain(`RunLockedError: the run folder ${join(out, 'c')} is in use by PID ${winner.pid}`);
     // the winner's run is whole: the same bytes as the same run alone
     const alone = fresh();
-    const ref = await run(alone, ['train', '--set', 'name=c', '--set', 'teacher.steps=400', '--set', 'checkpointEvery=100']);
+    const ref = await run(alone, ['train', '--set', 'name=c', '--set', 'teacher.steps=200', '--set', 'checkpointEvery=50']);
     expect(ref.code, ref.err).toBe(0);
     expect(fingerprints(join(out, 'c'))).toEqual(fingerprints(join(alone, 'c')));
     expect(existsSync(join(out, 'c', LOCK_FILE))).toBe(false);
@@ -196,14 +196,14 @@ describe('3. one process per run folder', () => {
   it('takes over the lock of a dead process with a warning; refuses a live one', async () => {
     const out = copyOfBase();
     const dir = join(out, 'r');
-    const dead = await spawnCli(['help']);
-    writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid: dead.pid, host: (await import('node:os')).hostname(), started: '2026-01-01T00:00:00Z', command: 'charlearn train' }));
+    const dead = spawnSync(process.execPath, ['-e', '']); // a PID that has just exited
+    writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid: dead.pid, host: hostname(), started: '2026-01-01T00:00:00Z', command: 'charlearn train' }));
     const r = await run(out, ['eval', '--set', 'name=r']);
     expect(r.code, r.err).toBe(0);
     expect(r.err).toContain(`warning: took over the lock of PID ${dead.pid} (charlearn train, since 2026-01-01T00:00:00Z), which is no longer running`);
     expect(existsSync(join(dir, LOCK_FILE))).toBe(false);
     const before = fingerprints(dir);
-    writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid: process.pid, host: (await import('node:os')).hostname(), started: 'now', command: 'charlearn distill' }));
+    writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid: process.pid, host: hostname(), started: 'now', command: 'charlearn distill' }));
     const refused = await run(out, ['train', '--set', 'name=r', '--resume']);
     expect(refused.code).toBe(1);
     expect(refused.err).toContain(`RunLockedError: the run folder ${dir} is in use by PID ${process.pid} (charlearn distill, since now)`);
@@ -212,9 +212,9 @@ describe('3. one process per run folder', () => {
 });
 
 describe('4. SIGINT / SIGTERM', () => {
-  // plain progress lines come every 10 % (steps 30, 60, ...): the signal lands a step or so after step 30, past the
-  // periodic checkpoint at 25 and before the next one at 50
-  const long = ['--set', 'teacher.steps=300', '--set', 'checkpointEvery=25', '--set', 'logEvery=1'];
+  // plain progress lines come every 10 % (steps 12, 24, 36, ...): the signal lands a step or so after step 36, past
+  // the periodic checkpoint at 25 and before the next one at 50
+  const long = ['--set', 'teacher.steps=120', '--set', 'checkpointEvery=25', '--set', 'logEvery=1'];
 
   it('SIGINT between checkpoints: checkpoint at that step, resume command, exit 130; the resumed run ends byte-identical to an uninterrupted one', async () => {
     const out = fresh();
@@ -222,14 +222,14 @@ describe('4. SIGINT / SIGTERM', () => {
     let sent = false;
     const stopped = await spawnCli(argv, {
       onStderr: (text, pid) => {
-        if (!sent && /teacher 30\/300/.test(text)) {
+        if (!sent && /teacher 36\/120/.test(text)) {
           sent = true;
           process.kill(pid, 'SIGINT');
         }
       },
     });
     expect(stopped.code, stopped.stderr).toBe(130);
-    const at = Number(/stopped by SIGINT at step (\d+) of 300; checkpoint written; resume with:/.exec(stopped.stderr)?.[1]);
+    const at = Number(/stopped by SIGINT at step (\d+) of 120; checkpoint written; resume with:/.exec(stopped.stderr)?.[1]);
     expect(at).toBeGreaterThan(25);
     if (at % 25 === 0) console.warn(`the signal landed on a checkpoint step (${at}); the machine is slow`);
     expect(stopped.stderr).toContain(`charlearn train -c ${configPath} --out ${out} --set name=s ${long.join(' ')} --resume`);
@@ -249,7 +249,7 @@ describe('4. SIGINT / SIGTERM', () => {
     let sent = false;
     const term = await spawnCli(argv, {
       onStderr: (text, pid) => {
-        if (!sent && /teacher 30\/300/.test(text)) {
+        if (!sent && /teacher 36\/120/.test(text)) {
           sent = true;
           process.kill(pid, 'SIGTERM');
         }
@@ -264,7 +264,7 @@ describe('4. SIGINT / SIGTERM', () => {
     const twice = await spawnCli([...argv, '--resume'], {
       plan: { writeFault: { match: '^teacher\\.ckpt$', pauseMs: 60_000 } },
       onStderr: (text, pid) => {
-        if (signals === 0 && /teacher \d+\/300/.test(text.split('resuming')[1] ?? '')) {
+        if (signals === 0 && /teacher \d+\/120/.test(text.split('resuming')[1] ?? '')) {
           signals++;
           process.kill(pid, 'SIGINT');
         } else if (signals === 1 && text.includes(PAUSE_MARKER)) {
