@@ -25,6 +25,19 @@ export type FileChunk = Uint8Array | string;
 /** What {@link writeFileAtomic} accepts: bytes, text, or a (possibly async) sequence of chunks. */
 export type AtomicData = FileChunk | Iterable<FileChunk> | AsyncIterable<FileChunk>;
 
+/**
+ * The PID a temp-file name of {@link tempPathFor} carries, or `undefined` for another name.
+ *
+ * @example
+ * ```ts
+ * tempFilePid('.teacher.ckpt.4242.0a1b2c3d.tmp'); // 4242
+ * ```
+ */
+export function tempFilePid(name: string): number | undefined {
+  const m = /\.(\d+)\.[0-9a-f]{8}\.tmp$/.exec(name);
+  return m ? Number(m[1]) : undefined;
+}
+
 /** Temp-file name used for `target`: same directory, hidden, unique per process and call. */
 export function tempPathFor(target: string): string {
   return join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
@@ -78,19 +91,19 @@ export function isTempFileName(name: string): boolean {
 
 /**
  * Removes the temp files {@link writeFileAtomic} and {@link keepPreviousCopy} leave when a process dies mid-write
- * (only names matching {@link isTempFileName}; the caller must hold the folder's lock, so no live writer owns them).
- * Returns the names removed.
+ * (only names matching {@link isTempFileName}, and not those `keep` spares; the caller must hold the folder's lock,
+ * so no live writer owns them). Returns the names removed.
  *
  * @example
  * ```ts
  * const removed = await removeStaleTempFiles('out/roll'); // ['.teacher.ckpt.4242.0a1b2c3d.tmp']
  * ```
  */
-export async function removeStaleTempFiles(dir: string, options: AtomicWriteOptions = {}): Promise<string[]> {
+export async function removeStaleTempFiles(dir: string, options: AtomicWriteOptions & { keep?: (name: string) => boolean } = {}): Promise<string[]> {
   const fs = options.fs ?? nodeFs;
   const removed: string[] = [];
   for (const name of await fs.readdir(dir)) {
-    if (!isTempFileName(name)) continue;
+    if (!isTempFileName(name) || options.keep?.(name)) continue;
     try {
       await fs.unlink(join(dir, name));
       removed.push(name);

@@ -69,7 +69,7 @@ export {
   type RenderImagePanelsOptions,
   type ImagePanelsLayout,
 } from './plot';
-export { writeFileAtomic, writeFileAtomicSync, readFileChecked, keepPreviousCopy, isTempFileName, removeStaleTempFiles, tempPathFor, type AtomicWriteOptions } from './atomic';
+export { writeFileAtomic, writeFileAtomicSync, readFileChecked, keepPreviousCopy, isTempFileName, removeStaleTempFiles, tempFilePid, tempPathFor, type AtomicWriteOptions } from './atomic';
 export { nodeFs, errnoCode, type FsLayer } from './fs-layer';
 export { RunFolderError, asRunFolderError } from './fs-errors';
 export { acquireRunLock, isProcessAlive, RunLockedError, LOCK_FILE, type LockInfo, type RunLock, type AcquireLockOptions } from './lock';

@@ -97,6 +97,9 @@ function parseLock(text: string): LockInfo | undefined {
   return undefined;
 }
 
+/** The errors of `link` on a file system without hard links. */
+const NO_HARD_LINKS = ['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV'];
+
 /** Creates `path` holding `text` only if it does not exist: a temp file hard-linked into place (EEXIST if taken). */
 async function createExclusive(fs: FsLayer, path: string, text: string): Promise<void> {
   const tmp = tempPathFor(path);
@@ -104,7 +107,7 @@ async function createExclusive(fs: FsLayer, path: string, text: string): Promise
   try {
     await fs.link(tmp, path);
   } catch (e) {
-    if (errnoCode(e) === 'EEXIST') throw e;
+    if (!NO_HARD_LINKS.includes(errnoCode(e) ?? '')) throw e;
     // No hard links here (some network and FAT file systems): an O_EXCL create, written at once.
     const fh = await fs.open(path, 'wx');
     try {
@@ -137,6 +140,7 @@ export async function acquireRunLock(dir: string, options: AcquireLockOptions): 
       await createExclusive(fs, path, text);
       return heldLock(path, info, text);
     } catch (e) {
+      if (errnoCode(e) === 'ENOENT') continue; // our temp file went (a holder cleaning the folder): try again
       if (errnoCode(e) !== 'EEXIST') throw e;
     }
     let held: string;

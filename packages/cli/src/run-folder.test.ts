@@ -1,4 +1,5 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -9,7 +10,7 @@ import { asRunFolderError, RunFolderError } from './fs-errors';
 import { acquireRunLock, LOCK_FILE, RunLockedError } from './lock';
 import { assertStepFits, estimateStepBytes } from './memory-estimate';
 import { configDifferences, legacyRecordedConfig, RESUMABLE_KEYS, withoutPlacement } from './resume-check';
-import { assertRunName, resolveRunFolder } from './run-folder';
+import { assertRunName, resolveRunFolder, takeRunFolder } from './run-folder';
 import { resumeCommand } from './signals';
 
 const root = mkdtempSync(join(tmpdir(), 'charlearn-run-folder-'));
@@ -63,6 +64,21 @@ describe('run names and folders', () => {
   it('runDir is the folder itself; a name that disagrees with it is refused', () => {
     expect(resolveRunFolder({ ...defaultRunConfig(), runDir: join(root, 'x', 'roll') })).toEqual({ name: 'roll', dir: join(root, 'x', 'roll') });
     expect(() => resolveRunFolder({ ...defaultRunConfig(), name: 'other', runDir: join(root, 'roll') })).toThrow(/disagree/);
+  });
+
+  it('takeRunFolder removes stale temp files, sparing those of other live processes (a lock attempt)', async () => {
+    const dir = join(root, 'temps');
+    mkdirSync(dir);
+    const dead = spawnSync(process.execPath, ['-e', '']).pid;
+    writeFileSync(join(dir, `.teacher.ckpt.${dead}.0a1b2c3d.tmp`), 'x');
+    writeFileSync(join(dir, `..lock.${process.ppid}.0a1b2c3d.tmp`), 'x');
+    writeFileSync(join(dir, 'teacher.ckpt'), 'kept');
+    const logs: string[] = [];
+    const { lock, removedTempFiles } = await takeRunFolder(dir, { command: 'x', log: (m) => logs.push(m) });
+    lock.release();
+    expect(removedTempFiles).toEqual([`.teacher.ckpt.${dead}.0a1b2c3d.tmp`]);
+    expect(readdirSync(dir).sort()).toEqual([`..lock.${process.ppid}.0a1b2c3d.tmp`, 'teacher.ckpt']);
+    expect(logs[0]).toMatch(/removed 1 stale temp file/);
   });
 
   it('maps OS error codes to RunFolderError with advice; leaves other errors alone', () => {

@@ -12,11 +12,11 @@
  */
 import { basename, dirname, resolve } from 'node:path';
 import { ConfigError } from '@charlearn/core';
-import { removeStaleTempFiles } from './atomic';
+import { removeStaleTempFiles, tempFilePid } from './atomic';
 import { resolveRunName, type RunConfig } from './config';
 import { asRunFolderError, RunFolderError, withRunFolderErrors } from './fs-errors';
 import { errnoCode, nodeFs, type FsLayer } from './fs-layer';
-import { acquireRunLock, type RunLock } from './lock';
+import { acquireRunLock, isProcessAlive, type RunLock } from './lock';
 
 /** The longest run name: well below the 255 bytes file systems allow for one name. */
 export const MAX_RUN_NAME_LENGTH = 100;
@@ -125,7 +125,12 @@ export async function takeRunFolder(dir: string, options: { command: string; log
   await createRunFolder(dir, fs);
   const lock = await withRunFolderErrors('lock the run folder', dir, () => acquireRunLock(dir, { command: options.command, log: options.log, fs }));
   try {
-    const removed = await removeStaleTempFiles(dir, { fs });
+    // Spare the temp files of other live processes: a second command's lock attempt writes one before it is refused.
+    const live = (name: string): boolean => {
+      const pid = tempFilePid(name);
+      return pid !== undefined && pid !== process.pid && isProcessAlive(pid);
+    };
+    const removed = await removeStaleTempFiles(dir, { fs, keep: live });
     if (removed.length) options.log(`removed ${removed.length} stale temp file(s) of an interrupted write: ${removed.join(', ')}`);
     return { lock, removedTempFiles: removed };
   } catch (e) {
