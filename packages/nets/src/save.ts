@@ -1,8 +1,6 @@
-import { CheckpointError } from '@charlearn/core';
-import type { JsonObject } from './json';
+import { CheckpointError, decodeTensors, encodeTensors, type JsonObject } from '@charlearn/core';
 import type { Network, NetworkSpec } from './network';
 import { createNetwork } from './registry';
-import { decodeTensors, encodeTensors } from './serialize';
 
 /** The `meta.format` tag of a network file written by {@link saveNetwork}. */
 export const NETWORK_FILE_FORMAT = 'charlearn-network';
