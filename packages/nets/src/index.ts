@@ -25,6 +25,8 @@ export { Mlp, createMlp, initialMlpWeights } from './mlp';
 export { resolveMlpConfig, mlpWeightShapes, type MlpConfig, type MlpSpec } from './mlp-config';
 export { Unet, createUnet, initialUnetWeights } from './unet';
 export { resolveUnetConfig, unetWeightShapes, unetPlan, type UnetConfig, type UnetSpec, type UnetStep } from './unet-config';
+export { SongUnet, createSongUnet, initialSongUnetWeights, fromTorchStateDict, toTorchStateDict } from './song-unet';
+export { resolveSongUnetConfig, songUnetWeightShapes, songUnetBuffers, songUnetPlan, groupCount, type SongUnetConfig, type SongUnetSpec, type SongUnetStep } from './song-unet-config';
 export { Dit, createDit, initialDitWeights } from './dit';
 export { resolveDitConfig, ditWeightShapes, DIT_ACTIVATIONS, type DitConfig, type DitSpec, type DitActivation } from './dit-config';
 export { ImageNetwork, type ImageSpec } from './image-network';
