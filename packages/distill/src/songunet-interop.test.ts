@@ -22,7 +22,7 @@ const io = read('io').arrays;
 
 /** NCHW (PyTorch) → NHWC (charlearn) as a tensor. */
 function nhwc(a: { shape: number[]; values: Float32Array }): tf.Tensor4D {
-  return tf.tidy(() => tf.transpose(tf.tensor(a.values, a.shape, 'float32') as tf.Tensor4D, [0, 2, 3, 1]) as tf.Tensor4D);
+  return tf.tidy(() => tf.transpose(tf.tensor4d(a.values, a.shape as [number, number, number, number]), [0, 2, 3, 1]));
 }
 
 /** max |a − b| / max |b| over all entries: the relative error of the whole output. */
