@@ -17,7 +17,10 @@ network (`teacher`, `generator`):
   D(x, t) (teacher), and the generator's g(t, s, x) = cskip(t,s)·x +
   cout(t,s)·D(x, t, s) (reference `get_denoiser_and_traj`, sigma_data 1,
   c_noise = 999·t);
-- `half.safetensors`: x stored as F16 and BF16 (charlearn reads both as float32).
+- `half.safetensors`: x stored as F16 and BF16 (charlearn reads both as float32);
+- `mlp.safetensors`: a random two-time charlearn `mlp` (the PyTorch port in
+  sample_generator.py) with its inputs and outputs, and one-step samples
+  of that port: checks the port that sample_generator.py uses.
 """
 
 import argparse
@@ -28,6 +31,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from charlearn_safetensors import save_file  # noqa: E402
+from sample_generator import CharlearnMlp, one_step  # noqa: E402
 
 CONFIG = dict(img_resolution=8, in_channels=2, out_channels=2, model_channels=4, channel_mult=[1, 2], channel_mult_emb=2, num_blocks=1, attn_resolutions=[4], dropout=0.0)
 M = 999.0
@@ -108,6 +112,16 @@ def main():
         save_file(model.state_dict(), os.path.join(args.out, f"{name}.safetensors"), {"charlearn.network": json.dumps(charlearn_config(two)), "source": "reference network.py UNet, random weights"})
     save_file({"x": x, "t": t, "s": s, "F": f, "D": d, "F2": f2, "D2": d2, "g": g}, os.path.join(args.out, "io.safetensors"), {"layout": "NCHW", "times": "reference convention (t = 0 data, t = 1 noise); charlearn time = 1 - t"})
     save_file({"x_f16": x.half(), "x_bf16": x.bfloat16()}, os.path.join(args.out, "half.safetensors"))
+    mlp_spec = {"kind": "mlp", "dim": 3, "hidden": [16, 16], "activation": "silu", "timeEmbeddingDim": 8, "timeHidden": 12, "maxPeriod": 10000, "twoTime": True, "seed": 0}
+    shapes = {"temb/w0": [8, 12], "temb/b0": [12], "temb/w1": [12, 16], "temb_s/w0": [8, 12], "temb_s/b0": [12], "temb_s/w1": [12, 16], "in/w": [3, 16], "in/b": [16], "h0/w": [16, 16], "h0/b": [16], "out/w": [16, 3], "out/b": [3]}
+    mlp_w = {k: torch.randn(v, generator=gen) / max(v[0], 1) ** 0.5 for k, v in shapes.items()}
+    mlp = CharlearnMlp(mlp_spec, mlp_w)
+    mx = torch.randn(5, 3, generator=gen)
+    mc, mcs = torch.tensor([999.0, 700.0, 400.0, 10.0, 0.5]), torch.tensor([0.0, 100.0, 300.0, 5.0, 0.0])
+    with torch.no_grad():
+        mf = mlp(mx, mc, mcs)
+        mg = one_step(mlp, mx, 1e-3, 1.0)
+    save_file({**mlp_w, "io/x": mx, "io/c": mc, "io/cs": mcs, "io/F": mf, "io/one_step": mg}, os.path.join(args.out, "mlp.safetensors"), {"charlearn.network": json.dumps(mlp_spec)})
     n = sum(p.numel() for p in generator.parameters())
     print(f"wrote {args.out}: teacher {sum(p.numel() for p in teacher.parameters())} parameters, generator {n}")
 

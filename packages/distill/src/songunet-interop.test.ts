@@ -9,9 +9,10 @@ import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import '@charlearn/backend-wasm';
 import { CheckpointError, follmer, readSafetensors, useBackend, type NamedArrays } from '@charlearn/core';
-import { SongUnet, fromTorchStateDict, resolveSongUnetConfig, type SongUnetConfig } from '@charlearn/nets';
+import { SongUnet, createNetwork, fromTorchStateDict, resolveSongUnetConfig, type NetworkSpec, type SongUnetConfig } from '@charlearn/nets';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { characteristicMap, networkDenoiser } from './denoisers';
+import { sampleFlowMap } from './sampling';
 
 beforeAll(async () => {
   await useBackend('wasm');
@@ -105,5 +106,28 @@ describe('the reference SongUNet (network.py of the paper code) in charlearn', (
     expect(() => SongUnet.create(teacherSpec, bad)).toThrow(/'enc.8x8_conv.weight' has shape \[4, 2, 3, 1\], expected \[4, 2, 3, 3\]/);
     const { 'dec.8x8_aux_conv.bias': _dropped, ...missing } = arrays;
     expect(() => SongUnet.create(teacherSpec, missing)).toThrow(/missing 'dec.8x8_aux_conv.bias'/);
+  });
+
+  it("matches the PyTorch port of charlearn's MLP that sample_generator.py uses (raw network and one step)", () => {
+    const { arrays, metadata } = read('mlp');
+    const net = createNetwork(JSON.parse(metadata['charlearn.network']!) as NetworkSpec);
+    const weights = Object.fromEntries(Object.entries(arrays).filter(([k]) => !k.startsWith('io/')));
+    net.setWeights(weights);
+    const rel = (a: Float32Array, b: Float32Array) => {
+      let err = 0;
+      let scale = 0;
+      for (let i = 0; i < b.length; i++) [err, scale] = [Math.max(err, Math.abs(a[i]! - b[i]!)), Math.max(scale, Math.abs(b[i]!))];
+      return err / scale;
+    };
+    const [f, one] = tf.tidy(() => {
+      const x = tf.tensor2d(arrays['io/x']!.values, [5, 3]);
+      const f = net.apply(x, t(arrays['io/c']!), t(arrays['io/cs']!)).dataSync() as Float32Array;
+      const one = sampleFlowMap(characteristicMap(net, follmer), x, 1, { eps0: 1e-3 }).dataSync() as Float32Array;
+      return [f, one];
+    });
+    console.log(`mlp vs its PyTorch port: F max rel err ${rel(f, arrays['io/F']!.values).toExponential(2)}, one step ${rel(one, arrays['io/one_step']!.values).toExponential(2)}`);
+    expect(rel(f, arrays['io/F']!.values)).toBeLessThan(1e-4);
+    expect(rel(one, arrays['io/one_step']!.values)).toBeLessThan(1e-4);
+    net.dispose();
   });
 });
