@@ -6,7 +6,7 @@ import { parseCliArgs, formatFlagsHelp, UsageError, type CliArgs } from './args'
 import { closestMatch, describeConfigSchema, isImageData, loadRunConfig, type RunConfig } from './config';
 import './cpu-backend';
 import { assertKnownName, distillGenerator, evaluateGenerator, loadGenerator, trainTeacher } from './commands/phases';
-import { exportGenerator, importTeacher } from './commands/interop';
+import { exportGenerator, importNetwork } from './commands/interop';
 import { assertDistillable, evaluateOneStepRun, hasOneStepGenerator, isTeacherFree, knownMethods, loadOneStep, trainOneStep } from './commands/onestep';
 import type { EvalMetrics } from './evaluate';
 import { generateImages, type ImageEvalMetrics } from './evaluate-images';
@@ -38,8 +38,8 @@ commands:
             (images: a grid PNG, the pixels as samples-<k>step.f32 and their shape in the .json)
   eval      2-D: exact W2 vs held-out data; images: FD(charlearn-<data>-cnn) vs the test split; for the
             generator and the teacher; out/<run>/metrics.json, samples.png
-  import    charlearn import <teacher.safetensors>: a one-time network file (PyTorch's, see docs/interop.md) becomes
-            the run's teacher.ckpt; then distill, eval, sample as usual
+  import    charlearn import <network.safetensors>: a network file (e.g. PyTorch's, see docs/interop.md) becomes the
+            run's teacher.ckpt (one-time) or generator.ckpt (two-time); then distill, eval, sample as usual
   export    write the run's generator as out/<run>/generator.safetensors (safetensors; PyTorch opens it)
 
 image data (data.target: mnist | fashion-mnist; model.kind: unet | dit):
@@ -216,7 +216,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         await sampleCommand(ctx, args);
         break;
       case 'import':
-        await importTeacher(ctx, args.positionals[0]);
+        await importNetwork(ctx, args.positionals[0]);
         break;
       case 'export':
         await exportGenerator(ctx);

@@ -37,8 +37,21 @@ describe('charlearn import / export', () => {
     const g = loadNetwork(bytes);
     expect(g.twoTime).toBe(true);
     expect(g.config).toMatchObject({ kind: 'mlp', dim: 2, hidden: [32, 32] });
+    // a generator file imports as the run's generator (EMA = the imported weights): export gives them back
+    const student = createMlp({ dim: 2, hidden: [32, 32], seed: 10, twoTime: true });
+    const genFile = join(out, 'generator-in.safetensors');
+    writeFileSync(genFile, saveNetwork(student));
+    r = await run('import', genFile, '--quick', '--set', 'name=imp');
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toMatch(/imported mlp generator/);
+    r = await run('sample', '--quick', '--set', 'name=imp', '--n', '16');
+    expect(r.code, r.err).toBe(0);
+    r = await run('export', '--quick', '--set', 'name=imp');
+    const again = decodeTensors(new Uint8Array(readFileSync(join(out, 'imp', 'generator.safetensors')))).arrays;
+    for (const [name, { values }] of Object.entries(student.getWeights())) expect(again[name]!.values, name).toEqual(values);
     g.dispose();
     teacher.dispose();
+    student.dispose();
   }, 60_000);
 
   it('refuses a generator, a network of the wrong shape, a file without a spec and a missing file, naming the file', async () => {
@@ -46,7 +59,7 @@ describe('charlearn import / export', () => {
     writeFileSync(two, saveNetwork(createMlp({ dim: 2, hidden: [8], twoTime: true })));
     let r = await run('import', two, '--quick', '--set', 'name=bad');
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/CheckpointError: the file holds a two-time generator.*two\.safetensors/);
+    expect(r.err).toMatch(/CheckpointError: importing a generator needs the run's teacher.*teacher\.ckpt/);
     const wide = join(out, 'wide.safetensors');
     writeFileSync(wide, saveNetwork(createMlp({ dim: 3, hidden: [8] })));
     r = await run('import', wide, '--quick', '--set', 'name=bad');

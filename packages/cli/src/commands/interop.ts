@@ -1,11 +1,11 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { CheckpointError, ConfigError, decodeTensors } from '@charlearn/core';
-import { TeacherTrainer } from '@charlearn/distill';
+import { CharacteristicDistiller, TeacherTrainer } from '@charlearn/distill';
 import { createNetwork, fromTorchStateDict, loadNetwork, resolveSongUnetConfig, saveNetwork, type Network, type NetworkSpec } from '@charlearn/nets';
 import { writeFileAtomic } from '../atomic';
 import { cacheVariablesForSyncRead } from '../backends';
-import { runFiles, runPath, saveCheckpoint, type RunContext } from '../runtime';
+import { loadCheckpoint, runFiles, runPath, saveCheckpoint, type RunContext } from '../runtime';
 import { loadGenerator } from './phases';
 
 /** The file `charlearn export` writes into the run folder. */
@@ -60,33 +60,66 @@ function wrap<T>(path: string, f: () => T): T {
 }
 
 /**
- * `charlearn import <file>`: makes the run's teacher checkpoint (step 0 of
- * the run's teacher trainer) from a one-time network file, so that
- * `charlearn distill`, `eval` and `sample` work as on a teacher trained
- * here. The network's shape must fit the run's data.
+ * `charlearn import <file>`: a one-time network file becomes the run's
+ * teacher checkpoint (step 0 of the run's teacher trainer, its EMA starting
+ * at the imported weights); a two-time network file (a generator, e.g. the
+ * reference code's `traj_mode` checkpoint) becomes the run's generator
+ * checkpoint, distilled from the run's teacher (which must exist: import
+ * or train it first). Then `charlearn distill`, `eval` and `sample` work as
+ * on a run trained here. The network's sample shape must fit the run's data.
  */
-export async function importTeacher(ctx: RunContext, file: string | undefined): Promise<void> {
-  if (!file) throw new ConfigError('charlearn import needs a file: charlearn import <teacher.safetensors> [-c run.yaml] [--set name=...]', 'file');
+export async function importNetwork(ctx: RunContext, file: string | undefined): Promise<void> {
+  if (!file) throw new ConfigError('charlearn import needs a file: charlearn import <network.safetensors> [-c run.yaml] [--set name=...]', 'file');
   const path = resolve(file);
   const net = networkFromFile(path);
   try {
-    if (net.twoTime) throw new CheckpointError('the file holds a two-time generator; charlearn import makes a teacher from a one-time network (sample a generator with scripts/python/sample_generator.py)', path);
     const want = ctx.dataset.sampleShape.join(', ');
     if (net.sampleShape.join(', ') !== want) {
       throw new CheckpointError(`the network takes samples of shape [${net.sampleShape.join(', ')}], the run's data (${ctx.dataset.name}) has [${want}]`, path);
     }
-    const trainer = new TeacherTrainer({ net, dataset: ctx.dataset, config: ctx.config.teacher, interpolant: ctx.interpolant, seed: ctx.config.seed });
-    try {
-      await cacheVariablesForSyncRead();
-      const out = runPath(ctx, runFiles.teacher);
-      await saveCheckpoint(out, trainer.checkpoint());
-      ctx.log(`imported ${net.kind} teacher (${net.parameterCount()} parameters) from ${path} into ${out}`);
-    } finally {
-      trainer.dispose();
-    }
+    await (net.twoTime ? importGenerator(ctx, net, path) : importTeacher(ctx, net, path));
   } catch (e) {
     net.dispose();
     throw e;
+  }
+}
+
+async function importTeacher(ctx: RunContext, net: Network, source: string): Promise<void> {
+  const trainer = new TeacherTrainer({ net, dataset: ctx.dataset, config: ctx.config.teacher, interpolant: ctx.interpolant, seed: ctx.config.seed });
+  try {
+    await cacheVariablesForSyncRead();
+    const ckpt = trainer.checkpoint();
+    const out = runPath(ctx, runFiles.teacher);
+    await saveCheckpoint(out, { ...ckpt, meta: { ...ckpt.meta, importedFrom: source } });
+    ctx.log(`imported ${net.kind} teacher (${net.parameterCount()} parameters) from ${source} into ${out}`);
+  } finally {
+    trainer.dispose();
+  }
+}
+
+async function importGenerator(ctx: RunContext, net: Network, source: string): Promise<void> {
+  const teacherPath = runPath(ctx, runFiles.teacher);
+  if (!existsSync(teacherPath)) {
+    throw new CheckpointError(`importing a generator needs the run's teacher: 'charlearn import <teacher file>' (or 'charlearn train') with the same config and name first`, teacherPath);
+  }
+  const teacherTrainer = TeacherTrainer.fromCheckpoint(await loadCheckpoint(teacherPath, 'teacher'), ctx.dataset);
+  const teacher = teacherTrainer.ema.network.clone();
+  teacherTrainer.dispose();
+  let distiller: CharacteristicDistiller;
+  try {
+    distiller = new CharacteristicDistiller({ teacher, ownsTeacher: true, student: net, dataset: ctx.dataset, config: ctx.config.distill, interpolant: ctx.interpolant, seed: ctx.config.seed + 1 });
+  } catch (e) {
+    teacher.dispose();
+    throw e;
+  }
+  try {
+    await cacheVariablesForSyncRead();
+    const ckpt = distiller.checkpoint();
+    const out = runPath(ctx, runFiles.generator);
+    await saveCheckpoint(out, { ...ckpt, meta: { ...ckpt.meta, importedFrom: source } });
+    ctx.log(`imported ${net.kind} generator (${net.parameterCount()} parameters) from ${source} into ${out}`);
+  } finally {
+    distiller.dispose();
   }
 }
 

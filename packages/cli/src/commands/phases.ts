@@ -71,7 +71,7 @@ export async function distillGenerator(ctx: RunContext, options: { resume: boole
       throw new CheckpointError(`distillation needs a trained teacher: run 'charlearn train' with the same config (and name) first`, teacherPath);
     }
     const teacherCkpt = await loadCheckpoint(teacherPath, 'teacher');
-    if (Number(teacherCkpt.meta.step) < config.teacher.steps) {
+    if (Number(teacherCkpt.meta.step) < config.teacher.steps && teacherCkpt.meta.importedFrom === undefined) {
       ctx.log(`warning: the teacher stopped at step ${teacherCkpt.meta.step} of ${config.teacher.steps} (resume it with 'charlearn train --resume')`);
     }
     // The frozen teacher is the EMA network; the rest of the teacher trainer (its weights, Adam moments) is freed.
