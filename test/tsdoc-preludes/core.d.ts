@@ -21,3 +21,6 @@ export declare const steps: unknown;
 /** A user's plugin validator, and some validation that may throw. */
 export declare function validateSolverPlugin(plugin: unknown, parameter: string): asserts plugin is SolverPlugin;
 export declare function validateSomething(): void;
+/** A file the user picked (browser), and Node's synchronous file reader. */
+export declare const file: Blob;
+export declare function readFileSync(path: string): Uint8Array;

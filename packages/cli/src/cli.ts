@@ -6,6 +6,7 @@ import { parseCliArgs, formatFlagsHelp, UsageError, type CliArgs } from './args'
 import { closestMatch, describeConfigSchema, isImageData, loadRunConfig, type RunConfig } from './config';
 import './cpu-backend';
 import { assertKnownName, distillGenerator, evaluateGenerator, loadGenerator, trainTeacher } from './commands/phases';
+import { exportGenerator, importNetwork } from './commands/interop';
 import { assertDistillable, evaluateOneStepRun, hasOneStepGenerator, isTeacherFree, knownMethods, loadOneStep, trainOneStep } from './commands/onestep';
 import type { EvalMetrics } from './evaluate';
 import { generateImages, type ImageEvalMetrics } from './evaluate-images';
@@ -18,7 +19,7 @@ import { RESUMABLE_KEYS_HELP } from './resume-check';
 import { installStopHandlers, InterruptedError, resumeCommand } from './signals';
 
 /** The `charlearn` subcommands. */
-export const COMMANDS = ['demo', 'train', 'distill', 'sample', 'eval', 'help'] as const;
+export const COMMANDS = ['demo', 'train', 'distill', 'sample', 'eval', 'import', 'export', 'help'] as const;
 
 const EXTRA_FLAGS = {
   preset: { type: 'string', valueName: 'name', description: `a built-in base config instead of --config: ${Object.keys(CONFIG_PRESETS).join(' | ')}` },
@@ -42,6 +43,9 @@ commands:
             (images: a grid PNG, the pixels as samples-<k>step.f32 and their shape in the .json)
   eval      2-D: exact W2 vs held-out data; images: FD(charlearn-<data>-cnn) vs the test split; for the
             generator and the teacher; out/<run>/metrics.json, samples.png
+  import    charlearn import <network.safetensors>: a network file (e.g. PyTorch's, see docs/interop.md) becomes the
+            run's teacher.ckpt (one-time) or generator.ckpt (two-time); then distill, eval, sample as usual
+  export    write the run's generator as out/<run>/generator.safetensors (safetensors; PyTorch opens it)
 
 image data (data.target: mnist | fashion-mnist; model.kind: unet | dit):
   charlearn train --preset mnist --set name=mnist   # U-Net teacher, ~25 min on wasm
@@ -257,6 +261,12 @@ async function runCommand(ctx: RunContext, args: CliArgs): Promise<void> {
     }
     case 'sample':
       await sampleCommand(ctx, args);
+      break;
+    case 'import':
+      await importNetwork(ctx, args.positionals[0]);
+      break;
+    case 'export':
+      await exportGenerator(ctx);
       break;
     case 'demo': {
       if (teacherFree) {

@@ -1,9 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { CharlearnError, CheckpointError, getInterpolant, type Dataset, type Interpolant } from '@charlearn/core';
+import { CharlearnError, CheckpointError, decodeTensors, encodeTensors, getInterpolant, type Dataset, type Interpolant, type JsonObject } from '@charlearn/core';
 import '@charlearn/backend-wasm';
 import type { Target2D } from '@charlearn/data';
-import { decodeTensors, encodeTensors, type JsonObject } from '@charlearn/nets';
 import type { TrainerCheckpoint } from '@charlearn/distill';
 import { keepPreviousCopy, readFileChecked, writeFileAtomic } from './atomic';
 import type { RunConfig } from './config';

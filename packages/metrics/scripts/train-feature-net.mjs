@@ -10,7 +10,7 @@
 // (one thread) for --epochs (MNIST 12 with random ±2 px shifts, Fashion-MNIST
 // 3 without), stopping early if --seconds (900) runs out, with the learning
 // rate cut 4x for the last quarter; then measures accuracy on the full test
-// split and writes <out>/<data>-cnn.bin (the @charlearn/nets tensor file
+// split and writes <out>/<data>-cnn.bin (the @charlearn/core tensor file
 // format: JSON header + float32 payload + CRC-32; written to a temporary name
 // and renamed, so a crash never leaves a half file) and <out>/<data>-cnn.json
 // (accuracy, data, counts, time, date, command).

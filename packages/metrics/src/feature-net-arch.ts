@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Rng, assertNumber } from '@charlearn/core';
-import type { NamedArrays } from '@charlearn/nets';
+import { Rng, assertNumber, type NamedArrays } from '@charlearn/core';
 
 /**
  * The feature CNN's architecture, for 28×28×1 images in [0, 1]:

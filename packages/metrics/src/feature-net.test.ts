@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@charlearn/backend-wasm';
 import { CheckpointError, Rng, ShapeError, UnknownPluginError, ValueRangeError, useBackend } from '@charlearn/core';
-import { decodeTensors, encodeTensors, type NamedArrays } from '@charlearn/nets';
+import { decodeTensors, encodeTensors, type NamedArrays } from '@charlearn/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FEATURE_NET_SHAPES, featureNetForward, featureNetLoss, initFeatureNetWeights, type FeatureNetParams } from './feature-net-arch';
 import { FeatureNet, encodeFeatureNet, featureNetFromBytes, type FeatureNetInfo } from './feature-net';

@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { CheckpointError, ShapeError, ValueRangeError, assertNumber, assertTensor } from '@charlearn/core';
-import { decodeTensors, encodeTensors, type JsonObject, type NamedArrays } from '@charlearn/nets';
+import { CheckpointError, ShapeError, ValueRangeError, assertNumber, assertTensor, decodeTensors, encodeTensors, type JsonObject, type NamedArrays } from '@charlearn/core';
 import { FEATURE_NET_ARCH, FEATURE_NET_SHAPES, featureNetForward, type FeatureNetParams, type FeatureNetWeightName } from './feature-net-arch';
 
 /** The data sets a shipped feature net is trained on. */
@@ -173,8 +172,8 @@ function assertFeatureNetWeights(weights: NamedArrays): void {
 
 /**
  * Encodes feature-net weights and their {@link FeatureNetInfo} into the
- * `@charlearn/nets` tensor file format (magic, JSON header, float32
- * payload, CRC-32): what the training script writes to
+ * `@charlearn/core` tensor file format (safetensors with the metadata
+ * and a CRC-32, see `encodeTensors`): what the training script writes to
  * `weights/<dataset>-cnn.bin`.
  *
  * @example

@@ -13,8 +13,7 @@
  * ```
  * @packageDocumentation
  */
-import { ShapeError, ValueRangeError } from '@charlearn/core';
-import { crc32 } from '@charlearn/nets';
+import { ShapeError, ValueRangeError, crc32 } from '@charlearn/core';
 
 /** The 8-byte PNG file signature. */
 export const PNG_SIGNATURE: Uint8Array = Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a);
@@ -78,7 +77,7 @@ export function zlibStored(data: Uint8Array): Uint8Array {
   return out;
 }
 
-/** CRC-32 of the PNG chunks: the one implementation in `@charlearn/nets` (its tensor files use it too). */
+/** CRC-32 of the PNG chunks: the one implementation in `@charlearn/core` (its tensor files use it too). */
 export { crc32 };
 
 function chunk(type: string, data: Uint8Array): Uint8Array {

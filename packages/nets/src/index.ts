@@ -16,13 +16,17 @@
  * @module @charlearn/nets
  */
 export type { Network, NetworkSpec, NamedArrays } from './network';
-export type { JsonObject, JsonValue, JsonPrimitive } from './json';
-export { assertJsonObject } from './json';
+/** @deprecated Import from `@charlearn/core` (moved there; re-exported for compatibility). */
+export type { JsonObject, JsonValue, JsonPrimitive } from '@charlearn/core';
+/** @deprecated Import from `@charlearn/core` (moved there; re-exported for compatibility). */
+export { assertJsonObject } from '@charlearn/core';
 export { createNetwork, registerNetworkKind, listNetworkKinds, networkKinds, type NetworkFactory, type NetworkKind } from './registry';
 export { Mlp, createMlp, initialMlpWeights } from './mlp';
 export { resolveMlpConfig, mlpWeightShapes, type MlpConfig, type MlpSpec } from './mlp-config';
 export { Unet, createUnet, initialUnetWeights } from './unet';
 export { resolveUnetConfig, unetWeightShapes, unetPlan, type UnetConfig, type UnetSpec, type UnetStep } from './unet-config';
+export { SongUnet, createSongUnet, initialSongUnetWeights, fromTorchStateDict, toTorchStateDict } from './song-unet';
+export { resolveSongUnetConfig, songUnetWeightShapes, songUnetBuffers, songUnetPlan, groupCount, type SongUnetConfig, type SongUnetSpec, type SongUnetStep } from './song-unet-config';
 export { Dit, createDit, initialDitWeights } from './dit';
 export { resolveDitConfig, ditWeightShapes, DIT_ACTIVATIONS, type DitConfig, type DitSpec, type DitActivation } from './dit-config';
 export { ImageNetwork, type ImageSpec } from './image-network';
@@ -32,7 +36,9 @@ export { conv2dSame, groupNorm, layerNormNoAffine, downsample2x, upsample2x, sel
 export { ACTIVATIONS, activate, type Activation } from './activations';
 export { sinusoidalEmbedding, sinusoidalFrequencies } from './embedding';
 export { fanInUniform, activationGainSquared, xavierUniform } from './init';
-export { encodeTensors, decodeTensors, TENSOR_FILE_MAGIC, TENSOR_FILE_VERSION } from './serialize';
+/** @deprecated Import from `@charlearn/core`: the tensor file format moved there (re-exported for compatibility). */
+export { encodeTensors, decodeTensors, TENSOR_FILE_MAGIC, TENSOR_FILE_VERSION } from '@charlearn/core';
 export { saveNetwork, loadNetwork, NETWORK_FILE_FORMAT } from './save';
-export { crc32 } from './crc32';
-export { assertNamedArrays, checkWeightsMatch } from './weights';
+/** @deprecated Import from `@charlearn/core` (moved there; re-exported for compatibility). */
+export { crc32, assertNamedArrays } from '@charlearn/core';
+export { checkWeightsMatch } from './weights';

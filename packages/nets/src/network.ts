@@ -1,17 +1,8 @@
 import type { Tensor, Tensor1D, Variable } from '@tensorflow/tfjs-core';
-import type { JsonValue } from './json';
+import type { JsonValue, NamedArrays } from '@charlearn/core';
 
-/**
- * Named float32 arrays: network weights, optimiser state, anything a
- * checkpoint stores. `values.length` equals the product of `shape`;
- * the layout is row-major (tfjs order).
- *
- * @example
- * ```ts
- * const w: NamedArrays = { 'out/w': { shape: [256, 2], values: new Float32Array(512) } };
- * ```
- */
-export type NamedArrays = Record<string, { shape: number[]; values: Float32Array }>;
+/** Named float32 arrays with their shapes (defined in `@charlearn/core`). */
+export type { NamedArrays };
 
 /**
  * A JSON-serialisable description that rebuilds a network with

@@ -5,6 +5,8 @@ import { Dit } from './dit';
 import type { DitConfig } from './dit-config';
 import { Unet } from './unet';
 import type { UnetConfig } from './unet-config';
+import { SongUnet } from './song-unet';
+import type { SongUnetConfig } from './song-unet-config';
 import type { Network, NetworkSpec } from './network';
 
 /**
@@ -35,6 +37,7 @@ export const networkKinds: Registry<NetworkKind> = createRegistry<NetworkKind>('
 const builtins: readonly NetworkKind[] = [
   { name: 'mlp', create: (spec, seed) => Mlp.create({ ...(spec as unknown as MlpConfig), ...(seed === undefined ? {} : { seed }) }) },
   { name: 'unet', create: (spec, seed) => Unet.create({ ...(spec as unknown as UnetConfig), ...(seed === undefined ? {} : { seed }) }) },
+  { name: 'songunet', create: (spec, seed) => SongUnet.create({ ...(spec as unknown as SongUnetConfig), ...(seed === undefined ? {} : { seed }) }) },
   { name: 'dit', create: (spec, seed) => Dit.create({ ...(spec as unknown as DitConfig), ...(seed === undefined ? {} : { seed }) }) },
 ];
 

@@ -1,8 +1,8 @@
-import { CheckpointError } from '@charlearn/core';
-import type { JsonObject } from './json';
+import { CheckpointError, decodeTensors, encodeTensors, type JsonObject } from '@charlearn/core';
 import type { Network, NetworkSpec } from './network';
 import { createNetwork } from './registry';
-import { decodeTensors, encodeTensors } from './serialize';
+import { fromTorchStateDict, toTorchStateDict } from './song-unet';
+import { resolveSongUnetConfig } from './song-unet-config';
 
 /** The `meta.format` tag of a network file written by {@link saveNetwork}. */
 export const NETWORK_FILE_FORMAT = 'charlearn-network';
@@ -10,8 +10,9 @@ export const NETWORK_FILE_FORMAT = 'charlearn-network';
 /**
  * Serialises a network (its spec and weights) with {@link encodeTensors}:
  * `meta = { format: 'charlearn-network', network: net.config, ...extra }`,
- * arrays = `net.getWeights()`. `extra` must not use the keys `format` or
- * `network`.
+ * arrays = `net.getWeights()` (for a `songunet`, its PyTorch `state_dict()`
+ * with the constant buffers, so `load_state_dict` accepts the file
+ * strictly). `extra` must not use the keys `format` or `network`.
  *
  * @example
  * ```ts
@@ -25,7 +26,8 @@ export function saveNetwork(net: Network, extra: JsonObject = {}): Uint8Array {
   for (const key of ['format', 'network']) {
     if (key in extra) throw new CheckpointError(`extra metadata must not use the reserved key '${key}'`, undefined, 'extra');
   }
-  return encodeTensors(net.getWeights(), { ...extra, format: NETWORK_FILE_FORMAT, network: net.config });
+  const arrays = net.kind === 'songunet' ? toTorchStateDict(net) : net.getWeights();
+  return encodeTensors(arrays, { ...extra, format: NETWORK_FILE_FORMAT, network: net.config });
 }
 
 /**
@@ -56,7 +58,7 @@ export function loadNetwork(bytes: Uint8Array): Network {
     throw new CheckpointError(`cannot rebuild the saved network: ${(e as Error).message}`);
   }
   try {
-    net.setWeights(arrays);
+    net.setWeights(net.kind === 'songunet' ? fromTorchStateDict(arrays, resolveSongUnetConfig(net.config)) : arrays);
   } catch (e) {
     net.dispose();
     throw e;

@@ -1,44 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Variable } from '@tensorflow/tfjs-core';
-import { CheckpointError, ShapeError } from '@charlearn/core';
-import type { NamedArrays } from './network';
+import { CheckpointError, assertNamedArrays, shapeSize, type NamedArrays } from '@charlearn/core';
 
 const fmt = (shape: readonly number[]): string => `[${shape.join(', ')}]`;
 
-/** Product of a shape's dimensions (1 for `[]`). */
-export function shapeSize(shape: readonly number[]): number {
-  return shape.reduce((a, b) => a * b, 1);
-}
-
-/**
- * Checks that `arrays` is a {@link NamedArrays}: every entry has an integer
- * shape (dims >= 0) and a `Float32Array` of exactly that many values.
- * Throws a {@link ShapeError} naming the entry.
- *
- * @example
- * ```ts
- * assertNamedArrays('arrays', { w: { shape: [2, 3], values: new Float32Array(6) } });
- * ```
- */
-export function assertNamedArrays(parameter: string, arrays: unknown): asserts arrays is NamedArrays {
-  if (typeof arrays !== 'object' || arrays === null || Array.isArray(arrays)) {
-    throw new ShapeError(`${parameter} must be an object mapping names to { shape: number[], values: Float32Array }`, parameter);
-  }
-  for (const [name, entry] of Object.entries(arrays as Record<string, unknown>)) {
-    const where = `${parameter}['${name}']`;
-    if (name.length === 0) throw new ShapeError(`${parameter} has an empty name; names must be non-empty strings`, parameter);
-    if (typeof entry !== 'object' || entry === null) throw new ShapeError(`${where} must be { shape, values }`, where);
-    const { shape, values } = entry as { shape?: unknown; values?: unknown };
-    if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && (d as number) >= 0)) {
-      throw new ShapeError(`${where}.shape must be an array of non-negative integers, got ${JSON.stringify(shape)}`, where);
-    }
-    if (!(values instanceof Float32Array)) throw new ShapeError(`${where}.values must be a Float32Array`, where);
-    const n = shapeSize(shape as number[]);
-    if (values.length !== n) {
-      throw new ShapeError(`${where}.values has ${values.length} entries but shape ${fmt(shape as number[])} needs ${n}`, where);
-    }
-  }
-}
+export { shapeSize, assertNamedArrays };
 
 /**
  * Checks that `weights` has exactly the names and shapes of `expected`

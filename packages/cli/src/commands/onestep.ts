@@ -5,8 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import type { Tensor } from '@tensorflow/tfjs-core';
-import { CharlearnError, CheckpointError } from '@charlearn/core';
-import { decodeTensors } from '@charlearn/nets';
+import { CharlearnError, CheckpointError, decodeTensors } from '@charlearn/core';
 import { listObjectives, OneStepTrainer, type OneStepStats } from '@charlearn/distill';
 import { writeFileAtomic } from '../atomic';
 import type { RunConfig } from '../config';

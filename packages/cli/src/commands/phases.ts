@@ -87,7 +87,7 @@ export async function distillGenerator(ctx: RunContext, options: { resume: boole
     assertConfigMatches(ctx, teacherCkpt, teacherPath, 'use-teacher');
     const recorded = recordedRunConfig(teacherCkpt);
     if (recorded.teacher !== undefined) teacherSection = { teacher: recorded.teacher };
-    if (Number(teacherCkpt.meta.step) < config.teacher.steps) {
+    if (Number(teacherCkpt.meta.step) < config.teacher.steps && teacherCkpt.meta.importedFrom === undefined) {
       ctx.log(`warning: the teacher stopped at step ${teacherCkpt.meta.step} of ${config.teacher.steps} (resume it with 'charlearn train --resume')`);
     }
     assertStepFits(config, 'distill', ctx.dataset.sampleShape, ctx.backend);

@@ -1,14 +1,36 @@
-import { CheckpointError, typeLabel } from '@charlearn/core';
+import { CheckpointError } from './errors';
 import { crc32 } from './crc32';
-import { assertJsonObject, type JsonObject } from './json';
-import type { NamedArrays } from './network';
-import { assertNamedArrays, shapeSize } from './weights';
+import type { JsonObject } from './json';
+import { shapeSize, type NamedArrays } from './named-arrays';
 
-/** The 8 magic bytes every charlearn tensor file starts with: `"CHRLRN\0\x01"`. */
-export const TENSOR_FILE_MAGIC: Uint8Array = Uint8Array.from([0x43, 0x48, 0x52, 0x4c, 0x52, 0x4e, 0x00, 0x01]);
+/**
+ * Reader of charlearn's tensor format version 1 (written until format
+ * version 2, safetensors, replaced it). Layout, all integers little-endian:
+ *
+ * | offset | bytes | content |
+ * |---|---|---|
+ * | 0 | 8 | magic `CHRLRN\0\x01` |
+ * | 8 | 4 | format version (u32, 1) |
+ * | 12 | 4 | header length H (u32; UTF-8 JSON, space-padded) |
+ * | 16 | 4 | payload length P (u32) |
+ * | 20 | 4 | flags (u32, 0) |
+ * | 24 | H | header `{ "meta": {...}, "tensors": [{ name, dtype: "float32", shape, offset, length }] }` |
+ * | 24+H | P | payload: float32 little-endian |
+ * | 24+H+P | 4 | CRC-32 (IEEE) of bytes `[0, 24+H+P)` |
+ */
 
-/** The format version {@link encodeTensors} writes and {@link decodeTensors} reads. */
-export const TENSOR_FILE_VERSION = 1;
+/** The 8 magic bytes of a version 1 file: `"CHRLRN\0\x01"`. */
+export const LEGACY_TENSOR_FILE_MAGIC: Uint8Array = Uint8Array.from([0x43, 0x48, 0x52, 0x4c, 0x52, 0x4e, 0x00, 0x01]);
+
+const TENSOR_FILE_VERSION = 1;
+
+/** Whether `bytes` starts with the version 1 magic (at least its first 6 bytes, "CHRLRN"). */
+export function hasLegacyMagic(bytes: Uint8Array): boolean {
+  if (bytes.length < 6) return false;
+  const n = Math.min(bytes.length, LEGACY_TENSOR_FILE_MAGIC.length);
+  for (let i = 0; i < n; i++) if (bytes[i] !== LEGACY_TENSOR_FILE_MAGIC[i]) return false;
+  return true;
+}
 
 const FIXED = 24; // magic 8 + version 4 + header length 4 + payload length 4 + flags 4
 const TRAILER = 4; // CRC-32
@@ -22,72 +44,6 @@ interface TableEntry {
 }
 
 const littleEndianHost = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-
-/**
- * Encodes named float32 arrays and JSON metadata into one self-contained
- * binary (weights, training checkpoints). Works in Node and browsers.
- *
- * Layout (all integers little-endian):
- *
- * | offset | bytes | content |
- * |---|---|---|
- * | 0 | 8 | magic `CHRLRN\0\x01` |
- * | 8 | 4 | format version (u32, 1) |
- * | 12 | 4 | header length H (u32; UTF-8 JSON, space-padded so the payload starts 8-aligned) |
- * | 16 | 4 | payload length P (u32) |
- * | 20 | 4 | flags (u32, 0) |
- * | 24 | H | header `{ "meta": {...}, "tensors": [{ name, dtype: "float32", shape, offset, length }] }` (offset, length in bytes, relative to the payload) |
- * | 24+H | P | payload: float32 little-endian, arrays back to back (4-aligned) |
- * | 24+H+P | 4 | CRC-32 (IEEE) of bytes `[0, 24+H+P)` |
- *
- * `meta` must be JSON that round-trips exactly (finite numbers; no `NaN`,
- * `undefined`, class instances): a `ValueRangeError` names the key otherwise.
- *
- * @example
- * ```ts
- * const bytes = encodeTensors(net.getWeights(), { step: 1000, spec: net.config });
- * const { meta, arrays } = decodeTensors(bytes);
- * ```
- */
-export function encodeTensors(arrays: NamedArrays, meta: JsonObject): Uint8Array {
-  assertNamedArrays('arrays', arrays);
-  assertJsonObject('meta', meta);
-  const tensors: TableEntry[] = [];
-  let payload = 0;
-  for (const [name, { shape, values }] of Object.entries(arrays)) {
-    tensors.push({ name, dtype: 'float32', shape: [...shape], offset: payload, length: values.length * 4 });
-    payload += values.length * 4;
-  }
-  const json = new TextEncoder().encode(JSON.stringify({ meta, tensors }));
-  const headerLen = Math.ceil((FIXED + json.length) / 8) * 8 - FIXED;
-  const total = FIXED + headerLen + payload + TRAILER;
-  if (headerLen > 0xffffffff || payload > 0xffffffff) {
-    throw new CheckpointError(`too large for format version ${TENSOR_FILE_VERSION}: header ${headerLen} bytes, payload ${payload} bytes (max 4 GiB each)`);
-  }
-  const out = new Uint8Array(total);
-  const view = new DataView(out.buffer);
-  out.set(TENSOR_FILE_MAGIC, 0);
-  view.setUint32(8, TENSOR_FILE_VERSION, true);
-  view.setUint32(12, headerLen, true);
-  view.setUint32(16, payload, true);
-  view.setUint32(20, 0, true);
-  out.set(json, FIXED);
-  out.fill(0x20, FIXED + json.length, FIXED + headerLen);
-  const base = FIXED + headerLen;
-  const entries = Object.values(arrays);
-  tensors.forEach((t, i) => writeFloats(out, base + t.offset, entries[i]!.values));
-  view.setUint32(base + payload, crc32(out, 0, base + payload), true);
-  return out;
-}
-
-function writeFloats(out: Uint8Array, at: number, values: Float32Array): void {
-  if (littleEndianHost) {
-    out.set(new Uint8Array(values.buffer, values.byteOffset, values.byteLength), at);
-    return;
-  }
-  const view = new DataView(out.buffer, out.byteOffset);
-  for (let i = 0; i < values.length; i++) view.setFloat32(at + 4 * i, values[i]!, true);
-}
 
 function readFloats(bytes: Uint8Array, at: number, count: number): Float32Array {
   if (littleEndianHost) {
@@ -103,7 +59,7 @@ function readFloats(bytes: Uint8Array, at: number, count: number): Float32Array 
 const hex = (n: number): string => `0x${n.toString(16).padStart(8, '0')}`;
 
 /**
- * Decodes bytes written by {@link encodeTensors}. Every defect is a
+ * Decodes a version 1 file. Every defect is a
  * `CheckpointError` with a specific message: not a charlearn file (magic),
  * unsupported format version (both versions named), truncated (expected vs
  * actual bytes), trailing bytes, checksum mismatch (stored vs computed),
@@ -114,14 +70,7 @@ const hex = (n: number): string => `0x${n.toString(16).padStart(8, '0')}`;
  * const { meta, arrays } = decodeTensors(new Uint8Array(await file.arrayBuffer()));
  * ```
  */
-export function decodeTensors(bytes: Uint8Array): { meta: JsonObject; arrays: NamedArrays } {
-  if (!(bytes instanceof Uint8Array)) throw new CheckpointError(`bytes must be the checkpoint as a Uint8Array, got ${typeLabel(bytes)}`, undefined, 'bytes');
-  const magicLen = Math.min(bytes.length, TENSOR_FILE_MAGIC.length);
-  for (let i = 0; i < magicLen; i++) {
-    if (bytes[i] !== TENSOR_FILE_MAGIC[i]) {
-      throw new CheckpointError(`not a charlearn checkpoint: wrong magic bytes (expected "CHRLRN\\0\\x01" at the start)`);
-    }
-  }
+export function decodeTensorsV1(bytes: Uint8Array): { meta: JsonObject; arrays: NamedArrays } {
   if (bytes.length < FIXED + TRAILER) {
     throw new CheckpointError(`truncated checkpoint: expected at least ${FIXED + TRAILER} bytes, got ${bytes.length}`);
   }
@@ -129,8 +78,8 @@ export function decodeTensors(bytes: Uint8Array): { meta: JsonObject; arrays: Na
   const version = view.getUint32(8, true);
   if (version !== TENSOR_FILE_VERSION) {
     throw new CheckpointError(
-      `unsupported checkpoint format version ${version}; this @charlearn/nets reads version ${TENSOR_FILE_VERSION}` +
-        (version > TENSOR_FILE_VERSION ? ' (written by a newer release: upgrade @charlearn/nets)' : ''),
+      `unsupported checkpoint format version ${version}; this reader reads version ${TENSOR_FILE_VERSION}` +
+        (version > TENSOR_FILE_VERSION ? '' : ''),
     );
   }
   const headerLen = view.getUint32(12, true);

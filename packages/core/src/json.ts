@@ -1,4 +1,4 @@
-import { ValueRangeError } from '@charlearn/core';
+import { ValueRangeError } from './errors';
 
 /** A JSON scalar. */
 export type JsonPrimitive = null | boolean | number | string;
