@@ -6,10 +6,10 @@
 //
 // Rows (the library's own code paths, wasm backend, one thread):
 //   teacher  TeacherTrainer.trainStep(): MLP 2 -> 256x3 -> 2, SiLU, 64-d time embedding, batch 1024, swiss roll
-//   distill  CharacteristicDistiller.trainStep() with its defaults at batch 1024 (teacher = that MLP)
+//   distill  CharacteristicDistiller.trainStep() with its defaults at batch 1024 (teacher = that MLP), on-the-fly pairs
+//   distill-cache  the same with pairs from the rollout cache (its default policy)
 //   sample   one-step sampling g(eps0, 1, z) of the two-time MLP, 2,000 points, read back
 //   unet     TeacherTrainer.trainStep() of the MNIST preset's U-Net (16 channels, [1, 2, 2], attention at 7), batch 64
-// Env: BENCH_DISTILL_PAIRS (the distiller's `pairs` setting when it has one: 'rollout-cache' or 'on-the-fly').
 import { createInterface } from 'node:readline';
 import * as tf from '@tensorflow/tfjs-core';
 import '@charlearn/backend-wasm';
@@ -38,10 +38,10 @@ function row(name) {
   if (name === 'teacher') {
     const trainer = new TeacherTrainer({ net: createMlp(MLP), dataset: swissRoll, config: { batchSize: 1024, warmupSteps: 200 } });
     r = { step: () => trainer.trainStep(), parameters: trainer.net.parameterCount() };
-  } else if (name === 'distill') {
+  } else if (name === 'distill' || name === 'distill-cache') {
     const teacher = createMlp(MLP);
-    const pairs = process.env.BENCH_DISTILL_PAIRS;
-    const distiller = new CharacteristicDistiller({ teacher, dataset: swissRoll, config: { batchSize: 1024, ...(pairs ? { pairs } : {}) } });
+    const pairSource = name === 'distill' ? 'on-the-fly' : 'rollout-cache';
+    const distiller = new CharacteristicDistiller({ teacher, dataset: swissRoll, config: { batchSize: 1024, pairSource } });
     r = { step: () => distiller.trainStep(), parameters: distiller.student.parameterCount() };
   } else if (name === 'sample') {
     const student = createMlp(MLP).toTwoTime();

@@ -12,9 +12,9 @@
 //
 // PyTorch: Debian's python3-torch for /usr/bin/python3 (PYTHON overrides). When `import torch` fails and this runs
 // as root, it runs `apt-get install -y python3-torch`; otherwise it prints that line and stops.
-// Env: BENCH_ROUNDS, BENCH_ROWS (comma list of teacher,distill,sample,unet). --quick: 3 rounds, fewer steps (~3 min).
+// Env: BENCH_ROUNDS, BENCH_ROWS (comma list of teacher,distill,distill-cache,sample,unet). --quick: 3 rounds, fewer steps (~3 min).
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -29,6 +29,7 @@ const rounds = Number(process.env.BENCH_ROUNDS ?? (quick ? 3 : 7));
 const ROWS = {
   teacher: { steps: quick ? 4 : 8, warmup: 3, label: 'teacher step: MLP 2->256x3->2, SiLU, 64-d time embedding, batch 1024, Adam + clip + EMA' },
   distill: { steps: quick ? 4 : 8, warmup: 2, label: 'distillation step, batch 1024 (teacher pairs + fit + semi-group, Adam + clip + EMA)' },
+  'distill-cache': { steps: quick ? 4 : 8, warmup: 2, label: 'distillation step, batch 1024, charlearn with pairs from its rollout cache (default policy) vs PyTorch on the fly' },
   sample: { steps: quick ? 6 : 12, warmup: 3, label: 'one-step sampling, two-time MLP 3x256, 2,000 points' },
   unet: { steps: quick ? 1 : 2, warmup: 1, label: 'U-Net teacher step, MNIST preset (16 channels, [1, 2, 2], attention at 7), batch 64' },
 };
@@ -107,7 +108,7 @@ for (let r = 0; r < rounds; r++) {
     const res = results[name];
     // Rotate the side order every round; the distillation row runs charlearn first so PyTorch repeats its n draws.
     let order = [0, 1, 2].map((k) => (k + r) % 3);
-    if (name === 'distill') order = [0, ...(r % 2 ? [2, 1] : [1, 2])];
+    if (name.startsWith('distill')) order = [0, ...(r % 2 ? [2, 1] : [1, 2])];
     let ns;
     for (const k of order) {
       const a = await sides[k].ask({ row: name, steps: spec.steps, warmup: r === 0 ? spec.warmup : 0, ...(ns ? { ns } : {}) });
@@ -115,7 +116,7 @@ for (let r = 0; r < rounds; r++) {
         ns = a.ns;
         res.leakedTensors += a.leakedTensors ?? 0;
       }
-      res.perRound[k].push(name === 'distill' ? mean(a.ms) : median(a.ms));
+      res.perRound[k].push(name.startsWith('distill') ? mean(a.ms) : median(a.ms));
       res.parameters[k] = a.parameters;
     }
     const [o, t1, t2] = res.perRound.map((x) => x.at(-1));
@@ -184,5 +185,9 @@ ${lines.join('\n')}
 - **Same work.** Each PyTorch row is charlearn's code path written again (same layers, parameter counts checked equal, same EDM preconditioning on the Föllmer path, Adam with warm-up, global-norm clip, EMA). The distillation row uses CharacteristicDistiller's defaults (Karras grid of 20 times + t = 1, exp-integrator-edm pairs from 4 start indices, fit + 0.1 semi-group through both sides); PyTorch repeats charlearn's draws of the teacher step count n, so both spend the same teacher evaluations.
 - **Not here yet:** the paper's own code's distillation step (it is an image code; its 2-D adaptation measured 106 ms at batch 1024 in issue 19) and the end-to-end row (wall time to the same one-step W2).
 `;
-writeFileSync(join(root, 'docs', 'bench-torch.md'), doc);
+// Keep the sections other benches write into this file (bench-pairs.mjs: <!-- pairs:start --> ... <!-- pairs:end -->).
+const docPath = join(root, 'docs', 'bench-torch.md');
+const previous = existsSync(docPath) ? readFileSync(docPath, 'utf8') : '';
+const kept = [...previous.matchAll(/<!-- (\w+):start -->[\s\S]*?<!-- \1:end -->/g)].map((m) => m[0]);
+writeFileSync(docPath, kept.length ? `${doc}\n${kept.join('\n\n')}\n` : doc);
 console.log('wrote docs/bench-torch.md and docs/bench-torch.json');
