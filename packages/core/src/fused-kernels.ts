@@ -15,7 +15,6 @@
  *
  * @example
  * ```ts
- * import * as tf from '@tensorflow/tfjs-core';
  * const fused = tf.getKernel(ADAM_UPDATE_KERNEL, tf.getBackend()) !== undefined;
  * ```
  */

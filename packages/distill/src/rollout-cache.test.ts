@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import '@charlearn/backend-wasm';
 import { Rng, useBackend, ValueRangeError } from '@charlearn/core';
 import { createMlp, decodeTensors, encodeTensors, type Network } from '@charlearn/nets';
-import { CharacteristicDistiller, CharacteristicTeacher, OneStepTrainer, RolloutCache, type TrainerCheckpoint } from './index';
+import { CharacteristicDistiller, CharacteristicTeacher, DEFAULT_ROLLOUT_CACHE, OneStepTrainer, RolloutCache, type TrainerCheckpoint } from './index';
 import { mixtureDataset } from './test-helpers';
 
 beforeAll(async () => {
@@ -115,6 +115,10 @@ describe('rollout cache', () => {
     ];
     for (const config of bad) expect(() => new CharacteristicDistiller({ teacher, dataset, config })).toThrow(ValueRangeError);
     expect(tf.memory().numTensors).toBe(n0);
+    // no rolloutCache given: the default policy, seeded with the distiller's seed (saved in the config)
+    const d = new CharacteristicDistiller({ teacher, dataset, config: { pairSource: 'rollout-cache' }, seed: 2 });
+    expect(d.config.rolloutCache).toEqual({ ...DEFAULT_ROLLOUT_CACHE, seed: 2 });
+    d.dispose();
     teacher.dispose();
   });
 

@@ -22,8 +22,11 @@ export interface RolloutCacheConfig {
   seed?: number;
 }
 
-/** Defaults: 1,024 trajectories, each used for 4 steps (256 new solves a step). */
-export const DEFAULT_ROLLOUT_CACHE: Required<Omit<RolloutCacheConfig, 'seed'>> = { trajectories: 1024, lifetime: 4 };
+/**
+ * Defaults: 1,024 trajectories, each used for 16 steps (64 new solves over the grid a step). The best of the
+ * policies measured at equal wall time on the swiss roll (docs/bench-torch.md, bench-pairs.mjs).
+ */
+export const DEFAULT_ROLLOUT_CACHE: Required<Omit<RolloutCacheConfig, 'seed'>> = { trajectories: 1024, lifetime: 16 };
 
 /** Checks a {@link RolloutCacheConfig}; throws `ValueRangeError` naming the setting. */
 export function validateRolloutCacheConfig(config: RolloutCacheConfig, parameter = 'distill.rolloutCache'): RolloutCacheConfig {
@@ -52,10 +55,11 @@ function chunkSeed(seed: number, id: number): number {
  *
  * @example
  * ```ts
- * const cache = new RolloutCache({ grid, sampleShape: [2], dataset, config: { trajectories: 512, lifetime: 4 }, seed: 0,
- *   solveInterval: (x, i) => frozen.rollout(x, i, 1).x, startPoint: (x1, z) => tf.add(tf.mul(x1, a0), tf.mul(z, s0)) });
- * const nfe = cache.advance(0);                                  // fills all 4 chunks
- * const { xt, target } = cache.pairs(3, 5, 256, rng);           // 256 pairs grid[3] → grid[8], [256, 2] each
+ * const frozen = new CharacteristicTeacher({ teacher: teacherNet, dataset, config: { gridSize: 8 } });
+ * const cache = frozen.rolloutCache(dataset, { trajectories: 512, lifetime: 4, seed: 0 });
+ * const nfe = cache.advance(0);                       // step 0 fills all 4 chunks: 4 × 8 teacher evaluations
+ * const { xt, target } = cache.pairs(3, 2, 256, rng); // 256 pairs grid[3] → grid[5], [256, 2] each
+ * cache.dispose();
  * ```
  */
 export class RolloutCache {

@@ -29,14 +29,15 @@ function opChain(x0: Float32Array, grads: Float32Array[], scales: number[], lr: 
 
 function fused(x0: Float32Array, grads: Float32Array[], scales: number[], lr: number): Float32Array[] {
   return tf.tidy(() => {
-    let [x, m, v] = [tf.tensor(x0, shape), tf.zeros(shape), tf.zeros(shape)];
+    let state: tf.Tensor[] = [tf.tensor(x0, shape), tf.zeros(shape), tf.zeros(shape)];
     grads.forEach((gv, k) => {
       const c1 = 1 - 0.9 ** (k + 1);
       const c2 = 1 - 0.999 ** (k + 1);
       const attrs = { beta1: 0.9, beta2: 0.999, stepSize: (lr * Math.sqrt(c2)) / c1, epsilon: 1e-8 * Math.sqrt(c2), gradScale: scales[k]! };
-      [x, m, v] = tf.engine().runKernel(ADAM_UPDATE_KERNEL, { x: x!, m: m!, v: v!, g: tf.tensor(gv, shape) }, attrs) as tf.Tensor[];
+      const [x, m, v] = state as [tf.Tensor, tf.Tensor, tf.Tensor];
+      state = tf.engine().runKernel(ADAM_UPDATE_KERNEL, { x, m, v, g: tf.tensor(gv, shape) }, attrs) as tf.Tensor[];
     });
-    return [x!, m!, v!].map((t) => t.dataSync() as Float32Array);
+    return state.map((t) => t.dataSync() as Float32Array);
   });
 }
 
