@@ -29,3 +29,4 @@ export * from './named-arrays';
 export * from './half-floats';
 export * from './safetensors';
 export { encodeTensors, decodeTensors, canonicalHeaderBytes, TENSOR_FILE_VERSION, TENSOR_FILE_VERSION_KEY, TENSOR_FILE_CRC_KEY, TENSOR_FILE_MAGIC, type DecodeTensorsOptions, type DecodedTensors } from './tensor-file';
+export * from './fused-kernels';

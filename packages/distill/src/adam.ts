@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor, Variable } from '@tensorflow/tfjs-core';
-import { CheckpointError } from '@charlearn/core';
+import { ADAM_UPDATE_KERNEL, CheckpointError, type AdamUpdateAttrs } from '@charlearn/core';
 import type { NamedArrays } from '@charlearn/nets';
 
 /** Adam hyper-parameters. */
@@ -44,19 +44,33 @@ export class Adam {
     }
   }
 
-  /** One update `θ ← θ − lr·m̂/(√v̂ + ε)` with `grads` named like the variables. */
-  apply(grads: Record<string, Tensor>, lr: number): void {
+  /**
+   * One update `θ ← θ − lr·m̂/(√v̂ + ε)` with `grads` named like the variables, each multiplied by `gradScale` first
+   * (global-norm clipping; default 1). Runs the backend's fused {@link ADAM_UPDATE_KERNEL} when it has one (wasm
+   * does: one pass a variable), else the op chain.
+   */
+  apply(grads: Record<string, Tensor>, lr: number, gradScale = 1): void {
     this.count++;
     const c1 = 1 - Math.pow(this.beta1, this.count);
     const c2 = 1 - Math.pow(this.beta2, this.count);
     const stepSize = (lr * Math.sqrt(c2)) / c1;
     const epsHat = this.epsilon * Math.sqrt(c2);
+    const fused = tf.getKernel(ADAM_UPDATE_KERNEL, tf.getBackend()) !== undefined;
+    const attrs: AdamUpdateAttrs = { beta1: this.beta1, beta2: this.beta2, stepSize, epsilon: epsHat, gradScale };
     tf.tidy(() => {
       for (const [name, variable] of Object.entries(this.vars)) {
-        const g = grads[name];
-        if (!g) continue;
+        const raw = grads[name];
+        if (!raw) continue;
         const m = this.m[name]!;
         const v = this.v[name]!;
+        if (fused) {
+          const [x2, m2, v2] = tf.engine().runKernel(ADAM_UPDATE_KERNEL, { x: variable, m, v, g: raw }, attrs as unknown as tf.NamedAttrMap) as Tensor[];
+          variable.assign(x2!);
+          m.assign(m2!);
+          v.assign(v2!);
+          continue;
+        }
+        const g = gradScale === 1 ? raw : tf.mul(raw, gradScale);
         m.assign(tf.add(tf.mul(m, this.beta1), tf.mul(g, 1 - this.beta1)));
         v.assign(tf.add(tf.mul(v, this.beta2), tf.mul(tf.square(g), 1 - this.beta2)));
         variable.assign(tf.sub(variable, tf.mul(tf.div(m, tf.add(tf.sqrt(v), epsHat)), stepSize)));

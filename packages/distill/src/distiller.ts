@@ -26,6 +26,7 @@ import type { EmaNetwork } from './ema';
 import { TrainingState } from './training-state';
 import { assertGradientsRegistered, namedGradients, prepareUpdate, type PreparedUpdate, type UpdateStats } from './optim-step';
 import { drawPairPlan, type PairPlan } from './pairs';
+import { DEFAULT_ROLLOUT_CACHE, RolloutCache, validateRolloutCacheConfig, type PairSource, type RolloutCacheConfig } from './rollout-cache';
 import { sampleFlowMap, type GeneratorTimes } from './sampling';
 import { learningRateAt } from './schedule';
 
@@ -67,6 +68,14 @@ export interface DistillConfig extends TrainingConfig {
   losses: DistillLosses;
   /** Stop the gradient through the right-hand side `g(t, u, x)` of the semi-group penalty (default false: both sides). */
   semigroupStopGrad?: boolean;
+  /**
+   * Where the pairs come from (default `'on-the-fly'`): fresh teacher solves of `n` steps from data + noise at each
+   * group's start, every step; or `'rollout-cache'`: pairs read off cached teacher trajectories over the whole grid
+   * ({@link RolloutCache}, refreshed by `rolloutCache`), a gather instead of ~14 teacher evaluations a pair.
+   */
+  pairSource?: PairSource;
+  /** The rollout cache's size and refresh policy (`pairSource: 'rollout-cache'`; default {@link DEFAULT_ROLLOUT_CACHE}). */
+  rolloutCache?: RolloutCacheConfig;
 }
 
 /**
@@ -162,6 +171,11 @@ export class CharacteristicTeacher {
     assertNumber('distill.gridSize', config.gridSize, { integer: true, min: 2 });
     assertNumber('distill.pairGroups', config.pairGroups, { integer: true, min: 1 });
     validateLosses(config.losses);
+    const source = config.pairSource ?? 'on-the-fly';
+    if (source !== 'on-the-fly' && source !== 'rollout-cache') {
+      throw new ValueRangeError(`distill.pairSource must be 'on-the-fly' or 'rollout-cache', got '${String(source)}'`, 'distill.pairSource');
+    }
+    if (config.rolloutCache !== undefined) validateRolloutCacheConfig({ ...DEFAULT_ROLLOUT_CACHE, ...config.rolloutCache });
     this.solver = solvers.resolve(config.teacherSolver, 'distill.teacherSolver');
     if (teacher.twoTime) throw new ShapeError('the teacher must be a one-time network', 'teacher');
     if (dataset.sampleShape.join(',') !== teacher.sampleShape.join(',')) {
@@ -179,6 +193,24 @@ export class CharacteristicTeacher {
    * the interval into t = 1 is the teacher's denoise `D(x, 1 − eps1)` (an exponential-integrator step to
    * σ = 0 is exactly that denoise; Euler and Heun cannot evaluate the velocity at t = 1).
    */
+  /**
+   * A {@link RolloutCache} of this teacher's trajectories over the grid, each from `α_{t_0} x1 + σ_{t_0} z` at
+   * `grid[0]` (data from `dataset`) and solved interval by interval with {@link CharacteristicTeacher.rollout}, so a
+   * cached pair is exactly a rollout's output. It allocates nothing until its first `advance`.
+   */
+  rolloutCache(dataset: Dataset, config: RolloutCacheConfig & { seed: number }): RolloutCache {
+    const { alpha, sigma } = this.interpolant.at(this.grid[0]!);
+    return new RolloutCache({
+      grid: this.grid,
+      sampleShape: this.teacher.sampleShape,
+      dataset,
+      config,
+      seed: config.seed,
+      solveInterval: (x, i) => this.rollout(x, i, 1).x,
+      startPoint: (x1, z) => tf.add(tf.mul(x1, alpha), tf.mul(z, sigma)),
+    });
+  }
+
   rollout(xt: Tensor, i: number, n: number): { x: Tensor; nfe: number } {
     const last = this.grid.length - 1;
     if (i + n < last) {
@@ -221,6 +253,8 @@ export class CharacteristicDistiller {
   private readonly state: TrainingState;
   private readonly lastLayerName: string;
   private readonly ownsTeacher: boolean;
+  /** The teacher trajectories pairs are read from when `pairSource` is `'rollout-cache'`. */
+  private readonly cache: RolloutCache | null;
 
   constructor(options: {
     teacher: Network;
@@ -237,7 +271,9 @@ export class CharacteristicDistiller {
     assertNumber('seed', seed, { integer: true, min: 0, max: 0xffffffff });
     // everything that can throw on bad input runs before the student and its state allocate tensors
     this.frozen = new CharacteristicTeacher(options);
-    this.config = this.frozen.config;
+    const cacheConfig = this.frozen.config.pairSource === 'rollout-cache' ? { ...DEFAULT_ROLLOUT_CACHE, seed, ...this.frozen.config.rolloutCache } : null;
+    // The cache's seed is part of the config, so a checkpoint rebuilds the same trajectories.
+    this.config = cacheConfig ? { ...this.frozen.config, rolloutCache: cacheConfig } : this.frozen.config;
     this.interpolant = this.frozen.interpolant;
     this.sigmaData = this.frozen.sigmaData;
     this.grid = this.frozen.grid;
@@ -248,6 +284,7 @@ export class CharacteristicDistiller {
     const student = options.student ?? teacher.toTwoTime();
     if (!student.twoTime) throw new ShapeError('the student must be a two-time network', 'student');
     this.state = new TrainingState(student, seed);
+    this.cache = cacheConfig ? this.frozen.rolloutCache(dataset, cacheConfig) : null;
     const last = student.lastLayerWeight();
     this.lastLayerName = Object.entries(student.namedVariables()).find(([, v]) => v === last)?.[0] ?? '';
   }
@@ -307,9 +344,12 @@ export class CharacteristicDistiller {
     const lrNow = learningRateAt(this.step, lr, warmupSteps);
     const plan = drawPairPlan(this.rng, this.grid.length, batchSize, pairGroups);
     const shape = [batchSize, ...this.dataset.sampleShape];
+    const cacheNfe = this.cache ? this.cache.advance(this.step) : 0;
+    const cache = this.cache;
     const x1 = this.dataset.sample(batchSize, this.rng);
     const z = this.rng.normalTensor(shape);
     const terms = characteristicLosses({
+      ...(cache ? { pairs: (start: number, n: number, size: number) => cache.pairs(start, n, size, this.rng) } : {}),
       student: this.student,
       ema: this.ema.network,
       interpolant: this.interpolant,
@@ -378,7 +418,7 @@ export class CharacteristicDistiller {
           gradNorm: stats.gradNorm,
           lr: lrNow,
           teacherSteps: plan.n,
-          teacherNfe,
+          teacherNfe: teacherNfe + cacheNfe,
         };
       };
       return { update, finish };
@@ -445,6 +485,7 @@ export class CharacteristicDistiller {
   /** Frees the student, its EMA and Adam moments, and the teacher when this distiller owns it (`ownsTeacher`, or built by `fromCheckpoint`). */
   dispose(): void {
     this.state.dispose();
+    this.cache?.dispose();
     if (this.ownsTeacher) this.teacher.dispose();
   }
 }
@@ -491,8 +532,13 @@ export function characteristicLosses(args: {
   plan: PairPlan;
   x1: Tensor;
   z: Tensor;
+  /**
+   * Pairs from elsewhere (a {@link RolloutCache}): `size` points at `grid[start]` and the teacher's solution at
+   * `grid[start + n]` (the caller gives them up). Default: `x_t` from `x1`, `z` and `n` `rollout` steps.
+   */
+  pairs?: (start: number, n: number, size: number) => { xt: Tensor; target: Tensor };
 }): CharacteristicLossTerms {
-  const { student, ema, interpolant, sigmaData, config, grid, rollout, rng, plan, x1, z } = args;
+  const { student, ema, interpolant, sigmaData, config, grid, rollout, rng, plan, x1, z, pairs } = args;
   const { batchSize, losses } = config;
   const shape = [batchSize, ...x1.shape.slice(1)];
   const keep: Tensor[] = [];
@@ -512,19 +558,25 @@ export function characteristicLosses(args: {
     for (const group of plan.groups) {
       const t = grid[group.start]!;
       const u = grid[group.start + plan.n]!;
-      const { alpha, sigma } = interpolant.at(t);
-      const xt = track(
-        tf.tidy(() =>
-          tf.add(
-            tf.mul(tf.slice(x1, offset, group.size), alpha),
-            tf.mul(tf.slice(z, offset, group.size), sigma),
+      if (pairs) {
+        const p = pairs(group.start, plan.n, group.size);
+        xtParts.push(track(p.xt));
+        targetParts.push(track(p.target));
+      } else {
+        const { alpha, sigma } = interpolant.at(t);
+        const xt = track(
+          tf.tidy(() =>
+            tf.add(
+              tf.mul(tf.slice(x1, offset, group.size), alpha),
+              tf.mul(tf.slice(z, offset, group.size), sigma),
+            ),
           ),
-        ),
-      );
-      const r = rollout(xt, group.start, plan.n);
-      teacherNfe += r.nfe;
-      xtParts.push(xt);
-      targetParts.push(track(r.x));
+        );
+        const r = rollout(xt, group.start, plan.n);
+        teacherNfe += r.nfe;
+        xtParts.push(xt);
+        targetParts.push(track(r.x));
+      }
       for (let k = 0; k < group.size; k++) {
         tTimes.push(t);
         uTimes.push(u);

@@ -18,6 +18,7 @@ export * from './optim-step';
 export * from './denoisers';
 export * from './sampling';
 export * from './pairs';
+export * from './rollout-cache';
 export { TeacherTrainer, DEFAULT_TEACHER_CONFIG, type TeacherConfig, type TeacherStepStats } from './teacher';
 export { CharacteristicDistiller, DEFAULT_DISTILL_CONFIG, type DistillConfig, type DistillLosses, type DistillStepStats } from './distiller';
 export * from './objectives/pairwise';

@@ -123,15 +123,7 @@ function finishUpdate(args: UpdateArgs, names: readonly string[], numbers: Array
   }
   if (!Number.isFinite(gradNorm)) throw new NonFiniteError(`training stopped: the gradient norm is ${gradNorm} at step ${step}`, 'gradients', step);
   const scale = gradClip > 0 && gradNorm > gradClip ? gradClip / (gradNorm + 1e-6) : 1;
-  if (scale !== 1) {
-    tf.tidy(() => {
-      const clipped: Record<string, Tensor> = {};
-      for (const [n, g] of Object.entries(grads)) clipped[n] = tf.mul(g, scale);
-      adam.apply(clipped, lr);
-    });
-  } else {
-    adam.apply(grads, lr);
-  }
+  adam.apply(grads, lr, scale);
   return { values, gradNorm };
 }
 

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { processSingleton, runSerially, type BackendAvailability, type BackendPlugin } from '@charlearn/core';
 import { overrideBatchMatMulGradient, registerAllGradients } from './gradients';
+import { registerAdamKernel, unregisterAdamKernel } from './kernels/adam';
 import { registerConvKernels } from './kernels/conv2d';
 import { registerDepthwiseKernels } from './kernels/depthwise';
 import { registerGatherKernel } from './kernels/gather';
@@ -86,6 +87,11 @@ export interface WasmBackendOptions {
    * transpose-then-sum (~4x faster on [1024, 256]). Default true.
    */
   fastReductions?: boolean;
+  /**
+   * Register the fused Adam update kernel (`ADAM_UPDATE_KERNEL` of `@charlearn/core`: one pass a variable instead
+   * of 12 kernels), which charlearn's optimiser uses when the backend has it. Default true.
+   */
+  fusedAdam?: boolean;
 }
 
 interface PluginState {
@@ -148,6 +154,8 @@ async function runSetup(state: PluginState): Promise<void> {
   registerPoolKernels();
   registerSegmentKernels();
   registerGatherKernel();
+  if (options.fusedAdam ?? true) registerAdamKernel();
+  else unregisterAdamKernel();
   const fix = options.matMulFix ?? 'kernel';
   if (fix === 'kernel') patchMatMulKernels();
   else unpatchMatMulKernels();

@@ -6,6 +6,7 @@ import { prefixed, unpackPrefixed } from '../checkpoint';
 import { characteristicMap } from '../denoisers';
 import { CharacteristicTeacher, characteristicLosses, type DistillConfig } from '../distiller';
 import { drawPairPlan } from '../pairs';
+import { DEFAULT_ROLLOUT_CACHE } from '../rollout-cache';
 import { sampleFlowMap } from '../sampling';
 import type { OneStepObjectivePlugin } from './objective';
 
@@ -57,12 +58,16 @@ export const characteristicObjective: OneStepObjectivePlugin = {
     }
     const config = holder.config;
     const frozen = teacher;
+    // Pairs from cached teacher trajectories (`pairSource: 'rollout-cache'`); its seed is saved with the options.
+    const cacheConfig = config.pairSource === 'rollout-cache' ? { ...DEFAULT_ROLLOUT_CACHE, seed: 0, ...config.rolloutCache } : null;
+    const cache = cacheConfig ? holder.rolloutCache(context.dataset, cacheConfig) : null;
     const { teacherSolver, steps: _s, batchSize: _b, lr: _l, warmupSteps: _w, gradClip: _g, ema: _e, ...kept } = config;
     const saved: JsonObject = {
       ...(kept as unknown as JsonObject),
       teacherSolver: typeof teacherSolver === 'string' ? teacherSolver : teacherSolver.name,
       interpolant: holder.interpolant.name,
       teacherNetwork: frozen.config,
+      ...(cacheConfig ? { rolloutCache: cacheConfig as unknown as JsonObject } : {}),
     };
     return {
       name: 'characteristic',
@@ -79,7 +84,9 @@ export const characteristicObjective: OneStepObjectivePlugin = {
       prepare(batch) {
         const batchSize = batch.data.shape[0]!;
         const plan = drawPairPlan(batch.rng, holder.grid.length, batchSize, config.pairGroups);
+        const cacheNfe = cache ? cache.advance(batch.step) : 0;
         const terms = characteristicLosses({
+          ...(cache ? { pairs: (start: number, n: number, size: number) => cache.pairs(start, n, size, batch.rng) } : {}),
           student: batch.net,
           ema: batch.ema,
           interpolant: holder.interpolant,
@@ -96,12 +103,13 @@ export const characteristicObjective: OneStepObjectivePlugin = {
         return {
           loss: () => (dsm > 0 ? (tf.add(terms.charLoss(), tf.mul(terms.dsmLoss(), dsm)) as Scalar) : terms.charLoss()),
           scalars: () => ({ ...terms.parts }),
-          logs: { teacherSteps: plan.n, teacherNfe: terms.teacherNfe },
+          logs: { teacherSteps: plan.n, teacherNfe: terms.teacherNfe + cacheNfe },
           dispose: () => terms.dispose(),
         };
       },
       resources: () => prefixed('teacher', frozen.getWeights()),
       dispose: () => {
+        cache?.dispose();
         if (ownsTeacher) frozen.dispose();
       },
     };

@@ -1,0 +1,90 @@
+// charlearn's side of `bench-torch.mjs`: a long-lived worker that answers one JSON request a line on stdin with one
+// JSON line on stdout (the protocol of bench_torch.py), so that the driver alternates both sides step by step.
+//
+//   {"row": "teacher", "steps": 5, "warmup": 2} -> {"row": "teacher", "ms": [...], "parameters": 153410}
+//   {"row": "distill", ...}                      -> also "ns": the teacher step counts n its steps drew
+//
+// Rows (the library's own code paths, wasm backend, one thread):
+//   teacher  TeacherTrainer.trainStep(): MLP 2 -> 256x3 -> 2, SiLU, 64-d time embedding, batch 1024, swiss roll
+//   distill  CharacteristicDistiller.trainStep() with its defaults at batch 1024 (teacher = that MLP), on-the-fly pairs
+//   distill-cache  the same with pairs from the rollout cache (its default policy)
+//   sample   one-step sampling g(eps0, 1, z) of the two-time MLP, 2,000 points, read back
+//   unet     TeacherTrainer.trainStep() of the MNIST preset's U-Net (16 channels, [1, 2, 2], attention at 7), batch 64
+import { createInterface } from 'node:readline';
+import * as tf from '@tensorflow/tfjs-core';
+import '@charlearn/backend-wasm';
+import { follmer, Rng, useBackend } from '@charlearn/core';
+import { getTarget } from '@charlearn/data';
+import { createMlp, createNetwork } from '@charlearn/nets';
+import { CharacteristicDistiller, characteristicMap, sampleFlowMap, TeacherTrainer } from '@charlearn/distill';
+
+await useBackend('wasm');
+
+const MLP = { dim: 2, hidden: [256, 256, 256], activation: 'silu', timeEmbeddingDim: 64, timeHidden: 64, seed: 1 };
+const UNET = { kind: 'unet', sampleShape: [28, 28, 1], channels: 16, channelMult: [1, 2, 2], numResBlocks: 1, attentionResolutions: [7], heads: 1, groups: 8, seed: 1 };
+const swissRoll = getTarget('swiss-roll');
+
+/** A fixed batch of 64 images in [-1, 1] (the PyTorch side uses a fixed batch too). */
+function imageBatch() {
+  const values = Float32Array.from({ length: 64 * 28 * 28 }, (_, i) => Math.sin(i * 12.9898) * 0.999);
+  const x1 = tf.tensor4d(values, [64, 28, 28, 1]);
+  return { name: 'bench-images', sampleShape: [28, 28, 1], sigmaData: 1, sample: () => tf.clone(x1) };
+}
+
+const rows = {};
+function row(name) {
+  if (rows[name]) return rows[name];
+  let r;
+  if (name === 'teacher') {
+    const trainer = new TeacherTrainer({ net: createMlp(MLP), dataset: swissRoll, config: { batchSize: 1024, warmupSteps: 200 } });
+    r = { step: () => trainer.trainStep(), parameters: trainer.net.parameterCount() };
+  } else if (name === 'distill' || name === 'distill-cache') {
+    const teacher = createMlp(MLP);
+    const pairSource = name === 'distill' ? 'on-the-fly' : 'rollout-cache';
+    const distiller = new CharacteristicDistiller({ teacher, dataset: swissRoll, config: { batchSize: 1024, pairSource } });
+    r = { step: () => distiller.trainStep(), parameters: distiller.student.parameterCount() };
+  } else if (name === 'sample') {
+    const student = createMlp(MLP).toTwoTime();
+    const g = characteristicMap(student, follmer, 1);
+    const z = new Rng(5).normalTensor([2000, 2]);
+    r = {
+      step: () => {
+        const x = sampleFlowMap(g, z, 1, { eps0: 1e-3, eps1: 1e-3 });
+        x.dataSync();
+        x.dispose();
+      },
+      parameters: student.parameterCount(),
+    };
+  } else if (name === 'unet') {
+    const dataset = imageBatch();
+    const trainer = new TeacherTrainer({ net: createNetwork(UNET), dataset, config: { batchSize: 64, warmupSteps: 200, eps0: 1e-5, eps1: 1e-5 } });
+    r = { step: () => trainer.trainStep(), parameters: trainer.net.parameterCount() };
+  } else {
+    throw new Error(`unknown row '${name}'`);
+  }
+  rows[name] = r;
+  return r;
+}
+
+const send = (o) => process.stdout.write(`${JSON.stringify(o)}\n`);
+send({ ready: true, tfjs: tf.version_core, backend: tf.getBackend() });
+for await (const line of createInterface({ input: process.stdin })) {
+  if (!line.trim()) continue;
+  const req = JSON.parse(line);
+  try {
+    const r = row(req.row);
+    for (let i = 0; i < (req.warmup ?? 0); i++) r.step();
+    const ms = [];
+    const ns = [];
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < req.steps; i++) {
+      const t0 = performance.now();
+      const stats = r.step();
+      ms.push(performance.now() - t0);
+      if (stats && typeof stats.teacherSteps === 'number') ns.push(stats.teacherSteps);
+    }
+    send({ row: req.row, ms, parameters: r.parameters, ...(ns.length ? { ns } : {}), leakedTensors: tf.memory().numTensors - before });
+  } catch (e) {
+    send({ row: req.row, error: String(e?.stack ?? e) });
+  }
+}

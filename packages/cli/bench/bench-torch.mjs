@@ -1,0 +1,194 @@
+// npm run bench:torch [-- --quick]: charlearn against the same work in PyTorch on this CPU, in one process tree.
+//
+// Three long-lived workers: charlearn on wasm (bench-torch-worker.mjs, one thread) and PyTorch (bench_torch.py) at
+// 1 and at 2 threads. Each round asks every side for a few steps of one row in turn (the side order rotates every
+// round), so load from elsewhere on the machine hits the three alike; a row's figure is the median over rounds of
+// each round's median step, and each ratio is the median over rounds of that round's charlearn / PyTorch pair.
+// Rows: the teacher step (MLP 2 -> 256x3 -> 2, SiLU, 64-d time embedding, batch 1024, Adam, clip, EMA), the
+// distillation step (CharacteristicDistiller's defaults at batch 1024; PyTorch repeats charlearn's draws of the
+// teacher step count n, so both do the same teacher work; a round's figure is its mean), one-step sampling of the
+// two-time MLP (2,000 points) and the MNIST preset's U-Net teacher step (batch 64).
+// Writes docs/bench-torch.md and docs/bench-torch.json.
+//
+// PyTorch: Debian's python3-torch for /usr/bin/python3 (PYTHON overrides). When `import torch` fails and this runs
+// as root, it runs `apt-get install -y python3-torch`; otherwise it prints that line and stops.
+// Env: BENCH_ROUNDS, BENCH_ROWS (comma list of teacher,distill,distill-cache,sample,unet). --quick: 3 rounds, fewer steps (~3 min).
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..', '..', '..');
+const quick = process.argv.includes('--quick');
+const python = process.env.PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
+const rounds = Number(process.env.BENCH_ROUNDS ?? (quick ? 3 : 7));
+/** Steps a request, per row (full, quick), and warm-up steps before the first round. */
+const ROWS = {
+  teacher: { steps: quick ? 4 : 8, warmup: 3, label: 'teacher step: MLP 2->256x3->2, SiLU, 64-d time embedding, batch 1024, Adam + clip + EMA' },
+  distill: { steps: quick ? 4 : 8, warmup: 2, label: 'distillation step, batch 1024 (teacher pairs + fit + semi-group, Adam + clip + EMA)' },
+  'distill-cache': { steps: quick ? 4 : 8, warmup: 2, label: 'distillation step, batch 1024, charlearn with pairs from its rollout cache (default policy) vs PyTorch on the fly' },
+  sample: { steps: quick ? 6 : 12, warmup: 3, label: 'one-step sampling, two-time MLP 3x256, 2,000 points' },
+  unet: { steps: quick ? 1 : 2, warmup: 1, label: 'U-Net teacher step, MNIST preset (16 channels, [1, 2, 2], attention at 7), batch 64' },
+};
+const wanted = (process.env.BENCH_ROWS ?? Object.keys(ROWS).join(',')).split(',');
+for (const r of wanted) if (!ROWS[r]) throw new Error(`BENCH_ROWS: unknown row '${r}' (rows: ${Object.keys(ROWS).join(', ')})`);
+
+function ensureTorch() {
+  const probe = () => spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0;
+  if (probe()) return;
+  const line = 'apt-get install -y python3-torch';
+  if (process.getuid?.() !== 0) {
+    console.error(`PyTorch is missing for ${python}; install it with: sudo ${line} (or set PYTHON to an interpreter that has torch)`);
+    process.exit(1);
+  }
+  console.error(`PyTorch is missing for ${python}: running ${line}`);
+  let r = spawnSync('apt-get', ['install', '-y', 'python3-torch'], { stdio: 'inherit' });
+  if (r.status !== 0) {
+    spawnSync('apt-get', ['update'], { stdio: 'inherit' });
+    r = spawnSync('apt-get', ['install', '-y', 'python3-torch'], { stdio: 'inherit' });
+  }
+  if (r.status !== 0 || !probe()) {
+    console.error(`${line} failed; install PyTorch for ${python} and rerun`);
+    process.exit(1);
+  }
+}
+
+/** A worker speaking one JSON line per request; `ask` resolves with its answer. */
+function worker(name, cmd, argv) {
+  const child = spawn(cmd, argv, { stdio: ['pipe', 'pipe', 'inherit'], cwd: root });
+  const lines = createInterface({ input: child.stdout });
+  const queue = [];
+  lines.on('line', (l) => queue.shift()?.resolve(JSON.parse(l)));
+  child.on('exit', (code) => {
+    for (const q of queue.splice(0)) q.reject(new Error(`${name} exited with ${code}`));
+  });
+  const next = () => new Promise((resolve, reject) => queue.push({ resolve, reject }));
+  const ready = next();
+  return {
+    name,
+    ready,
+    async ask(req) {
+      const answer = next();
+      child.stdin.write(`${JSON.stringify(req)}\n`);
+      const a = await answer;
+      if (a.error) throw new Error(`${name}, row ${req.row}: ${a.error}`);
+      return a;
+    },
+    close: () => child.stdin.end(),
+  };
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+ensureTorch();
+const started = performance.now();
+const load0 = os.loadavg();
+const ours = worker('charlearn', process.execPath, [join(here, 'bench-torch-worker.mjs')]);
+const torch1 = worker('PyTorch 1 thread', python, [join(here, 'bench_torch.py'), '--threads', '1']);
+const torch2 = worker('PyTorch 2 threads', python, [join(here, 'bench_torch.py'), '--threads', '2']);
+const sides = [ours, torch1, torch2];
+const hello = await Promise.all(sides.map((s) => s.ready));
+const torchVersion = hello[1].torch;
+console.log(`charlearn tfjs ${hello[0].tfjs} (${hello[0].backend}) vs PyTorch ${torchVersion}; ${os.cpus().length} cores (${os.cpus()[0]?.model.trim()}); ${rounds} rounds; load ${load0.map((l) => l.toFixed(1)).join(' ')}`);
+
+/** Per row and side: one figure a round (ms); parameters per side; the distill row's n draws; leaks. */
+const results = {};
+for (const name of wanted) results[name] = { perRound: sides.map(() => []), parameters: sides.map(() => 0), leakedTensors: 0 };
+for (let r = 0; r < rounds; r++) {
+  for (const name of wanted) {
+    const spec = ROWS[name];
+    const res = results[name];
+    // Rotate the side order every round; the distillation row runs charlearn first so PyTorch repeats its n draws.
+    let order = [0, 1, 2].map((k) => (k + r) % 3);
+    if (name.startsWith('distill')) order = [0, ...(r % 2 ? [2, 1] : [1, 2])];
+    let ns;
+    for (const k of order) {
+      const a = await sides[k].ask({ row: name, steps: spec.steps, warmup: r === 0 ? spec.warmup : 0, ...(ns ? { ns } : {}) });
+      if (k === 0) {
+        ns = a.ns;
+        res.leakedTensors += a.leakedTensors ?? 0;
+      }
+      res.perRound[k].push(name.startsWith('distill') ? mean(a.ms) : median(a.ms));
+      res.parameters[k] = a.parameters;
+    }
+    const [o, t1, t2] = res.perRound.map((x) => x.at(-1));
+    console.log(`  round ${r + 1}/${rounds} ${name.padEnd(8)} charlearn ${o.toFixed(1)} ms, PyTorch 1 thread ${t1.toFixed(1)} ms, 2 threads ${t2.toFixed(1)} ms${ns ? ` (n = ${ns.join(', ')})` : ''}`);
+  }
+}
+sides.forEach((s) => s.close());
+const load1 = os.loadavg();
+
+const table = wanted.map((name) => {
+  const { perRound, parameters, leakedTensors } = results[name];
+  const [o, t1, t2] = perRound;
+  if (parameters[0] !== parameters[1]) throw new Error(`${name}: parameter counts differ (charlearn ${parameters[0]}, PyTorch ${parameters[1]})`);
+  const ratio = (t) => median(o.map((x, i) => x / t[i]));
+  const best = o.map((_, i) => Math.min(t1[i], t2[i]));
+  return {
+    row: name,
+    label: ROWS[name].label,
+    parameters: parameters[0],
+    charlearnMs: median(o),
+    torch1Ms: median(t1),
+    torch2Ms: median(t2),
+    ratioVsTorch1: ratio(t1),
+    ratioVsTorch2: ratio(t2),
+    ratioVsBest: ratio(best),
+    leakedTensors,
+    ...(name === 'sample' ? { samplesPerSec: { charlearn: 2000 / (median(o) / 1000), torch1: 2000 / (median(t1) / 1000), torch2: 2000 / (median(t2) / 1000) } } : {}),
+  };
+});
+
+const f = (x) => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
+const lines = [
+  '| work | charlearn (wasm, 1 thread) | PyTorch 1 thread | PyTorch 2 threads | ratio vs 1 thread | ratio vs 2 threads | ratio vs best |',
+  '|---|---:|---:|---:|---:|---:|---:|',
+  ...table.map((t) => {
+    const s = t.samplesPerSec;
+    const cell = (ms, k) => (s ? `${f(ms)} ms (${Math.round(s[k] / 1000)}k samples/s)` : `${f(ms)} ms`);
+    return `| ${t.label} | ${cell(t.charlearnMs, 'charlearn')} | ${cell(t.torch1Ms, 'torch1')} | ${cell(t.torch2Ms, 'torch2')} | ${t.ratioVsTorch1.toFixed(2)}x | ${t.ratioVsTorch2.toFixed(2)}x | ${t.ratioVsBest.toFixed(2)}x |`;
+  }),
+];
+const minutes = (performance.now() - started) / 60000;
+console.log(`\n${lines.join('\n')}\n\nratio = charlearn time / PyTorch time, median of per-round pairs (< 1: charlearn faster). ${minutes.toFixed(1)} min; load at the end ${load1.map((l) => l.toFixed(1)).join(' ')}`);
+
+const env = {
+  date: new Date().toISOString(),
+  node: process.version,
+  tfjs: hello[0].tfjs,
+  torch: torchVersion,
+  cpus: os.cpus().length,
+  cpu: os.cpus()[0]?.model.trim(),
+  rounds,
+  quick,
+  loadAverageStart: load0,
+  loadAverageEnd: load1,
+  minutes,
+};
+mkdirSync(join(root, 'docs'), { recursive: true });
+writeFileSync(join(root, 'docs', 'bench-torch.json'), `${JSON.stringify({ env, rows: table, perRound: Object.fromEntries(wanted.map((n) => [n, results[n].perRound])) }, null, 2)}\n`);
+const doc = `# charlearn vs PyTorch on the same CPU
+
+Generated by \`npm run bench:torch${quick ? ' -- --quick' : ''}\` (packages/cli/bench/bench-torch.mjs) on ${env.date.slice(0, 10)}: ${env.cpus} cores (${env.cpu}), Node ${env.node}, tfjs ${env.tfjs} on the wasm backend (one thread, the only kind Node has), PyTorch ${env.torch} on the CPU. ${rounds} rounds, ${minutes.toFixed(1)} min; load average ${load0[0].toFixed(1)} at the start and ${load1[0].toFixed(1)} at the end${load0[0] > 1.5 || load1[0] > 1.5 ? ' (the machine was shared with other jobs: the ratios hold better than the absolute times)' : ''}.
+
+${lines.join('\n')}
+
+- **How it is measured.** Three long-lived workers in one process tree, charlearn (packages/cli/bench/bench-torch-worker.mjs) and PyTorch (packages/cli/bench/bench_torch.py) at 1 and 2 threads; each round asks each side in turn for a few steps of a row (the order rotates), a side's figure is the median over rounds of each round's median step, and a ratio is the median over rounds of that round's charlearn / PyTorch pair (< 1: charlearn is faster). No process starts inside a timing.
+- **Same work.** Each PyTorch row is charlearn's code path written again (same layers, parameter counts checked equal, same EDM preconditioning on the Föllmer path, Adam with warm-up, global-norm clip, EMA). The distillation row uses CharacteristicDistiller's defaults (Karras grid of 20 times + t = 1, exp-integrator-edm pairs from 4 start indices, fit + 0.1 semi-group through both sides); PyTorch repeats charlearn's draws of the teacher step count n, so both spend the same teacher evaluations.
+- **Rollout cache.** The \`distill-cache\` row is charlearn with \`pairSource: 'rollout-cache'\` (its default policy: 1,024 trajectories, each used for 16 steps, so 64 new teacher solves over the grid a step instead of ~14 teacher evaluations for each of the 1,024 pairs) against PyTorch solving its pairs on the fly as the paper's code does; what that costs in quality is measured at equal wall time by \`node packages/cli/bench/bench-pairs.mjs\` (section below when it has run). Where the time of a step goes: docs/profile-steps.md.
+- **Not here yet:** the paper's own code's distillation step (it is an image code; its 2-D adaptation measured 106 ms at batch 1024 in issue 19) and the end-to-end row (wall time to the same one-step W2).
+`;
+// Keep the sections other benches write into this file (bench-pairs.mjs: <!-- pairs:start --> ... <!-- pairs:end -->).
+const docPath = join(root, 'docs', 'bench-torch.md');
+const previous = existsSync(docPath) ? readFileSync(docPath, 'utf8') : '';
+const kept = [...previous.matchAll(/<!-- (\w+):start -->[\s\S]*?<!-- \1:end -->/g)].map((m) => m[0]);
+writeFileSync(docPath, kept.length ? `${doc}\n${kept.join('\n\n')}\n` : doc);
+console.log('wrote docs/bench-torch.md and docs/bench-torch.json');
