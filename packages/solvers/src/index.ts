@@ -7,7 +7,8 @@
  *
  * @module @charlearn/solvers
  */
-import { solvers } from '@charlearn/core';
+import { solvers, type SolverPlugin } from '@charlearn/core';
+import { dopri5Default } from './adaptive';
 import { euler, expIntegrator, expIntegratorEdm, heun } from './steps';
 
 export {
@@ -21,7 +22,8 @@ export {
   expIntegratorStep,
   edmExpIntegratorStep,
 } from './steps';
+export { dopri5, dopri5Step, dopri5Default, StepBudgetError, type Dopri5Options, type Dopri5State } from './adaptive';
 export { sample, countingModel, type SampleOptions, type SampleResult, type StepInfo } from './sample';
 export { solvers, registerSolver, type SolverPlugin, type SolverStepResult, type FieldModel } from '@charlearn/core';
 
-for (const p of [euler, heun, expIntegrator, expIntegratorEdm]) if (!solvers.has(p.name)) solvers.register(p);
+for (const p of [euler, heun, expIntegrator, expIntegratorEdm, dopri5Default] as SolverPlugin[]) if (!solvers.has(p.name)) solvers.register(p);
