@@ -55,16 +55,24 @@ function combine(x: Tensor, ks: readonly Tensor[], w: readonly number[], h: numb
   return tf.add(x, terms.length === 1 ? terms[0]! : tf.addN(terms));
 }
 
+/** The value of a scalar computed in `fn`, with every tensor freed. */
+function scalarValue(fn: () => Scalar): number {
+  const t = tf.tidy(fn);
+  const v = t.dataSync()[0]!;
+  t.dispose();
+  return v;
+}
+
 /** RMS over all elements of `err / (atol + rtol·max(|y0|, |y1|))` (torchdiffeq's and scipy's norm). */
 function errorRatio(err: Tensor, y0: Tensor, y1: Tensor, tol: SolverTolerance): number {
-  return tf.tidy(() => {
+  return scalarValue(() => {
     const scale = tf.add(tf.mul(tf.maximum(tf.abs(y0), tf.abs(y1)), tol.rtol), tol.atol);
     return tf.sqrt(tf.mean(tf.square(tf.div(err, scale)))) as Scalar;
-  }).dataSync()[0]!;
+  });
 }
 
 function rms(x: Tensor): number {
-  return tf.tidy(() => tf.sqrt(tf.mean(tf.square(x))) as Scalar).dataSync()[0]!;
+  return scalarValue(() => tf.sqrt(tf.mean(tf.square(x))) as Scalar);
 }
 
 /**
@@ -99,7 +107,7 @@ export function dopri5Step(
       throw new StepBudgetError(`dopri5 spent its maxNfe = ${options.maxNfe} model evaluations at t = ${time} before reaching s = ${s}; raise maxNfe or the tolerance (atol ${tol.atol}, rtol ${tol.rtol})`, nfe, time);
     }
     nfe++;
-    return model.velocity(y, timesLike(y, time));
+    return tf.tidy(() => model.velocity(y, timesLike(y, time)));
   };
   let y = tf.clone(x);
   let k1 = f(y, t);
@@ -112,7 +120,7 @@ export function dopri5Step(
       const h0 = d0 < 1e-5 || d1 < 1e-5 ? 1e-6 : (0.01 * d0) / d1;
       const y1 = tf.tidy(() => tf.add(y, tf.mul(k1, h0)));
       const f1 = f(y1, t + Math.min(h0, span));
-      const d2 = tf.tidy(() => tf.div(tf.sqrt(tf.mean(tf.square(tf.sub(f1, k1)))), h0) as Scalar).dataSync()[0]!;
+      const d2 = scalarValue(() => tf.div(tf.sqrt(tf.mean(tf.square(tf.sub(f1, k1)))), h0) as Scalar);
       tf.dispose([y1, f1]);
       const h1 = Math.max(d1, d2) <= 1e-15 ? Math.max(1e-6, h0 * 1e-3) : (0.01 / Math.max(d1, d2)) ** (1 / 5);
       h = Math.min(100 * h0, h1);
