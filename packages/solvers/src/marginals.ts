@@ -116,7 +116,7 @@ export interface MarginalDeviation {
  *
  * @example
  * ```ts
- * const worst = Math.max(...marginalDeviations(samples, 2, p).map((d) => d.z)); // < 4 for a correct sampler
+ * const worst = Math.max(...marginalDeviations(samples, 2, mixtureMarginal(gmm, 'follmer', 0.9)).map((d) => d.z)); // < 4 for a correct sampler
  * ```
  */
 export function marginalDeviations(points: ArrayLike<number>, dim: number, p: MixtureMarginal): MarginalDeviation[] {
