@@ -10,7 +10,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@charlearn/backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { GaussianMixture, priorSample, solverCapabilities, timeGrid, useBackend, type Dataset, type Rng, type SolverPlugin } from '@charlearn/core';
+import { GaussianMixture, priorSample, Rng, solverCapabilities, timeGrid, TypeMismatchError, useBackend, ValueRangeError, type Dataset, type SolverPlugin } from '@charlearn/core';
 import { sample } from '@charlearn/solvers';
 import { dpmpp2m } from '@charlearn/solver-rk4';
 import { createMlp } from '@charlearn/nets';
@@ -81,5 +81,20 @@ describe('the distiller treats DPM-Solver++(2M) as the exponential integrator it
     expect(declared.calls.some(([, s]) => s === 1)).toBe(true);
     expect(v1.calls.some(([, s]) => s === 1)).toBe(false);
     expect(v1.calls.length).toBeGreaterThan(0);
+  });
+
+  it('stochastic solvers: sampleTeacher takes their rng (and names it when missing); the distiller refuses them for pairs', () => {
+    const field = gmm.fieldModel('follmer');
+    const z = priorSample([32, 2], 4);
+    const a = sampleTeacher(field, z, 'ancestral', 8, { rng: new Rng(1) });
+    const b = sampleTeacher(field, z, 'ancestral', 8, { rng: new Rng(1) });
+    expect([a.steps, a.nfe]).toEqual([8, 8]); // an exponential integrator by declaration: straight to t = 1
+    expect(Array.from(a.x.dataSync())).toEqual(Array.from(b.x.dataSync()));
+    expect(() => sampleTeacher(field, z, 'ancestral', 8)).toThrow(TypeMismatchError);
+    const teacher = createMlp({ dim: 2, hidden: [8], timeEmbeddingDim: 4, seed: 1 });
+    expect(() => new CharacteristicDistiller({ teacher, dataset, config: { teacherSolver: 'euler-maruyama' } })).toThrow(ValueRangeError);
+    expect(() => new CharacteristicDistiller({ teacher, dataset, config: { teacherSolver: 'euler-maruyama' } })).toThrow(/stochastic/);
+    tf.dispose([z, a.x, b.x]);
+    teacher.dispose();
   });
 });

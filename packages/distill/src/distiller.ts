@@ -9,6 +9,7 @@ import {
   Rng,
   sampleTrainingTimes,
   ShapeError,
+  solverCapabilities,
   solvers,
   timeGrid,
   ValueRangeError,
@@ -163,6 +164,9 @@ export class CharacteristicTeacher {
     assertNumber('distill.pairGroups', config.pairGroups, { integer: true, min: 1 });
     validateLosses(config.losses);
     this.solver = solvers.resolve(config.teacherSolver, 'distill.teacherSolver');
+    if (solverCapabilities(this.solver).stochastic) {
+      throw new ValueRangeError(`distill.teacherSolver '${this.solver.name}' is stochastic; characteristic pairs follow the teacher's ODE: use a deterministic solver`, 'distill.teacherSolver');
+    }
     if (teacher.twoTime) throw new ShapeError('the teacher must be a one-time network', 'teacher');
     if (dataset.sampleShape.join(',') !== teacher.sampleShape.join(',')) {
       throw new ShapeError(`dataset samples have shape [${dataset.sampleShape.join(', ')}] but the teacher expects [${teacher.sampleShape.join(', ')}]`, 'dataset');
