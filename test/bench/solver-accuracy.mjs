@@ -98,7 +98,7 @@ console.log(table);
 console.log(exactRows.join('\n'));
 const doc = `# Solver accuracy on the exact Gaussian-mixture velocity
 
-Reproduce: \`npm run bench:solvers\` (from the repo root, after \`npm run build\`; ${seconds} s on the 2-core CI machine, cpu backend).
+Reproduce: \`npm run bench:solvers\` (from the repo root, after \`npm run build\`; ${seconds} s on the 2-core machine, cpu backend; the figures below are errors and NFE, not timings).
 The test \`test/solver-accuracy.test.ts\` asserts the fitted orders on a smaller batch.
 
 Target: the normalised 8-Gaussians mixture (radius 2, std 0.1, scaled to unit std per coordinate) with its
