@@ -7,7 +7,6 @@ import {
   isTensor,
   NonFiniteError,
   PluginContractError,
-  Rng,
   solverCapabilities,
   solvers,
   timeGrid as makeTimeGrid,
@@ -15,6 +14,7 @@ import {
   TypeMismatchError,
   typeLabel,
   type FieldModel,
+  type Rng,
   type SolverPlugin,
   type SolverStepContext,
   type SolverStepStats,
@@ -212,7 +212,8 @@ export function sample(options: SampleOptions): SampleResult {
   if (options.onStep !== undefined && typeof options.onStep !== 'function') {
     throw new TypeMismatchError('onStep must be a function', 'onStep');
   }
-  if (options.rng !== undefined && !(options.rng instanceof Rng)) {
+  // duck-typed: an Rng from another copy of @charlearn/core (ESM and CJS) is as good
+  if (options.rng !== undefined && typeof (options.rng as Partial<Rng> | null)?.normalTensor !== 'function') {
     throw new TypeMismatchError(`rng must be an Rng from @charlearn/core, got ${typeLabel(options.rng)}`, 'rng');
   }
   if (caps.stochastic && !options.rng) {

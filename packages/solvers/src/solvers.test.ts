@@ -322,6 +322,7 @@ describe('sample()', () => {
     });
     expect(() => sample({ solver: noisy(true), model, xInit, timeGrid: { steps: 2 } })).toThrow(TypeMismatchError);
     expect(() => sample({ solver: noisy(true), model, xInit, timeGrid: { steps: 2 } })).toThrow(/rng/);
+    expect(() => sample({ solver: noisy(true), model, xInit, timeGrid: { steps: 2 }, rng: { seed: 1 } as unknown as Rng })).toThrow(/rng must be an Rng/);
     const before = tf.memory().numTensors;
     expect(() => sample({ solver: noisy(false), model, xInit, timeGrid: { steps: 2 }, rng: new Rng(0) })).toThrow(/does not declare capabilities.stochastic/);
     expect(tf.memory().numTensors).toBe(before);
