@@ -197,22 +197,7 @@ describe('sample()', () => {
   });
 
   it('runs a stateful (multistep) plugin and frees its history', () => {
-    // Two-step Adams–Bashforth on the velocity; first step Euler.
-    type AbState = { prevV: tf.Tensor | null; prevH: number };
-    const ab2: SolverPlugin<AbState> = {
-      name: 'test/ab2',
-      order: 2,
-      nfePerStep: 1,
-      initialState: () => ({ prevV: null, prevH: 0 }),
-      step: (x, t, s, m, state) => {
-        const h = s - t;
-        const v = m.velocity(x, timesLike(x, t));
-        const next = state.prevV
-          ? tf.tidy(() => tf.add(x, tf.mul(tf.sub(tf.mul(v, 1 + h / (2 * state.prevH)), tf.mul(state.prevV!, h / (2 * state.prevH))), h)))
-          : tf.tidy(() => tf.add(x, tf.mul(v, h)));
-        return { x: next, state: { prevV: v, prevH: h } };
-      },
-    };
+    const ab2 = { ...statefulAb2(), name: 'test/ab2' };
     registerSolver(ab2);
     const before = tf.memory().numTensors;
     const xInit = new Rng(6).normalTensor([8, 2]);
@@ -343,7 +328,7 @@ describe('sample()', () => {
   });
 });
 
-/** Two-step Adams–Bashforth on the velocity (first step Euler): a stateful plugin that holds a tensor. */
+/** Two-step Adams–Bashforth on the velocity (first step Euler): a stateful (multistep) plugin that holds a tensor. */
 function statefulAb2(): SolverPlugin<{ prevV: tf.Tensor | null; prevH: number }> {
   return {
     name: 'test/ab2-inline',

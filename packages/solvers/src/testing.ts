@@ -115,17 +115,7 @@ function fitOrder(points: readonly ConvergencePoint[], floor: number): number {
   // The asymptotic regime: the finest (up to 4) step counts whose error is above the round-off floor.
   const usable = points.filter((p) => p.error > floor && Number.isFinite(p.error)).slice(-4);
   if (usable.length < 3) return Number.NaN;
-  const xs = usable.map((p) => Math.log(p.steps));
-  const ys = usable.map((p) => Math.log(p.error));
-  const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
-  const my = ys.reduce((a, b) => a + b, 0) / ys.length;
-  let num = 0;
-  let den = 0;
-  xs.forEach((x, i) => {
-    num += (x - mx) * (ys[i]! - my);
-    den += (x - mx) * (x - mx);
-  });
-  return -num / den;
+  return -logSlope(usable.map((p) => p.steps), usable.map((p) => p.error));
 }
 
 function maxRowError(got: Float32Array | Float64Array, want: Float64Array, dim: number): number {
