@@ -20,14 +20,14 @@ import '@tensorflow/tfjs-backend-cpu'; // fallback only, when wasm cannot start
 import { GaussianMixture, priorSample, registerSolver, solvers, timeGrid, useBackend } from '@charlearn/core';
 import { sample } from '@charlearn/solvers';
 import { formatConformanceReport, runSolverConformance } from '@charlearn/solvers/testing';
-import '@charlearn/solver-rk4'; // registers 'rk4/classic' and 'solver-rk4/dpmpp-2m'
+import '@charlearn/solver-rk4'; // registers 'rk4/classic' and 'rk4/dpmpp-2m'
 import { midpoint } from './midpoint.mjs';
 
 const CHECK = process.argv.includes('--check');
 const N = 2000;
 const T_END = 1 - 1e-3;
 const STEPS = [4, 8, 16];
-const SOLVERS = ['euler', 'heun', 'exp-integrator', 'rk4/classic', 'solver-rk4/dpmpp-2m', midpoint.name];
+const SOLVERS = ['euler', 'heun', 'exp-integrator', 'rk4/classic', 'rk4/dpmpp-2m', midpoint.name];
 
 const started = performance.now();
 const elapsed = () => `${((performance.now() - started) / 1000).toFixed(1)}s`;

@@ -9,6 +9,7 @@ import {
   Rng,
   sampleTrainingTimes,
   ShapeError,
+  solverCapabilities,
   solvers,
   timeGrid,
   ValueRangeError,
@@ -177,6 +178,9 @@ export class CharacteristicTeacher {
     }
     if (config.rolloutCache !== undefined) validateRolloutCacheConfig({ ...DEFAULT_ROLLOUT_CACHE, ...config.rolloutCache });
     this.solver = solvers.resolve(config.teacherSolver, 'distill.teacherSolver');
+    if (solverCapabilities(this.solver).stochastic) {
+      throw new ValueRangeError(`distill.teacherSolver '${this.solver.name}' is stochastic; characteristic pairs follow the teacher's ODE: use a deterministic solver`, 'distill.teacherSolver');
+    }
     if (teacher.twoTime) throw new ShapeError('the teacher must be a one-time network', 'teacher');
     if (dataset.sampleShape.join(',') !== teacher.sampleShape.join(',')) {
       throw new ShapeError(`dataset samples have shape [${dataset.sampleShape.join(', ')}] but the teacher expects [${teacher.sampleShape.join(', ')}]`, 'dataset');
@@ -189,9 +193,10 @@ export class CharacteristicTeacher {
   }
 
   /**
-   * The frozen teacher's characteristic from grid index `i` over `n` grid intervals: `n` solver steps, where
-   * the interval into t = 1 is the teacher's denoise `D(x, 1 − eps1)` (an exponential-integrator step to
-   * σ = 0 is exactly that denoise; Euler and Heun cannot evaluate the velocity at t = 1).
+   * The frozen teacher's characteristic from grid index `i` over `n` grid intervals: `n` solver steps. An
+   * interval into t = 1 is the solver's own step when it declares `handlesDataEnd` (every built-in does; an
+   * exponential-integrator step to σ = 0 is the denoise), and the teacher's denoise `D(x, grid[last − 1])` for
+   * the others (`sample()` decides, from the solver's capabilities).
    */
   /**
    * A {@link RolloutCache} of this teacher's trajectories over the grid, each from `α_{t_0} x1 + σ_{t_0} z` at
@@ -212,15 +217,7 @@ export class CharacteristicTeacher {
   }
 
   rollout(xt: Tensor, i: number, n: number): { x: Tensor; nfe: number } {
-    const last = this.grid.length - 1;
-    if (i + n < last) {
-      const r = sample({ solver: this.solver, model: this.teacherField, xInit: xt, timeGrid: this.grid.slice(i, i + n + 1) });
-      return { x: r.x, nfe: r.nfe };
-    }
-    if (i === last - 1) {
-      return { x: tf.tidy(() => this.teacherField.denoise(xt, tf.fill([xt.shape[0]!], this.grid[i]!) as Tensor1D)), nfe: 1 };
-    }
-    const r = sample({ solver: this.solver, model: this.teacherField, xInit: xt, timeGrid: this.grid.slice(i, last), denoiseLast: true });
+    const r = sample({ solver: this.solver, model: this.teacherField, xInit: xt, timeGrid: this.grid.slice(i, i + n + 1) });
     return { x: r.x, nfe: r.nfe };
   }
 }

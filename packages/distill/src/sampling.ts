@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor, Tensor1D } from '@tensorflow/tfjs-core';
-import { assertNumber, assertTensor, solvers, timeGrid, TypeMismatchError, typeLabel, type FieldModel, type SolverPlugin } from '@charlearn/core';
+import { assertNumber, assertTensor, solverCapabilities, solvers, timeGrid, TypeMismatchError, typeLabel, type FieldModel, type Rng, type SolverPlugin } from '@charlearn/core';
 import { sample } from '@charlearn/solvers';
 import type { FlowMap } from './denoisers';
 
@@ -53,11 +53,13 @@ export interface TeacherSample {
 
 /**
  * Samples the teacher's probability-flow ODE within an NFE budget, the
- * protocol of the benchmarks: the exponential integrators step straight to
- * t = 1 (their last step is a denoise: `x_1 = D(x_t, t)`), `nfe` steps on a
- * Karras grid (ρ = 7) from `eps0`; other solvers take
+ * protocol of the benchmarks: a solver that declares the `'exp-integrator'`
+ * family steps straight to t = 1 (its step to σ = 0 is its own data end, a
+ * denoise for the frozen-D form), `⌊nfe/nfePerStep⌋` steps on a Karras grid
+ * (ρ = 7) from `eps0`; other solvers take
  * `k = ⌊(nfe − 1)/nfePerStep⌋` steps to `1 − eps1` and finish with one denoise
  * (k = 0: a single denoise at `eps0`). `z: [batch, ...dims]` at t = `eps0`.
+ * A stochastic solver (`'ancestral'`, `'euler-maruyama'`) needs `options.rng`, its noise source.
  *
  * @example
  * ```ts
@@ -70,21 +72,21 @@ export function sampleTeacher(
   z: Tensor,
   solver: string | SolverPlugin,
   nfe: number,
-  options: { eps0?: number; eps1?: number; spacing?: 'uniform' | 'karras'; rho?: number } = {},
+  options: { eps0?: number; eps1?: number; spacing?: 'uniform' | 'karras'; rho?: number; rng?: Rng } = {},
 ): TeacherSample {
   const plugin = solvers.resolve(solver, 'solver');
   assertNumber('nfe', nfe, { integer: true, min: 1 });
-  const { eps0 = 0, eps1 = 1e-3, spacing = 'karras', rho = 7 } = options;
-  const exponential = plugin.name === 'exp-integrator' || plugin.name.startsWith('exp-integrator-edm');
-  if (exponential) {
-    const r = sample({ solver: plugin, model, xInit: z, timeGrid: timeGrid({ steps: nfe, eps0, eps1: 0, spacing, rho }) });
-    return { x: r.x, nfe: r.nfe, steps: nfe };
+  const { eps0 = 0, eps1 = 1e-3, spacing = 'karras', rho = 7, rng } = options;
+  if (solverCapabilities(plugin).family === 'exp-integrator') {
+    const steps = Math.max(1, Math.floor(nfe / plugin.nfePerStep));
+    const r = sample({ solver: plugin, model, xInit: z, timeGrid: timeGrid({ steps, eps0, eps1: 0, spacing, rho }), ...(rng ? { rng } : {}) });
+    return { x: r.x, nfe: r.nfe, steps };
   }
   const steps = Math.floor((nfe - 1) / plugin.nfePerStep);
   if (steps === 0) {
     const x = tf.tidy(() => model.denoise(z, tf.fill([z.shape[0]!], eps0) as Tensor1D));
     return { x, nfe: 1, steps: 0 };
   }
-  const r = sample({ solver: plugin, model, xInit: z, timeGrid: timeGrid({ steps, eps0, eps1, spacing, rho }), denoiseLast: true });
+  const r = sample({ solver: plugin, model, xInit: z, timeGrid: timeGrid({ steps, eps0, eps1, spacing, rho }), denoiseLast: true, ...(rng ? { rng } : {}) });
   return { x: r.x, nfe: r.nfe, steps };
 }

@@ -7,12 +7,17 @@ import {
   isTensor,
   NonFiniteError,
   PluginContractError,
+  solverCapabilities,
   solvers,
   timeGrid as makeTimeGrid,
   timesLike,
   TypeMismatchError,
+  typeLabel,
   type FieldModel,
+  type Rng,
   type SolverPlugin,
+  type SolverStepContext,
+  type SolverStepStats,
   type TimeGridOptions,
 } from '@charlearn/core';
 
@@ -30,6 +35,15 @@ export interface StepInfo {
   readonly x: Tensor;
   /** Model evaluations so far. */
   readonly nfe: number;
+  /**
+   * True when this step was the driver's denoise `D(x, t)` into the data end (the grid ends at σ = 0 and the
+   * solver does not declare `handlesDataEnd`), not a solver step.
+   */
+  readonly viaDenoise: boolean;
+  /** An adaptive solver's accepted sub-step end times inside `[t, s]` (the last is `s`). */
+  readonly acceptedTimes?: readonly number[];
+  /** An adaptive solver's rejected sub-steps inside `[t, s]`. */
+  readonly rejectedSteps?: number;
 }
 
 /** Options of {@link sample}. */
@@ -40,7 +54,11 @@ export interface SampleOptions {
   model: FieldModel;
   /** Starting points `[batch, ...dims]` at `timeGrid[0]` (not disposed). */
   xInit: Tensor;
-  /** Explicit times (monotone, in [0, 1]) or options for `timeGrid()` from `@charlearn/core`. */
+  /**
+   * Explicit times (monotone, in [0, 1]) or options for `timeGrid()` from `@charlearn/core`. A grid that ends at
+   * the data end (σ = 0, t = 1) is stepped onto by a solver that declares `handlesDataEnd`; for the others its
+   * last interval is the denoise `D(x, t_last−1)` (1 NFE).
+   */
   timeGrid: readonly number[] | TimeGridOptions;
   /** Called after every step. */
   onStep?: (info: StepInfo) => void;
@@ -50,6 +68,12 @@ export interface SampleOptions {
   denoiseLast?: boolean;
   /** Check every step's result for NaN/Inf and throw {@link NonFiniteError} naming the step (costs a sync per step). */
   checkFinite?: boolean;
+  /**
+   * The seeded source of a stochastic solver's noise (required when the solver declares `stochastic`). It is
+   * advanced by the draws, so a run split into two `sample()` calls on consecutive grids with the same `Rng`
+   * (or one restored with `Rng.fromState`) draws the same numbers as one call.
+   */
+  rng?: Rng;
 }
 
 /** What {@link sample} returns. */
@@ -64,6 +88,10 @@ export interface SampleResult {
   readonly intermediates?: readonly Tensor[];
   /** The solver's name. */
   readonly solver: string;
+  /** Sub-steps an adaptive solver accepted over the whole grid (0 for fixed-step solvers). */
+  readonly acceptedSteps: number;
+  /** Sub-steps an adaptive solver rejected over the whole grid. */
+  readonly rejectedSteps: number;
 }
 
 /** Wraps a model so that every `denoise`/`velocity` call on a batch counts one NFE. */
@@ -105,10 +133,54 @@ function assertFinite(x: Tensor, step: number, solver: string): void {
 }
 
 /**
- * Solves the probability-flow ODE `dx/dt = v(x, t)` along `timeGrid` with a
- * solver plugin, starting from `xInit` (e.g. prior noise at t = 0). Counts
- * NFE, manages tensor lifetimes (no leaks, `xInit` is left alone), and checks
- * inputs before any tensor math.
+ * The step context `sample()` hands a solver: for a stochastic one, standard normals from `rng`; for the
+ * others a noise source that throws (a solver that draws noise must declare `stochastic: true`).
+ */
+export function stepContext(plugin: SolverPlugin, rng: Rng | undefined): SolverStepContext {
+  const stochastic = solverCapabilities(plugin).stochastic;
+  return {
+    noise: (shape) => {
+      if (!stochastic) {
+        throw new PluginContractError(`solver '${plugin.name}' drew noise but does not declare capabilities.stochastic: true`, 'solver');
+      }
+      if (!rng) throw new TypeMismatchError(`solver '${plugin.name}' is stochastic: pass rng: new Rng(seed) to sample()`, 'rng');
+      return rng.normalTensor(shape);
+    },
+  };
+}
+
+const warnedDeprecated = new Set<string>();
+
+function warnIfDeprecated(plugin: SolverPlugin): void {
+  if (typeof plugin.deprecated === 'string' && !warnedDeprecated.has(plugin.name)) {
+    warnedDeprecated.add(plugin.name);
+    console.warn(`[charlearn] solver '${plugin.name}' is deprecated: ${plugin.deprecated}`);
+  }
+}
+
+function checkStepResult(r: unknown, input: Tensor, plugin: SolverPlugin, index: number): asserts r is { x: Tensor; state: unknown } {
+  const what = `solver '${plugin.name}'.step (step ${index})`;
+  const res = r as { x?: unknown } | null | undefined;
+  if (typeof res !== 'object' || res === null || !isTensor(res.x)) {
+    throw new PluginContractError(`${what} must return { x: Tensor, state }, got ${typeLabel(r)}`, 'solver');
+  }
+  const x = res.x;
+  if (x.isDisposed) throw new PluginContractError(`${what} returned a disposed tensor`, 'solver');
+  if (input.isDisposed) throw new PluginContractError(`${what} disposed its input x; steps must leave their inputs alone`, 'solver');
+  if (x.dtype !== 'float32') throw new PluginContractError(`${what} returned x of dtype ${x.dtype}; it must be float32 like its input`, 'solver');
+  if (x.shape.length !== input.shape.length || x.shape.some((d, i) => d !== input.shape[i])) {
+    throw new PluginContractError(`${what} returned x of shape [${x.shape.join(', ')}]; it must keep the input's shape [${input.shape.join(', ')}]`, 'solver');
+  }
+}
+
+/**
+ * Solves the probability-flow ODE `dx/dt = v(x, t)` (or, with a stochastic
+ * solver, an SDE with the same marginals) along `timeGrid` with a solver
+ * plugin, starting from `xInit` (e.g. prior noise at t = 0). Counts NFE,
+ * manages tensor lifetimes (no leaks, on error paths too; `xInit` is left
+ * alone), checks inputs before any tensor math and every step's output
+ * (shape and dtype of `xInit`). A grid that ends at the data end is finished
+ * by the solver itself when it declares `handlesDataEnd`, else by the denoise.
  *
  * @example
  * ```ts
@@ -127,6 +199,8 @@ export function sample(options: SampleOptions): SampleResult {
     throw new TypeMismatchError('sample() takes an options object { solver, model, xInit, timeGrid }', 'options');
   }
   const plugin = solvers.resolve(options.solver, 'solver');
+  const caps = solverCapabilities(plugin);
+  warnIfDeprecated(plugin);
   assertFieldModel(options.model);
   assertTensor('xInit', options.xInit, undefined, { minRank: 1 });
   assertNonEmptyBatch('xInit', options.xInit);
@@ -138,53 +212,95 @@ export function sample(options: SampleOptions): SampleResult {
   if (options.onStep !== undefined && typeof options.onStep !== 'function') {
     throw new TypeMismatchError('onStep must be a function', 'onStep');
   }
+  // duck-typed: an Rng from another copy of @charlearn/core (ESM and CJS) is as good
+  if (options.rng !== undefined && typeof (options.rng as Partial<Rng> | null)?.normalTensor !== 'function') {
+    throw new TypeMismatchError(`rng must be an Rng from @charlearn/core, got ${typeLabel(options.rng)}`, 'rng');
+  }
+  if (caps.stochastic && !options.rng) {
+    throw new TypeMismatchError(`solver '${plugin.name}' is stochastic: pass rng: new Rng(seed) to sample() (its noise source)`, 'rng');
+  }
 
   const { model, count } = countingModel(options.model);
+  const context = stepContext(plugin, options.rng);
   const steps = grid.length - 1;
-  const intermediates: Tensor[] | undefined = options.returnIntermediates ? [tf.clone(options.xInit)] : undefined;
-  let x = options.xInit;
-  let state: unknown = plugin.initialState ? plugin.initialState() : undefined;
+  // The data end (σ = 0) for a solver that cannot step onto it: the last interval is the denoise.
+  const denoiseInto = !caps.handlesDataEnd && steps >= 1 && grid[steps - 1]! < grid[steps]! && model.interpolant.at(grid[steps]!).sigma === 0;
+  const xInit = options.xInit;
+  const intermediates: Tensor[] = [];
+  let x = xInit;
+  let state: unknown = undefined;
+  let accepted = 0;
+  let rejected = 0;
+  let done = false;
+  /** Disposes `t` unless the caller owns it or the run still holds it. */
+  const release = (t: Tensor, keep: Set<Tensor>): void => {
+    if (t !== xInit && !keep.has(t) && !t.isDisposed) t.dispose();
+  };
   try {
+    if (options.returnIntermediates) intermediates.push(tf.clone(xInit));
+    state = plugin.initialState ? plugin.initialState() : undefined;
     for (let i = 0; i < steps; i++) {
       const t = grid[i]!;
       const s = grid[i + 1]!;
       const prevX = x;
       const prevState = state;
+      const viaDenoise = denoiseInto && i === steps - 1;
+      let stats: SolverStepStats | undefined;
       const result = tf.tidy(() => {
-        const r = plugin.step(prevX, t, s, model, prevState);
-        if (!r || !isTensor(r.x)) {
-          throw new PluginContractError(`solver '${plugin.name}'.step must return { x: Tensor, state }`, 'solver');
-        }
+        if (viaDenoise) return { x: model.denoise(prevX, timesLike(prevX, t)), state: prevState as TensorContainer };
+        const r = plugin.step(prevX, t, s, model, prevState, context);
+        checkStepResult(r, prevX, plugin, i);
+        stats = (r as { stats?: SolverStepStats }).stats;
         return { x: r.x, state: r.state as TensorContainer };
       });
       x = result.x;
       state = result.state;
       const keep = tensorsIn(state);
       keep.add(x);
-      if (intermediates) intermediates.forEach((k) => keep.add(k));
-      keep.add(options.xInit);
-      for (const old of tensorsIn(prevState)) if (!keep.has(old)) old.dispose();
-      if (prevX !== options.xInit && !keep.has(prevX)) prevX.dispose();
+      intermediates.forEach((k) => keep.add(k));
+      for (const old of tensorsIn(prevState)) release(old, keep);
+      release(prevX, keep);
+      if (x === xInit) x = tf.clone(x); // a step that returns its input: the run owns its points
       if (options.checkFinite) assertFinite(x, i, plugin.name);
-      if (intermediates) intermediates.push(x === options.xInit ? tf.clone(x) : x);
-      options.onStep?.({ index: i, steps, t, s, x, nfe: count() });
+      if (options.returnIntermediates) intermediates.push(x);
+      accepted += stats?.acceptedTimes?.length ?? 0;
+      rejected += stats?.rejectedSteps ?? 0;
+      options.onStep?.({
+        index: i,
+        steps,
+        t,
+        s,
+        x,
+        nfe: count(),
+        viaDenoise,
+        ...(stats?.acceptedTimes ? { acceptedTimes: stats.acceptedTimes } : {}),
+        ...(stats?.rejectedSteps !== undefined ? { rejectedSteps: stats.rejectedSteps } : {}),
+      });
     }
     if (options.denoiseLast) {
       const last = grid[steps]!;
-      const denoised = tf.tidy(() => model.denoise(x, timesLike(x, last)));
-      if (x !== options.xInit && !intermediates?.includes(x)) x.dispose();
-      x = denoised;
+      const prevX = x;
+      x = tf.tidy(() => model.denoise(prevX, timesLike(prevX, last)));
+      release(prevX, new Set(intermediates));
       if (options.checkFinite) assertFinite(x, steps, plugin.name);
     }
+    if (x === xInit) x = tf.clone(x);
+    done = true;
   } finally {
-    for (const t of tensorsIn(state)) if (t !== x && !t.isDisposed) t.dispose();
+    const keep = new Set<Tensor>(done ? [x, ...intermediates] : []);
+    for (const t of tensorsIn(state)) release(t, keep);
+    if (!done) {
+      release(x, keep);
+      intermediates.forEach((t) => release(t, keep));
+    }
   }
-  const out = x === options.xInit ? tf.clone(x) : x;
   return {
-    x: out,
+    x,
     nfe: count(),
     timeGrid: grid,
     solver: plugin.name,
-    ...(intermediates ? { intermediates } : {}),
+    acceptedSteps: accepted,
+    rejectedSteps: rejected,
+    ...(options.returnIntermediates ? { intermediates } : {}),
   };
 }

@@ -4,7 +4,10 @@ import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   GaussianMixture,
   NonFiniteError,
+  PluginContractError,
   Rng,
+  TypeMismatchError,
+  solverCapabilities,
   UnknownPluginError,
   ValueRangeError,
   fieldModelFromVelocity,
@@ -194,22 +197,7 @@ describe('sample()', () => {
   });
 
   it('runs a stateful (multistep) plugin and frees its history', () => {
-    // Two-step Adams–Bashforth on the velocity; first step Euler.
-    type AbState = { prevV: tf.Tensor | null; prevH: number };
-    const ab2: SolverPlugin<AbState> = {
-      name: 'test/ab2',
-      order: 2,
-      nfePerStep: 1,
-      initialState: () => ({ prevV: null, prevH: 0 }),
-      step: (x, t, s, m, state) => {
-        const h = s - t;
-        const v = m.velocity(x, timesLike(x, t));
-        const next = state.prevV
-          ? tf.tidy(() => tf.add(x, tf.mul(tf.sub(tf.mul(v, 1 + h / (2 * state.prevH)), tf.mul(state.prevV!, h / (2 * state.prevH))), h)))
-          : tf.tidy(() => tf.add(x, tf.mul(v, h)));
-        return { x: next, state: { prevV: v, prevH: h } };
-      },
-    };
+    const ab2 = { ...statefulAb2(), name: 'test/ab2' };
     registerSolver(ab2);
     const before = tf.memory().numTensors;
     const xInit = new Rng(6).normalTensor([8, 2]);
@@ -227,4 +215,138 @@ describe('sample()', () => {
     expect(warn).toHaveBeenCalledWith(expect.stringContaining("solver named 'test/dup' is already registered"));
     solvers.unregister('test/dup');
   });
+
+  it('leaks nothing on any thrown path: checkFinite, a step that throws mid-loop, an onStep that throws', () => {
+    const nanAfterHalf = fieldModelFromVelocity((x, t) => tf.tidy(() => tf.div(tf.onesLike(x), tf.reshape(tf.sub(0.5, t), [-1, 1]))), 'follmer');
+    const xInit = new Rng(8).normalTensor([6, 2]);
+    let calls = 0;
+    const throwsAtThird: SolverPlugin = {
+      ...heun,
+      name: 'test/throws-at-3',
+      step: (x, t, s, m) => {
+        if (++calls === 3) throw new Error('boom in step');
+        return heun.step(x, t, s, m, undefined);
+      },
+    };
+    const before = tf.memory().numTensors;
+    for (const returnIntermediates of [false, true]) {
+      calls = 0;
+      expect(() => sample({ solver: 'euler', model: nanAfterHalf, xInit, timeGrid: [0, 0.25, 0.5, 0.75], checkFinite: true, returnIntermediates })).toThrow(NonFiniteError);
+      expect(() => sample({ solver: throwsAtThird, model, xInit, timeGrid: { steps: 5 }, returnIntermediates })).toThrow('boom in step');
+      const onStep = (i: { index: number }) => {
+        if (i.index === 2) throw new Error('boom in onStep');
+      };
+      expect(() => sample({ solver: 'heun', model, xInit, timeGrid: { steps: 5 }, returnIntermediates, onStep })).toThrow('boom in onStep');
+      // a stateful solver: its history is freed too
+      const ab = statefulAb2();
+      expect(() => sample({ solver: ab, model, xInit, timeGrid: { steps: 5 }, returnIntermediates, onStep })).toThrow('boom in onStep');
+      expect(tf.memory().numTensors).toBe(before);
+    }
+    expect(xInit.isDisposed).toBe(false);
+    xInit.dispose();
+  });
+
+  it("checks each step's output: shape, dtype, a disposed input, a non-tensor, with named errors and no leaks", () => {
+    const xInit = new Rng(9).normalTensor([4, 2]);
+    const bad = (name: string, step: SolverPlugin['step']): SolverPlugin => ({ name, order: 1, nfePerStep: 1, step });
+    const cases: [SolverPlugin, RegExp][] = [
+      [bad('test/wrong-shape', (x) => ({ x: tf.reshape(tf.clone(x), [-1]), state: undefined })), /shape \[8\].*\[4, 2\]/],
+      [bad('test/wrong-dtype', (x) => ({ x: tf.cast(x, 'int32'), state: undefined })), /dtype int32/],
+      [bad('test/no-tensor', () => ({ x: [1, 2] as unknown as tf.Tensor, state: undefined })), /must return \{ x: Tensor, state \}/],
+      [bad('test/disposes-input', (x, t, s) => {
+        const y = tf.add(x, s - t);
+        if (t > 0) x.dispose(); // the second step disposes the first step's output it was handed
+        return { x: y, state: undefined };
+      }), /disposed its input/],
+    ];
+    const before = tf.memory().numTensors;
+    for (const [plugin, message] of cases) {
+      try {
+        sample({ solver: plugin, model, xInit, timeGrid: { steps: 3 } });
+        expect.unreachable(plugin.name);
+      } catch (e) {
+        expect(e, plugin.name).toBeInstanceOf(PluginContractError);
+        expect((e as Error).message).toMatch(plugin.name);
+        expect((e as Error).message).toMatch(message);
+      }
+      expect(tf.memory().numTensors, plugin.name).toBe(before);
+    }
+    xInit.dispose();
+  });
+
+  it('finishes a grid that ends at t = 1: the solver itself when it declares handlesDataEnd, else the denoise', () => {
+    const xInit = new Rng(10).normalTensor([16, 2]);
+    const grid = timeGridTo1(4);
+    // Heun declares the data end: its last step is the exponential-integrator step there (1 NFE, the denoise).
+    expect(solverCapabilities(heun).handlesDataEnd).toBe(true);
+    const h = sample({ solver: 'heun', model, xInit, timeGrid: grid });
+    expect(h.nfe).toBe(3 * 2 + 1);
+    // A v1 plugin (no declaration) is never handed s = 1: the driver finishes with D(x, t_last−1).
+    const seen: number[] = [];
+    const infos: boolean[] = [];
+    const v1: SolverPlugin = { name: 'test/v1-heun', order: 2, nfePerStep: 2, step: (x, t, s, m) => (seen.push(s), heun.step(x, t, s, m, undefined)) };
+    const r = sample({ solver: v1, model, xInit, timeGrid: grid, returnIntermediates: true, onStep: (i) => infos.push(i.viaDenoise) });
+    expect(seen).toEqual(grid.slice(1, -1));
+    expect(infos).toEqual([false, false, false, true]);
+    expect(r.nfe).toBe(3 * 2 + 1);
+    const d = model.denoise(r.intermediates![3]!, timesLike(r.intermediates![3]!, grid[3]!));
+    expect(Array.from(r.x.dataSync())).toEqual(Array.from(d.dataSync()));
+    expect(Array.from(h.x.dataSync()).every(Number.isFinite)).toBe(true);
+    tf.dispose([h.x, d, ...r.intermediates!, xInit]);
+  });
+
+  it('noise: a stochastic solver needs an rng; a solver that draws noise must declare stochastic', () => {
+    const xInit = tf.zeros([2, 2]);
+    const noisy = (stochastic: boolean): SolverPlugin => ({
+      name: `test/noisy-${stochastic}`,
+      order: 1,
+      nfePerStep: 1,
+      contract: 2,
+      capabilities: { family: 'runge-kutta', handlesDataEnd: false, stochastic, adaptive: false },
+      step: (x, t, s, m, _st, ctx) => ({ x: tf.add(euler.step(x, t, s, m, undefined).x, ctx!.noise(x.shape)), state: undefined }),
+    });
+    expect(() => sample({ solver: noisy(true), model, xInit, timeGrid: { steps: 2 } })).toThrow(TypeMismatchError);
+    expect(() => sample({ solver: noisy(true), model, xInit, timeGrid: { steps: 2 } })).toThrow(/rng/);
+    expect(() => sample({ solver: noisy(true), model, xInit, timeGrid: { steps: 2 }, rng: { seed: 1 } as unknown as Rng })).toThrow(/rng must be an Rng/);
+    const before = tf.memory().numTensors;
+    expect(() => sample({ solver: noisy(false), model, xInit, timeGrid: { steps: 2 }, rng: new Rng(0) })).toThrow(/does not declare capabilities.stochastic/);
+    expect(tf.memory().numTensors).toBe(before);
+    const a = sample({ solver: noisy(true), model, xInit, timeGrid: { steps: 2 }, rng: new Rng(5) });
+    const b = sample({ solver: noisy(true), model, xInit, timeGrid: { steps: 2 }, rng: new Rng(5) });
+    expect(Array.from(a.x.dataSync())).toEqual(Array.from(b.x.dataSync()));
+    tf.dispose([a.x, b.x, xInit]);
+  });
+
+  it('validates contract v2 declarations with named errors', () => {
+    const base = { name: 'test/v2', order: 1, nfePerStep: 1, step: euler.step };
+    expect(() => registerSolver({ ...base, contract: 2 })).toThrow(/capabilities is required with contract: 2/);
+    expect(() => registerSolver({ ...base, contract: 2, capabilities: { family: 'runge-kutta' } })).toThrow(/must declare handlesDataEnd, stochastic, adaptive/);
+    expect(() => registerSolver({ ...base, capabilities: { family: 'rk' as 'runge-kutta' } })).toThrow(PluginContractError);
+    expect(() => registerSolver({ ...base, capabilities: { adaptive: true } })).toThrow(/withTolerance/);
+    expect(() => registerSolver({ ...base, contract: 3 as 2 })).toThrow(/contract must be 1 or 2/);
+    expect(solvers.has('test/v2')).toBe(false);
+  });
 });
+
+/** Two-step Adams–Bashforth on the velocity (first step Euler): a stateful (multistep) plugin that holds a tensor. */
+function statefulAb2(): SolverPlugin<{ prevV: tf.Tensor | null; prevH: number }> {
+  return {
+    name: 'test/ab2-inline',
+    order: 2,
+    nfePerStep: 1,
+    initialState: () => ({ prevV: null, prevH: 0 }),
+    step: (x, t, s, m, state) => {
+      const h = s - t;
+      const v = m.velocity(x, timesLike(x, t));
+      const next = state.prevV
+        ? tf.tidy(() => tf.add(x, tf.mul(tf.sub(tf.mul(v, 1 + h / (2 * state.prevH)), tf.mul(state.prevV!, h / (2 * state.prevH))), h)))
+        : tf.tidy(() => tf.add(x, tf.mul(v, h)));
+      return { x: next, state: { prevV: v, prevH: h } };
+    },
+  };
+}
+
+/** A uniform grid of `steps` intervals from 0 that ends exactly at the data end t = 1. */
+function timeGridTo1(steps: number): number[] {
+  return Array.from({ length: steps + 1 }, (_, i) => i / steps);
+}

@@ -1,5 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { assertNumber, assertTensor, requireMember, timesLike, type FieldModel, type SolverPlugin, type SolverStepResult } from '@charlearn/core';
+import {
+  assertNumber,
+  assertTensor,
+  requireMember,
+  timesLike,
+  type FieldModel,
+  type SolverCapabilities,
+  type SolverPlugin,
+  type SolverStepResult,
+} from '@charlearn/core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 
 /**
@@ -17,9 +26,16 @@ function assertStepArgs(x: Tensor, t: number, s: number, model: FieldModel): voi
   requireMember(model.interpolant, 'at', 'function', 'model.interpolant');
 }
 
+/** Whether `s` is the data end of the model's path (σ(s) = 0), where a step on the velocity is 0/0. */
+function atDataEnd(model: FieldModel, s: number): boolean {
+  return model.interpolant.at(s).sigma === 0;
+}
+
 /**
  * One explicit Euler step `x_s = x_t + (s − t)·v(x_t, t)`.
- * Order 1, 1 NFE. `x: [batch, ...dims]`.
+ * Order 1, 1 NFE. `x: [batch, ...dims]`. A step onto the data end (σ_s = 0)
+ * is the exponential-integrator step there, the denoise `α_s·D(x_t, t)`
+ * (k-diffusion's Euler step to σ = 0; the t-form would carry the 1/σ of the velocity).
  *
  * @example
  * ```ts
@@ -28,13 +44,16 @@ function assertStepArgs(x: Tensor, t: number, s: number, model: FieldModel): voi
  */
 export function eulerStep(x: Tensor, t: number, s: number, model: FieldModel): Tensor {
   assertStepArgs(x, t, s, model);
+  if (atDataEnd(model, s)) return expIntegratorStep(x, t, s, model);
   return tf.tidy(() => tf.add(x, tf.mul(model.velocity(x, timesLike(x, t)), s - t)));
 }
 
 /**
  * One Heun step (explicit trapezoidal rule): `k1 = v(x_t, t)`,
  * `k2 = v(x_t + (s − t)·k1, s)`, `x_s = x_t + (s − t)·(k1 + k2)/2`.
- * Order 2, 2 NFE. `x: [batch, ...dims]`.
+ * Order 2, 2 NFE. `x: [batch, ...dims]`. A step onto the data end (σ_s = 0,
+ * where `v(x, s)` is 0/0) is the exponential-integrator step there, the
+ * denoise `α_s·D(x_t, t)` (1 NFE), as k-diffusion's Heun ends at σ = 0.
  *
  * @example
  * ```ts
@@ -43,8 +62,8 @@ export function eulerStep(x: Tensor, t: number, s: number, model: FieldModel): T
  */
 export function heunStep(x: Tensor, t: number, s: number, model: FieldModel): Tensor {
   assertStepArgs(x, t, s, model);
-  // Heun evaluates the velocity at s, and v(x, 1) is 0/0 on every path with σ(1) = 0
-  assertNumber('s', s, { min: 0, lessThan: 1 });
+  // Heun evaluates the velocity at s, and v(x, s) is 0/0 where σ(s) = 0
+  if (atDataEnd(model, s)) return expIntegratorStep(x, t, s, model);
   return tf.tidy(() => {
     const h = s - t;
     const k1 = model.velocity(x, timesLike(x, t));
@@ -58,7 +77,8 @@ export function heunStep(x: Tensor, t: number, s: number, model: FieldModel): Te
  * the denoiser frozen at `t`):
  * `x_s = (σ_s/σ_t)·x_t + (α_s − α_t·σ_s/σ_t)·D(x_t, t)`.
  * Order 1, 1 NFE; exact whenever `D` is constant along the characteristic
- * (e.g. point-mass data). Needs `σ_t > 0`. `x: [batch, ...dims]`.
+ * (e.g. point-mass data). Needs `σ_t > 0`; steps onto σ_s = 0 (then
+ * `x_s = α_s·D(x_t, t)`, the denoise). `x: [batch, ...dims]`.
  *
  * @example
  * ```ts
@@ -81,7 +101,8 @@ export function expIntegratorStep(x: Tensor, t: number, s: number, model: FieldM
  * `m = √(α²σ_d² + σ²)`, `θ = arctan(σ_d·α/σ)`.
  * Exact when the data are `N(0, σ_d² I)` (e.g. a normalised single Gaussian),
  * on every affine path; order 1 in general; 1 NFE. For the Föllmer path with
- * σ_d = 1 it reads `x_s = x_t + (arcsin s − arcsin t)·F`.
+ * σ_d = 1 it reads `x_s = x_t + (arcsin s − arcsin t)·F`. Steps onto σ_s = 0
+ * (θ_s = π/2, m_s = α_s·σ_d).
  *
  * @example
  * ```ts
@@ -122,15 +143,21 @@ export function edmExpIntegrator(sigmaData = 1): SolverPlugin<undefined> {
     sigmaData === 1 ? 'exp-integrator-edm' : `exp-integrator-edm@${sigmaData}`,
     1,
     1,
+    EXP_INTEGRATOR,
     `exponential integrator with the EDM output frozen (exact for N(0, ${sigmaData}² I) data)`,
     (x, t, s, model) => edmExpIntegratorStep(x, t, s, model, sigmaData),
   );
 }
 
+/** Capabilities of the built-in one-step ODE solvers: all of them step onto the data end themselves. */
+const RUNGE_KUTTA: SolverCapabilities = { family: 'runge-kutta', handlesDataEnd: true, stochastic: false, adaptive: false };
+const EXP_INTEGRATOR: SolverCapabilities = { family: 'exp-integrator', handlesDataEnd: true, stochastic: false, adaptive: false };
+
 function oneStep(
   name: string,
   order: number,
   nfePerStep: number,
+  capabilities: SolverCapabilities,
   description: string,
   fn: (x: Tensor, t: number, s: number, model: FieldModel) => Tensor,
 ): SolverPlugin<undefined> {
@@ -139,21 +166,24 @@ function oneStep(
     order,
     nfePerStep,
     description,
+    contract: 2,
+    capabilities,
     step: (x, t, s, model): SolverStepResult<undefined> => ({ x: fn(x, t, s, model), state: undefined }),
   };
 }
 
 /** The Euler solver plugin (`'euler'`, order 1, 1 NFE/step). */
-export const euler: SolverPlugin<undefined> = oneStep('euler', 1, 1, 'explicit Euler on the velocity', eulerStep);
+export const euler: SolverPlugin<undefined> = oneStep('euler', 1, 1, RUNGE_KUTTA, 'explicit Euler on the velocity', eulerStep);
 
 /** The Heun solver plugin (`'heun'`, order 2, 2 NFE/step). */
-export const heun: SolverPlugin<undefined> = oneStep('heun', 2, 2, 'Heun (explicit trapezoid) on the velocity', heunStep);
+export const heun: SolverPlugin<undefined> = oneStep('heun', 2, 2, RUNGE_KUTTA, 'Heun (explicit trapezoid) on the velocity', heunStep);
 
 /** The exponential-integrator solver plugin (`'exp-integrator'`, order 1, 1 NFE/step). */
 export const expIntegrator: SolverPlugin<undefined> = oneStep(
   'exp-integrator',
   1,
   1,
+  EXP_INTEGRATOR,
   'exponential integrator (DDIM/DEIS): linear part exact, denoiser frozen',
   expIntegratorStep,
 );

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { GaussianMixture, priorSample, solvers, timeGrid } from '@charlearn/core';
+import { GaussianMixture, priorSample, solverCapabilities, solvers, timeGrid } from '@charlearn/core';
 import { expIntegratorStep, sample } from '@charlearn/solvers';
 import { assertSolverConformance, formatConformanceReport } from '@charlearn/solvers/testing';
 import { dpmpp2m, dpmpp2mStep } from './index';
@@ -10,19 +10,40 @@ beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
-describe('solver-rk4/dpmpp-2m', () => {
+describe('rk4/dpmpp-2m', () => {
   it('passes the conformance suite (default settings) with measured order >= 1.75', async () => {
     const report = await assertSolverConformance(dpmpp2m);
     console.log(formatConformanceReport(report));
     expect(report.measuredOrder).toBeGreaterThanOrEqual(1.75);
   });
 
+  it('declares itself an exponential integrator that steps onto the data end (contract v2)', () => {
+    expect(solverCapabilities(dpmpp2m)).toEqual({ family: 'exp-integrator', handlesDataEnd: true, stochastic: false, adaptive: false });
+    expect(dpmpp2m.contract).toBe(2);
+    // its step onto σ = 0 is finite: the denoise D(x_t, t) (the correction weight vanishes with h = ∞)
+    const model = new GaussianMixture({ means: [[1, -1], [-1, 0.5]], std: 0.4 }).fieldModel('follmer');
+    const x = priorSample([16, 2], 9);
+    const prev = dpmpp2mStep(x, 0.5, 0.8, model, dpmpp2m.initialState!());
+    const end = dpmpp2mStep(prev.x, 0.8, 1, model, prev.state);
+    const d = model.denoise(prev.x, tf.fill([16], 0.8) as tf.Tensor1D);
+    const diff = Math.max(...Array.from(tf.tidy(() => tf.abs(tf.sub(end.x, d))).dataSync()));
+    expect(diff).toBeLessThan(1e-6);
+    tf.dispose([x, prev.x, prev.state.denoised!, end.x, end.state.denoised!, d]);
+  });
+
+  it('keeps its v1 name as a deprecated alias of the same solver', () => {
+    const alias = solvers.get('solver-rk4/dpmpp-2m');
+    expect(alias.step).toBe(dpmpp2m.step);
+    expect(alias.deprecated).toMatch(/rk4\/dpmpp-2m/);
+    expect(solverCapabilities(alias).family).toBe('exp-integrator');
+  });
+
   it('is registered on import and samples by name with 1 NFE per step', () => {
-    expect(solvers.get('solver-rk4/dpmpp-2m')).toBe(dpmpp2m);
+    expect(solvers.get('rk4/dpmpp-2m')).toBe(dpmpp2m);
     const gmm = new GaussianMixture({ means: [[-2, 0], [2, 0]], std: 0.3 });
     const xInit = priorSample([128, 2], 1);
     const before = tf.memory().numTensors;
-    const r = sample({ solver: 'solver-rk4/dpmpp-2m', model: gmm.fieldModel('follmer'), xInit, timeGrid: { steps: 12 }, denoiseLast: true });
+    const r = sample({ solver: 'rk4/dpmpp-2m', model: gmm.fieldModel('follmer'), xInit, timeGrid: { steps: 12 }, denoiseLast: true });
     expect(r.nfe).toBe(13);
     expect(Array.from(r.x.dataSync()).every(Number.isFinite)).toBe(true);
     r.x.dispose();
@@ -64,7 +85,7 @@ describe('solver-rk4/dpmpp-2m', () => {
       for (let i = 0; i < got.length; i += 2) sum += Math.hypot(got[i]! - exact[i]!, got[i + 1]! - exact[i + 1]!);
       return sum / (got.length / 2);
     };
-    expect(err('solver-rk4/dpmpp-2m')).toBeLessThan(err('exp-integrator'));
+    expect(err('rk4/dpmpp-2m')).toBeLessThan(err('exp-integrator'));
     xInit.dispose();
   });
 });

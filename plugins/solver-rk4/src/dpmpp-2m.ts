@@ -33,6 +33,10 @@ function logSnr(path: Interpolant, t: number): number {
  * `h_prev = ∞`, so `1/(2r) = 0` and it too is first order. Only a bounded
  * number of first-order steps, so the global order stays 2.
  *
+ * At the data end σ_s = 0 gives `λ_s = +∞`, so `h = ∞`, the correction
+ * weight is 0 and the last step is the denoise `α_s·D(x_t, t)` (first order,
+ * as k-diffusion's DPM-Solver++(2M) ends at σ = 0): it steps onto t = 1.
+ *
  * Order 2, 1 NFE (one `model.denoise` call). Pure: `x` and `state` are left
  * alone; the returned state holds this step's `D(x_t, t)`. Needs `σ_t > 0`.
  *
@@ -79,21 +83,35 @@ export function dpmpp2mStep(x: Tensor, t: number, s: number, model: FieldModel, 
 }
 
 /**
- * The DPM-Solver++(2M) solver plugin: name `'solver-rk4/dpmpp-2m'`, order 2,
+ * The DPM-Solver++(2M) solver plugin: name `'rk4/dpmpp-2m'`, order 2,
  * 1 NFE per step, multistep (its state carries the previous denoised tensor
- * and time). Registered on import of `@charlearn/solver-rk4`.
+ * and time). Declares itself an exponential integrator that steps onto the
+ * data end (contract v2), so the distiller's teacher protocol treats it as it
+ * treats the built-in `'exp-integrator'`. Registered on import of
+ * `@charlearn/solver-rk4`, also under its deprecated v1 name
+ * `'solver-rk4/dpmpp-2m'`.
  *
  * @example
  * ```ts
- * const { x, nfe } = sample({ solver: 'solver-rk4/dpmpp-2m', model, xInit: priorSample([1000, 2], 0),
- *   timeGrid: { steps: 10, eps1: 1e-3 }, denoiseLast: true }); // x: [1000, 2], nfe === 11
+ * const { x, nfe } = sample({ solver: 'rk4/dpmpp-2m', model, xInit: priorSample([1000, 2], 0),
+ *   timeGrid: { steps: 10, eps1: 0 } }); // x: [1000, 2] at t = 1, nfe === 10
  * ```
  */
 export const dpmpp2m: SolverPlugin<Dpmpp2mState> = {
-  name: 'solver-rk4/dpmpp-2m',
+  name: 'rk4/dpmpp-2m',
   order: 2,
   nfePerStep: 1,
   description: 'DPM-Solver++(2M): 2nd-order multistep exponential integrator, data prediction',
+  contract: 2,
+  capabilities: { family: 'exp-integrator', handlesDataEnd: true, stochastic: false, adaptive: false },
   initialState: (): Dpmpp2mState => ({ denoised: null, t: Number.NaN }),
   step: dpmpp2mStep,
+};
+
+/** `'solver-rk4/dpmpp-2m'`: the v1 name of {@link dpmpp2m}, kept as a deprecated alias (same solver). */
+export const dpmpp2mDeprecatedAlias: SolverPlugin<Dpmpp2mState> = {
+  ...dpmpp2m,
+  name: 'solver-rk4/dpmpp-2m',
+  description: `deprecated alias of '${dpmpp2m.name}'`,
+  deprecated: `use '${dpmpp2m.name}' (names of @charlearn/solver-rk4 share the 'rk4/' prefix since solver contract v2)`,
 };

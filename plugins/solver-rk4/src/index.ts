@@ -3,8 +3,9 @@
  * `@charlearn/solver-rk4`: solver plugins for charlearn, published the way a
  * third party would (depends on `@charlearn/core` only; tfjs is a peer).
  * Importing the package registers `'rk4/classic'` (classic Runge–Kutta,
- * order 4, 4 NFE/step) and `'solver-rk4/dpmpp-2m'` (DPM-Solver++(2M),
- * order 2, 1 NFE/step) in the shared solver registry.
+ * order 4, 4 NFE/step) and `'rk4/dpmpp-2m'` (DPM-Solver++(2M),
+ * order 2, 1 NFE/step, an exponential integrator) in the shared solver
+ * registry; `'solver-rk4/dpmpp-2m'` stays as a deprecated alias.
  *
  * @example
  * ```ts
@@ -18,7 +19,7 @@
 import { registerRk4 } from './register';
 
 export { rk4, rk4Step } from './rk4';
-export { dpmpp2m, dpmpp2mStep, type Dpmpp2mState } from './dpmpp-2m';
+export { dpmpp2m, dpmpp2mDeprecatedAlias, dpmpp2mStep, type Dpmpp2mState } from './dpmpp-2m';
 export { registerRk4 } from './register';
 
 registerRk4();

@@ -55,5 +55,8 @@ export const rk4: SolverPlugin<undefined> = {
   order: 4,
   nfePerStep: 4,
   description: 'classic 4th-order Runge–Kutta on the velocity',
+  contract: 2,
+  // k4 = v(x, s) is 0/0 at σ_s = 0: sample() finishes a grid that ends at t = 1 with the denoise
+  capabilities: { family: 'runge-kutta', handlesDataEnd: false, stochastic: false, adaptive: false },
   step: (x, t, s, model): SolverStepResult<undefined> => ({ x: rk4Step(x, t, s, model), state: undefined }),
 };
