@@ -136,8 +136,11 @@ export interface ExampleModule {
   origin: number[];
 }
 
-/** The module checked for `example` (see the module comment). `preludeImport` is the specifier of the prelude from the module's folder. */
-export function exampleModule(example: TsdocExample, ctx: ExampleContext, preludeImport: string): ExampleModule {
+/**
+ * The module checked for `example` (see the module comment). `preludeImport` is the specifier of the prelude from the module's folder.
+ * `implicitTf: false` leaves out the implicit `tf` import (README blocks import what they use, as pasted code must).
+ */
+export function exampleModule(example: TsdocExample, ctx: ExampleContext, preludeImport: string, { implicitTf = true } = {}): ExampleModule {
   const lines = example.code.split('\n');
   // import declarations may span lines: take every line up to the closing `from '...';` of each import
   const importIdx = new Set<number>();
@@ -168,7 +171,7 @@ export function exampleModule(example: TsdocExample, ctx: ExampleContext, prelud
     if (free.length) add(`import { ${free.join(', ')} } from '${specifier}';`, 0);
   }
   if (preludeNames.length) add(`import { ${preludeNames.join(', ')} } from '${preludeImport}';`, 0);
-  if (!taken.has('tf')) add("import * as tf from '@tensorflow/tfjs-core';", 0);
+  if (implicitTf && !taken.has('tf')) add("import * as tf from '@tensorflow/tfjs-core';", 0);
   add('export async function example(): Promise<void> {', 0);
   lines.forEach((l, i) => !importIdx.has(i) && add(l.replace(/^(\s*)export\s+(?!\{)/, '$1'), example.line + i));
   add('}', 0);
