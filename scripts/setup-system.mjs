@@ -6,6 +6,7 @@
  *   node scripts/setup-system.mjs           install what is missing (as root), or stop with the apt-get line
  *   node scripts/setup-system.mjs --check   only say what is missing (exit 1 when something is)
  *   node scripts/setup-system.mjs --list    print each package, the files checked and what needs it
+ *   ... --bench                             also the packages of the benchmarks (BENCH_PACKAGES; not needed by npm test)
  *
  * Presence is decided by the files the code and tests read (no apt or dpkg call),
  * so a machine that has everything pays a few `stat`s. When something is missing:
@@ -34,7 +35,7 @@ import { pathToFileURL } from 'node:url';
 /** @type {SystemPackage[]} */
 export const SYSTEM_PACKAGES = [
   {
-    deb: 'chromium',
+    deb: 'chromium', // the last two files come from its dependency chromium-common
     files: ['/usr/bin/chromium', '/usr/lib/chromium/vk_swiftshader_icd.json', '/usr/lib/chromium/libvulkan.so.1'],
     neededBy:
       'test/browser/web-app.test.ts (the examples/web app end to end, driven through playwright-core, no browser download); ' +
@@ -53,6 +54,19 @@ export const SYSTEM_PACKAGES = [
       'packages/metrics/src/feature-net-real.test.ts (the shipped Fashion-MNIST feature net on the real test split); ' +
       'packages/data/src/image-loaders.test.ts (loadFashionMnist on the real files); the default folder of loadFashionMnist ' +
       'and of `charlearn --preset fashion-mnist`',
+  },
+];
+
+/**
+ * Not needed by any test: the PyTorch reference that some benchmarks compare with
+ * (`node scripts/setup-system.mjs --bench` installs them too).
+ * @type {SystemPackage[]}
+ */
+export const BENCH_PACKAGES = [
+  {
+    deb: 'python3-torch',
+    files: ['/usr/bin/python3', '/usr/lib/python3/dist-packages/torch/__init__.py'],
+    neededBy: 'packages/nets/bench/unet-vs-torch.mjs (the same U-Net step in PyTorch, run by /usr/bin/python3; a benchmark, not a test)',
   },
 ];
 
@@ -87,11 +101,12 @@ function describe(p) {
 
 function main() {
   const args = process.argv.slice(2);
+  const list = args.includes('--bench') ? [...SYSTEM_PACKAGES, ...BENCH_PACKAGES] : SYSTEM_PACKAGES;
   if (args.includes('--list')) {
-    for (const p of SYSTEM_PACKAGES) console.log(`${p.deb}\n  checks: ${p.files.join(', ')}\n  needed by: ${p.neededBy}`);
+    for (const p of list) console.log(`${p.deb}\n  checks: ${p.files.join(', ')}\n  needed by: ${p.neededBy}`);
     return 0;
   }
-  const missing = missingPackages();
+  const missing = missingPackages(list);
   if (missing.length === 0) return 0;
   const debs = missing.map((p) => p.deb);
   const command = aptInstallCommand(debs);
