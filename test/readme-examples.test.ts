@@ -17,7 +17,7 @@ import ts from 'typescript';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { publicEntryPoints, sourcePaths } from '../scripts/public-entry-points.mjs';
 import { extractReadmeBlocks, readmeFiles, type ReadmeBlock } from './lib/readme-examples';
-import { checkExamples, exampleModule, exportedNames, type ExampleDiagnostic, type ExampleModule, type TsdocExample } from './lib/tsdoc-examples';
+import { checkExamples, exampleCompilerOptions, exampleModule, exportedNames, type ExampleDiagnostic, type ExampleModule, type TsdocExample } from './lib/tsdoc-examples';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const testDir = fileURLToPath(new URL('.', import.meta.url));
@@ -25,19 +25,7 @@ const preludes = fileURLToPath(new URL('./readme-preludes/', import.meta.url));
 // Virtual files in this (unwritten) folder, so that imports resolve through the workspace's node_modules.
 const virtualDir = join(repo, 'test', '.readme-examples');
 
-const options: ts.CompilerOptions = {
-  target: ts.ScriptTarget.ES2022,
-  module: ts.ModuleKind.ESNext,
-  moduleResolution: ts.ModuleResolutionKind.Bundler,
-  lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'],
-  types: ['node'],
-  strict: true,
-  noUncheckedIndexedAccess: true,
-  skipLibCheck: true,
-  noEmit: true,
-  esModuleInterop: true,
-  paths: sourcePaths(publicEntryPoints(repo)),
-};
+const options = exampleCompilerOptions(sourcePaths(publicEntryPoints(repo)));
 
 /** `root` for the repo's README, `<group>-<dir>` for a package's (the prelude's file name). */
 function readmeKey(file: string): string {

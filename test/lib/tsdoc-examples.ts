@@ -27,6 +27,27 @@ export interface TsdocExample {
   code: string;
 }
 
+/**
+ * The compiler options the examples are checked with: strict, ES2022 + DOM, Node types, bundler
+ * resolution, and `paths` (specifier → source entry file) so that `@charlearn/*` resolves to the
+ * packages' sources as written now (no build needed).
+ */
+export function exampleCompilerOptions(paths: Record<string, string[]>): ts.CompilerOptions {
+  return {
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.ESNext,
+    moduleResolution: ts.ModuleResolutionKind.Bundler,
+    lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'],
+    types: ['node'],
+    strict: true,
+    noUncheckedIndexedAccess: true,
+    skipLibCheck: true,
+    noEmit: true,
+    esModuleInterop: true,
+    paths,
+  };
+}
+
 /** Source files of a package that carry documentation: `src/**\/*.ts` minus tests and declaration files. */
 export function documentedSources(packageDir: string): string[] {
   const out: string[] = [];
