@@ -14,6 +14,10 @@
  *             dependencies), no `file:`/`link:`/`workspace:`/`*` internal deps.
  *   publint   publint JS API (`pack: 'npm'`), strict (warnings fail);
  *             suggestions are printed, not failed.
+ *   readme    the tarball holds a README.md (the package's npm page) that a user can
+ *             act on: an `npm i` line naming the package and each required peer
+ *             dependency, a ```ts example, and the names of the other public
+ *             packages (the list at the end of each README).
  *   attw      @arethetypeswrong/cli on the same tarball, default "strict" profile,
  *             except: `NoResolution` under node10 for a *subpath* entry point
  *             (e.g. `@charlearn/solvers/testing`) is accepted — node10
@@ -44,7 +48,7 @@ const attwBin = (() => {
   return join(dirname(pj), typeof bin === 'string' ? bin : bin.attw);
 })();
 
-const CHECKS = ['dist', 'manifest', 'publint', 'attw'];
+const CHECKS = ['dist', 'manifest', 'readme', 'publint', 'attw'];
 
 function discover() {
   const out = [];
@@ -124,6 +128,27 @@ function checkDist({ dir, pkg }, packed) {
     }
   }
   for (const field of ['main', 'module', 'types', 'typings']) if (typeof pkg[field] === 'string') need(pkg[field], field);
+  const bins = typeof pkg.bin === 'string' ? { [pkg.name]: pkg.bin } : (pkg.bin ?? {});
+  for (const [name, file] of Object.entries(bins)) need(file, `bin.${name}`);
+  return problems;
+}
+
+/** The README in the tarball, judged as the package's npm page (see the header). */
+function checkReadme({ dir, pkg }, packed, publicNames) {
+  const file = [...packed].find((f) => /^readme(\.md)?$/i.test(f));
+  if (!file) return [`the tarball has no README.md: its npm page would be blank (add README.md, and list it in "files")`];
+  const text = readFileSync(join(dir, file), 'utf8');
+  const problems = [];
+  const optional = pkg.peerDependenciesMeta ?? {};
+  const peers = Object.keys(pkg.peerDependencies ?? {}).filter((p) => !optional[p]?.optional);
+  const mentions = (line, name) => new RegExp(`(^|\\s)${name.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}(@\\S+)?(\\s|$)`).test(line);
+  const installs = text.split('\n').filter((l) => /\bnpm (i|install)\b/.test(l));
+  if (!installs.some((l) => mentions(l, pkg.name) && peers.every((peer) => mentions(l, peer)))) {
+    problems.push(`no install line naming ${[pkg.name, ...peers].join(' ')} (e.g. \`npm i ${[pkg.name, ...peers].join(' ')}\`)`);
+  }
+  if (!/^\s*```(ts|typescript)\s*$/m.test(text)) problems.push('no ```ts example');
+  const missing = publicNames.filter((n) => n !== pkg.name && !text.includes(n));
+  if (missing.length) problems.push(`does not name the other packages: ${missing.join(', ')} (append the package list the other READMEs end with)`);
   return problems;
 }
 
@@ -184,6 +209,7 @@ function checkAttw({ dir }, tarball) {
 async function main() {
   const only = process.argv.slice(2);
   let pkgs = discover();
+  const publicNames = pkgs.map((p) => p.pkg.name);
   if (only.length) pkgs = pkgs.filter((p) => only.some((o) => o === p.pkg.name || resolve(o) === p.dir));
   if (pkgs.length === 0) {
     console.error('check-packages: no publishable packages found' + (only.length ? ` matching ${only.join(', ')}` : ''));
@@ -220,6 +246,7 @@ async function main() {
       }
       record('dist', checkDist(p, packed));
       record('manifest', checkManifest(p));
+      record('readme', checkReadme(p, packed, publicNames));
       await guard('publint', async () => {
         const { problems, notes } = await checkPublint(p);
         record('publint', problems, notes);

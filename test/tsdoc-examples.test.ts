@@ -12,12 +12,12 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import ts from 'typescript';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { publicEntryPoints, sourcePaths } from '../scripts/public-entry-points.mjs';
 import {
   checkExamples,
   documentedSources,
+  exampleCompilerOptions,
   exampleFileName,
   exampleModule,
   exportedNames,
@@ -34,20 +34,7 @@ const preludes = fileURLToPath(new URL('./tsdoc-preludes/', import.meta.url));
 // `@charlearn/*` and `@tensorflow/*` resolve through the workspace's node_modules.
 const virtualDir = join(repo, 'test', '.tsdoc-examples');
 
-const options: ts.CompilerOptions = {
-  target: ts.ScriptTarget.ES2022,
-  module: ts.ModuleKind.ESNext,
-  moduleResolution: ts.ModuleResolutionKind.Bundler,
-  lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'],
-  types: ['node'],
-  strict: true,
-  noUncheckedIndexedAccess: true,
-  skipLibCheck: true,
-  noEmit: true,
-  esModuleInterop: true,
-  // `@charlearn/*` → the source entry files: the examples are checked against the API as written now (no build needed)
-  paths: sourcePaths(publicEntryPoints(repo)),
-};
+const options = exampleCompilerOptions(sourcePaths(publicEntryPoints(repo)));
 
 interface Collected {
   examples: TsdocExample[];

@@ -27,6 +27,27 @@ export interface TsdocExample {
   code: string;
 }
 
+/**
+ * The compiler options the examples are checked with: strict, ES2022 + DOM, Node types, bundler
+ * resolution, and `paths` (specifier → source entry file) so that `@charlearn/*` resolves to the
+ * packages' sources as written now (no build needed).
+ */
+export function exampleCompilerOptions(paths: Record<string, string[]>): ts.CompilerOptions {
+  return {
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.ESNext,
+    moduleResolution: ts.ModuleResolutionKind.Bundler,
+    lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'],
+    types: ['node'],
+    strict: true,
+    noUncheckedIndexedAccess: true,
+    skipLibCheck: true,
+    noEmit: true,
+    esModuleInterop: true,
+    paths,
+  };
+}
+
 /** Source files of a package that carry documentation: `src/**\/*.ts` minus tests and declaration files. */
 export function documentedSources(packageDir: string): string[] {
   const out: string[] = [];
@@ -136,8 +157,11 @@ export interface ExampleModule {
   origin: number[];
 }
 
-/** The module checked for `example` (see the module comment). `preludeImport` is the specifier of the prelude from the module's folder. */
-export function exampleModule(example: TsdocExample, ctx: ExampleContext, preludeImport: string): ExampleModule {
+/**
+ * The module checked for `example` (see the module comment). `preludeImport` is the specifier of the prelude from the module's folder.
+ * `implicitTf: false` leaves out the implicit `tf` import (README blocks import what they use, as pasted code must).
+ */
+export function exampleModule(example: TsdocExample, ctx: ExampleContext, preludeImport: string, { implicitTf = true } = {}): ExampleModule {
   const lines = example.code.split('\n');
   // import declarations may span lines: take every line up to the closing `from '...';` of each import
   const importIdx = new Set<number>();
@@ -168,7 +192,7 @@ export function exampleModule(example: TsdocExample, ctx: ExampleContext, prelud
     if (free.length) add(`import { ${free.join(', ')} } from '${specifier}';`, 0);
   }
   if (preludeNames.length) add(`import { ${preludeNames.join(', ')} } from '${preludeImport}';`, 0);
-  if (!taken.has('tf')) add("import * as tf from '@tensorflow/tfjs-core';", 0);
+  if (implicitTf && !taken.has('tf')) add("import * as tf from '@tensorflow/tfjs-core';", 0);
   add('export async function example(): Promise<void> {', 0);
   lines.forEach((l, i) => !importIdx.has(i) && add(l.replace(/^(\s*)export\s+(?!\{)/, '$1'), example.line + i));
   add('}', 0);

@@ -8,7 +8,8 @@
  *    `changeset publish` (as `npm run release` does) against it.
  * 3. A consumer project under os.tmpdir() installs @charlearn/solvers + core from
  *    it, type-checks a custom solver plugin with the repo's tsc (nodenext),
- *    registers it and samples with it as ESM and as CJS.
+ *    registers it and samples with it as ESM and as CJS. A second app installs
+ *    @charlearn/cli and runs its bin with `npx --no charlearn`.
  * 4. `changeset version` in the copy (patch, then minor) + `changeset publish`;
  *    the consumer upgrades with `npm update` and `npm install pkg@new`.
  * 5. One copy of the truth: a plugin's nested older core shares the registries
@@ -23,7 +24,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { nodeJson, secondsSince, sh, shAsync } from '../lib/exec';
+import { nodeJson, secondsSince, sh, shAsync, shFails } from '../lib/exec';
 import { startLocalRegistry, type LocalRegistry } from '../lib/local-registry';
 import {
   changeset,
@@ -41,6 +42,8 @@ const tsc = join(dirname(createRequire(import.meta.url).resolve('typescript/pack
 const ESM_RUN = 'build/src/run.js';
 const CJS_RUN = 'build/cjs/src/run.js';
 const THIRD_PARTY = ['@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-cpu'];
+/** What `npm i @charlearn/cli` needs from outside the workspace, besides the above (the CLI owns its tfjs). */
+const CLI_THIRD_PARTY = ['@tensorflow/tfjs-backend-wasm', 'yaml'];
 
 let registry: LocalRegistry | undefined;
 let work = '';
@@ -106,7 +109,7 @@ beforeAll(async () => {
 
   // The third-party mirror and the release itself are independent: publish both at once.
   const t1 = Date.now();
-  const mirror = dependencyClosure(THIRD_PARTY, repo);
+  const mirror = dependencyClosure([...THIRD_PARTY, ...CLI_THIRD_PARTY], repo);
   const publicCount = packages.filter((p) => !p.private).length;
   await Promise.all([
     Promise.all(mirror.map((dir) => shAsync('npm', ['publish', dir, '--ignore-scripts', '--loglevel=error'], work, registry!.env))).then(() => {
@@ -168,6 +171,20 @@ describe('release to a local registry', () => {
     const cjs = nodeJson<RunOut>(CJS_RUN, app);
     checkRun(cjs, core);
     expect(cjs.runs.map((r) => r.values)).toEqual(esm.runs.map((r) => r.values));
+  });
+
+  it('an app that installs @charlearn/cli from the registry runs `npx charlearn help` (the local bin, no lookup elsewhere)', () => {
+    const t0 = Date.now();
+    const cliApp = join(work, 'cli-app');
+    mkdirSync(cliApp);
+    writeFileSync(join(cliApp, 'package.json'), JSON.stringify({ name: 'charlearn-cli-consumer', private: true, type: 'module' }, null, 2));
+    npm(['install', `@charlearn/cli@${manifest(ws, 'packages/cli').version}`], cliApp);
+    timings['cli app npm install'] = `${secondsSince(t0)} s`;
+    // --no: npx must find the bin installed in the app, never download a package named `charlearn`
+    const help = sh('npx', ['--no', 'charlearn', 'help'], cliApp, registry!.env);
+    expect(help).toMatch(/^usage: charlearn <command> \[flags\]$/m);
+    expect(help).toMatch(/^\s+distill\s/m);
+    expect(shFails('npx', ['--no', 'charlearn', 'trian'], cliApp, registry!.env)).toMatch(/unknown command 'trian'; did you mean 'train'\?/);
   });
 
   it('after a patch release (changeset version + publish), `npm update` moves the consumer to it', async () => {
