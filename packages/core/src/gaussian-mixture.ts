@@ -113,9 +113,10 @@ export class GaussianMixture {
 
   /**
    * The exact denoiser `E[x1 | x_t = x]` on tensors.
-   * `x: [batch, dim]` (or `[batch, ...dims]` with `prod(dims) = dim`), `t: [batch]`.
+   * `x: [batch, dim]` (or `[batch, ...dims]` with `prod(dims) = dim`), `t: [batch]`,
+   * `tau: [batch]` (optional) the same times' distances to the data end.
    */
-  denoise(x: Tensor, t: Tensor1D, interpolant: string | Interpolant = 'follmer'): Tensor {
+  denoise(x: Tensor, t: Tensor1D, interpolant: string | Interpolant = 'follmer', tau?: Tensor1D): Tensor {
     const path = getInterpolant(interpolant);
     assertTensor('x', x, undefined, { minRank: 2 });
     assertNonEmptyBatch('x', x);
@@ -126,7 +127,7 @@ export class GaussianMixture {
     assertTensor('t', t, [batch]);
     return tf.tidy(() => {
       const flat = tf.reshape(x, [batch, this.dim]);
-      const { alpha, sigma } = path.coefficients(t);
+      const { alpha, sigma } = path.coefficients(t, tau);
       const a = tf.reshape(alpha, [batch, 1]);
       const variance = tf.add(tf.mul(tf.square(a), this.std * this.std), tf.square(tf.reshape(sigma, [batch, 1])));
       const M = tf.tensor2d(Float32Array.from(this.flatMeans), [this.components, this.dim]);
@@ -145,7 +146,7 @@ export class GaussianMixture {
   /** An exact {@link FieldModel} (denoiser and velocity) for this mixture on `interpolant`. */
   fieldModel(interpolant: string | Interpolant = 'follmer'): FieldModel {
     const path = getInterpolant(interpolant);
-    return fieldModelFromDenoiser((x, t) => this.denoise(x, t, path), path);
+    return fieldModelFromDenoiser((x, t, tau) => this.denoise(x, t, path, tau), path);
   }
 
   /** Exact denoiser in float64 for one point `x: [dim]` at time `t`. */

@@ -15,7 +15,10 @@ export interface SolverStepResult<State> {
  * An ODE solver for the probability-flow ODE `dx/dt = v(x, t)`, as a plugin.
  * `step` is pure: one step from time `t` to time `s` that uses only its
  * inputs; the driver (`sample()` in `@charlearn/solvers`) owns the time grid,
- * tensor lifetimes and NFE counting. Tensors in `state` are owned by the
+ * tensor lifetimes and NFE counting. Pass the model both `timesLike(x, t)` and
+ * `tausLike(x, t)` (its distance to the data end, computed from the host
+ * number), so that its coefficients keep their precision near t = 1.
+ * Tensors in `state` are owned by the
  * driver after the step returns: it disposes those the next state no longer holds.
  *
  * @example
@@ -23,7 +26,7 @@ export interface SolverStepResult<State> {
  * const euler: SolverPlugin = {
  *   name: 'my/euler', order: 1, nfePerStep: 1,
  *   step: (x, t, s, model) => {
- *     const v = model.velocity(x, tf.fill([x.shape[0]], t));
+ *     const v = model.velocity(x, timesLike(x, t), tausLike(x, t)); // tau: 1 − t, precise near the data end
  *     return { x: tf.add(x, tf.mul(v, s - t)), state: undefined };
  *   },
  * };

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Scalar, Tensor, Tensor1D } from '@tensorflow/tfjs-core';
+import type { Scalar, Tensor } from '@tensorflow/tfjs-core';
 import {
   assertNumber,
   CheckpointError,
@@ -7,15 +7,19 @@ import {
   fieldModelFromDenoiser,
   getInterpolant,
   Rng,
-  sampleTrainingTimes,
+  sampleTrainingTimeBatch,
   ShapeError,
   solvers,
+  tausLike,
+  timeBatch,
   timeGrid,
+  timesLike,
   ValueRangeError,
   type Dataset,
   type FieldModel,
   type Interpolant,
   type SolverPlugin,
+  type TimeBatch,
 } from '@charlearn/core';
 import { createNetwork, type Network, type NetworkSpec } from '@charlearn/nets';
 import { sample } from '@charlearn/solvers';
@@ -186,7 +190,7 @@ export class CharacteristicTeacher {
       return { x: r.x, nfe: r.nfe };
     }
     if (i === last - 1) {
-      return { x: tf.tidy(() => this.teacherField.denoise(xt, tf.fill([xt.shape[0]!], this.grid[i]!) as Tensor1D)), nfe: 1 };
+      return { x: tf.tidy(() => this.teacherField.denoise(xt, timesLike(xt, this.grid[i]!), tausLike(xt, this.grid[i]!))), nfe: 1 };
     }
     const r = sample({ solver: this.solver, model: this.teacherField, xInit: xt, timeGrid: this.grid.slice(i, last), denoiseLast: true });
     return { x: r.x, nfe: r.nfe };
@@ -534,42 +538,52 @@ export function characteristicLosses(args: {
     }
     const xt = track(tf.concat(xtParts, 0));
     const target = track(tf.concat(targetParts, 0));
-    const tVec = track(tf.tensor1d(tTimes));
-    const uVec = track(tf.tensor1d(uTimes));
-    const sVec = track(tf.tensor1d(tTimes.map((t, k) => t + rng.uniform() * (uTimes[k]! - t))));
-    const sCtm = track(tf.tensor1d(ctmIndex.map((j) => grid[j]!)));
-    const ones = track(tf.ones([batchSize]) as Tensor1D);
+    // times as t and τ = 1 − t from the host numbers (see timeBatch): precise near the data end
+    const timesOf = (values: readonly number[]): TimeBatch => {
+      const b = timeBatch(values);
+      track(b.t);
+      track(b.tau);
+      return b;
+    };
+    const tB = timesOf(tTimes);
+    const uB = timesOf(uTimes);
+    const sB = timesOf(tTimes.map((t, k) => t + rng.uniform() * (uTimes[k]! - t)));
+    const ctmB = timesOf(ctmIndex.map((j) => grid[j]!));
+    const oneB = timesOf(new Array<number>(batchSize).fill(1));
     const g = characteristicMap(student, interpolant, sigmaData);
     const gTarget = characteristicMap(ema, interpolant, sigmaData);
     // Composed-consistency target (no gradient): g⁻(s, 1, g_θ(u, s, Φ_{t→u}(x_t))).
-    const ctmTarget = losses.ctm > 0 ? track(tf.tidy(() => gTarget(g(target, uVec, sCtm), sCtm, ones))) : null;
+    const ctmTarget =
+      losses.ctm > 0 ? track(tf.tidy(() => gTarget(g(target, uB.t, ctmB.t, uB.tau, ctmB.tau), ctmB.t, oneB.t, ctmB.tau, oneB.tau))) : null;
     // Diagonal denoiser loss inputs.
-    const tD = track(sampleTrainingTimes(batchSize, rng, { eps0: 1e-5, eps1: 1e-5 }));
+    const tD = sampleTrainingTimeBatch(batchSize, rng, { eps0: 1e-5, eps1: 1e-5 });
+    track(tD.t);
+    track(tD.tau);
     const zD = track(rng.normalTensor(shape));
     const D2 = twoTimeDenoiser(student, interpolant, sigmaData);
 
     const parts: Record<string, Scalar> = {};
     const charLoss = (): Scalar => {
-      const gu = g(xt, tVec, uVec);
+      const gu = g(xt, tB.t, uB.t, tB.tau, uB.tau);
       let total = tf.scalar(0);
       const fit = meanSquare(gu, target);
       parts.fit = tf.keep(tf.clone(fit));
       if (losses.fit > 0) total = tf.add(total, tf.mul(fit, losses.fit));
       if (losses.semigroup > 0) {
-        const viaS = g(g(xt, tVec, sVec), sVec, uVec);
+        const viaS = g(g(xt, tB.t, sB.t, tB.tau, sB.tau), sB.t, uB.t, sB.tau, uB.tau);
         const sg = meanSquare(viaS, config.semigroupStopGrad ? stopGradient(gu) : gu);
         parts.semigroup = tf.keep(tf.clone(sg));
         total = tf.add(total, tf.mul(sg, losses.semigroup));
       }
       if (losses.ctm > 0 && ctmTarget) {
-        const ctm = meanSquare(gTarget(g(xt, tVec, sCtm), sCtm, ones), ctmTarget);
+        const ctm = meanSquare(gTarget(g(xt, tB.t, ctmB.t, tB.tau, ctmB.tau), ctmB.t, oneB.t, ctmB.tau, oneB.tau), ctmTarget);
         parts.ctm = tf.keep(tf.clone(ctm));
         total = tf.add(total, tf.mul(ctm, losses.ctm));
       }
       return total as Scalar;
     };
     const dsmLoss = (): Scalar =>
-      denoiserMatchingLoss({ denoiser: (x, t) => D2(x, t, t), x1, z: zD, t: tD, interpolant, sigmaData });
+      denoiserMatchingLoss({ denoiser: (x, t, tau) => D2(x, t, t, tau, tau), x1, z: zD, t: tD.t, tau: tD.tau, interpolant, sigmaData });
     return { charLoss, dsmLoss, parts, teacherNfe, dispose: () => tf.dispose(keep) };
   } catch (e) {
     tf.dispose(keep);

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Tensor, Tensor1D } from '@tensorflow/tfjs-core';
-import { assertNumber, assertTensor, solvers, timeGrid, TypeMismatchError, typeLabel, type FieldModel, type SolverPlugin } from '@charlearn/core';
+import type { Tensor } from '@tensorflow/tfjs-core';
+import { assertNumber, assertTensor, solvers, tausLike, timeGrid, timesLike, TypeMismatchError, typeLabel, type FieldModel, type SolverPlugin } from '@charlearn/core';
 import { sample } from '@charlearn/solvers';
 import type { FlowMap } from './denoisers';
 
@@ -35,7 +35,8 @@ export function sampleFlowMap(g: FlowMap, z: Tensor, steps: number, times: Gener
   const batch = z.shape[0]!;
   let x = z;
   for (let i = 0; i + 1 < grid.length; i++) {
-    const next = tf.tidy(() => g(x, tf.fill([batch], grid[i]!) as Tensor1D, tf.fill([batch], grid[i + 1]!) as Tensor1D));
+    const [t, s] = [grid[i]!, grid[i + 1]!];
+    const next = tf.tidy(() => g(x, timesLike(x, t), timesLike(x, s), tausLike(x, t), tausLike(x, s)));
     if (x !== z) x.dispose();
     x = next;
   }
@@ -82,7 +83,7 @@ export function sampleTeacher(
   }
   const steps = Math.floor((nfe - 1) / plugin.nfePerStep);
   if (steps === 0) {
-    const x = tf.tidy(() => model.denoise(z, tf.fill([z.shape[0]!], eps0) as Tensor1D));
+    const x = tf.tidy(() => model.denoise(z, timesLike(z, eps0), tausLike(z, eps0)));
     return { x, nfe: 1, steps: 0 };
   }
   const r = sample({ solver: plugin, model, xInit: z, timeGrid: timeGrid({ steps, eps0, eps1, spacing, rho }), denoiseLast: true });

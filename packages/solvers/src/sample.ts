@@ -8,6 +8,7 @@ import {
   NonFiniteError,
   PluginContractError,
   solvers,
+  tausLike,
   timeGrid as makeTimeGrid,
   timesLike,
   TypeMismatchError,
@@ -72,13 +73,13 @@ export function countingModel(model: FieldModel): { model: FieldModel; count: ()
   return {
     model: {
       interpolant: model.interpolant,
-      denoise: (x, t) => {
+      denoise: (x, t, tau) => {
         nfe++;
-        return model.denoise(x, t);
+        return model.denoise(x, t, tau);
       },
-      velocity: (x, t) => {
+      velocity: (x, t, tau) => {
         nfe++;
-        return model.velocity(x, t);
+        return model.velocity(x, t, tau);
       },
     },
     count: () => nfe,
@@ -171,7 +172,7 @@ export function sample(options: SampleOptions): SampleResult {
     }
     if (options.denoiseLast) {
       const last = grid[steps]!;
-      const denoised = tf.tidy(() => model.denoise(x, timesLike(x, last)));
+      const denoised = tf.tidy(() => model.denoise(x, timesLike(x, last), tausLike(x, last)));
       if (x !== options.xInit && !intermediates?.includes(x)) x.dispose();
       x = denoised;
       if (options.checkFinite) assertFinite(x, steps, plugin.name);
