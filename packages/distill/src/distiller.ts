@@ -30,7 +30,7 @@ import type { EmaNetwork } from './ema';
 import { TrainingState } from './training-state';
 import { assertGradientsRegistered, namedGradients, prepareUpdate, type PreparedUpdate, type UpdateStats } from './optim-step';
 import { drawPairPlan, type PairPlan } from './pairs';
-import { sampleFlowMap, type GeneratorTimes } from './sampling';
+import { estimateDataMean, sampleFlowMap, type GeneratorTimes } from './sampling';
 import { learningRateAt } from './schedule';
 
 /** Loss weights. `dsm: 'adaptive'` is the public code's VQGAN-style balance. */
@@ -225,6 +225,8 @@ export class CharacteristicDistiller {
   private readonly state: TrainingState;
   private readonly lastLayerName: string;
   private readonly ownsTeacher: boolean;
+  /** The data mean for the mean-shifting sampler starts, estimated on first use. */
+  private meanCache: Tensor | undefined;
 
   constructor(options: {
     teacher: Network;
@@ -280,9 +282,18 @@ export class CharacteristicDistiller {
     return characteristicMap(useEma ? this.ema.network : this.student, this.interpolant, this.sigmaData);
   }
 
-  /** Samples from prior noise `z: [batch, ...dims]` with `steps` network evaluations (1 = one step). */
-  sample(z: Tensor, steps = 1, times: GeneratorTimes = { eps0: this.config.eps0, eps1: this.config.eps1 }): Tensor {
-    return sampleFlowMap(this.flowMap(), z, steps, times);
+  /**
+   * Samples from prior noise `z: [batch, ...dims]` with `steps` network evaluations (1 = one step). `times`
+   * defaults to the config's `eps0`, `eps1` and the `'prior'` start; a `start` that shifts by the data mean
+   * uses {@link estimateDataMean} of the dataset unless `times.dataMean` is given.
+   */
+  sample(z: Tensor, steps = 1, times: GeneratorTimes = {}): Tensor {
+    const merged: GeneratorTimes = { eps0: this.config.eps0, eps1: this.config.eps1, ...times };
+    if ((merged.start ?? 'prior') !== 'prior' && merged.dataMean === undefined) {
+      this.meanCache ??= estimateDataMean(this.dataset);
+      merged.dataMean = this.meanCache;
+    }
+    return sampleFlowMap(this.flowMap(), z, steps, merged);
   }
 
   /** The frozen teacher's characteristic from grid index `i` over `n` grid intervals ({@link CharacteristicTeacher.rollout}). */
@@ -449,6 +460,8 @@ export class CharacteristicDistiller {
   /** Frees the student, its EMA and Adam moments, and the teacher when this distiller owns it (`ownsTeacher`, or built by `fromCheckpoint`). */
   dispose(): void {
     this.state.dispose();
+    this.meanCache?.dispose();
+    this.meanCache = undefined;
     if (this.ownsTeacher) this.teacher.dispose();
   }
 }
