@@ -90,7 +90,7 @@ export function sampleFlowMap(g: FlowMap, z: Tensor, steps: number, times: Gener
  * @example
  * ```ts
  * const mean = estimateDataMean(dataset); // [...sampleShape]
- * const x = sampleFlowMap(g, z, 1, { start: 'noise-step', dataMean: mean });
+ * const x = sampleFlowMap(characteristicMap(net, follmer), z, 1, { start: 'noise-step', dataMean: mean });
  * ```
  */
 export function estimateDataMean(dataset: Dataset, n = 4096, seed = 0x6d65616e): Tensor {
