@@ -2,7 +2,8 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { GaussianMixture, ShapeError, TypeMismatchError, ValueRangeError, type Dataset } from '@charlearn/core';
-import { estimateDataMean, sampleFlowMap, type FlowMap } from './index';
+import { createMlp } from '@charlearn/nets';
+import { CharacteristicDistiller, estimateDataMean, sampleFlowMap, type FlowMap } from './index';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -70,5 +71,25 @@ describe('sampleFlowMap start (the mean shift of the reference sampler)', () => 
     expect(Array.from(again.dataSync())).toEqual(Array.from(got));
     tf.dispose([m, again]);
     expect(() => estimateDataMean(dataset, 0)).toThrow(ValueRangeError);
+  });
+});
+
+describe('CharacteristicDistiller.sample start', () => {
+  it("shifts the start by the dataset's mean (estimated once, freed by dispose) and names a bad start", () => {
+    const dataset: Dataset = { name: 'gmm', sampleShape: [2], sigmaData: 1, sample: (n, rng) => gmm.sampleTensor(n, rng) };
+    const distiller = new CharacteristicDistiller({ teacher: createMlp({ dim: 2, hidden: [8], timeEmbeddingDim: 4, seed: 1 }), dataset, seed: 0 });
+    const z = tf.tensor2d(zs, [3, 2]);
+    const before = tf.memory().numTensors;
+    const prior = distiller.sample(z, 1);
+    const shifted = distiller.sample(z, 1, { start: 'noise-step' });
+    // g(eps0, 1, ·) at the start z + eps0·E[x1] differs from g at z, by O(eps0·|E[x1]|)
+    const d = Math.max(...Array.from(prior.dataSync(), (v, i) => Math.abs(v - shifted.dataSync()[i]!)));
+    expect(d).toBeGreaterThan(0);
+    expect(d).toBeLessThan(0.1);
+    expect(() => distiller.sample(z, 1, { start: 'mean' as never })).toThrow(ValueRangeError);
+    tf.dispose([prior, shifted]);
+    expect(tf.memory().numTensors).toBe(before + 1); // the cached data mean
+    distiller.dispose();
+    z.dispose();
   });
 });
