@@ -158,7 +158,7 @@ async function loadRunGenerator(ctx: RunContext, steps: number): Promise<{ sampl
     return { sample: (z) => trainer.sample(z), dispose: () => trainer.dispose() };
   }
   const distiller = await loadGenerator(ctx);
-  return { sample: (z) => distiller.sample(z, steps), dispose: () => distiller.dispose() };
+  return { sample: (z) => distiller.sample(z, steps, { start: ctx.config.eval.start }), dispose: () => distiller.dispose() };
 }
 
 /** `train` (and the training half of `demo`) for a teacher-free method: train, then evaluate. */

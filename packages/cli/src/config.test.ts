@@ -205,6 +205,7 @@ describe('run config', () => {
         teacherSolvers: ['euler', 'heun', 'exp-integrator'],
         teacherNfe: [1, 2, 5, 10, 20, 100],
         fewSteps: [1, 2, 4, 8],
+        start: 'prior',
       },
       checkpointEvery: 500,
       logEvery: 50,
@@ -292,6 +293,7 @@ describe('run config', () => {
     ['model.hidden[1]', { model: { hidden: [64, -1] } }, 'integer >= 1'],
     ['eval.teacherNfe[0]', { eval: { teacherNfe: ['10'] } }, 'integer >= 1'],
     ['eval.fewSteps', { eval: { fewSteps: 4 } }, 'array of integer >= 1'],
+    ['eval.start', { eval: { start: 'mean' } }, 'prior'],
     ['name', { name: '' }, 'string (non-empty) | null'],
     ['backend', { backend: 3 }, 'string'],
     ['teacher', { teacher: 5 }, 'expected object'],
@@ -372,8 +374,8 @@ describe('run config', () => {
   it('describeConfigSchema lists every key with its type and default', () => {
     const text = describeConfigSchema();
     const rows = schemaEntries(runConfigSchema);
-    // 56 keys of the 2-D config (with runDir), + data.dir/limit/flip, model.kind, 7 of model.unet and 6 of model.dit.
-    expect(rows).toHaveLength(73);
+    // 57 keys of the 2-D config (with runDir and eval.start), + data.dir/limit/flip, model.kind, 7 of model.unet and 6 of model.dit.
+    expect(rows).toHaveLength(74);
     const lines = text.split('\n');
     expect(lines).toHaveLength(rows.length);
     for (const r of rows) expect(text).toContain(r.key);

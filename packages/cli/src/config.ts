@@ -19,7 +19,7 @@ import { extname } from 'node:path';
 import { parseDocument } from 'yaml';
 import { configDepth, MAX_CONFIG_DEPTH } from './config-limits';
 import { ConfigError } from '@charlearn/core';
-import type { TeacherConfig, TrainingConfig } from '@charlearn/distill';
+import { GENERATOR_STARTS, type GeneratorStart, type TeacherConfig, type TrainingConfig } from '@charlearn/distill';
 import { readFileCheckedSync } from './atomic';
 
 // ---------------------------------------------------------------------------
@@ -820,6 +820,10 @@ export const runConfigSchema = object({
     ]),
     teacherNfe: optional(array(int({ min: 1 }), { doc: 'teacher NFE budgets' }), [1, 2, 5, 10, 20, 100]),
     fewSteps: optional(array(int({ min: 1 }), { doc: 'student step counts' }), [1, 2, 4, 8]),
+    start: optional(
+      string({ oneOf: GENERATOR_STARTS, doc: "how sample/eval start the generator from z: prior (z as is) | reference (the reference code's z - eps0*E[x1]) | noise-step (z + eps0*E[x1])" }),
+      'prior',
+    ),
   }),
   checkpointEvery: optional(int({ min: 0, doc: 'steps between checkpoints (0: only at the end)' }), 500),
   logEvery: optional(int({ min: 1, doc: 'steps between log lines' }), 50),
@@ -902,7 +906,7 @@ export interface RunConfig {
   'drifting-conservative': { bandwidth: 'median' | number; bandwidthScale: number };
   /** `wflow` options. */
   wflow: { epsilon: number; tol: number; maxIter: number; eta: number };
-  eval: { samples: number; teacherSolvers: string[]; teacherNfe: number[]; fewSteps: number[] };
+  eval: { samples: number; teacherSolvers: string[]; teacherNfe: number[]; fewSteps: number[]; start: GeneratorStart };
   checkpointEvery: number;
   logEvery: number;
 }

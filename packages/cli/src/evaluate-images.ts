@@ -197,9 +197,9 @@ async function evaluateWith(ctx: RunContext, data: ImagesData, subject: ImageEva
   if (subject.kind === 'characteristic') {
     const { distiller } = subject;
     const steps = [1, ...config.eval.fewSteps.filter((k) => k !== 1)];
-    oneStep = measure('generator@1', 'generator, 1 step', (z) => distiller.sample(z, 1));
+    oneStep = measure('generator@1', 'generator, 1 step', (z) => distiller.sample(z, 1, { start: config.eval.start }));
     fewStep['1'] = oneStep.fd;
-    for (const k of steps.slice(1)) fewStep[String(k)] = measure(`generator@${k}`, `generator, ${k} steps (chained)`, (z) => distiller.sample(z, k)).fd;
+    for (const k of steps.slice(1)) fewStep[String(k)] = measure(`generator@${k}`, `generator, ${k} steps (chained)`, (z) => distiller.sample(z, k, { start: config.eval.start })).fd;
     const maxNfe = Math.max(...config.eval.teacherNfe);
     for (const solver of config.eval.teacherSolvers) {
       for (const nfe of config.eval.teacherNfe) {

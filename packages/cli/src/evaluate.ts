@@ -133,13 +133,13 @@ export function evaluateRun(args: {
   log(`  W2 floor (data vs data, n = ${n}): ${floor.toFixed(4)}`);
 
   // One step, timed after a warm-up call.
-  read(distiller.sample(tf.slice(z, 0, 16), 1));
-  const one = timed(() => read(distiller.sample(z, 1)));
+  read(distiller.sample(tf.slice(z, 0, 16), 1, { start: config.eval.start }));
+  const one = timed(() => read(distiller.sample(z, 1, { start: config.eval.start })));
   const oneStep = one.value;
   const fewStep: Record<string, number> = {};
   const fewSamples: Record<string, Float32Array> = { '1': oneStep };
   for (const k of config.eval.fewSteps) {
-    const pts = k === 1 ? oneStep : read(distiller.sample(z, k));
+    const pts = k === 1 ? oneStep : read(distiller.sample(z, k, { start: config.eval.start }));
     fewSamples[String(k)] = pts;
     fewStep[String(k)] = w2(pts);
   }

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor, Tensor1D } from '@tensorflow/tfjs-core';
 import { perSample } from './broadcast';
+import { distanceToData } from './data-distance';
 import type { Denoiser } from './field';
 import type { Interpolant } from './interpolants';
 import { requireMember } from './registry';
@@ -14,26 +15,31 @@ export interface EdmCoefficients {
   readonly cOut: Tensor1D;
   /** `c_skip = α·σ_d²/(α²σ_d² + σ²)`: skip weight. */
   readonly cSkip: Tensor1D;
-  /** `c_noise = 999·(1 − t)`: the time the raw network sees (public code's convention). */
+  /** `c_noise = 999·τ`, `τ = 1 − t`: the time the raw network sees (public code's convention). */
   readonly cNoise: Tensor1D;
 }
 
 /**
  * EDM preconditioning for an affine path, `t: [batch]`, `sigmaData` the data
- * std (1 for normalised data).
+ * std (1 for normalised data). `tau: [batch]` (optional), the distance to the
+ * data end of the same times (see {@link tausLike}): c_noise, c_out and the
+ * path's σ are then computed from it, to float32 relative precision however
+ * close to t = 1.
  *
  * @example
  * ```ts
  * const { cIn, cOut, cSkip, cNoise } = edmCoefficients(t, follmer, 1);
+ * const near = timeBatch([1 - 1e-6]);
+ * const precise = edmCoefficients(near.t, follmer, 1, near.tau); // c_noise = 999e-6 to 1 ulp
  * ```
  */
-export function edmCoefficients(t: Tensor1D, interpolant: Interpolant, sigmaData = 1): EdmCoefficients {
+export function edmCoefficients(t: Tensor1D, interpolant: Interpolant, sigmaData = 1, tau?: Tensor1D): EdmCoefficients {
   assertTensor('t', t, [null]);
   requireMember(interpolant, 'coefficients', 'function', 'interpolant');
   // sigmaData² is computed in float32: keep it finite
   assertNumber('sigmaData', sigmaData, { greaterThan: 0, max: 1e18 });
   return tf.tidy(() => {
-    const { alpha, sigma } = interpolant.coefficients(t);
+    const { alpha, sigma } = interpolant.coefficients(t, tau);
     const sd2 = sigmaData * sigmaData;
     const total = tf.add(tf.mul(tf.square(alpha), sd2), tf.square(sigma));
     const root = tf.sqrt(total);
@@ -41,7 +47,7 @@ export function edmCoefficients(t: Tensor1D, interpolant: Interpolant, sigmaData
       cIn: tf.div(1, root) as Tensor1D,
       cOut: tf.div(tf.mul(sigma, sigmaData), root) as Tensor1D,
       cSkip: tf.div(tf.mul(alpha, sd2), total) as Tensor1D,
-      cNoise: tf.mul(tf.sub(1, t), 999) as Tensor1D,
+      cNoise: tf.mul(distanceToData(t, tau), 999) as Tensor1D,
     };
   });
 }
@@ -63,9 +69,9 @@ export type RawNetwork = (xIn: Tensor, cNoise: Tensor1D) => Tensor;
  */
 export function edmDenoiser(raw: RawNetwork, interpolant: Interpolant, sigmaData = 1): Denoiser {
   assertNumber('sigmaData', sigmaData, { greaterThan: 0 });
-  return (x, t) =>
+  return (x, t, tau) =>
     tf.tidy(() => {
-      const c = edmCoefficients(t, interpolant, sigmaData);
+      const c = edmCoefficients(t, interpolant, sigmaData, tau);
       const f = raw(tf.mul(perSample(c.cIn, x), x), c.cNoise);
       return tf.add(tf.mul(perSample(c.cSkip, x), x), tf.mul(perSample(c.cOut, x), f));
     });

@@ -321,10 +321,58 @@ describe('exactFlow', () => {
     expect(Math.abs(left / n - 0.3)).toBeLessThan(4 * Math.sqrt((0.3 * 0.7) / n));
   });
 
+  it('reaches the data end t = 1: finite, and within 1e-6 of an independent solve in time to 1 − 1e-9', () => {
+    for (const path of paths) {
+      const end = gmm.exactFlow(starts, 0, 1, { interpolant: path });
+      expect(end.every(Number.isFinite)).toBe(true);
+      // independent route: RK4 in t itself (no change of variable) on 8000 Karras steps to τ = 1e-9,
+      // where the remaining path to t = 1 is ~1e-9·|v| long
+      const near = gmm.exactFlow(starts, 0, 1 - 1e-9, { interpolant: path, steps: 8000 });
+      expect(maxAbsDiff(end, near)).toBeLessThan(1e-6);
+      if (path === follmer) expect(maxAbsDiff(end, gmm.exactFlow(starts, 0, 1, { steps: 4000 }))).toBeLessThan(1e-9);
+    }
+  });
+
+  it('to and from t = 1 matches the closed-form flow of a single Gaussian to 1e-9', () => {
+    const mu = [0.5, -1];
+    const s = 0.05;
+    const g = new GaussianMixture({ means: [mu], std: s });
+    for (const path of paths) {
+      for (const [t0, t1] of [[0, 1], [0.95, 1], [1, 0.2], [1, 0.97]] as const) {
+        const out = g.exactFlow(starts, t0, t1, { interpolant: path });
+        const c0 = path.at(t0);
+        const c1 = path.at(t1);
+        const m = (c: { alpha: number; sigma: number }) => Math.sqrt(c.alpha ** 2 * s * s + c.sigma ** 2);
+        const want = starts.map((x0, i) => c1.alpha * mu[i % 2]! + (m(c1) / m(c0)) * (x0 - c0.alpha * mu[i % 2]!));
+        expect(maxAbsDiff(out, want)).toBeLessThan(1e-9);
+      }
+    }
+  });
+
+  it('from t = 1 back to the noise end inverts the flow to t = 1', () => {
+    const end = gmm.exactFlow(starts, 0.3, 1);
+    expect(maxAbsDiff(gmm.exactFlow(end, 1, 0.3), starts)).toBeLessThan(1e-8);
+  });
+
+  it('point masses (std 0): the flow to t = 1 lands on a mean; from t = 1 it is a named error', () => {
+    const points = new GaussianMixture({ means: [[-1, 0.5], [2, -1]], std: 0 });
+    const end = points.exactFlow(starts, 0, 1);
+    const atoms = [[-1, 0.5], [2, -1]];
+    for (let p = 0; p < starts.length / 2; p++) {
+      // z = (0, 0) at t = 0 is on the bisector of the two equal-weight atoms and stays on it: it ends at their midpoint
+      const targets = starts[2 * p] === 0 && starts[2 * p + 1] === 0 ? [[0.5, -0.25]] : atoms;
+      const d = Math.min(...targets.map(([a, b]) => Math.hypot(end[2 * p]! - a!, end[2 * p + 1]! - b!)));
+      expect(d).toBeLessThan(1e-9);
+    }
+    expect(() => points.exactFlow(starts, 1, 0.5)).toThrow(ValueRangeError);
+  });
+
   it('validates its arguments', () => {
     expect(() => gmm.exactFlow([1, 2, 3], 0, 0.5)).toThrow(ShapeError);
     expect(() => gmm.exactFlow([1, 2], -0.1, 0.5)).toThrow(ValueRangeError);
     expect(() => gmm.exactFlow([1, 2], 0, 1.5)).toThrow(ValueRangeError);
+    expect(() => gmm.exactFlow([1, 2], 0, 1 + 1e-12)).toThrow(/t1 must be .* in \[0, 1\]/);
+    expect(() => gmm.exactFlow([1, 2], Number.NaN, 1)).toThrow(ValueRangeError);
     expect(() => gmm.exactFlow([1, 2], 0, 0.5, { steps: 0 })).toThrow(ValueRangeError);
   });
 });

@@ -11,6 +11,7 @@
 export * from './errors';
 export * from './validate';
 export * from './registry';
+export * from './data-distance';
 export * from './interpolants';
 export * from './broadcast';
 export * from './parameterisation';

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor1D } from '@tensorflow/tfjs-core';
+import { distanceToData } from './data-distance';
 import { PluginContractError } from './errors';
 import { createRegistry, requireMember, type Registry } from './registry';
 import { assertNumber, assertTensor } from './validate';
@@ -24,15 +25,28 @@ export interface PathCoefficients<T> {
  * ```ts
  * const { alpha, sigma } = follmer.at(0.5);           // numbers
  * const c = follmer.coefficients(tf.tensor1d([0.1, 0.9])); // each [2]
+ * const near = timeBatch([0.5, 1 - 1e-6]);
+ * const c2 = follmer.coefficients(near.t, near.tau);   // σ from τ: float32-precise at the data end
  * ```
+ *
+ * Writing one: `at` works in float64 (compute what vanishes at t = 1 from
+ * `τ = 1 − t`, as the built-ins do); `coefficients(t, tau)` should take σ, and
+ * whatever divides by it, from `tau` when it is given (see
+ * {@link distanceToData}), because a float32 `t` near 1 has lost most digits
+ * of `1 − t`. An interpolant that ignores `tau` still works, with float32-`t`
+ * precision near the data end.
  */
 export interface Interpolant {
   /** Registry name, e.g. `'follmer'`. */
   readonly name: string;
   /** Coefficients at a scalar time (numbers, float64). */
   at(t: number): PathCoefficients<number>;
-  /** Coefficients at a batch of times `t: [batch]`; each result is `[batch]`. */
-  coefficients(t: Tensor1D): PathCoefficients<Tensor1D>;
+  /**
+   * Coefficients at a batch of times `t: [batch]`; each result is `[batch]`.
+   * `tau: [batch]` (optional): the same times' distances to the data end,
+   * `1 − t` computed before rounding to float32 (e.g. {@link tausLike}).
+   */
+  coefficients(t: Tensor1D, tau?: Tensor1D): PathCoefficients<Tensor1D>;
 }
 
 /**
@@ -43,13 +57,16 @@ export const follmer: Interpolant = {
   name: 'follmer',
   at(t) {
     assertTime('t', t);
-    const sigma = Math.sqrt(Math.max(1 - t * t, 0));
+    const tau = 1 - t;
+    // 1 − t² = τ(2 − τ): no cancellation near the data end
+    const sigma = Math.sqrt(tau * (2 - tau));
     return { alpha: t, sigma, dAlpha: 1, dSigma: -t / sigma };
   },
-  coefficients(t) {
+  coefficients(t, tau) {
     assertTensor('t', t, [null], { dtype: 'float32' });
     return tf.tidy(() => {
-      const sigma = tf.sqrt(tf.relu(tf.sub(1, tf.square(t)))) as Tensor1D;
+      const d = distanceToData(t, tau);
+      const sigma = tf.sqrt(tf.relu(tf.mul(d, tf.sub(2, d)))) as Tensor1D;
       return { alpha: tf.clone(t), sigma, dAlpha: tf.onesLike(t), dSigma: tf.div(tf.neg(t), sigma) as Tensor1D };
     });
   },
@@ -62,11 +79,11 @@ export const linear: Interpolant = {
     assertTime('t', t);
     return { alpha: t, sigma: 1 - t, dAlpha: 1, dSigma: -1 };
   },
-  coefficients(t) {
+  coefficients(t, tau) {
     assertTensor('t', t, [null], { dtype: 'float32' });
     return tf.tidy(() => ({
       alpha: tf.clone(t),
-      sigma: tf.sub(1, t) as Tensor1D,
+      sigma: tf.clone(distanceToData(t, tau)),
       dAlpha: tf.onesLike(t),
       dSigma: tf.neg(tf.onesLike(t)) as Tensor1D,
     }));
@@ -79,14 +96,15 @@ export const cosine: Interpolant = {
   at(t) {
     assertTime('t', t);
     const a = (Math.PI / 2) * t;
-    return { alpha: Math.sin(a), sigma: Math.cos(a), dAlpha: (Math.PI / 2) * Math.cos(a), dSigma: (-Math.PI / 2) * Math.sin(a) };
+    // cos(πt/2) = sin(πτ/2): no cancellation near the data end
+    const sigma = Math.sin((Math.PI / 2) * (1 - t));
+    return { alpha: Math.sin(a), sigma, dAlpha: (Math.PI / 2) * sigma, dSigma: (-Math.PI / 2) * Math.sin(a) };
   },
-  coefficients(t) {
+  coefficients(t, tau) {
     assertTensor('t', t, [null], { dtype: 'float32' });
     return tf.tidy(() => {
-      const a = tf.mul(t, Math.PI / 2);
-      const s = tf.sin(a) as Tensor1D;
-      const c = tf.cos(a) as Tensor1D;
+      const s = tf.sin(tf.mul(t, Math.PI / 2)) as Tensor1D;
+      const c = tf.sin(tf.mul(distanceToData(t, tau), Math.PI / 2)) as Tensor1D;
       return { alpha: s, sigma: c, dAlpha: tf.mul(c, Math.PI / 2) as Tensor1D, dSigma: tf.mul(s, -Math.PI / 2) as Tensor1D };
     });
   },

@@ -15,11 +15,14 @@ import type { Interpolant } from './interpolants';
  * Each `xFromDenoiser` has an inverse `denoiserFromX`. They are singular where
  * the formula divides by zero (σ = 0 at the data end for all three; α = 0 at
  * the noise end for the score and ε inverses): keep `t` inside `[ε0, 1 − ε1]`.
+ * Each takes an optional last argument `tau: [batch]`, the same times'
+ * distances to the data end (see {@link tausLike}), which keeps σ and 1/σ
+ * float32-precise near t = 1.
  */
 export type Parameterisation = 'denoiser' | 'velocity' | 'score' | 'eps';
 
-function coeffs(interpolant: Interpolant, t: Tensor1D, x: Tensor) {
-  const c = interpolant.coefficients(t);
+function coeffs(interpolant: Interpolant, t: Tensor1D, x: Tensor, tau: Tensor1D | undefined) {
+  const c = interpolant.coefficients(t, tau);
   return {
     alpha: perSample(c.alpha, x),
     sigma: perSample(c.sigma, x),
@@ -35,49 +38,49 @@ function coeffs(interpolant: Interpolant, t: Tensor1D, x: Tensor) {
  * const v = velocityFromDenoiser(x, denoised, t, follmer); // for follmer: (D − t·x)/(1 − t²)
  * ```
  */
-export function velocityFromDenoiser(x: Tensor, denoised: Tensor, t: Tensor1D, interpolant: Interpolant): Tensor {
+export function velocityFromDenoiser(x: Tensor, denoised: Tensor, t: Tensor1D, interpolant: Interpolant, tau?: Tensor1D): Tensor {
   return tf.tidy(() => {
-    const { alpha, sigma, dAlpha, dSigma } = coeffs(interpolant, t, x);
+    const { alpha, sigma, dAlpha, dSigma } = coeffs(interpolant, t, x, tau);
     return tf.add(tf.mul(dAlpha, denoised), tf.div(tf.mul(dSigma, tf.sub(x, tf.mul(alpha, denoised))), sigma));
   });
 }
 
 /** Inverse of {@link velocityFromDenoiser}: `D = (σ·v − σ'·x)/(α'·σ − σ'·α)`. */
-export function denoiserFromVelocity(x: Tensor, velocity: Tensor, t: Tensor1D, interpolant: Interpolant): Tensor {
+export function denoiserFromVelocity(x: Tensor, velocity: Tensor, t: Tensor1D, interpolant: Interpolant, tau?: Tensor1D): Tensor {
   return tf.tidy(() => {
-    const { alpha, sigma, dAlpha, dSigma } = coeffs(interpolant, t, x);
+    const { alpha, sigma, dAlpha, dSigma } = coeffs(interpolant, t, x, tau);
     return tf.div(tf.sub(tf.mul(sigma, velocity), tf.mul(dSigma, x)), tf.sub(tf.mul(dAlpha, sigma), tf.mul(dSigma, alpha)));
   });
 }
 
 /** `s = (α·D − x)/σ²`, the score `∇ log p_t(x)`. */
-export function scoreFromDenoiser(x: Tensor, denoised: Tensor, t: Tensor1D, interpolant: Interpolant): Tensor {
+export function scoreFromDenoiser(x: Tensor, denoised: Tensor, t: Tensor1D, interpolant: Interpolant, tau?: Tensor1D): Tensor {
   return tf.tidy(() => {
-    const { alpha, sigma } = coeffs(interpolant, t, x);
+    const { alpha, sigma } = coeffs(interpolant, t, x, tau);
     return tf.div(tf.sub(tf.mul(alpha, denoised), x), tf.square(sigma));
   });
 }
 
 /** Inverse of {@link scoreFromDenoiser}: `D = (x + σ²·s)/α` (singular at α = 0). */
-export function denoiserFromScore(x: Tensor, score: Tensor, t: Tensor1D, interpolant: Interpolant): Tensor {
+export function denoiserFromScore(x: Tensor, score: Tensor, t: Tensor1D, interpolant: Interpolant, tau?: Tensor1D): Tensor {
   return tf.tidy(() => {
-    const { alpha, sigma } = coeffs(interpolant, t, x);
+    const { alpha, sigma } = coeffs(interpolant, t, x, tau);
     return tf.div(tf.add(x, tf.mul(tf.square(sigma), score)), alpha);
   });
 }
 
 /** `ε = (x − α·D)/σ`, the noise prediction. */
-export function epsFromDenoiser(x: Tensor, denoised: Tensor, t: Tensor1D, interpolant: Interpolant): Tensor {
+export function epsFromDenoiser(x: Tensor, denoised: Tensor, t: Tensor1D, interpolant: Interpolant, tau?: Tensor1D): Tensor {
   return tf.tidy(() => {
-    const { alpha, sigma } = coeffs(interpolant, t, x);
+    const { alpha, sigma } = coeffs(interpolant, t, x, tau);
     return tf.div(tf.sub(x, tf.mul(alpha, denoised)), sigma);
   });
 }
 
 /** Inverse of {@link epsFromDenoiser}: `D = (x − σ·ε)/α` (singular at α = 0). */
-export function denoiserFromEps(x: Tensor, eps: Tensor, t: Tensor1D, interpolant: Interpolant): Tensor {
+export function denoiserFromEps(x: Tensor, eps: Tensor, t: Tensor1D, interpolant: Interpolant, tau?: Tensor1D): Tensor {
   return tf.tidy(() => {
-    const { alpha, sigma } = coeffs(interpolant, t, x);
+    const { alpha, sigma } = coeffs(interpolant, t, x, tau);
     return tf.div(tf.sub(x, tf.mul(sigma, eps)), alpha);
   });
 }
@@ -97,6 +100,7 @@ export function convertParameterisation(
   value: Tensor,
   t: Tensor1D,
   interpolant: Interpolant,
+  tau?: Tensor1D,
 ): Tensor {
   if (from === to) return tf.clone(value);
   return tf.tidy(() => {
@@ -104,13 +108,13 @@ export function convertParameterisation(
       from === 'denoiser'
         ? value
         : from === 'velocity'
-          ? denoiserFromVelocity(x, value, t, interpolant)
+          ? denoiserFromVelocity(x, value, t, interpolant, tau)
           : from === 'score'
-            ? denoiserFromScore(x, value, t, interpolant)
-            : denoiserFromEps(x, value, t, interpolant);
+            ? denoiserFromScore(x, value, t, interpolant, tau)
+            : denoiserFromEps(x, value, t, interpolant, tau);
     if (to === 'denoiser') return tf.clone(denoised);
-    if (to === 'velocity') return velocityFromDenoiser(x, denoised, t, interpolant);
-    if (to === 'score') return scoreFromDenoiser(x, denoised, t, interpolant);
-    return epsFromDenoiser(x, denoised, t, interpolant);
+    if (to === 'velocity') return velocityFromDenoiser(x, denoised, t, interpolant, tau);
+    if (to === 'score') return scoreFromDenoiser(x, denoised, t, interpolant, tau);
+    return epsFromDenoiser(x, denoised, t, interpolant, tau);
   });
 }

@@ -86,9 +86,12 @@ export interface SolverStepResult<State> {
  * `step` is pure: one step from time `t` to time `s` that uses only its
  * inputs (and, for a stochastic solver, the noise source in `context`); the
  * driver (`sample()` in `@charlearn/solvers`) owns the time grid, tensor
- * lifetimes and NFE counting. Tensors in `state` are owned by the driver after
- * the step returns: it disposes those the next state no longer holds. The
- * step must not dispose its inputs.
+ * lifetimes and NFE counting. Pass the model both `timesLike(x, t)` and
+ * `tausLike(x, t)` (its distance to the data end, computed from the host
+ * number), so that its coefficients keep their precision near t = 1.
+ * Tensors in `state` are owned by the driver after the step returns: it
+ * disposes those the next state no longer holds. The step must not dispose
+ * its inputs.
  *
  * @example
  * ```ts
@@ -96,7 +99,7 @@ export interface SolverStepResult<State> {
  *   name: 'my/euler', order: 1, nfePerStep: 1, contract: 2,
  *   capabilities: { family: 'runge-kutta', handlesDataEnd: false, stochastic: false, adaptive: false },
  *   step: (x, t, s, model) => {
- *     const v = model.velocity(x, tf.fill([x.shape[0]], t));
+ *     const v = model.velocity(x, timesLike(x, t), tausLike(x, t)); // tau: 1 − t, precise near the data end
  *     return { x: tf.add(x, tf.mul(v, s - t)), state: undefined };
  *   },
  * };

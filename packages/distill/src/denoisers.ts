@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor, Tensor1D } from '@tensorflow/tfjs-core';
-import { edmCoefficients, edmDenoiser, perSample, type Denoiser, type Interpolant } from '@charlearn/core';
+import { distanceToData, edmCoefficients, edmDenoiser, perSample, type Denoiser, type Interpolant } from '@charlearn/core';
 import type { Network } from '@charlearn/nets';
 
 /**
@@ -19,9 +19,12 @@ export function networkDenoiser(net: Network, interpolant: Interpolant, sigmaDat
 }
 
 /**
- * A two-time denoiser `D_θ(x, t, s)`: `x: [batch, ...dims]`, `t, s: [batch]`.
+ * A two-time denoiser `D_θ(x, t, s)`: `x: [batch, ...dims]`, `t, s: [batch]`;
+ * `tauT, tauS: [batch]` (optional) the distances `1 − t`, `1 − s` computed
+ * before rounding, which keep the coefficients precise near the data end
+ * (see `tausLike` in `@charlearn/core`).
  */
-export type TwoTimeDenoiser = (x: Tensor, t: Tensor1D, s: Tensor1D) => Tensor;
+export type TwoTimeDenoiser = (x: Tensor, t: Tensor1D, s: Tensor1D, tauT?: Tensor1D, tauS?: Tensor1D) => Tensor;
 
 /**
  * The EDM-preconditioned denoiser of a two-time network, preconditioned on
@@ -35,10 +38,10 @@ export type TwoTimeDenoiser = (x: Tensor, t: Tensor1D, s: Tensor1D) => Tensor;
  * ```
  */
 export function twoTimeDenoiser(net: Network, interpolant: Interpolant, sigmaData = 1): TwoTimeDenoiser {
-  return (x, t, s) =>
+  return (x, t, s, tauT, tauS) =>
     tf.tidy(() => {
-      const c = edmCoefficients(t, interpolant, sigmaData);
-      const cNoiseS = tf.mul(tf.sub(1, s), 999) as Tensor1D;
+      const c = edmCoefficients(t, interpolant, sigmaData, tauT);
+      const cNoiseS = tf.mul(distanceToData(s, tauS), 999) as Tensor1D;
       const f = net.apply(tf.mul(perSample(c.cIn, x), x), c.cNoise, cNoiseS);
       return tf.add(tf.mul(perSample(c.cSkip, x), x), tf.mul(perSample(c.cOut, x), f));
     });
@@ -46,9 +49,10 @@ export function twoTimeDenoiser(net: Network, interpolant: Interpolant, sigmaDat
 
 /**
  * A flow map `g(x, t, s)` that moves `x: [batch, ...dims]` at times `t: [batch]`
- * along its characteristic to times `s: [batch]`.
+ * along its characteristic to times `s: [batch]`; `tauT, tauS: [batch]`
+ * (optional) as for {@link TwoTimeDenoiser}.
  */
-export type FlowMap = (x: Tensor, t: Tensor1D, s: Tensor1D) => Tensor;
+export type FlowMap = (x: Tensor, t: Tensor1D, s: Tensor1D, tauT?: Tensor1D, tauS?: Tensor1D) => Tensor;
 
 /**
  * The characteristic generator in exponential-integrator form,
@@ -66,14 +70,14 @@ export type FlowMap = (x: Tensor, t: Tensor1D, s: Tensor1D) => Tensor;
  */
 export function characteristicMap(net: Network, interpolant: Interpolant, sigmaData = 1): FlowMap {
   const denoise = twoTimeDenoiser(net, interpolant, sigmaData);
-  return (x, t, s) =>
+  return (x, t, s, tauT, tauS) =>
     tf.tidy(() => {
-      const ct = interpolant.coefficients(t);
-      const cs = interpolant.coefficients(s);
+      const ct = interpolant.coefficients(t, tauT);
+      const cs = interpolant.coefficients(s, tauS);
       // σ_s/σ_t, and 1 where σ_t = 0 (t = s = 1), so that g(1, 1, x) = x instead of 0/0.
       const positive = tf.greater(ct.sigma, 0);
       const ratio = tf.where(positive, tf.div(cs.sigma, tf.where(positive, ct.sigma, tf.onesLike(ct.sigma))), tf.onesLike(ct.sigma));
       const gain = tf.sub(cs.alpha, tf.mul(ct.alpha, ratio));
-      return tf.add(tf.mul(perSample(ratio, x), x), tf.mul(perSample(gain, x), denoise(x, t, s)));
+      return tf.add(tf.mul(perSample(ratio, x), x), tf.mul(perSample(gain, x), denoise(x, t, s, tauT, tauS)));
     });
 }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Scalar, Tensor, Tensor1D } from '@tensorflow/tfjs-core';
+import type { Scalar, Tensor } from '@tensorflow/tfjs-core';
 import {
   assertNumber,
   CheckpointError,
@@ -7,16 +7,20 @@ import {
   fieldModelFromDenoiser,
   getInterpolant,
   Rng,
-  sampleTrainingTimes,
+  sampleTrainingTimeBatch,
   ShapeError,
   solverCapabilities,
   solvers,
+  tausLike,
+  timeBatch,
   timeGrid,
+  timesLike,
   ValueRangeError,
   type Dataset,
   type FieldModel,
   type Interpolant,
   type SolverPlugin,
+  type TimeBatch,
 } from '@charlearn/core';
 import { createNetwork, type Network, type NetworkSpec } from '@charlearn/nets';
 import { sample } from '@charlearn/solvers';
@@ -28,7 +32,7 @@ import { TrainingState } from './training-state';
 import { assertGradientsRegistered, namedGradients, prepareUpdate, type PreparedUpdate, type UpdateStats } from './optim-step';
 import { drawPairPlan, type PairPlan } from './pairs';
 import { DEFAULT_ROLLOUT_CACHE, RolloutCache, validateRolloutCacheConfig, type PairSource, type RolloutCacheConfig } from './rollout-cache';
-import { sampleFlowMap, type GeneratorTimes } from './sampling';
+import { estimateDataMean, sampleFlowMap, type GeneratorTimes } from './sampling';
 import { learningRateAt } from './schedule';
 
 /** Loss weights. `dsm: 'adaptive'` is the public code's VQGAN-style balance. */
@@ -252,6 +256,8 @@ export class CharacteristicDistiller {
   private readonly ownsTeacher: boolean;
   /** The teacher trajectories pairs are read from when `pairSource` is `'rollout-cache'`. */
   private readonly cache: RolloutCache | null;
+  /** The data mean for the mean-shifting sampler starts, estimated on first use. */
+  private meanCache: Tensor | undefined;
 
   constructor(options: {
     teacher: Network;
@@ -310,9 +316,18 @@ export class CharacteristicDistiller {
     return characteristicMap(useEma ? this.ema.network : this.student, this.interpolant, this.sigmaData);
   }
 
-  /** Samples from prior noise `z: [batch, ...dims]` with `steps` network evaluations (1 = one step). */
-  sample(z: Tensor, steps = 1, times: GeneratorTimes = { eps0: this.config.eps0, eps1: this.config.eps1 }): Tensor {
-    return sampleFlowMap(this.flowMap(), z, steps, times);
+  /**
+   * Samples from prior noise `z: [batch, ...dims]` with `steps` network evaluations (1 = one step). `times`
+   * defaults to the config's `eps0`, `eps1` and the `'prior'` start; a `start` that shifts by the data mean
+   * uses {@link estimateDataMean} of the dataset unless `times.dataMean` is given.
+   */
+  sample(z: Tensor, steps = 1, times: GeneratorTimes = {}): Tensor {
+    const merged: GeneratorTimes = { eps0: this.config.eps0, eps1: this.config.eps1, ...times };
+    if ((merged.start ?? 'prior') !== 'prior' && merged.dataMean === undefined) {
+      this.meanCache ??= estimateDataMean(this.dataset);
+      merged.dataMean = this.meanCache;
+    }
+    return sampleFlowMap(this.flowMap(), z, steps, merged);
   }
 
   /** The frozen teacher's characteristic from grid index `i` over `n` grid intervals ({@link CharacteristicTeacher.rollout}). */
@@ -483,6 +498,8 @@ export class CharacteristicDistiller {
   dispose(): void {
     this.state.dispose();
     this.cache?.dispose();
+    this.meanCache?.dispose();
+    this.meanCache = undefined;
     if (this.ownsTeacher) this.teacher.dispose();
   }
 }
@@ -583,42 +600,52 @@ export function characteristicLosses(args: {
     }
     const xt = track(tf.concat(xtParts, 0));
     const target = track(tf.concat(targetParts, 0));
-    const tVec = track(tf.tensor1d(tTimes));
-    const uVec = track(tf.tensor1d(uTimes));
-    const sVec = track(tf.tensor1d(tTimes.map((t, k) => t + rng.uniform() * (uTimes[k]! - t))));
-    const sCtm = track(tf.tensor1d(ctmIndex.map((j) => grid[j]!)));
-    const ones = track(tf.ones([batchSize]) as Tensor1D);
+    // times as t and τ = 1 − t from the host numbers (see timeBatch): precise near the data end
+    const timesOf = (values: readonly number[]): TimeBatch => {
+      const b = timeBatch(values);
+      track(b.t);
+      track(b.tau);
+      return b;
+    };
+    const tB = timesOf(tTimes);
+    const uB = timesOf(uTimes);
+    const sB = timesOf(tTimes.map((t, k) => t + rng.uniform() * (uTimes[k]! - t)));
+    const ctmB = timesOf(ctmIndex.map((j) => grid[j]!));
+    const oneB = timesOf(new Array<number>(batchSize).fill(1));
     const g = characteristicMap(student, interpolant, sigmaData);
     const gTarget = characteristicMap(ema, interpolant, sigmaData);
     // Composed-consistency target (no gradient): g⁻(s, 1, g_θ(u, s, Φ_{t→u}(x_t))).
-    const ctmTarget = losses.ctm > 0 ? track(tf.tidy(() => gTarget(g(target, uVec, sCtm), sCtm, ones))) : null;
+    const ctmTarget =
+      losses.ctm > 0 ? track(tf.tidy(() => gTarget(g(target, uB.t, ctmB.t, uB.tau, ctmB.tau), ctmB.t, oneB.t, ctmB.tau, oneB.tau))) : null;
     // Diagonal denoiser loss inputs.
-    const tD = track(sampleTrainingTimes(batchSize, rng, { eps0: 1e-5, eps1: 1e-5 }));
+    const tD = sampleTrainingTimeBatch(batchSize, rng, { eps0: 1e-5, eps1: 1e-5 });
+    track(tD.t);
+    track(tD.tau);
     const zD = track(rng.normalTensor(shape));
     const D2 = twoTimeDenoiser(student, interpolant, sigmaData);
 
     const parts: Record<string, Scalar> = {};
     const charLoss = (): Scalar => {
-      const gu = g(xt, tVec, uVec);
+      const gu = g(xt, tB.t, uB.t, tB.tau, uB.tau);
       let total = tf.scalar(0);
       const fit = meanSquare(gu, target);
       parts.fit = tf.keep(tf.clone(fit));
       if (losses.fit > 0) total = tf.add(total, tf.mul(fit, losses.fit));
       if (losses.semigroup > 0) {
-        const viaS = g(g(xt, tVec, sVec), sVec, uVec);
+        const viaS = g(g(xt, tB.t, sB.t, tB.tau, sB.tau), sB.t, uB.t, sB.tau, uB.tau);
         const sg = meanSquare(viaS, config.semigroupStopGrad ? stopGradient(gu) : gu);
         parts.semigroup = tf.keep(tf.clone(sg));
         total = tf.add(total, tf.mul(sg, losses.semigroup));
       }
       if (losses.ctm > 0 && ctmTarget) {
-        const ctm = meanSquare(gTarget(g(xt, tVec, sCtm), sCtm, ones), ctmTarget);
+        const ctm = meanSquare(gTarget(g(xt, tB.t, ctmB.t, tB.tau, ctmB.tau), ctmB.t, oneB.t, ctmB.tau, oneB.tau), ctmTarget);
         parts.ctm = tf.keep(tf.clone(ctm));
         total = tf.add(total, tf.mul(ctm, losses.ctm));
       }
       return total as Scalar;
     };
     const dsmLoss = (): Scalar =>
-      denoiserMatchingLoss({ denoiser: (x, t) => D2(x, t, t), x1, z: zD, t: tD, interpolant, sigmaData });
+      denoiserMatchingLoss({ denoiser: (x, t, tau) => D2(x, t, t, tau, tau), x1, z: zD, t: tD.t, tau: tD.tau, interpolant, sigmaData });
     return { charLoss, dsmLoss, parts, teacherNfe, dispose: () => tf.dispose(keep) };
   } catch (e) {
     tf.dispose(keep);

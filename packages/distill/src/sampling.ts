@@ -1,45 +1,120 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor, Tensor1D } from '@tensorflow/tfjs-core';
-import { assertNumber, assertTensor, solverCapabilities, solvers, timeGrid, TypeMismatchError, typeLabel, type FieldModel, type Rng, type SolverPlugin } from '@charlearn/core';
+import {
+  assertNumber,
+  assertTensor,
+  Rng,
+  solverCapabilities,
+  solvers,
+  tausLike,
+  timeGrid,
+  timesLike,
+  TypeMismatchError,
+  typeLabel,
+  ValueRangeError,
+  type Dataset,
+  type FieldModel,
+  type SolverPlugin,
+} from '@charlearn/core';
 import { sample } from '@charlearn/solvers';
 import type { FlowMap } from './denoisers';
 
-/** Where the generator's time grid starts and stops (the public code's eval ε). */
+/**
+ * How the generator's first jump starts from prior noise `z` (drawn at t = 0), at `t = eps0`:
+ *
+ * - `'prior'` (the default): `z` itself is taken as the point at `eps0`. charlearn's choice since its first
+ *   release (checkpoints and the figures in docs/ were made with it); its error is the
+ *   `O(eps0·|E[x1]|)` the path moves in `[0, eps0]`, which is 0 for normalised data (E[x1] = 0).
+ * - `'reference'`: `z − eps0·E[x1]`, exactly the start of the reference code's `characteristic_sampler`
+ *   (burning489/CharacteristicGenerator, `latents − (1 − t_max)·x_mean` with its `t_max = 1 − eval_eps1`),
+ *   for reproducing its numbers. Note the sign: it moves away from the data mean.
+ * - `'noise-step'`: `z + eps0·E[x1]`, one Euler step of the Föllmer velocity at the noise end,
+ *   `v(x, 0) = E[x1]`: the point at `eps0` to `O(eps0²)` on the Föllmer path (the default path).
+ *
+ * The last two need the data mean `E[x1]` ({@link GeneratorTimes.dataMean}).
+ */
+export type GeneratorStart = 'prior' | 'reference' | 'noise-step';
+
+/** The values of {@link GeneratorStart}. */
+export const GENERATOR_STARTS: readonly GeneratorStart[] = ['prior', 'reference', 'noise-step'];
+
+/** Where the generator's time grid starts and stops (the public code's eval ε), and how it starts. */
 export interface GeneratorTimes {
   /** Start time of the one-step jump, near the noise end (default 1e-3). */
   eps0?: number;
   /** The few-step grid stops at `1 − eps1` before its last jump to t = 1 (default 1e-3). */
   eps1?: number;
+  /** How the first jump starts from `z` (default `'prior'`: `z` as is); see {@link GeneratorStart}. */
+  start?: GeneratorStart;
+  /** The data mean `E[x1]`, one sample's shape (`z.shape.slice(1)`); needed by the `start`s that shift by it. */
+  dataMean?: Tensor;
 }
 
 /**
  * Samples with `steps` network evaluations of the flow map: the uniform grid
  * of `steps` points from `eps0` to `1 − eps1`, then a last jump to t = 1
- * (for `steps = 1`: the single jump `g(eps0, 1, z)`). `z: [batch, ...dims]`.
+ * (for `steps = 1`: the single jump `g(eps0, 1, z)`). `z: [batch, ...dims]`, prior noise;
+ * `times.start` says how it becomes the point at `eps0` ({@link GeneratorStart}).
  *
  * @example
  * ```ts
  * const g = characteristicMap(student, follmer);
  * const x = sampleFlowMap(g, z, 1);  // one step: one network evaluation
  * const x4 = sampleFlowMap(g, z, 4); // four
+ * const xRef = sampleFlowMap(g, z, 1, { start: 'reference', dataMean: tf.tensor1d([0.1, -0.2]) }); // the reference code's start
  * ```
  */
 export function sampleFlowMap(g: FlowMap, z: Tensor, steps: number, times: GeneratorTimes = {}): Tensor {
   assertTensor('z', z, undefined, { minRank: 1 });
   assertNumber('steps', steps, { integer: true, min: 1 });
-  if (typeof times !== 'object' || times === null) throw new TypeMismatchError(`times must be an object { eps0?, eps1? }, got ${typeLabel(times)}`, 'times');
-  const { eps0 = 1e-3, eps1 = 1e-3 } = times;
+  if (typeof times !== 'object' || times === null) throw new TypeMismatchError(`times must be an object { eps0?, eps1?, start?, dataMean? }, got ${typeLabel(times)}`, 'times');
+  const { eps0 = 1e-3, eps1 = 1e-3, start = 'prior', dataMean } = times;
   assertNumber('eps0', eps0, { min: 0, lessThan: 0.5 });
   assertNumber('eps1', eps1, { greaterThan: 0, lessThan: 0.5 });
+  const shift = meanShift(start, eps0, z, dataMean);
   const grid = steps === 1 ? [eps0, 1] : [...timeGrid({ steps: steps - 1, eps0, eps1 }), 1];
-  const batch = z.shape[0]!;
-  let x = z;
+  let x = shift === 0 ? z : tf.tidy(() => tf.add(z, tf.mul(dataMean!, shift)));
   for (let i = 0; i + 1 < grid.length; i++) {
-    const next = tf.tidy(() => g(x, tf.fill([batch], grid[i]!) as Tensor1D, tf.fill([batch], grid[i + 1]!) as Tensor1D));
+    const [t, s] = [grid[i]!, grid[i + 1]!];
+    const next = tf.tidy(() => g(x, timesLike(x, t), timesLike(x, s), tausLike(x, t), tausLike(x, s)));
     if (x !== z) x.dispose();
     x = next;
   }
   return x;
+}
+
+/**
+ * The data mean `E[x1]` of `dataset`, one sample's shape, from `n` samples drawn with their own seeded stream
+ * (so that estimating it changes no training draw). The reference code averages its whole training set; with
+ * the default 4096 samples the estimate is within ~std/64 per coordinate, which the `eps0 = 1e-3` shift scales to ~1e-5·std.
+ *
+ * @example
+ * ```ts
+ * const mean = estimateDataMean(dataset); // [...sampleShape]
+ * const x = sampleFlowMap(characteristicMap(net, follmer), z, 1, { start: 'noise-step', dataMean: mean });
+ * ```
+ */
+export function estimateDataMean(dataset: Dataset, n = 4096, seed = 0x6d65616e): Tensor {
+  assertNumber('n', n, { integer: true, min: 1 });
+  const batch = dataset.sample(n, new Rng(seed));
+  try {
+    return tf.mean(batch, 0);
+  } finally {
+    batch.dispose();
+  }
+}
+
+/** The multiple of `E[x1]` that `start` adds to `z` (checked before any tensor math). */
+function meanShift(start: unknown, eps0: number, z: Tensor, dataMean: Tensor | undefined): number {
+  if (!GENERATOR_STARTS.includes(start as GeneratorStart)) {
+    throw new ValueRangeError(`start must be one of ${GENERATOR_STARTS.map((s) => `'${s}'`).join(', ')}, got ${typeLabel(start)}${typeof start === 'string' ? ` '${start}'` : ''}`, 'start');
+  }
+  if (start === 'prior') return 0;
+  if (dataMean === undefined) {
+    throw new TypeMismatchError(`start '${String(start)}' shifts z by the data mean: pass times.dataMean (one sample's shape [${z.shape.slice(1).join(', ')}])`, 'dataMean');
+  }
+  assertTensor('dataMean', dataMean, z.shape.slice(1), { dtype: 'float32' });
+  return start === 'reference' ? -eps0 : eps0;
 }
 
 /** What {@link sampleTeacher} returns. */
@@ -84,7 +159,7 @@ export function sampleTeacher(
   }
   const steps = Math.floor((nfe - 1) / plugin.nfePerStep);
   if (steps === 0) {
-    const x = tf.tidy(() => model.denoise(z, tf.fill([z.shape[0]!], eps0) as Tensor1D));
+    const x = tf.tidy(() => model.denoise(z, timesLike(z, eps0), tausLike(z, eps0)));
     return { x, nfe: 1, steps: 0 };
   }
   const r = sample({ solver: plugin, model, xInit: z, timeGrid: timeGrid({ steps, eps0, eps1, spacing, rho }), denoiseLast: true, ...(rng ? { rng } : {}) });

@@ -6,7 +6,7 @@ import {
   denoiserMatchingLoss,
   fieldModelFromDenoiser,
   getInterpolant,
-  sampleTrainingTimes,
+  sampleTrainingTimeBatch,
   ShapeError,
   type Dataset,
   type Denoiser,
@@ -130,12 +130,12 @@ export class TeacherTrainer {
     const { rng } = this.state;
     const x1 = this.dataset.sample(batchSize, rng);
     const z = rng.normalTensor([batchSize, ...this.dataset.sampleShape]);
-    const t = sampleTrainingTimes(batchSize, rng, { eps0, eps1 });
+    const { t, tau } = sampleTrainingTimeBatch(batchSize, rng, { eps0, eps1 });
     const online = networkDenoiser(this.net, this.interpolant, this.sigmaData);
     const lrNow = learningRateAt(this.step, lr, warmupSteps);
     try {
       const { value, grads } = namedGradients(
-        () => denoiserMatchingLoss({ denoiser: online, x1, z, t, interpolant: this.interpolant, sigmaData: this.sigmaData }) as Scalar,
+        () => denoiserMatchingLoss({ denoiser: online, x1, z, t, tau, interpolant: this.interpolant, sigmaData: this.sigmaData }) as Scalar,
         this.net.namedVariables(),
       );
       const update = prepareUpdate({ grads, scalars: { loss: value }, adam: this.state.adam, lr: lrNow, gradClip, step: this.step });
@@ -146,7 +146,7 @@ export class TeacherTrainer {
       };
       return { update, finish };
     } finally {
-      tf.dispose([x1, z, t]);
+      tf.dispose([x1, z, t, tau]);
     }
   }
 

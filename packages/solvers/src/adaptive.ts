@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Scalar, Tensor } from '@tensorflow/tfjs-core';
-import { assertNumber, CharlearnError, timesLike, type FieldModel, type SolverPlugin, type SolverStepResult, type SolverTolerance } from '@charlearn/core';
+import { assertNumber, CharlearnError, tausLike, timesLike, type FieldModel, type SolverPlugin, type SolverStepResult, type SolverTolerance } from '@charlearn/core';
 
 /** An adaptive solver ran out of its NFE budget, or its step size underflowed, before the end of an interval. */
 export class StepBudgetError extends CharlearnError {
@@ -107,7 +107,7 @@ export function dopri5Step(
       throw new StepBudgetError(`dopri5 spent its maxNfe = ${options.maxNfe} model evaluations at t = ${time} before reaching s = ${s}; raise maxNfe or the tolerance (atol ${tol.atol}, rtol ${tol.rtol})`, nfe, time);
     }
     nfe++;
-    return tf.tidy(() => model.velocity(y, timesLike(y, time)));
+    return tf.tidy(() => model.velocity(y, timesLike(y, time), tausLike(y, time)));
   };
   let y = tf.clone(x);
   let k1 = f(y, t);

@@ -9,6 +9,7 @@ import {
   PluginContractError,
   solverCapabilities,
   solvers,
+  tausLike,
   timeGrid as makeTimeGrid,
   timesLike,
   TypeMismatchError,
@@ -100,13 +101,13 @@ export function countingModel(model: FieldModel): { model: FieldModel; count: ()
   return {
     model: {
       interpolant: model.interpolant,
-      denoise: (x, t) => {
+      denoise: (x, t, tau) => {
         nfe++;
-        return model.denoise(x, t);
+        return model.denoise(x, t, tau);
       },
-      velocity: (x, t) => {
+      velocity: (x, t, tau) => {
         nfe++;
-        return model.velocity(x, t);
+        return model.velocity(x, t, tau);
       },
     },
     count: () => nfe,
@@ -247,7 +248,7 @@ export function sample(options: SampleOptions): SampleResult {
       const viaDenoise = denoiseInto && i === steps - 1;
       let stats: SolverStepStats | undefined;
       const result = tf.tidy(() => {
-        if (viaDenoise) return { x: model.denoise(prevX, timesLike(prevX, t)), state: prevState as TensorContainer };
+        if (viaDenoise) return { x: model.denoise(prevX, timesLike(prevX, t), tausLike(prevX, t)), state: prevState as TensorContainer };
         const r = plugin.step(prevX, t, s, model, prevState, context);
         checkStepResult(r, prevX, plugin, i);
         stats = (r as { stats?: SolverStepStats }).stats;
@@ -280,7 +281,7 @@ export function sample(options: SampleOptions): SampleResult {
     if (options.denoiseLast) {
       const last = grid[steps]!;
       const prevX = x;
-      x = tf.tidy(() => model.denoise(prevX, timesLike(prevX, last)));
+      x = tf.tidy(() => model.denoise(prevX, timesLike(prevX, last), tausLike(prevX, last)));
       release(prevX, new Set(intermediates));
       if (options.checkFinite) assertFinite(x, steps, plugin.name);
     }

@@ -3,6 +3,7 @@ import {
   assertNumber,
   assertTensor,
   requireMember,
+  tausLike,
   timesLike,
   type FieldModel,
   type SolverCapabilities,
@@ -45,7 +46,7 @@ function atDataEnd(model: FieldModel, s: number): boolean {
 export function eulerStep(x: Tensor, t: number, s: number, model: FieldModel): Tensor {
   assertStepArgs(x, t, s, model);
   if (atDataEnd(model, s)) return expIntegratorStep(x, t, s, model);
-  return tf.tidy(() => tf.add(x, tf.mul(model.velocity(x, timesLike(x, t)), s - t)));
+  return tf.tidy(() => tf.add(x, tf.mul(model.velocity(x, timesLike(x, t), tausLike(x, t)), s - t)));
 }
 
 /**
@@ -66,8 +67,8 @@ export function heunStep(x: Tensor, t: number, s: number, model: FieldModel): Te
   if (atDataEnd(model, s)) return expIntegratorStep(x, t, s, model);
   return tf.tidy(() => {
     const h = s - t;
-    const k1 = model.velocity(x, timesLike(x, t));
-    const k2 = model.velocity(tf.add(x, tf.mul(k1, h)), timesLike(x, s));
+    const k1 = model.velocity(x, timesLike(x, t), tausLike(x, t));
+    const k2 = model.velocity(tf.add(x, tf.mul(k1, h)), timesLike(x, s), tausLike(x, s));
     return tf.add(x, tf.mul(tf.add(k1, k2), h / 2));
   });
 }
@@ -90,7 +91,7 @@ export function expIntegratorStep(x: Tensor, t: number, s: number, model: FieldM
   const ct = model.interpolant.at(t);
   const cs = model.interpolant.at(s);
   const ratio = cs.sigma / ct.sigma;
-  return tf.tidy(() => tf.add(tf.mul(x, ratio), tf.mul(model.denoise(x, timesLike(x, t)), cs.alpha - ct.alpha * ratio)));
+  return tf.tidy(() => tf.add(tf.mul(x, ratio), tf.mul(model.denoise(x, timesLike(x, t), tausLike(x, t)), cs.alpha - ct.alpha * ratio)));
 }
 
 /**
@@ -122,7 +123,7 @@ export function edmExpIntegratorStep(x: Tensor, t: number, s: number, model: Fie
   const cOut = (ct.sigma * sigmaData) / mt;
   const gain = (ms * (theta(cs) - theta(ct))) / cOut;
   return tf.tidy(() => {
-    const d = model.denoise(x, timesLike(x, t));
+    const d = model.denoise(x, timesLike(x, t), tausLike(x, t));
     // x_s = (m_s/m_t) x + gain·(D − c_skip x)
     return tf.add(tf.mul(x, ms / mt - gain * cSkip), tf.mul(d, gain));
   });

@@ -3,6 +3,7 @@ import type { Tensor } from '@tensorflow/tfjs-core';
 import {
   assertNumber,
   PluginContractError,
+  tausLike,
   timesLike,
   type FieldModel,
   type SolverCapabilities,
@@ -43,9 +44,9 @@ export function eulerMaruyamaStep(x: Tensor, t: number, s: number, model: FieldM
   const ct = model.interpolant.at(t);
   const cs = model.interpolant.at(s);
   const h = s - t;
-  if (cs.sigma === 0) return tf.tidy(() => tf.mul(model.denoise(x, timesLike(x, t)), cs.alpha));
+  if (cs.sigma === 0) return tf.tidy(() => tf.mul(model.denoise(x, timesLike(x, t), tausLike(x, t)), cs.alpha));
   return tf.tidy(() => {
-    const d = model.denoise(x, timesLike(x, t));
+    const d = model.denoise(x, timesLike(x, t), tausLike(x, t));
     const residual = tf.sub(x, tf.mul(d, ct.alpha)); // x − α D = σ·(noise estimate)
     const drift = tf.sub(tf.add(tf.mul(d, ct.dAlpha), tf.mul(residual, ct.dSigma / ct.sigma)), tf.mul(residual, eta));
     const deterministic = tf.add(x, tf.mul(drift, h));
@@ -80,7 +81,7 @@ export function ancestralStep(x: Tensor, t: number, s: number, model: FieldModel
   const c = eta * cs.sigma * Math.sqrt(Math.max(0, 1 - ratio * ratio));
   const keep = Math.sqrt(Math.max(0, cs.sigma * cs.sigma - c * c));
   return tf.tidy(() => {
-    const d = model.denoise(x, timesLike(x, t));
+    const d = model.denoise(x, timesLike(x, t), tausLike(x, t));
     let out = tf.mul(d, cs.alpha);
     if (keep > 0) out = tf.add(out, tf.mul(tf.sub(x, tf.mul(d, ct.alpha)), keep / ct.sigma));
     if (c > 0) out = tf.add(out, tf.mul(ctx.noise(x.shape), c));

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
-import { timesLike, type FieldModel, type Interpolant, type SolverPlugin, type SolverStepResult } from '@charlearn/core';
+import { tausLike, timesLike, type FieldModel, type Interpolant, type SolverPlugin, type SolverStepResult } from '@charlearn/core';
 
 /**
  * The history a {@link dpmpp2m} step carries to the next one.
@@ -75,7 +75,7 @@ export function dpmpp2mStep(x: Tensor, t: number, s: number, model: FieldModel, 
     if (Number.isFinite(h) && Number.isFinite(hPrev) && h > 0 && hPrev > 0) w = h / (2 * hPrev);
   }
   const [xs, d] = tf.tidy(() => {
-    const denoised = model.denoise(x, timesLike(x, t));
+    const denoised = model.denoise(x, timesLike(x, t), tausLike(x, t));
     const dEff = prev !== null && w !== 0 ? tf.sub(tf.mul(denoised, 1 + w), tf.mul(prev, w)) : denoised;
     return [tf.add(tf.mul(x, ratio), tf.mul(dEff, coef)), denoised];
   });

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
-import { timesLike, type FieldModel, type SolverPlugin, type SolverStepResult } from '@charlearn/core';
+import { tausLike, timesLike, type FieldModel, type SolverPlugin, type SolverStepResult } from '@charlearn/core';
 
 /**
  * One classic 4th-order Runge–Kutta step `t → s` on the probability-flow ODE
@@ -29,10 +29,10 @@ export function rk4Step(x: Tensor, t: number, s: number, model: FieldModel): Ten
   return tf.tidy(() => {
     const h = s - t;
     const mid = t + h / 2;
-    const k1 = model.velocity(x, timesLike(x, t));
-    const k2 = model.velocity(tf.add(x, tf.mul(k1, h / 2)), timesLike(x, mid));
-    const k3 = model.velocity(tf.add(x, tf.mul(k2, h / 2)), timesLike(x, mid));
-    const k4 = model.velocity(tf.add(x, tf.mul(k3, h)), timesLike(x, s));
+    const k1 = model.velocity(x, timesLike(x, t), tausLike(x, t));
+    const k2 = model.velocity(tf.add(x, tf.mul(k1, h / 2)), timesLike(x, mid), tausLike(x, mid));
+    const k3 = model.velocity(tf.add(x, tf.mul(k2, h / 2)), timesLike(x, mid), tausLike(x, mid));
+    const k4 = model.velocity(tf.add(x, tf.mul(k3, h)), timesLike(x, s), tausLike(x, s));
     const sum = tf.addN([k1, tf.mul(k2, 2), tf.mul(k3, 2), k4]);
     return tf.add(x, tf.mul(sum, h / 6));
   });
