@@ -2,8 +2,8 @@
  * Checkpoints under faults: format version + CRC-32 on every checkpoint, a
  * truncated or bit-flipped file refused with a `CheckpointError` naming its
  * path while the previous good checkpoint stays loadable, and `charlearn
- * train` killed with SIGKILL in the middle of a checkpoint write (test hook
- * `CHARLEARN_TEST_CHECKPOINT_WRITE_DELAY_MS`), then resumed: the last good
+ * train` killed with SIGKILL in the middle of a checkpoint write (the seam
+ * `CHECKPOINT_WRITE_SEAM`, installed by `checkpoint-write-pause.mjs` through `node --import`), then resumed: the last good
  * checkpoint loads and the resumed run logs exactly the losses of an
  * uninterrupted run with the same seed.
  *
@@ -13,7 +13,7 @@ import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import fc from 'fast-check';
@@ -24,8 +24,6 @@ import { TeacherTrainer } from '@charlearn/distill';
 import { TENSOR_FILE_MAGIC, TENSOR_FILE_VERSION, crc32, decodeTensors } from '@charlearn/nets';
 import {
   ATOMIC_WRITE_PAUSE_MARKER,
-  CHECKPOINT_WRITE_DELAY_ENV,
-  CHECKPOINT_WRITE_DELAY_SKIP_ENV,
   loadCheckpoint,
   previousCheckpointPath,
   readCheckpoint,
@@ -64,9 +62,13 @@ interface ChildResult {
 }
 
 /** Runs the built cli; with `killOnMarker`, SIGKILLs it as soon as it reports a paused checkpoint write. */
+/** `node --import` this to pause checkpoint writes through the CLI's seam (see the file). */
+const pauseHook = pathToFileURL(join(dirname(fileURLToPath(import.meta.url)), 'checkpoint-write-pause.mjs')).href;
+
 function runCli(args: string[], env: Record<string, string> = {}, killOnMarker = false): Promise<ChildResult> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const hook = env.PAUSE_MS !== undefined ? ['--import', pauseHook] : [];
+    const child = spawn(process.execPath, [...hook, bin, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     const guard = setTimeout(() => child.kill('SIGKILL'), 30_000);
     child.stderr.setEncoding('utf8');
@@ -203,7 +205,7 @@ describe('SIGKILL in the middle of a checkpoint write', () => {
       const config = writeConfig(dir);
       const runDir = join(dir, 'run');
       // the first checkpoint (step 2) is written at full speed; the second (step 4) pauses half-way and is killed there
-      const killed = await runCli(['train', '-c', config], { [CHECKPOINT_WRITE_DELAY_ENV]: '60000', [CHECKPOINT_WRITE_DELAY_SKIP_ENV]: '1' }, true);
+      const killed = await runCli(['train', '-c', config], { PAUSE_MS: '60000', PAUSE_SKIP: '1' }, true);
       expect(killed.signal, killed.stderr).toBe('SIGKILL');
       const temps = readdirSync(runDir).filter((f) => /^\.teacher\.ckpt\.\d+\.[0-9a-f]{8}\.tmp$/.test(f));
       expect(temps).toHaveLength(1);

@@ -26,8 +26,8 @@ export {
   loadCheckpoint,
   readCheckpoint,
   previousCheckpointPath,
-  CHECKPOINT_WRITE_DELAY_ENV,
-  CHECKPOINT_WRITE_DELAY_SKIP_ENV,
+  CHECKPOINT_WRITE_SEAM,
+  type CheckpointWriteSeam,
   type LoadCheckpointOptions,
   type RunContext,
 } from './runtime';

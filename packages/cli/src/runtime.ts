@@ -78,19 +78,33 @@ export function hasRunFile(ctx: RunContext, file: string): boolean {
   return existsSync(runPath(ctx, file));
 }
 
-/** Env var (tests only): milliseconds a checkpoint write pauses half-way through its temp file (see `writeFileAtomic`'s `testPauseMs`). */
-export const CHECKPOINT_WRITE_DELAY_ENV = 'CHARLEARN_TEST_CHECKPOINT_WRITE_DELAY_MS';
-/** Env var (tests only): how many checkpoint writes of this process run at full speed before {@link CHECKPOINT_WRITE_DELAY_ENV} applies (default 0). */
-export const CHECKPOINT_WRITE_DELAY_SKIP_ENV = 'CHARLEARN_TEST_CHECKPOINT_WRITE_DELAY_SKIP';
+/**
+ * The fault-injection seam of checkpoint writes: a process-wide hook (under a `Symbol.for` key on `globalThis`, so a
+ * module loaded with `node --import` reaches the bundled CLI) that says how many milliseconds write number `write`
+ * (0-based, in this process) pauses half-way through its temp file (see `writeFileAtomic`'s `testPauseMs`). Unset in
+ * production: no pause. Fault tests install it from their own files; nothing here reads the environment.
+ *
+ * @example
+ * ```ts
+ * (globalThis as Record<symbol, unknown>)[CHECKPOINT_WRITE_SEAM] = { pauseMs: (write: number) => (write >= 1 ? 60_000 : 0) };
+ * ```
+ */
+export const CHECKPOINT_WRITE_SEAM: unique symbol = Symbol.for('@charlearn/cli/checkpoint-write-seam') as never;
+
+/** What {@link CHECKPOINT_WRITE_SEAM} holds. */
+export interface CheckpointWriteSeam {
+  /** Milliseconds checkpoint write `write` (0-based) pauses mid-file; 0: none. */
+  pauseMs(write: number): number;
+}
 
 let checkpointWrites = 0;
 
-/** The test-only mid-write pause for this checkpoint write, from the environment (0: none). */
+/** The mid-write pause for this checkpoint write, from the seam (0: none). */
 function checkpointWritePauseMs(): number {
   const write = checkpointWrites++;
-  const ms = Number(process.env[CHECKPOINT_WRITE_DELAY_ENV] ?? 0);
-  const skip = Number(process.env[CHECKPOINT_WRITE_DELAY_SKIP_ENV] ?? 0);
-  return Number.isFinite(ms) && ms > 0 && write >= skip ? ms : 0;
+  const seam = (globalThis as Record<symbol, CheckpointWriteSeam | undefined>)[CHECKPOINT_WRITE_SEAM];
+  const ms = seam ? seam.pauseMs(write) : 0;
+  return Number.isFinite(ms) && ms > 0 ? ms : 0;
 }
 
 /**
