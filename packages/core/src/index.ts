@@ -23,3 +23,4 @@ export * from './gaussian-mixture';
 export * from './backend';
 export * from './solver';
 export * from './dataset';
+export * from './config-schema';

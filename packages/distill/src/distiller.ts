@@ -3,6 +3,7 @@ import type { Scalar, Tensor, Tensor1D } from '@tensorflow/tfjs-core';
 import {
   assertNumber,
   CheckpointError,
+  ConfigError,
   denoiserMatchingLoss,
   fieldModelFromDenoiser,
   getInterpolant,
@@ -10,8 +11,8 @@ import {
   sampleTrainingTimes,
   ShapeError,
   solvers,
+  parseConfig,
   timeGrid,
-  ValueRangeError,
   type Dataset,
   type FieldModel,
   type Interpolant,
@@ -20,7 +21,7 @@ import {
 import { createNetwork, type Network, type NetworkSpec } from '@charlearn/nets';
 import { sample } from '@charlearn/solvers';
 import { packState, unpackPrefixed, type TrainerCheckpoint } from './checkpoint';
-import { validateTrainingConfig, type TrainingConfig } from './config';
+import { distillConfigSchema, type DistillConfig, type DistillConfigInput, type DistillLosses } from './config';
 import { characteristicMap, networkDenoiser, twoTimeDenoiser, type FlowMap } from './denoisers';
 import type { EmaNetwork } from './ema';
 import { TrainingState } from './training-state';
@@ -28,70 +29,6 @@ import { assertGradientsRegistered, namedGradients, prepareUpdate, type Prepared
 import { drawPairPlan, type PairPlan } from './pairs';
 import { sampleFlowMap, type GeneratorTimes } from './sampling';
 import { learningRateAt } from './schedule';
-
-/** Loss weights. `dsm: 'adaptive'` is the public code's VQGAN-style balance. */
-export interface DistillLosses {
-  /** The paper's characteristic fitting loss `‖g(t, u, x_t) − sg[Φ_{t→u}(x_t)]‖²`. */
-  fit: number;
-  /** The paper's semi-group penalty `‖g(s, u, g(t, s, x)) − g(t, u, x)‖²`, s ~ U(t, u). */
-  semigroup: number;
-  /** The public code's composed consistency loss through the EMA target to t = 1. */
-  ctm: number;
-  /** Diagonal denoiser loss on `D_θ(x_t, t, t)`: a weight ≥ 0 or `'adaptive'`. */
-  dsm: number | 'adaptive';
-}
-
-/** Distillation settings. */
-export interface DistillConfig extends TrainingConfig {
-  /**
-   * Points of the time grid from `eps0` to `1 − eps1` (public code: 20, uniform). The data end t = 1 is
-   * appended as one more point: the teacher reaches it with its final denoise `D(x, 1 − eps1)`, so the
-   * one-step jump `g(eps0, 1, ·)` that sampling uses is itself a training pair.
-   */
-  gridSize: number;
-  /**
-   * Spacing of the grid: `'karras'` (default; ρ-spacing of τ = 1 − t, dense near the data end) or `'uniform'` (the
-   * public code). The pairs are only as good as the teacher's solves on this grid: on the 2-D targets a Karras ρ = 3
-   * grid with `exp-integrator-edm` gives W2 within ~15% of the floor where the uniform grid with the plain exponential
-   * integrator gives ~1.8x (docs/bench-2d.md).
-   */
-  gridSpacing?: 'uniform' | 'karras';
-  /** ρ of the Karras grid (default 3). */
-  rho?: number;
-  eps0: number;
-  eps1: number;
-  /** Solver the frozen teacher uses for the pairs (any registered name or plugin). */
-  teacherSolver: string | SolverPlugin;
-  /** Start-time groups per batch (each one teacher solve). */
-  pairGroups: number;
-  losses: DistillLosses;
-  /** Stop the gradient through the right-hand side `g(t, u, x)` of the semi-group penalty (default false: both sides). */
-  semigroupStopGrad?: boolean;
-}
-
-/**
- * Defaults: the public code's MNIST distillation settings with the paper's losses (fit + semi-group), except the
- * grid (Karras ρ = 3 instead of uniform), the pair solver (`exp-integrator-edm` instead of the plain exponential
- * integrator) and the DSM term (off: the public code's adaptive weight is meant for images with LPIPS; on the 2-D
- * targets it costs W2, see the ablation in docs/bench-2d.md). Set `losses.dsm: 'adaptive'` for the public code's.
- */
-export const DEFAULT_DISTILL_CONFIG: DistillConfig = {
-  steps: 2000,
-  batchSize: 256,
-  lr: 1e-3,
-  warmupSteps: 200,
-  gradClip: 1,
-  ema: 0.999,
-  gridSize: 20,
-  gridSpacing: 'karras',
-  rho: 3,
-  eps0: 1e-3,
-  eps1: 1e-3,
-  teacherSolver: 'exp-integrator-edm',
-  pairGroups: 4,
-  losses: { fit: 1, semigroup: 0.1, ctm: 0, dsm: 0 },
-  semigroupStopGrad: false,
-};
 
 /** One distillation step's figures. */
 export interface DistillStepStats {
@@ -111,12 +48,10 @@ export interface DistillStepStats {
   readonly teacherNfe: number;
 }
 
+/** The weights must train something: `fit + semigroup + ctm > 0`. */
 function validateLosses(l: DistillLosses): void {
-  if (typeof l !== 'object' || l === null) throw new ValueRangeError('distill.losses must be an object { fit, semigroup, ctm, dsm }', 'distill.losses');
-  for (const k of ['fit', 'semigroup', 'ctm'] as const) assertNumber(`distill.losses.${k}`, l[k], { min: 0 });
-  if (l.dsm !== 'adaptive') assertNumber('distill.losses.dsm', l.dsm, { min: 0 });
   if (l.fit + l.semigroup + l.ctm <= 0) {
-    throw new ValueRangeError('distill.losses: at least one of fit, semigroup, ctm must be > 0', 'distill.losses');
+    throw new ConfigError('config key \'distill.losses\': at least one of fit, semigroup, ctm must be > 0', 'distill.losses');
   }
 }
 
@@ -155,12 +90,10 @@ export class CharacteristicTeacher {
   readonly teacherField: FieldModel;
   readonly solver: SolverPlugin;
 
-  constructor(options: { teacher: Network; dataset: Dataset; config?: Partial<DistillConfig>; interpolant?: string | Interpolant }) {
+  constructor(options: { teacher: Network; dataset: Dataset; config?: DistillConfigInput; interpolant?: string | Interpolant }) {
     const { teacher, dataset } = options;
-    const config = { ...DEFAULT_DISTILL_CONFIG, ...options.config, losses: { ...DEFAULT_DISTILL_CONFIG.losses, ...options.config?.losses } };
-    this.config = validateTrainingConfig(config, 'distill');
-    assertNumber('distill.gridSize', config.gridSize, { integer: true, min: 2 });
-    assertNumber('distill.pairGroups', config.pairGroups, { integer: true, min: 1 });
+    const config = parseConfig(distillConfigSchema, options.config, 'distill');
+    this.config = config;
     validateLosses(config.losses);
     this.solver = solvers.resolve(config.teacherSolver, 'distill.teacherSolver');
     if (teacher.twoTime) throw new ShapeError('the teacher must be a one-time network', 'teacher');
@@ -225,7 +158,7 @@ export class CharacteristicDistiller {
   constructor(options: {
     teacher: Network;
     dataset: Dataset;
-    config?: Partial<DistillConfig>;
+    config?: DistillConfigInput;
     interpolant?: string | Interpolant;
     seed?: number;
     /** A student to continue from (e.g. restored); default: `teacher.toTwoTime()`. */
@@ -426,7 +359,7 @@ export class CharacteristicDistiller {
         dataset,
         student,
         ownsTeacher: true,
-        config: checkpoint.meta.config as Partial<DistillConfig>,
+        config: checkpoint.meta.config as DistillConfigInput,
         interpolant: String(checkpoint.meta.interpolant),
       });
       d.restore(checkpoint);
