@@ -1,16 +1,19 @@
+import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { CharlearnError, solvers } from '@charlearn/core';
+import { CharlearnError, CheckpointError, closestMatch, solvers } from '@charlearn/core';
+import { decodeTensors } from '@charlearn/nets';
 import { imageGrid } from '@charlearn/metrics';
-import { writeFileAtomic } from './atomic';
+import { readFileChecked, writeFileAtomic } from './atomic';
 import { parseCliArgs, formatFlagsHelp, UsageError, type CliArgs } from './args';
-import { closestMatch, describeConfigSchema, isImageData, loadRunConfig, type RunConfig } from './config';
+import { configPlugins, describeRunConfig, mergeConfigSources, parseRunConfig, runConfigKeys, type RunConfig } from './config';
+import { importCheckpointPlugins, importPlugins, type PluginRequest } from './plugins';
 import './cpu-backend';
-import { assertKnownName, distillGenerator, evaluateGenerator, loadGenerator, trainTeacher } from './commands/phases';
+import { assertKnownName, distillGenerator, evaluateGenerator, loadGenerator, loadGeneratorForSampling, trainTeacher } from './commands/phases';
 import { assertDistillable, evaluateOneStepRun, hasOneStepGenerator, isTeacherFree, knownMethods, loadOneStep, trainOneStep } from './commands/onestep';
 import type { EvalMetrics } from './evaluate';
 import { generateImages, type ImageEvalMetrics } from './evaluate-images';
 import { PALETTE, renderPanels, savePng } from './plot';
-import { CONFIG_PRESETS, DEMO_PRESET, QUICK_IMAGE_OVERRIDES, QUICK_OVERRIDES } from './presets';
+import { CONFIG_PRESETS, DEMO_PRESET, quickOverrides } from './presets';
 import { openRun, pointsTarget, runPath, type RunContext } from './runtime';
 
 /** The `charlearn` subcommands. */
@@ -21,6 +24,8 @@ const EXTRA_FLAGS = {
   method: { type: 'string', valueName: 'name', description: 'train/demo: characteristic (default) | drifting | drifting-conservative | wflow (config key method)' },
   steps: { type: 'string', valueName: 'k', description: 'sample: network evaluations per sample (default 1)' },
   n: { type: 'string', valueName: 'count', description: 'sample: number of samples (default eval.samples)' },
+  checkpoint: { type: 'string', valueName: 'file', description: "sample/eval: a generator checkpoint alone; the settings it records are the run's config (no --config)" },
+  plugin: { type: 'string', valueName: 'pkg', multiple: true, description: 'import a plugin package or file before the config is checked (repeatable; config key plugins)' },
 } as const;
 
 const USAGE = `charlearn: one-step generation: the characteristic generator (arXiv 2405.05512), drifting, W-Flow
@@ -56,6 +61,29 @@ examples:
 config keys (JSON or YAML; --set key=value overrides):
 `;
 
+/**
+ * `--checkpoint <file>`: the settings the checkpoint records become the base config, with the run folder the file's
+ * folder; its plugins are not imported up front (sampling a generator needs none; a command that does imports them
+ * from the checkpoint), and the network comes from the checkpoint (so `model` is its saved kind).
+ */
+async function checkpointConfig(args: CliArgs, file: string, overrides: Record<string, unknown>): Promise<Readonly<Record<string, unknown>>> {
+  if (args.config || typeof args.flags.preset === 'string') throw new UsageError('--checkpoint takes the settings the checkpoint records: drop --config / --preset', 'checkpoint');
+  if (args.command !== 'sample' && args.command !== 'eval') throw new UsageError(`--checkpoint works with sample and eval, not ${args.command ?? 'no command'}`, 'checkpoint');
+  const bytes = await readFileChecked(file, 'a generator checkpoint', { kind: 'checkpoint' });
+  const meta = decodeTensors(bytes).meta as Record<string, unknown>;
+  const run = meta.run as { config?: Record<string, unknown> } | undefined;
+  if (!run?.config) throw new CheckpointError('the checkpoint records no run settings (it was written before checkpoints recorded them): pass --config', file);
+  const dir = dirname(resolve(file));
+  overrides.outDir ??= dirname(dir);
+  overrides.name ??= basename(dir);
+  const network = meta.network as { kind?: unknown } | undefined;
+  if (args.command === 'eval') await importCheckpointPlugins({ meta }, file); // eval runs the teacher's solvers
+  // Settings of objectives whose plugin is not loaded now are left out (sampling needs no objective).
+  const known = new Set(runConfigKeys());
+  const settings = Object.fromEntries(Object.entries(run.config).filter(([k]) => known.has(k) && k !== 'plugins' && k !== 'model'));
+  return { ...settings, ...(typeof network?.kind === 'string' ? { model: { kind: network.kind } } : {}) };
+}
+
 /** The base config: `--config` file, `--preset` name, the demo's preset for `demo`, or nothing (defaults). */
 function baseConfig(args: CliArgs): string | Readonly<Record<string, unknown>> | undefined {
   const preset = args.flags.preset;
@@ -70,23 +98,43 @@ function baseConfig(args: CliArgs): string | Readonly<Record<string, unknown>> |
   return found;
 }
 
-function configFor(args: CliArgs): RunConfig {
+/**
+ * The plugins of a run, in order: the config's `plugins` (paths relative to the config file's folder), then each
+ * `--plugin` (relative to the working directory); paths are made absolute so the run's record finds them again.
+ */
+function pluginRequests(args: CliArgs, fromConfig: readonly string[], file: string | undefined): PluginRequest[] {
+  const configDir = file !== undefined ? dirname(resolve(file)) : process.cwd();
+  const flags = Array.isArray(args.flags.plugin) ? args.flags.plugin.filter((x): x is string => typeof x === 'string') : [];
+  return [
+    ...fromConfig.map((spec, i) => ({ spec, requestedBy: `config key 'plugins[${i}]'${file ? ` in ${file}` : ''}`, baseDir: configDir, parameter: `plugins[${i}]` })),
+    ...flags.map((spec) => ({ spec, requestedBy: `--plugin ${spec}`, baseDir: process.cwd(), parameter: 'plugin' })),
+  ];
+}
+
+/** A plugin as the run records it: a package name as written, a path made absolute. */
+const recordedPlugin = (r: PluginRequest): string => (r.spec.startsWith('.') || isAbsolute(r.spec) ? resolve(r.baseDir, r.spec) : r.spec);
+
+async function configFor(args: CliArgs): Promise<RunConfig> {
   const overrides: Record<string, unknown> = { ...args.overrides };
   if (args.backend) overrides.backend = args.backend;
   if (typeof args.flags.method === 'string') overrides.method = args.flags.method;
   if (args.out) overrides.outDir = args.out;
-  const base = baseConfig(args);
-  let config = loadRunConfig(base, overrides);
+  const base = typeof args.flags.checkpoint === 'string' ? await checkpointConfig(args, args.flags.checkpoint, overrides) : baseConfig(args);
+  const raw = mergeConfigSources(base, overrides);
+  const requests = pluginRequests(args, configPlugins(raw), raw.file);
+  await importPlugins(requests);
+  overrides.plugins = [...new Set(requests.map(recordedPlugin))];
+  let config = parseRunConfig(mergeConfigSources(base, overrides));
   if (args.quick) {
-    const quick = { ...QUICK_OVERRIDES, ...(isImageData(config.data.target) ? QUICK_IMAGE_OVERRIDES : {}) };
-    config = loadRunConfig(base, { ...quick, ...overrides });
+    config = parseRunConfig(mergeConfigSources(base, { ...quickOverrides(config), ...overrides }));
   }
   if (args.resume && !config.name) {
     throw new CharlearnError("--resume needs the run's name: set `name` in the config or pass --set name=<run>", 'name');
   }
+  if (args.command === 'sample') return config; // sampling runs the generator only: no solver, no objective
   assertKnownName('method', config.method, knownMethods(), 'method');
   const known = solvers.list();
-  assertKnownName('solver', config.distill.teacherSolver, known, 'distill.teacherSolver');
+  if (typeof config.distill.teacherSolver === 'string') assertKnownName('solver', config.distill.teacherSolver, known, 'distill.teacherSolver');
   config.eval.teacherSolvers.forEach((s, i) => assertKnownName('solver', s, known, `eval.teacherSolvers[${i}]`));
   return config;
 }
@@ -118,7 +166,7 @@ async function sampleCommand(ctx: RunContext, args: CliArgs): Promise<void> {
     return;
   }
   const target = pointsTarget(ctx, 'sample');
-  const z = tf.randomNormal([n, 2], 0, 1, 'float32', ctx.config.seed + 7);
+  const z = tf.randomNormal([n, ...ctx.dataset.sampleShape], 0, 1, 'float32', ctx.config.seed + 7);
   const t0 = performance.now();
   const x = generator.sample(z);
   const normalised = x.dataSync() as Float32Array;
@@ -138,8 +186,8 @@ async function loadRunGenerator(ctx: RunContext, steps: number): Promise<{ sampl
     const { trainer } = await loadOneStep(ctx);
     return { sample: (z) => trainer.sample(z), dispose: () => trainer.dispose() };
   }
-  const distiller = await loadGenerator(ctx);
-  return { sample: (z) => distiller.sample(z, steps), dispose: () => distiller.dispose() };
+  const generator = await loadGeneratorForSampling(ctx);
+  return { sample: (z) => generator.sample(z, steps), dispose: () => generator.dispose() };
 }
 
 /** `train` (and the training half of `demo`) for a teacher-free method: train, then evaluate. */
@@ -179,11 +227,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 2;
   }
   if (!args.command || args.help || args.command === 'help') {
-    process.stdout.write(USAGE + describeConfigSchema() + '\n');
+    process.stdout.write(USAGE + describeRunConfig() + '\n');
     return args.command || args.help ? 0 : 2;
   }
   try {
-    const config = configFor(args);
+    const config = await configFor(args);
     const ctx = await openRun(config);
     ctx.log(`charlearn ${args.command}: run '${ctx.name}' in ${ctx.dir} (backend ${ctx.backend})`);
     await writeFileAtomic(runPath(ctx, 'config.json'), JSON.stringify(ctx.config, null, 2) + '\n');

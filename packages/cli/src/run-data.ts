@@ -5,7 +5,8 @@
 import type { Dataset } from '@charlearn/core';
 import { getTarget, type Target2D } from '@charlearn/data';
 import { imageDataset, loadFashionMnist, loadMnist, type ImageDataset, type ImageSet, type ImageSplit } from '@charlearn/data/images';
-import { isImageData, type IMAGE_DATA, type RunConfig } from './config';
+import { isImageDataName, type ImageDataName } from '@charlearn/data';
+import type { RunConfig } from './config';
 
 /** A 2-D target: trained with an MLP, evaluated by exact W2. */
 export interface PointsData {
@@ -19,7 +20,7 @@ export interface PointsData {
 export interface ImagesData {
   readonly kind: 'images';
   /** `'mnist' | 'fashion-mnist'`. */
-  readonly name: (typeof IMAGE_DATA)[number];
+  readonly name: ImageDataName;
   /** The training split as a dataset (pixels mapped to [−1, 1]); `[H, W, C]` in `dataset.sampleShape`. */
   readonly dataset: ImageDataset;
   /** Loads a split of the same data (the evaluation's reference is `'test'`); `ignoreLimit`: the whole training split, whatever `data.limit` says. */
@@ -60,7 +61,7 @@ export async function loadImageSplit(data: RunConfig['data'], split: ImageSplit)
  * ```
  */
 export async function loadRunData(data: RunConfig['data']): Promise<RunData> {
-  if (!isImageData(data.target)) {
+  if (!isImageDataName(data.target)) {
     const target = getTarget(data.target);
     return { kind: 'points', target, dataset: target };
   }

@@ -107,6 +107,40 @@ function checkpointWritePauseMs(): number {
   return Number.isFinite(ms) && ms > 0 ? ms : 0;
 }
 
+/** What a checkpoint records about the run that made it (`meta.run`): its method, plugins and settings. */
+export interface RunRecord {
+  readonly method: string;
+  /** The plugins imported for it (package names; paths made absolute). */
+  readonly plugins: readonly string[];
+  /** Every setting of the run (the validated run config). */
+  readonly config: RunConfig;
+}
+
+/**
+ * The {@link RunRecord} of a run, for its checkpoints.
+ *
+ * @example
+ * ```ts
+ * await saveCheckpoint(path, trainer.checkpoint(), runRecord(ctx));
+ * ```
+ */
+export function runRecord(ctx: Pick<RunContext, 'config'>): RunRecord {
+  return { method: ctx.config.method, plugins: [...ctx.config.plugins], config: ctx.config };
+}
+
+/**
+ * The {@link RunRecord} a checkpoint holds, if any (checkpoints of older versions have none).
+ *
+ * @example
+ * ```ts
+ * recordedRun(await readCheckpoint('out/roll/generator.ckpt', 'distill'))?.plugins; // ['@charlearn/solver-rk4']
+ * ```
+ */
+export function recordedRun(checkpoint: TrainerCheckpoint): RunRecord | undefined {
+  const run = checkpoint.meta.run;
+  return typeof run === 'object' && run !== null && Array.isArray((run as RunRecord).plugins) ? (run as RunRecord) : undefined;
+}
+
 /**
  * Where {@link saveCheckpoint} keeps the previous checkpoint of `path`:
  * `teacher.ckpt` → `teacher.prev.ckpt` (other names get `.prev` appended).
@@ -121,7 +155,8 @@ export function previousCheckpointPath(path: string): string {
 }
 
 /**
- * Encodes a trainer checkpoint (format version + CRC-32, see `encodeTensors`)
+ * Encodes a trainer checkpoint (format version + CRC-32, see `encodeTensors`), with the run's {@link RunRecord}
+ * (method, plugins, settings) under `meta.run` when given,
  * and writes it atomically (temp file, fsync, rename). The checkpoint it
  * replaces is kept as {@link previousCheckpointPath}, so one good earlier
  * checkpoint survives even if the newest file is later damaged.
@@ -131,8 +166,9 @@ export function previousCheckpointPath(path: string): string {
  * await saveCheckpoint('out/roll/teacher.ckpt', teacherTrainer.checkpoint());
  * ```
  */
-export async function saveCheckpoint(path: string, checkpoint: TrainerCheckpoint): Promise<void> {
-  const bytes = encodeTensors(checkpoint.arrays, checkpoint.meta as unknown as JsonObject);
+export async function saveCheckpoint(path: string, checkpoint: TrainerCheckpoint, record?: RunRecord): Promise<void> {
+  const meta = record ? { ...checkpoint.meta, run: record } : checkpoint.meta;
+  const bytes = encodeTensors(checkpoint.arrays, JSON.parse(JSON.stringify(meta)) as JsonObject);
   await keepPreviousCopy(path, previousCheckpointPath(path));
   await writeFileAtomic(path, bytes, { testPauseMs: checkpointWritePauseMs() });
 }

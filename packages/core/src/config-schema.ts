@@ -397,3 +397,15 @@ export function describeConfig(rows: readonly ConfigEntry[]): string {
   const dw = Math.max(...rows.map((r) => (r.default ?? 'required').length));
   return rows.map((r) => `  ${r.key.padEnd(kw)}  ${(r.default ?? 'required').padEnd(dw)}  ${r.type}${r.doc ? ` - ${r.doc}` : ''}`).join('\n');
 }
+
+/**
+ * The settings of a config section (the entries of its object schema), to compose a larger section from it.
+ *
+ * @example
+ * ```ts
+ * const model = configSection({ kind: setting(v.string(), 'mlp', 'network kind'), ...sectionEntries(mlpOptionsSchema) });
+ * ```
+ */
+export function sectionEntries(schema: unknown): v.ObjectEntries {
+  return (entriesOf(asAny(schema)) ?? {}) as unknown as v.ObjectEntries;
+}

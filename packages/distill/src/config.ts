@@ -8,10 +8,10 @@ import * as v from 'valibot';
 import { configSection, integerSchema, numberSchema, parseConfig, setting, type SolverPlugin } from '@charlearn/core';
 
 /** The shared settings of every trainer, with one phase's defaults. */
-function trainingEntries(d: { steps: number; batchSize: number; warmupSteps: number }, emaDoc = 'EMA decay of the weights') {
+function trainingEntries(d: { steps: number; batchSize: number; warmupSteps: number; minBatch?: number }, emaDoc = 'EMA decay of the weights') {
   return {
     steps: setting(integerSchema({ min: 1 }), d.steps, 'training steps'),
-    batchSize: setting(integerSchema({ min: 1 }), d.batchSize, 'batch size'),
+    batchSize: setting(integerSchema({ min: d.minBatch ?? 1 }), d.batchSize, d.minBatch ? 'batch (data and generated points per update)' : 'batch size'),
     lr: setting(numberSchema({ gt: 0 }), 1e-3, 'peak learning rate (Adam)'),
     warmupSteps: setting(integerSchema({ min: 0 }), d.warmupSteps, 'linear learning-rate warm-up steps'),
     gradClip: setting(numberSchema({ gt: 0 }), 1, 'global gradient-norm clip'),
@@ -89,7 +89,7 @@ export const distillConfigSchema = configSection({
  * ```
  */
 export const oneStepConfigSchema = configSection(
-  trainingEntries({ steps: 2000, batchSize: 1024, warmupSteps: 100 }, 'EMA decay of the weights (the sampler uses the EMA)'),
+  trainingEntries({ steps: 2000, batchSize: 1024, warmupSteps: 100, minBatch: 2 }, 'EMA decay of the weights (the sampler uses the EMA)'),
 );
 
 /** Settings every trainer shares (`steps`, `batchSize`, `lr`, `warmupSteps`, `gradClip`, `ema`). */

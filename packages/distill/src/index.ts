@@ -26,5 +26,6 @@ export * from './objectives/sinkhorn';
 export * from './objectives/objective';
 export * from './objectives/teacher-free';
 export { characteristicObjective } from './objectives/characteristic';
+export * from './generator';
 export * from './objectives/trainer';
 export { CharacteristicTeacher, characteristicLosses, type CharacteristicLossTerms } from './distiller';

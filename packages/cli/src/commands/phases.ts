@@ -1,14 +1,15 @@
 import { existsSync } from 'node:fs';
 import { CheckpointError, ConfigError } from '@charlearn/core';
-import { CharacteristicDistiller, TeacherTrainer, type DistillStepStats, type TeacherStepStats } from '@charlearn/distill';
+import { CharacteristicDistiller, loadCharacteristicGenerator, TeacherTrainer, type CharacteristicGenerator, type DistillStepStats, type TeacherStepStats } from '@charlearn/distill';
 import { writeFileAtomic } from '../atomic';
 import { cacheVariablesForSyncRead } from '../backends';
 import { evaluateRun, type EvalMetrics } from '../evaluate';
 import { evaluateImageRun, type ImageEvalMetrics } from '../evaluate-images';
 import { createRunNetwork, describeRunNetwork } from '../run-network';
 import { savePng } from '../plot';
-import { loadCheckpoint, pointsTarget, runFiles, runPath, saveCheckpoint, type RunContext } from '../runtime';
+import { loadCheckpoint, pointsTarget, runFiles, runPath, runRecord, saveCheckpoint, type RunContext } from '../runtime';
 import { runTrainingLoop } from '../training-loop';
+import { importCheckpointPlugins } from '../plugins';
 import { readHistory, writeHistory } from './history';
 import { formatNumber } from '../progress';
 
@@ -45,7 +46,7 @@ export async function trainTeacher(ctx: RunContext, options: { resume: boolean }
     checkpointEvery: config.checkpointEvery,
     save: async () => {
       await cacheVariablesForSyncRead();
-      await saveCheckpoint(path, trainer.checkpoint());
+      await saveCheckpoint(path, trainer.checkpoint(), runRecord(ctx));
       await writeHistory(ctx, history);
     },
     checkpointPath: path,
@@ -62,7 +63,9 @@ export async function distillGenerator(ctx: RunContext, options: { resume: boole
   const history = readHistory(ctx);
   let distiller: CharacteristicDistiller;
   if (options.resume && existsSync(path)) {
-    distiller = CharacteristicDistiller.fromCheckpoint(await loadCheckpoint(path, 'distill'), ctx.dataset);
+    const checkpoint = await loadCheckpoint(path, 'distill');
+    await importCheckpointPlugins(checkpoint, path);
+    distiller = CharacteristicDistiller.fromCheckpoint(checkpoint, ctx.dataset);
     history.distill = history.distill.filter((p) => p.step <= distiller.step);
     ctx.log(`resuming distillation from ${path} at step ${distiller.step}`);
   } else {
@@ -99,7 +102,7 @@ export async function distillGenerator(ctx: RunContext, options: { resume: boole
     checkpointEvery: config.checkpointEvery,
     save: async () => {
       await cacheVariablesForSyncRead();
-      await saveCheckpoint(path, distiller.checkpoint());
+      await saveCheckpoint(path, distiller.checkpoint(), runRecord(ctx));
       await writeHistory(ctx, history);
     },
     checkpointPath: path,
@@ -109,11 +112,23 @@ export async function distillGenerator(ctx: RunContext, options: { resume: boole
   return distiller;
 }
 
+/**
+ * The run's characteristic generator alone (EMA network and flow map), for sampling: it needs neither the teacher
+ * nor the solver (or solver plugin) it was distilled with.
+ */
+export async function loadGeneratorForSampling(ctx: RunContext): Promise<CharacteristicGenerator> {
+  const path = runPath(ctx, runFiles.generator);
+  if (!existsSync(path)) throw new CheckpointError(`no generator checkpoint: run 'charlearn distill' with the same config (and name) first`, path);
+  return loadCharacteristicGenerator(await loadCheckpoint(path, 'distill'), ctx.dataset.sigmaData);
+}
+
 /** Loads the run's generator checkpoint. */
 export async function loadGenerator(ctx: RunContext): Promise<CharacteristicDistiller> {
   const path = runPath(ctx, runFiles.generator);
   if (!existsSync(path)) throw new CheckpointError(`no generator checkpoint: run 'charlearn distill' with the same config (and name) first`, path);
-  return CharacteristicDistiller.fromCheckpoint(await loadCheckpoint(path, 'distill'), ctx.dataset);
+  const checkpoint = await loadCheckpoint(path, 'distill');
+  await importCheckpointPlugins(checkpoint, path);
+  return CharacteristicDistiller.fromCheckpoint(checkpoint, ctx.dataset);
 }
 
 /** `charlearn eval`: metrics.json and samples.png for the run's generator and teacher (W2 in 2-D, the feature-net FD on images). */
