@@ -3,7 +3,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { CharlearnError, CheckpointError, closestMatch, solvers } from '@charlearn/core';
 import { decodeTensors } from '@charlearn/nets';
 import { imageGrid } from '@charlearn/metrics';
+import { readFileSync } from 'node:fs';
 import { readFileChecked, writeFileAtomic } from './atomic';
+import { toDataUnits } from './run-data';
 import { parseCliArgs, formatFlagsHelp, UsageError, type CliArgs } from './args';
 import { configPlugins, describeRunConfig, mergeConfigSources, parseRunConfig, runConfigKeys, type RunConfig } from './config';
 import { importCheckpointPlugins, importPlugins, type PluginRequest } from './plugins';
@@ -123,6 +125,8 @@ async function configFor(args: CliArgs): Promise<RunConfig> {
   const raw = mergeConfigSources(base, overrides);
   const requests = pluginRequests(args, configPlugins(raw), raw.file);
   await importPlugins(requests);
+  const dataFile = (raw.merged.data as { file?: unknown } | undefined)?.file;
+  if (typeof dataFile === 'string' && dataFile !== '' && !isAbsolute(dataFile)) overrides['data.file'] = resolve(raw.file !== undefined ? dirname(resolve(raw.file)) : process.cwd(), dataFile);
   overrides.plugins = [...new Set(requests.map(recordedPlugin))];
   let config = parseRunConfig(mergeConfigSources(base, overrides));
   if (args.quick) {
@@ -165,18 +169,34 @@ async function sampleCommand(ctx: RunContext, args: CliArgs): Promise<void> {
     ctx.log(`${n} images in ${seconds.toFixed(3)} s: ${base}.png, ${base}.f32 (${shape.join('x')} float32), ${base}.json`);
     return;
   }
-  const target = pointsTarget(ctx, 'sample');
+  const toUnits = ctx.data.kind === 'file' ? fileUnits(ctx) : pointsTarget(ctx, 'sample').denormalise.bind(pointsTarget(ctx, 'sample'));
   const z = tf.randomNormal([n, ...ctx.dataset.sampleShape], 0, 1, 'float32', ctx.config.seed + 7);
   const t0 = performance.now();
   const x = generator.sample(z);
   const normalised = x.dataSync() as Float32Array;
   const seconds = (performance.now() - t0) / 1000;
-  const points = target.denormalise(normalised);
+  const points = toUnits(normalised);
   tf.dispose([x, z]);
   generator.dispose();
-  await writeFileAtomic(`${base}.json`, JSON.stringify({ steps, n, coordinates: 'data (denormalised)', points: Array.from(points, (v) => +v.toFixed(6)) }) + '\n');
+  await writeFileAtomic(`${base}.json`, JSON.stringify({ steps, n, coordinates: "data (denormalised: the target's or the file's units)", points: Array.from(points, (v) => +v.toFixed(6)) }) + '\n');
   await savePng(`${base}.png`, renderPanels([{ title: `${n} samples, ${steps} network evaluation${steps > 1 ? 's' : ''}`, layers: [{ kind: 'scatter', points, color: PALETTE[2]!, size: 2 }] }]));
   ctx.log(`${n} samples in ${seconds.toFixed(3)} s: ${base}.json, ${base}.png`);
+}
+
+/**
+ * `data.file` runs: normalised samples → the file's units, with the normalisation the generator checkpoint recorded
+ * (the one it was trained with), else the one fitted to the file now.
+ */
+function fileUnits(ctx: RunContext): (points: Float32Array) => Float64Array {
+  if (ctx.data.kind !== 'file') throw new Error('fileUnits: not a data.file run');
+  let normalisation: { readonly mean: readonly number[]; readonly std: readonly number[] } = ctx.data.dataset.normalisation;
+  try {
+    const recorded = (decodeTensors(readFileSync(runPath(ctx, 'generator.ckpt'))).meta as { run?: { normalisation?: typeof normalisation } }).run?.normalisation;
+    if (recorded) normalisation = recorded;
+  } catch {
+    // no readable generator checkpoint: loading it reports that
+  }
+  return (points) => toDataUnits(points, normalisation);
 }
 
 /** The run's generator as a `steps`-NFE sampler, whichever method trained it. */

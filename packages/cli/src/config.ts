@@ -231,6 +231,8 @@ export function mergeConfigSources(
  *
  * @example
  * ```ts
+ * import { parseConfig } from '@charlearn/core';
+ * import { teacherConfigSchema } from '@charlearn/distill';
  * const raw = mergeConfigSources('run.yaml');
  * const teacher = locateConfigErrors(raw, () => parseConfig(teacherConfigSchema, raw.merged.teacher, 'teacher'));
  * ```

@@ -41,7 +41,7 @@ describe('charlearn on MNIST (--preset mnist --quick)', () => {
   it('trains a U-Net teacher, distills it, and evaluates by FD(charlearn-mnist-cnn) with sample grids', async () => {
     const { code, err } = await run('demo', '--preset', 'mnist', '--quick', '--set', 'name=mnist-q');
     expect(code, err).toBe(0);
-    expect(err).toMatch(/teacher: U-Net 8 x \[1, 2, 2\], 1 res block\(s\)\/level, attention at 7 \(63,489 parameters\), 12 steps, batch 8, mnist/);
+    expect(err).toMatch(/teacher: unet \(channels 8, channelMult \[1,2,2\], numResBlocks 1, attentionResolutions \[7\], .*; 63,489 parameters\), 12 steps, batch 8, mnist/);
     const dir = join(out, 'mnist-q');
     for (const f of ['teacher.ckpt', 'generator.ckpt', 'metrics.json', 'samples.png', 'history.json', 'losses.png', 'config.json']) {
       expect(existsSync(join(dir, f)), f).toBe(true);
@@ -114,7 +114,7 @@ describe('charlearn on MNIST (--preset mnist --quick)', () => {
   it('trains a DiT teacher and its one-step generator (--preset mnist-dit --quick)', async () => {
     const { code, err } = await run('demo', '--preset', 'mnist-dit', '--quick', '--set', 'name=dit-q');
     expect(code, err).toBe(0);
-    expect(err).toMatch(/teacher: DiT patch 7, width 16, depth 1, 2 heads/);
+    expect(err).toMatch(/teacher: dit \(patchSize 7, hidden 16, depth 1, heads 2, /);
     const m = readJson<ImageEvalMetrics>(join(out, 'dit-q', 'metrics.json'));
     expect(m.fd.oneStep).toBeGreaterThan(m.fd.floor);
     expect(Number.isFinite(m.fd.oneStep)).toBe(true);

@@ -86,6 +86,7 @@ export async function importPlugins(requests: readonly PluginRequest[]): Promise
  *
  * @example
  * ```ts
+ * const checkpoint = await readCheckpoint('out/roll/generator.ckpt', 'distill');
  * await importCheckpointPlugins(checkpoint, 'out/roll/generator.ckpt');
  * ```
  */

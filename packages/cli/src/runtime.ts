@@ -64,6 +64,7 @@ export async function openRun(config: RunConfig, log: (m: string) => void = (m) 
  * ```
  */
 export function pointsTarget(ctx: Pick<RunContext, 'data'>, what: string): Target2D {
+  if (ctx.data.kind === 'file') throw new CharlearnError(`${what} needs a built-in 2-D target (it draws held-out samples from it); data.file '${ctx.data.file}' has only its points (train, distill and sample work)`, 'data.file');
   if (ctx.data.kind !== 'points') throw new CharlearnError(`${what} needs a 2-D target, but data.target is the image data set '${ctx.data.name}'`, 'data.target');
   return ctx.data.target;
 }
@@ -114,6 +115,8 @@ export interface RunRecord {
   readonly plugins: readonly string[];
   /** Every setting of the run (the validated run config). */
   readonly config: RunConfig;
+  /** `data.file` runs: the normalisation fitted to the file (samples are mapped back to the file's units with it). */
+  readonly normalisation?: { readonly mean: readonly number[]; readonly std: readonly number[] };
 }
 
 /**
@@ -121,11 +124,12 @@ export interface RunRecord {
  *
  * @example
  * ```ts
- * await saveCheckpoint(path, trainer.checkpoint(), runRecord(ctx));
+ * await saveCheckpoint('out/roll/generator.ckpt', trainer.checkpoint(), runRecord(ctx));
  * ```
  */
-export function runRecord(ctx: Pick<RunContext, 'config'>): RunRecord {
-  return { method: ctx.config.method, plugins: [...ctx.config.plugins], config: ctx.config };
+export function runRecord(ctx: Pick<RunContext, 'config'> & Partial<Pick<RunContext, 'data'>>): RunRecord {
+  const normalisation = ctx.data?.kind === 'file' ? { mean: [...ctx.data.dataset.normalisation.mean], std: [...ctx.data.dataset.normalisation.std] } : undefined;
+  return { method: ctx.config.method, plugins: [...ctx.config.plugins], config: ctx.config, ...(normalisation ? { normalisation } : {}) };
 }
 
 /**

@@ -147,6 +147,7 @@ export function integerSchema(bounds: ConfigBounds = {}): v.GenericSchema<number
  *
  * @example
  * ```ts
+ * import * as v from 'valibot';
  * const steps = setting(v.pipe(v.number(), v.integer(), v.minValue(1)), 4000, 'training steps');
  * ```
  */
@@ -159,6 +160,7 @@ export function setting<S extends ConfigSchema>(schema: S, defaultValue: v.Infer
  *
  * @example
  * ```ts
+ * import * as v from 'valibot';
  * const losses = configSection({ fit: setting(v.pipe(v.number(), v.minValue(0)), 1, 'weight of the fit loss') });
  * parseConfig(losses, undefined, 'distill.losses'); // { fit: 1 }
  * ```
@@ -225,6 +227,7 @@ function rangeText(actions: readonly AnySchema[]): string {
  *
  * @example
  * ```ts
+ * import * as v from 'valibot';
  * describeConfigType(v.pipe(v.number(), v.gtValue(0))); // 'number > 0'
  * ```
  */
@@ -341,6 +344,7 @@ function issueError(root: AnySchema, section: string, issue: v.BaseIssue<unknown
  * @throws ConfigError
  * @example
  * ```ts
+ * import * as v from 'valibot';
  * const losses = configSection({ fit: setting(v.pipe(v.number(), v.minValue(0)), 1, 'fit weight') });
  * parseConfig(losses, { fit: -1 }, 'distill.losses'); // ConfigError: config key 'distill.losses.fit': expected number >= 0, got -1
  * ```
@@ -367,6 +371,7 @@ export interface ConfigEntry {
  *
  * @example
  * ```ts
+ * import * as v from 'valibot';
  * configEntries(configSection({ steps: setting(v.number(), 4000, 'training steps') }), 'teacher');
  * // [{ key: 'teacher.steps', type: 'number', default: '4000', doc: 'training steps' }]
  * ```
@@ -388,7 +393,8 @@ export function configEntries(schema: unknown, prefix = ''): ConfigEntry[] {
  *
  * @example
  * ```ts
- * console.log(describeConfig(configEntries(teacherConfigSchema, 'teacher')));
+ * const teacher = configSection({ steps: setting(integerSchema({ min: 1 }), 4000, 'training steps') });
+ * console.log(describeConfig(configEntries(teacher, 'teacher'))); //   teacher.steps  4000  integer >= 1 - training steps
  * ```
  */
 export function describeConfig(rows: readonly ConfigEntry[]): string {
@@ -403,7 +409,9 @@ export function describeConfig(rows: readonly ConfigEntry[]): string {
  *
  * @example
  * ```ts
- * const model = configSection({ kind: setting(v.string(), 'mlp', 'network kind'), ...sectionEntries(mlpOptionsSchema) });
+ * import * as v from 'valibot';
+ * const training = configSection({ steps: setting(integerSchema({ min: 1 }), 100, 'training steps') });
+ * const teacher = configSection({ ...sectionEntries(training), eps0: setting(numberSchema({ min: 0 }), 1e-5, 'time cut') });
  * ```
  */
 export function sectionEntries(schema: unknown): v.ObjectEntries {

@@ -26,6 +26,7 @@ export interface CharacteristicGenerator {
  * @throws CheckpointError for a checkpoint of another kind or without the generator's network
  * @example
  * ```ts
+ * const checkpoint = new CharacteristicDistiller({ teacher: teacherNet, dataset }).checkpoint();
  * const g = loadCharacteristicGenerator(checkpoint, dataset.sigmaData);
  * const x = g.sample(priorSample([1000, 2], 0)); // one network evaluation
  * g.dispose();

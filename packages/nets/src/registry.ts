@@ -1,4 +1,5 @@
-import { ConfigError, createRegistry, parseConfig, requireMember, type ConfigSectionSchema, type Registry } from '@charlearn/core';
+import * as v from 'valibot';
+import { ConfigError, configSection, createRegistry, parseConfig, requireMember, sectionEntries, type ConfigSectionSchema, type Registry } from '@charlearn/core';
 import { ditOptionsSchema, mlpOptionsSchema, unetOptionsSchema } from './network-options';
 import { Mlp } from './mlp';
 import type { MlpConfig } from './mlp-config';
@@ -111,7 +112,10 @@ export function registerNetworkKind(kind: string, factory: NetworkFactory, optio
 export function networkSpecFromOptions(kind: string, options: unknown, sampleShape: readonly number[], seed: number, section = 'model'): NetworkSpec {
   ensureBuiltins();
   const entry = networkKinds.get(kind, `${section}.kind`);
-  const parsed = entry.options ? parseConfig(entry.options, options ?? {}, section) : ((options ?? {}) as Record<string, unknown>);
+  // `kind` is one of the section's keys (as in a run config's `model`), so errors list the same keys there and here.
+  const withKind = entry.options ? configSection({ kind: v.optional(v.literal(kind)), ...sectionEntries(entry.options) }) : undefined;
+  const given = typeof options === 'object' && options !== null && !Array.isArray(options) ? { kind, ...options } : options;
+  const { kind: _kind, ...parsed } = withKind ? parseConfig(withKind, given ?? {}, section) : ((options ?? {}) as Record<string, unknown>);
   return entry.specFor
     ? entry.specFor(parsed, sampleShape, seed)
     : ({ kind, ...withoutNulls(parsed), sampleShape: [...sampleShape], seed } as NetworkSpec);
