@@ -312,6 +312,8 @@ function issueError(root: AnySchema, section: string, issue: v.BaseIssue<unknown
   if (issue.type === 'strict_object' && issue.expected === 'never' && keys.length > 0) {
     const parentKeys = keys.slice(0, -1);
     const parent = dottedPath(section, (issue.path ?? []).slice(0, -1) as { type: string; key: unknown }[]).path;
+    const container = (issue.path?.[issue.path.length - 1] as { input?: unknown } | undefined)?.input;
+    if (Array.isArray(container)) return new ConfigError(`${keyLabel(parent)}: expected object, got ${showConfigValue(container)}`, parent);
     const known = Object.keys(entriesOf(schemaAt(root, parentKeys)) ?? {});
     const join = (k: string): string => (parent ? `${parent}.${k}` : k);
     const near = closestMatch(String(keys[keys.length - 1]), known);
