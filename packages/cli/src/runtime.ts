@@ -113,8 +113,8 @@ export interface RunRecord {
   readonly method: string;
   /** The plugins imported for it (package names; paths made absolute). */
   readonly plugins: readonly string[];
-  /** Every setting of the run (the validated run config). */
-  readonly config: RunConfig;
+  /** Every setting of the run (the validated run config) but `outDir`: where a file is written is not what made it, so the same run in another folder writes the same bytes. */
+  readonly config: Omit<RunConfig, 'outDir'>;
   /** `data.file` runs: the normalisation fitted to the file (samples are mapped back to the file's units with it). */
   readonly normalisation?: { readonly mean: readonly number[]; readonly std: readonly number[] };
 }
@@ -129,7 +129,8 @@ export interface RunRecord {
  */
 export function runRecord(ctx: Pick<RunContext, 'config'> & Partial<Pick<RunContext, 'data'>>): RunRecord {
   const normalisation = ctx.data?.kind === 'file' ? { mean: [...ctx.data.dataset.normalisation.mean], std: [...ctx.data.dataset.normalisation.std] } : undefined;
-  return { method: ctx.config.method, plugins: [...ctx.config.plugins], config: ctx.config, ...(normalisation ? { normalisation } : {}) };
+  const { outDir: _outDir, ...config } = ctx.config;
+  return { method: ctx.config.method, plugins: [...ctx.config.plugins], config, ...(normalisation ? { normalisation } : {}) };
 }
 
 /**

@@ -38,7 +38,7 @@ export const dataConfigSchema = configSection({
   file: setting(
     v.nullable(v.pipe(v.string(), v.minLength(1))),
     null,
-    "the user's own data: .csv (header optional), .json (array of rows) or .npy ([N, d] points, [N, H, W, C] images); relative to the config file",
+    "the user's own points: .csv (header optional), .json (array of rows) or .npy ([N, d], float32/float64); relative to the config file",
   ),
   dir: setting(v.nullable(v.pipe(v.string(), v.minLength(1))), null, "images: folder of the data set's files (fashion-mnist IDX); null: /usr/share/datasets/fashion-mnist"),
   limit: setting(v.nullable(integerSchema({ min: 1 })), null, 'images: train on the first `limit` training images; null: all'),
