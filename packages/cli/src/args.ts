@@ -16,7 +16,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError } from '@charlearn/core';
 import { parse as parseYaml } from 'yaml';
-import { closestMatch } from './config';
+import { closestMatch } from '@charlearn/core';
 
 /** Bad command-line usage (unknown flag or command, missing value, malformed `--set`). `parameter` is the flag. */
 export class UsageError extends ConfigError {

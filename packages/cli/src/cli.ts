@@ -1,17 +1,22 @@
+import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { CharlearnError, solvers } from '@charlearn/core';
+import { CharlearnError, CheckpointError, closestMatch, decodeTensors, solvers } from '@charlearn/core';
+import { estimateDataMean } from '@charlearn/distill';
 import { imageGrid } from '@charlearn/metrics';
-import { writeFileAtomic } from './atomic';
+import { readFileSync } from 'node:fs';
+import { readFileChecked, writeFileAtomic } from './atomic';
+import { toDataUnits } from './run-data';
 import { parseCliArgs, formatFlagsHelp, UsageError, type CliArgs } from './args';
-import { closestMatch, describeConfigSchema, isImageData, loadRunConfig, type RunConfig } from './config';
+import { configPlugins, describeRunConfig, mergeConfigSources, parseRunConfig, runConfigKeys, type RunConfig } from './config';
+import { importCheckpointPlugins, importPlugins, type PluginRequest } from './plugins';
 import './cpu-backend';
-import { assertKnownName, distillGenerator, evaluateGenerator, loadGenerator, trainTeacher } from './commands/phases';
+import { assertKnownName, distillGenerator, evaluateGenerator, loadGenerator, loadGeneratorForSampling, trainTeacher } from './commands/phases';
 import { exportGenerator, importNetwork } from './commands/interop';
 import { assertDistillable, evaluateOneStepRun, hasOneStepGenerator, isTeacherFree, knownMethods, loadOneStep, trainOneStep } from './commands/onestep';
 import type { EvalMetrics } from './evaluate';
 import { generateImages, type ImageEvalMetrics } from './evaluate-images';
 import { PALETTE, renderPanels, savePng } from './plot';
-import { CONFIG_PRESETS, DEMO_PRESET, QUICK_IMAGE_OVERRIDES, QUICK_OVERRIDES } from './presets';
+import { CONFIG_PRESETS, DEMO_PRESET, quickOverrides } from './presets';
 import { openRun, pointsTarget, runPath, type RunContext } from './runtime';
 import { asRunFolderError } from './fs-errors';
 import type { FsLayer } from './fs-layer';
@@ -27,6 +32,8 @@ const EXTRA_FLAGS = {
   steps: { type: 'string', valueName: 'k', description: 'sample: network evaluations per sample (default 1)' },
   n: { type: 'string', valueName: 'count', description: 'sample: number of samples (default eval.samples)' },
   force: { type: 'boolean', description: "start a phase over although the run folder holds its checkpoint (the old ones stay until the new run's first checkpoint)" },
+  checkpoint: { type: 'string', valueName: 'file', description: "sample/eval: a generator checkpoint alone; the settings it records are the run's config (no --config)" },
+  plugin: { type: 'string', valueName: 'pkg', multiple: true, description: 'import a plugin package or file before the config is checked (repeatable; config key plugins)' },
 } as const;
 
 const USAGE = `charlearn: one-step generation: the characteristic generator (arXiv 2405.05512), drifting, W-Flow
@@ -75,6 +82,29 @@ run folder (outDir/name, or runDir):
 config keys (JSON or YAML; --set key=value overrides):
 `;
 
+/**
+ * `--checkpoint <file>`: the settings the checkpoint records become the base config, with the run folder the file's
+ * folder; its plugins are not imported up front (sampling a generator needs none; a command that does imports them
+ * from the checkpoint), and the network comes from the checkpoint (so `model` is its saved kind).
+ */
+async function checkpointConfig(args: CliArgs, file: string, overrides: Record<string, unknown>): Promise<Readonly<Record<string, unknown>>> {
+  if (args.config || typeof args.flags.preset === 'string') throw new UsageError('--checkpoint takes the settings the checkpoint records: drop --config / --preset', 'checkpoint');
+  if (args.command !== 'sample' && args.command !== 'eval') throw new UsageError(`--checkpoint works with sample and eval, not ${args.command ?? 'no command'}`, 'checkpoint');
+  const bytes = await readFileChecked(file, 'a generator checkpoint', { kind: 'checkpoint' });
+  const meta = decodeTensors(bytes).meta as Record<string, unknown>;
+  const run = meta.run as { config?: Record<string, unknown> } | undefined;
+  if (!run?.config) throw new CheckpointError('the checkpoint records no run settings (it was written before checkpoints recorded them): pass --config', file);
+  const dir = dirname(resolve(file));
+  overrides.outDir ??= dirname(dir);
+  overrides.name ??= basename(dir);
+  const network = meta.network as { kind?: unknown } | undefined;
+  if (args.command === 'eval') await importCheckpointPlugins({ meta }, file); // eval runs the teacher's solvers
+  // Settings of objectives whose plugin is not loaded now are left out (sampling needs no objective).
+  const known = new Set(runConfigKeys());
+  const settings = Object.fromEntries(Object.entries(run.config).filter(([k]) => known.has(k) && k !== 'plugins' && k !== 'model'));
+  return { ...settings, ...(typeof network?.kind === 'string' ? { model: { kind: network.kind } } : {}) };
+}
+
 /** The base config: `--config` file, `--preset` name, the demo's preset for `demo`, or nothing (defaults). */
 function baseConfig(args: CliArgs): string | Readonly<Record<string, unknown>> | undefined {
   const preset = args.flags.preset;
@@ -89,23 +119,45 @@ function baseConfig(args: CliArgs): string | Readonly<Record<string, unknown>> |
   return found;
 }
 
-function configFor(args: CliArgs): RunConfig {
+/**
+ * The plugins of a run, in order: the config's `plugins` (paths relative to the config file's folder), then each
+ * `--plugin` (relative to the working directory); paths are made absolute so the run's record finds them again.
+ */
+function pluginRequests(args: CliArgs, fromConfig: readonly string[], file: string | undefined): PluginRequest[] {
+  const configDir = file !== undefined ? dirname(resolve(file)) : process.cwd();
+  const flags = Array.isArray(args.flags.plugin) ? args.flags.plugin.filter((x): x is string => typeof x === 'string') : [];
+  return [
+    ...fromConfig.map((spec, i) => ({ spec, requestedBy: `config key 'plugins[${i}]'${file ? ` in ${file}` : ''}`, baseDir: configDir, parameter: `plugins[${i}]` })),
+    ...flags.map((spec) => ({ spec, requestedBy: `--plugin ${spec}`, baseDir: process.cwd(), parameter: 'plugin' })),
+  ];
+}
+
+/** A plugin as the run records it: a package name as written, a path made absolute. */
+const recordedPlugin = (r: PluginRequest): string => (r.spec.startsWith('.') || isAbsolute(r.spec) ? resolve(r.baseDir, r.spec) : r.spec);
+
+async function configFor(args: CliArgs): Promise<RunConfig> {
   const overrides: Record<string, unknown> = { ...args.overrides };
   if (args.backend) overrides.backend = args.backend;
   if (typeof args.flags.method === 'string') overrides.method = args.flags.method;
   if (args.out) overrides.outDir = args.out;
-  const base = baseConfig(args);
-  let config = loadRunConfig(base, overrides);
+  const base = typeof args.flags.checkpoint === 'string' ? await checkpointConfig(args, args.flags.checkpoint, overrides) : baseConfig(args);
+  const raw = mergeConfigSources(base, overrides);
+  const requests = pluginRequests(args, configPlugins(raw), raw.file);
+  await importPlugins(requests);
+  const dataFile = (raw.merged.data as { file?: unknown } | undefined)?.file;
+  if (typeof dataFile === 'string' && dataFile !== '' && !isAbsolute(dataFile)) overrides['data.file'] = resolve(raw.file !== undefined ? dirname(resolve(raw.file)) : process.cwd(), dataFile);
+  overrides.plugins = [...new Set(requests.map(recordedPlugin))];
+  let config = parseRunConfig(mergeConfigSources(base, overrides));
   if (args.quick) {
-    const quick = { ...QUICK_OVERRIDES, ...(isImageData(config.data.target) ? QUICK_IMAGE_OVERRIDES : {}) };
-    config = loadRunConfig(base, { ...quick, ...overrides });
+    config = parseRunConfig(mergeConfigSources(base, { ...quickOverrides(config), ...overrides }));
   }
   if (args.resume && !config.name) {
     throw new CharlearnError("--resume needs the run's name: set `name` in the config or pass --set name=<run>", 'name');
   }
+  if (args.command === 'sample') return config; // sampling runs the generator only: no solver, no objective
   assertKnownName('method', config.method, knownMethods(), 'method');
   const known = solvers.list();
-  assertKnownName('solver', config.distill.teacherSolver, known, 'distill.teacherSolver');
+  if (typeof config.distill.teacherSolver === 'string') assertKnownName('solver', config.distill.teacherSolver, known, 'distill.teacherSolver');
   config.eval.teacherSolvers.forEach((s, i) => assertKnownName('solver', s, known, `eval.teacherSolvers[${i}]`));
   return config;
 }
@@ -136,18 +188,34 @@ async function sampleCommand(ctx: RunContext, args: CliArgs): Promise<void> {
     ctx.log(`${n} images in ${seconds.toFixed(3)} s: ${base}.png, ${base}.f32 (${shape.join('x')} float32), ${base}.json`);
     return;
   }
-  const target = pointsTarget(ctx, 'sample');
-  const z = tf.randomNormal([n, 2], 0, 1, 'float32', ctx.config.seed + 7);
+  const toUnits = ctx.data.kind === 'file' ? fileUnits(ctx) : pointsTarget(ctx, 'sample').denormalise.bind(pointsTarget(ctx, 'sample'));
+  const z = tf.randomNormal([n, ...ctx.dataset.sampleShape], 0, 1, 'float32', ctx.config.seed + 7);
   const t0 = performance.now();
   const x = generator.sample(z);
   const normalised = x.dataSync() as Float32Array;
   const seconds = (performance.now() - t0) / 1000;
-  const points = target.denormalise(normalised);
+  const points = toUnits(normalised);
   tf.dispose([x, z]);
   generator.dispose();
-  await writeFileAtomic(`${base}.json`, JSON.stringify({ steps, n, coordinates: 'data (denormalised)', points: Array.from(points, (v) => +v.toFixed(6)) }) + '\n');
+  await writeFileAtomic(`${base}.json`, JSON.stringify({ steps, n, coordinates: "data (denormalised: the target's or the file's units)", points: Array.from(points, (v) => +v.toFixed(6)) }) + '\n');
   await savePng(`${base}.png`, renderPanels([{ title: `${n} samples, ${steps} network evaluation${steps > 1 ? 's' : ''}`, layers: [{ kind: 'scatter', points, color: PALETTE[2]!, size: 2 }] }]));
   ctx.log(`${n} samples in ${seconds.toFixed(3)} s: ${base}.json, ${base}.png`);
+}
+
+/**
+ * `data.file` runs: normalised samples → the file's units, with the normalisation the generator checkpoint recorded
+ * (the one it was trained with), else the one fitted to the file now.
+ */
+function fileUnits(ctx: RunContext): (points: Float32Array) => Float64Array {
+  if (ctx.data.kind !== 'file') throw new Error('fileUnits: not a data.file run');
+  let normalisation: { readonly mean: readonly number[]; readonly std: readonly number[] } = ctx.data.dataset.normalisation;
+  try {
+    const recorded = (decodeTensors(readFileSync(runPath(ctx, 'generator.ckpt'))).meta as { run?: { normalisation?: typeof normalisation } }).run?.normalisation;
+    if (recorded) normalisation = recorded;
+  } catch {
+    // no readable generator checkpoint: loading it reports that
+  }
+  return (points) => toDataUnits(points, normalisation);
 }
 
 /** The run's generator as a `steps`-NFE sampler, whichever method trained it. */
@@ -157,8 +225,17 @@ async function loadRunGenerator(ctx: RunContext, steps: number): Promise<{ sampl
     const { trainer } = await loadOneStep(ctx);
     return { sample: (z) => trainer.sample(z), dispose: () => trainer.dispose() };
   }
-  const distiller = await loadGenerator(ctx);
-  return { sample: (z) => distiller.sample(z, steps, { start: ctx.config.eval.start }), dispose: () => distiller.dispose() };
+  const generator = await loadGeneratorForSampling(ctx);
+  const start = ctx.config.eval.start;
+  // The shifting starts (the reference code's) need the data mean; 'prior' (the default) does not.
+  const dataMean = start === 'prior' ? undefined : estimateDataMean(ctx.dataset);
+  return {
+    sample: (z) => generator.sample(z, steps, { start, ...(dataMean ? { dataMean } : {}) }),
+    dispose: () => {
+      generator.dispose();
+      dataMean?.dispose();
+    },
+  };
 }
 
 /** `train` (and the training half of `demo`) for a teacher-free method: train, then evaluate. */
@@ -206,14 +283,14 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
     return 2;
   }
   if (!args.command || args.help || args.command === 'help') {
-    process.stdout.write(USAGE + describeConfigSchema() + '\n');
+    process.stdout.write(USAGE + describeRunConfig() + '\n');
     return args.command || args.help ? 0 : 2;
   }
   const log = (m: string): void => void process.stderr.write(`${m}\n`);
   const stop = installStopHandlers({ log });
   let ctx: RunContext | undefined;
   try {
-    const config = configFor(args);
+    const config = await configFor(args);
     ctx = await openRun(config, log, { command: `charlearn ${argv.join(' ')}`, force: args.flags.force === true, stop: stop.request, ...(options.fs ? { fs: options.fs } : {}) });
     ctx.log(`charlearn ${args.command}: run '${ctx.name}' in ${ctx.dir} (backend ${ctx.backend})`);
     await runCommand(ctx, args);

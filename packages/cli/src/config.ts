@@ -1,95 +1,40 @@
 /**
- * Configuration: a small declarative schema helper (validation + defaults +
- * inferred TypeScript types), config-file loading (JSON / YAML) with precise
- * errors, and the charlearn run config ({@link RunConfig}).
- *
- * Every problem is a `ConfigError` whose `parameter` is the dotted key path
- * (`teacher.lr`, `eval.teacherNfe[2]`).
+ * The charlearn run config ({@link RunConfig}), composed from the libraries' schemas: `data` from
+ * `@charlearn/data`, `model` from the network-kind registry of `@charlearn/nets` (the section is the schema of
+ * `model.kind`), `teacher`, `distill`, `onestep` and one section per registered objective (its `optionsSchema`) from
+ * `@charlearn/distill`; only the run's own keys (name, outDir, seed, backend, plugins, eval, ...) are written here.
+ * Config files are JSON or YAML; `--set key=value` overrides are dotted keys. Every problem is a `ConfigError`
+ * whose `parameter` is the dotted key, with the library's own text.
  *
  * @example
  * ```ts
- * import { loadRunConfig, describeConfigSchema } from './config';
+ * import { loadRunConfig, describeRunConfig } from './config';
  * const cfg = loadRunConfig('run.yaml', { 'teacher.steps': 100 });
  * console.log(cfg.teacher.steps, cfg.distill.losses.dsm);
- * console.log(describeConfigSchema());
+ * console.log(describeRunConfig());
  * ```
  * @packageDocumentation
  */
 import { extname } from 'node:path';
+import * as v from 'valibot';
 import { parseDocument } from 'yaml';
 import { configDepth, MAX_CONFIG_DEPTH } from './config-limits';
-import { ConfigError } from '@charlearn/core';
-import { GENERATOR_STARTS, type GeneratorStart, type TeacherConfig, type TrainingConfig } from '@charlearn/distill';
+import {
+  ConfigError,
+  configEntries,
+  configSection,
+  describeConfig,
+  integerSchema,
+  parseConfig,
+  sectionEntries,
+  setting,
+  showConfigValue as show,
+  type ConfigEntry,
+} from '@charlearn/core';
+import { dataConfigSchema, isImageDataName } from '@charlearn/data';
+import { distillConfigSchema, GENERATOR_STARTS, listObjectives, objectives, oneStepConfigSchema, teacherConfigSchema } from '@charlearn/distill';
+import { getNetworkKind, listNetworkKinds } from '@charlearn/nets';
 import { readFileCheckedSync } from './atomic';
-
-// ---------------------------------------------------------------------------
-// Helpers
-// ---------------------------------------------------------------------------
-
-/**
- * Levenshtein edit distance (case-insensitive).
- *
- * @example
- * ```ts
- * editDistance('stpes', 'steps'); // 2
- * ```
- */
-export function editDistance(a: string, b: string): number {
-  a = a.toLowerCase();
-  b = b.toLowerCase();
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = cur;
-  }
-  return prev[b.length]!;
-}
-
-/**
- * The candidate closest to `name` by edit distance, if it is close enough to be
- * a plausible typo (distance ≤ max(2, ⌊length/3⌋), or one is a prefix of the other).
- *
- * @example
- * ```ts
- * closestMatch('batchsize', ['steps', 'batchSize']); // 'batchSize'
- * closestMatch('zzz', ['steps']);                    // undefined
- * ```
- */
-export function closestMatch(name: string, candidates: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestD = Infinity;
-  for (const c of candidates) {
-    const d = editDistance(name, c);
-    if (d < bestD) {
-      best = c;
-      bestD = d;
-    }
-  }
-  if (best === undefined) return undefined;
-  const lname = name.toLowerCase();
-  const lbest = best.toLowerCase();
-  const prefix = lname.length >= 3 && (lbest.startsWith(lname) || lname.startsWith(lbest));
-  return bestD <= Math.max(2, Math.floor(name.length / 3)) || prefix ? best : undefined;
-}
-
-/** A short, quoted rendering of a config value for error messages. */
-function show(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  if (value === null) return 'null';
-  if (typeof value === 'string') return `${JSON.stringify(value)} (string)`;
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  let s: string;
-  try {
-    s = JSON.stringify(value) ?? String(value);
-  } catch {
-    s = String(value);
-  }
-  if (s.length > 60) s = `${s.slice(0, 57)}...`;
-  return `${s} (${Array.isArray(value) ? 'array' : typeof value})`;
-}
 
 function keyLabel(path: string): string {
   return path ? `config key '${path}'` : 'config';
@@ -98,382 +43,6 @@ function keyLabel(path: string): string {
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
-
-// ---------------------------------------------------------------------------
-// Schema helper
-// ---------------------------------------------------------------------------
-
-/**
- * A validator for one config value. `parse` checks `value` (found at dotted
- * `path`), fills defaults and returns the typed result, or throws `ConfigError`.
- */
-export interface Schema<T> {
-  /** Type as shown in errors and `--help`, e.g. `integer >= 1`. */
-  readonly type: string;
-  /** One-line description for `--help`. */
-  readonly doc: string | undefined;
-  /** Whether a missing value is allowed (it then takes {@link Schema.defaultValue}). */
-  readonly hasDefault: boolean;
-  /** The value used when the key is missing (only meaningful with `hasDefault`). */
-  readonly defaultValue: T | undefined;
-  /** For object schemas: the field schemas. */
-  readonly fields: Readonly<Record<string, Schema<unknown>>> | undefined;
-  parse(value: unknown, path: string): T;
-}
-
-/** The TypeScript type a schema produces. */
-export type Infer<S> = S extends Schema<infer T> ? T : never;
-
-/** A record of field schemas, the argument of {@link object}. */
-export type Shape = Readonly<Record<string, Schema<unknown>>>;
-
-/** The parsed type of an object {@link Shape}. */
-export type InferShape<S extends Shape> = { -readonly [K in keyof S]: Infer<S[K]> };
-
-/** Options every schema builder takes. */
-export interface BaseOptions {
-  /** One-line description shown by {@link describeSchema}. */
-  doc?: string;
-}
-
-function leaf<T>(type: string, doc: string | undefined, check: (v: unknown, path: string) => T): Schema<T> {
-  return {
-    type,
-    doc,
-    hasDefault: false,
-    defaultValue: undefined,
-    fields: undefined,
-    parse(value, path) {
-      if (value === undefined) throw new ConfigError(`${keyLabel(path)} is required (expected ${type})`, path);
-      return check(value, path);
-    },
-  };
-}
-
-function mismatch(path: string, type: string, value: unknown): ConfigError {
-  return new ConfigError(`${keyLabel(path)}: expected ${type}, got ${show(value)}`, path);
-}
-
-/** Bounds of {@link number} and {@link int}. */
-export interface NumberOptions extends BaseOptions {
-  /** Inclusive lower bound. */
-  min?: number;
-  /** Inclusive upper bound. */
-  max?: number;
-  /** Exclusive lower bound (value must be greater). */
-  exclusiveMin?: number;
-  /** Exclusive upper bound (value must be smaller). */
-  exclusiveMax?: number;
-}
-
-function rangeText(o: NumberOptions): string {
-  const lo = o.exclusiveMin !== undefined ? { v: o.exclusiveMin, open: true } : o.min !== undefined ? { v: o.min, open: false } : undefined;
-  const hi = o.exclusiveMax !== undefined ? { v: o.exclusiveMax, open: true } : o.max !== undefined ? { v: o.max, open: false } : undefined;
-  if (lo && hi) return ` in ${lo.open ? '(' : '['}${lo.v}, ${hi.v}${hi.open ? ')' : ']'}`;
-  if (lo) return ` ${lo.open ? '>' : '>='} ${lo.v}`;
-  if (hi) return ` ${hi.open ? '<' : '<='} ${hi.v}`;
-  return '';
-}
-
-function inRange(v: number, o: NumberOptions): boolean {
-  return (
-    (o.min === undefined || v >= o.min) &&
-    (o.max === undefined || v <= o.max) &&
-    (o.exclusiveMin === undefined || v > o.exclusiveMin) &&
-    (o.exclusiveMax === undefined || v < o.exclusiveMax)
-  );
-}
-
-/**
- * A finite number, optionally bounded.
- *
- * @example
- * ```ts
- * const lr = number({ exclusiveMin: 0 });        // type 'number > 0'
- * const ema = number({ min: 0, exclusiveMax: 1 }); // type 'number in [0, 1)'
- * ```
- */
-export function number(options: NumberOptions = {}): Schema<number> {
-  const type = `number${rangeText(options)}`;
-  return leaf(type, options.doc, (v, path) => {
-    if (typeof v !== 'number' || !Number.isFinite(v) || !inRange(v, options)) throw mismatch(path, type, v);
-    return v;
-  });
-}
-
-/**
- * An integer, optionally bounded.
- *
- * @example
- * ```ts
- * const steps = int({ min: 1 }); // type 'integer >= 1'
- * ```
- */
-export function int(options: NumberOptions = {}): Schema<number> {
-  const type = `integer${rangeText(options)}`;
-  return leaf(type, options.doc, (v, path) => {
-    if (typeof v !== 'number' || !Number.isSafeInteger(v) || !inRange(v, options)) throw mismatch(path, type, v);
-    return v;
-  });
-}
-
-/** Options of {@link string}. */
-export interface StringOptions extends BaseOptions {
-  /** The allowed values. */
-  oneOf?: readonly string[];
-  /** Minimum length (default 0). */
-  minLength?: number;
-}
-
-/**
- * A string; with `oneOf`, one of the listed literals (and typed as their union).
- *
- * @example
- * ```ts
- * const act = string({ oneOf: ['silu', 'relu'] }); // Schema<'silu' | 'relu'>
- * const name = string({ minLength: 1 });           // Schema<string>
- * ```
- */
-export function string<const O extends readonly string[]>(options: StringOptions & { oneOf: O }): Schema<O[number]>;
-export function string(options?: StringOptions): Schema<string>;
-export function string(options: StringOptions = {}): Schema<string> {
-  const oneOf = options.oneOf;
-  const minLength = options.minLength ?? 0;
-  const type = oneOf
-    ? oneOf.map((o) => `'${o}'`).join(' | ')
-    : minLength > 0
-      ? `string (non-empty)`
-      : 'string';
-  return leaf(type, options.doc, (v, path) => {
-    if (typeof v !== 'string' || v.length < minLength) throw mismatch(path, type, v);
-    if (oneOf && !oneOf.includes(v)) {
-      const near = closestMatch(v, oneOf);
-      throw new ConfigError(
-        `${keyLabel(path)}: expected one of ${oneOf.map((o) => `'${o}'`).join(', ')}, got ${show(v)}${
-          near ? `; did you mean '${near}'?` : ''
-        }`,
-        path,
-      );
-    }
-    return v;
-  });
-}
-
-/**
- * `true` or `false`.
- *
- * @example
- * ```ts
- * const resume = optional(boolean(), false);
- * ```
- */
-export function boolean(options: BaseOptions = {}): Schema<boolean> {
-  return leaf('boolean', options.doc, (v, path) => {
-    if (typeof v !== 'boolean') throw mismatch(path, 'boolean', v);
-    return v;
-  });
-}
-
-/** Options of {@link array}. */
-export interface ArrayOptions extends BaseOptions {
-  /** Minimum number of items (default 0). */
-  minLength?: number;
-}
-
-/**
- * An array whose items all match `of`; items are reported as `path[i]`.
- *
- * @example
- * ```ts
- * const hidden = array(int({ min: 1 }), { minLength: 1 }); // Schema<number[]>
- * ```
- */
-export function array<T>(of: Schema<T>, options: ArrayOptions = {}): Schema<T[]> {
-  const minLength = options.minLength ?? 0;
-  const type = `array of ${of.type}${minLength > 0 ? ` (at least ${minLength})` : ''}`;
-  return leaf(type, options.doc, (v, path) => {
-    if (!Array.isArray(v)) throw mismatch(path, type, v);
-    if (v.length < minLength) {
-      throw new ConfigError(`${keyLabel(path)}: expected at least ${minLength} item(s), got ${show(v)}`, path);
-    }
-    return v.map((item, i) => of.parse(item, `${path}[${i}]`));
-  });
-}
-
-/**
- * Makes `schema` optional: a missing key takes a (deep) copy of `defaultValue`.
- *
- * @example
- * ```ts
- * const steps = optional(int({ min: 1 }), 4000);
- * steps.parse(undefined, 'teacher.steps'); // 4000
- * ```
- */
-export function optional<T>(schema: Schema<T>, defaultValue: T): Schema<T> {
-  return {
-    ...schema,
-    hasDefault: true,
-    defaultValue,
-    parse(value, path) {
-      return value === undefined ? structuredClone(defaultValue) : schema.parse(value, path);
-    },
-  };
-}
-
-/**
- * `schema` or `null`.
- *
- * @example
- * ```ts
- * const name = optional(nullable(string()), null); // Schema<string | null>
- * ```
- */
-export function nullable<T>(schema: Schema<T>): Schema<T | null> {
-  const type = `${schema.type} | null`;
-  return {
-    ...schema,
-    type,
-    defaultValue: schema.defaultValue,
-    parse(value, path) {
-      if (value === null) return null;
-      if (value === undefined && !schema.hasDefault) throw new ConfigError(`${keyLabel(path)} is required (expected ${type})`, path);
-      try {
-        return schema.parse(value, path);
-      } catch (e) {
-        if (e instanceof ConfigError && e.parameter === path) throw mismatch(path, type, value);
-        throw e;
-      }
-    },
-  };
-}
-
-/**
- * The first of `schemas` that accepts the value.
- *
- * @example
- * ```ts
- * const dsm = union(string({ oneOf: ['adaptive'] }), number({ min: 0 })); // Schema<'adaptive' | number>
- * ```
- */
-export function union<const S extends readonly Schema<unknown>[]>(...schemas: S): Schema<Infer<S[number]>> {
-  const type = schemas.map((s) => s.type).join(' | ');
-  return leaf(type, undefined, (v, path) => {
-    for (const s of schemas) {
-      try {
-        return s.parse(v, path) as Infer<S[number]>;
-      } catch (e) {
-        if (!(e instanceof ConfigError)) throw e;
-      }
-    }
-    throw mismatch(path, type, v);
-  });
-}
-
-/** Options of {@link object}. */
-export interface ObjectOptions extends BaseOptions {
-  /** Accept keys that are not in the shape (kept as they are; default false: unknown keys are errors). */
-  allowUnknown?: boolean;
-}
-
-/**
- * An object with the given fields. Unknown keys are errors (naming the
- * closest known key); missing keys take their defaults. When every field has
- * a default, the object itself may be missing (or `null`) and is filled entirely.
- *
- * @example
- * ```ts
- * const teacher = object({ steps: optional(int({ min: 1 }), 4000), lr: optional(number({ exclusiveMin: 0 }), 1e-3) });
- * teacher.parse({ steps: 10 }, 'teacher'); // { steps: 10, lr: 0.001 }
- * type Teacher = Infer<typeof teacher>;   // { steps: number; lr: number }
- * ```
- */
-export function object<S extends Shape>(shape: S, options: ObjectOptions = {}): Schema<InferShape<S>> {
-  const keys = Object.keys(shape);
-  const allDefault = keys.every((k) => shape[k]!.hasDefault);
-  const parse = (value: unknown, path: string): InferShape<S> => {
-    if (value === undefined && !allDefault) {
-      throw new ConfigError(`${keyLabel(path)} is required (expected object)`, path);
-    }
-    const src: unknown = value === undefined || value === null ? {} : value;
-    if (!isPlainObject(src)) throw mismatch(path, 'object', value);
-    const join = (k: string): string => (path ? `${path}.${k}` : k);
-    if (!options.allowUnknown) {
-      for (const k of Object.keys(src)) {
-        if (Object.prototype.hasOwnProperty.call(shape, k)) continue;
-        const near = closestMatch(k, keys);
-        throw new ConfigError(
-          `unknown ${keyLabel(join(k))}${near ? `; did you mean '${join(near)}'?` : ''} (${
-            path ? `keys of '${path}'` : 'top-level keys'
-          }: ${keys.join(', ')})`,
-          join(k),
-        );
-      }
-    }
-    const out: Record<string, unknown> = options.allowUnknown ? { ...src } : {};
-    for (const k of keys) out[k] = shape[k]!.parse(src[k], join(k));
-    return out as InferShape<S>;
-  };
-  const defaultValue = allDefault ? parse({}, '') : undefined;
-  return { type: 'object', doc: options.doc, hasDefault: allDefault, defaultValue, fields: shape, parse };
-}
-
-/** The schema builders as one namespace: `schema.object({...})`, `schema.int({ min: 1 })`, .... */
-export const schema = { object, int, number, string, array, boolean, optional, nullable, union } as const;
-
-/** One row of {@link describeSchema}. */
-export interface SchemaEntry {
-  /** Dotted key path. */
-  key: string;
-  type: string;
-  /** The default, JSON-encoded; `undefined` when the key is required. */
-  default: string | undefined;
-  doc: string | undefined;
-}
-
-/**
- * Flatten an object schema into one entry per leaf key.
- *
- * @example
- * ```ts
- * schemaEntries(runConfigSchema).find((e) => e.key === 'teacher.steps');
- * // { key: 'teacher.steps', type: 'integer >= 1', default: '4000', doc: ... }
- * ```
- */
-export function schemaEntries(s: Schema<unknown>, prefix = ''): SchemaEntry[] {
-  if (s.fields) {
-    return Object.entries(s.fields).flatMap(([k, f]) => schemaEntries(f, prefix ? `${prefix}.${k}` : k));
-  }
-  return [
-    {
-      key: prefix,
-      type: s.type,
-      default: s.hasDefault ? JSON.stringify(s.defaultValue) : undefined,
-      doc: s.doc,
-    },
-  ];
-}
-
-/**
- * A text table of an object schema's keys, defaults, types and docs (for `--help`),
- * one key per line: `key  default  type - doc` (`required` where there is no default).
- *
- * @example
- * ```ts
- * console.log(describeSchema(runConfigSchema));
- * ```
- */
-export function describeSchema(s: Schema<unknown>): string {
-  const rows = schemaEntries(s);
-  const kw = Math.max(...rows.map((r) => r.key.length));
-  const dw = Math.max(...rows.map((r) => (r.default ?? 'required').length));
-  return rows
-    .map((r) => `  ${r.key.padEnd(kw)}  ${(r.default ?? 'required').padEnd(dw)}  ${r.type}${r.doc ? ` - ${r.doc}` : ''}`)
-    .join('\n');
-}
-
-// ---------------------------------------------------------------------------
-// Files
-// ---------------------------------------------------------------------------
 
 /** A config file could not be parsed; `line` / `column` are 1-based. */
 export class ConfigParseError extends ConfigError {
@@ -637,20 +206,28 @@ function cloneConfigValue(value: unknown, path: string, where: string): unknown 
   }
 }
 
+/** A run config's raw sources: the file (if any) and the dotted overrides, merged into one plain object. */
+export interface RawConfig {
+  /** The file the base config came from, if any. */
+  readonly file: string | undefined;
+  /** The merged object (file or object, then overrides), deep-copied. */
+  readonly merged: Record<string, unknown>;
+  readonly overrides: Readonly<Record<string, unknown>>;
+}
+
 /**
- * Validate `raw` against an object schema after applying dotted `overrides`;
- * errors caused by an override or coming from a file say so.
+ * Reads the base config (a file path, an object, or nothing) and applies dotted `overrides` on a deep copy.
  *
+ * @throws ConfigError naming the file or key; ConfigParseError for bad syntax
  * @example
  * ```ts
- * const cfg = loadConfig(runConfigSchema, 'run.yaml', { 'teacher.steps': 100 });
+ * mergeConfigSources('run.yaml', { 'teacher.steps': 100 }).merged.teacher; // { ..., steps: 100 }
  * ```
  */
-export function loadConfig<T>(
-  s: Schema<T>,
+export function mergeConfigSources(
   source: string | Readonly<Record<string, unknown>> | undefined,
   overrides: Readonly<Record<string, unknown>> = {},
-): T {
+): RawConfig {
   const file = typeof source === 'string' ? source : undefined;
   let raw: unknown = file !== undefined ? readConfigFile(file) : (source ?? {});
   if (raw === null || raw === undefined) raw = {};
@@ -662,19 +239,29 @@ export function loadConfig<T>(
   }
   let merged = cloneConfigValue(raw, '', file ? ` (in ${file})` : '') as Record<string, unknown>;
   for (const [k, v] of Object.entries(overrides)) merged = setDotted(merged, k, cloneConfigValue(v, k, ` (from overrides['${k}'])`));
+  return { file, merged, overrides };
+}
+
+/**
+ * Runs `parse` on the merged config; a `ConfigError` it throws gets where the bad value came from appended:
+ * ` (from --set key=value)` or ` (in run.yaml)` (the library's text itself is kept as it is).
+ *
+ * @example
+ * ```ts
+ * import { parseConfig } from '@charlearn/core';
+ * import { teacherConfigSchema } from '@charlearn/distill';
+ * const raw = mergeConfigSources('run.yaml');
+ * const teacher = locateConfigErrors(raw, () => parseConfig(teacherConfigSchema, raw.merged.teacher, 'teacher'));
+ * ```
+ */
+export function locateConfigErrors<T>(raw: RawConfig, parse: () => T): T {
   try {
-    return s.parse(merged, '');
+    return parse();
   } catch (e) {
     if (!(e instanceof ConfigError) || e.parameter === undefined) throw e;
     const param = e.parameter;
-    const fromOverride = Object.keys(overrides).find(
-      (k) => param === k || param.startsWith(`${k}.`) || param.startsWith(`${k}[`),
-    );
-    const where = fromOverride !== undefined
-      ? ` (from --set ${fromOverride}=${JSON.stringify(overrides[fromOverride])})`
-      : file
-        ? ` (in ${file})`
-        : '';
+    const fromOverride = Object.keys(raw.overrides).find((k) => param === k || param.startsWith(`${k}.`) || param.startsWith(`${k}[`) || k.startsWith(`${param}.`));
+    const where = fromOverride !== undefined ? ` (from --set ${fromOverride}=${JSON.stringify(raw.overrides[fromOverride])})` : raw.file ? ` (in ${raw.file})` : '';
     throw new ConfigError(`${e.message}${where}`, param);
   }
 }
@@ -683,180 +270,109 @@ export function loadConfig<T>(
 // The run config
 // ---------------------------------------------------------------------------
 
-/** Built-in 2-D target distributions (trained with `model.kind: mlp`). */
-export const DATA_TARGETS = ['swiss-roll', '8gaussians', 'checkerboard', 'two-moons', 'gmm'] as const;
-/** Built-in image data sets (trained with `model.kind: unet | dit`, evaluated by the feature-net FD). */
-export const IMAGE_DATA = ['mnist', 'fashion-mnist'] as const;
-/** Every value `data.target` takes. */
-export const DATA_NAMES = [...DATA_TARGETS, ...IMAGE_DATA] as const;
-/** The network families of `model.kind`. */
-export const MODEL_KINDS = ['mlp', 'unet', 'dit'] as const;
+const nonEmpty = v.pipe(v.string(), v.minLength(1));
+
+/** The run's own settings (everything the libraries do not build). */
+const runEntries = {
+  name: setting(v.nullable(nonEmpty), null, 'run name: one folder name under outDir (letters, digits, - _ .); null: derived from target + timestamp'),
+  outDir: setting(nonEmpty, 'out', 'directory for runs (checkpoints, plots, logs)'),
+  runDir: setting(v.nullable(nonEmpty), null, 'the run folder itself, any path (instead of outDir/name; its last folder is the name)'),
+  seed: setting(integerSchema({ min: 0 }), 0, 'random seed'),
+  backend: setting(nonEmpty, 'wasm', 'TensorFlow.js backend (any registered name)'),
+  plugins: setting(v.array(nonEmpty), [], 'packages or paths to import before the config is checked (solvers, objectives, network kinds, backends); paths are relative to the config file'),
+  interpolant: setting(nonEmpty, 'follmer', 'interpolant (follmer | linear | cosine | plugin)'),
+  method: setting(nonEmpty, 'characteristic', "how 'train' makes the one-step generator: characteristic (teacher, then distill) | a registered objective (drifting, wflow, ...)"),
+  eval: configSection({
+    samples: setting(integerSchema({ min: 1 }), 2000, 'samples per evaluation'),
+    teacherSolvers: setting(v.array(nonEmpty), ['euler', 'heun', 'exp-integrator'], 'teacher solvers to compare'),
+    teacherNfe: setting(v.array(integerSchema({ min: 1 })), [1, 2, 5, 10, 20, 100], 'teacher NFE budgets'),
+    fewSteps: setting(v.array(integerSchema({ min: 1 })), [1, 2, 4, 8], 'student step counts'),
+    start: setting(
+      v.picklist(GENERATOR_STARTS),
+      'prior',
+      "how sample/eval start the generator from z: prior (z as is) | reference (the reference code's z - eps0*E[x1]) | noise-step (z + eps0*E[x1])",
+    ),
+  }),
+  checkpointEvery: setting(integerSchema({ min: 0 }), 500, 'steps between checkpoints (0: only at the end)'),
+  logEvery: setting(integerSchema({ min: 1 }), 50, 'steps between log lines'),
+};
 
 /**
- * Whether `target` names an image data set ({@link IMAGE_DATA}) rather than a 2-D target.
+ * The `plugins` of merged config sources (checked like any key), to import before the rest is parsed.
  *
  * @example
  * ```ts
- * isImageData('mnist');      // true
- * isImageData('swiss-roll'); // false
+ * configPlugins(mergeConfigSources('run.yaml')); // ['my-solver', './local-plugin.mjs']
  * ```
  */
-export function isImageData(target: string): target is (typeof IMAGE_DATA)[number] {
-  return (IMAGE_DATA as readonly string[]).includes(target);
-}
-/** Activation functions of the MLP. */
-export const ACTIVATIONS = ['silu', 'relu', 'tanh', 'gelu'] as const;
-
-const lr = (d: number): Schema<number> => optional(number({ exclusiveMin: 0, doc: 'peak learning rate (Adam)' }), d);
-const eps = (d: number, end: string): Schema<number> =>
-  optional(number({ min: 0, exclusiveMax: 0.5, doc: `time-interval cut at t=${end}` }), d);
-
-/** The schema of {@link RunConfig}. */
-export const runConfigSchema = object({
-  name: optional(nullable(string({ minLength: 1, doc: 'run name: one folder name under outDir (letters, digits, - _ .); null: derived from target + timestamp' })), null),
-  outDir: optional(string({ minLength: 1, doc: 'directory for runs (checkpoints, plots, logs)' }), 'out'),
-  runDir: optional(nullable(string({ minLength: 1, doc: 'the run folder itself, any path (instead of outDir/name; its last folder is the name)' })), null),
-  seed: optional(int({ min: 0, doc: 'random seed' }), 0),
-  backend: optional(string({ minLength: 1, doc: 'TensorFlow.js backend (any registered name)' }), 'wasm'),
-  data: object({
-    target: optional(string({ oneOf: DATA_NAMES, doc: 'target: a 2-D distribution, or an image data set (mnist | fashion-mnist)' }), 'swiss-roll'),
-    dir: optional(nullable(string({ minLength: 1, doc: "images: folder of the data set's files (fashion-mnist IDX); null: /usr/share/datasets/fashion-mnist" })), null),
-    limit: optional(nullable(int({ min: 1, doc: 'images: train on the first `limit` training images; null: all' })), null),
-    flip: optional(boolean({ doc: 'images: flip training draws left-right with probability 1/2' }), false),
-  }),
-  interpolant: optional(string({ minLength: 1, doc: 'interpolant (follmer | linear | cosine | plugin)' }), 'follmer'),
-  model: object({
-    kind: optional(string({ oneOf: MODEL_KINDS, doc: 'network: mlp (2-D targets) | unet | dit (image data)' }), 'mlp'),
-    hidden: optional(array(int({ min: 1 }), { minLength: 1, doc: 'mlp: hidden layer widths' }), [256, 256, 256]),
-    activation: optional(string({ oneOf: ACTIVATIONS, doc: 'mlp: hidden activation' }), 'silu'),
-    timeEmbeddingDim: optional(int({ min: 1, doc: 'mlp: time embedding size' }), 64),
-    unet: object({
-      channels: optional(int({ min: 1, doc: 'unet: base channels' }), 16),
-      channelMult: optional(array(int({ min: 1 }), { minLength: 1, doc: 'unet: channel multiplier per resolution level' }), [1, 2, 2]),
-      numResBlocks: optional(int({ min: 1, doc: 'unet: residual blocks per level' }), 1),
-      attentionResolutions: optional(array(int({ min: 1 }), { doc: 'unet: feature-map sizes with self-attention (28x28 input: 28, 14, 7)' }), [7]),
-      heads: optional(int({ min: 1, doc: 'unet: attention heads' }), 1),
-      dropout: optional(number({ min: 0, exclusiveMax: 1, doc: 'unet: dropout in the residual blocks' }), 0),
-      timeEmbeddingDim: optional(nullable(int({ min: 2, doc: "unet: sinusoidal time embedding size (even); null: the network's default" })), null),
-    }),
-    dit: object({
-      patchSize: optional(int({ min: 1, doc: 'dit: patch side (divides the image size)' }), 4),
-      hidden: optional(int({ min: 4, doc: 'dit: token width (divisible by heads and by 4)' }), 128),
-      depth: optional(int({ min: 1, doc: 'dit: transformer blocks' }), 4),
-      heads: optional(int({ min: 1, doc: 'dit: attention heads' }), 4),
-      mlpRatio: optional(number({ exclusiveMin: 0, doc: 'dit: MLP width over token width' }), 4),
-      timeEmbeddingDim: optional(nullable(int({ min: 2, doc: "dit: sinusoidal time embedding size (even); null: the network's default" })), null),
-    }),
-  }),
-  teacher: object({
-    steps: optional(int({ min: 1, doc: 'training steps' }), 4000),
-    batchSize: optional(int({ min: 1, doc: 'batch size' }), 512),
-    lr: lr(0.001),
-    warmupSteps: optional(int({ min: 0, doc: 'linear learning-rate warm-up steps' }), 500),
-    gradClip: optional(number({ exclusiveMin: 0, doc: 'global gradient-norm clip' }), 1.0),
-    ema: optional(number({ min: 0, exclusiveMax: 1, doc: 'EMA decay of the weights' }), 0.999),
-    eps0: eps(1e-5, '0'),
-    eps1: eps(1e-5, '1'),
-  }),
-  distill: object({
-    steps: optional(int({ min: 1, doc: 'training steps' }), 2000),
-    batchSize: optional(int({ min: 1, doc: 'batch size' }), 256),
-    lr: lr(0.001),
-    warmupSteps: optional(int({ min: 0, doc: 'linear learning-rate warm-up steps' }), 200),
-    gradClip: optional(number({ exclusiveMin: 0, doc: 'global gradient-norm clip' }), 1.0),
-    ema: optional(number({ min: 0, exclusiveMax: 1, doc: 'EMA decay of the weights' }), 0.999),
-    gridSize: optional(int({ min: 2, doc: 'time-grid points for teacher targets (t = 1 is appended)' }), 20),
-    gridSpacing: optional(string({ oneOf: ['karras', 'uniform'] as const, doc: "grid spacing: 'karras' (rho on 1 - t) or 'uniform' (public code)" }), 'karras'),
-    rho: optional(number({ exclusiveMin: 0, doc: 'rho of the Karras grid' }), 3),
-    eps0: eps(0.001, '0'),
-    eps1: eps(0.001, '1'),
-    teacherSolver: optional(string({ minLength: 1, doc: 'solver producing teacher targets (registry name)' }), 'exp-integrator-edm'),
-    pairGroups: optional(int({ min: 1, doc: 'time-pair groups per batch' }), 4),
-    losses: object({
-      fit: optional(number({ min: 0, doc: 'weight of the teacher-fit loss' }), 1.0),
-      semigroup: optional(number({ min: 0, doc: 'weight of the semigroup loss' }), 0.1),
-      ctm: optional(number({ min: 0, doc: 'weight of the CTM loss' }), 0.0),
-      dsm: optional(
-        { ...union(string({ oneOf: ['adaptive'] }), number({ min: 0 })), doc: "weight of the DSM loss, or 'adaptive'" },
-        0,
-      ),
-    }),
-  }),
-  method: optional(
-    string({ minLength: 1, doc: "how 'train' makes the one-step generator: characteristic (teacher, then distill) | drifting | drifting-conservative | wflow | a registered objective" }),
-    'characteristic',
-  ),
-  onestep: object({
-    steps: optional(int({ min: 1, doc: 'teacher-free methods: generator updates' }), 2000),
-    batchSize: optional(int({ min: 2, doc: 'teacher-free methods: batch (data and generated points per update)' }), 1024),
-    lr: lr(0.001),
-    warmupSteps: optional(int({ min: 0, doc: 'linear learning-rate warm-up steps' }), 100),
-    gradClip: optional(number({ exclusiveMin: 0, doc: 'global gradient-norm clip' }), 1.0),
-    ema: optional(number({ min: 0, exclusiveMax: 1, doc: 'EMA decay of the weights (the sampler uses the EMA)' }), 0.999),
-  }),
-  drifting: object({
-    temperatures: optional(array(number({ exclusiveMin: 0 }), { minLength: 1, doc: 'Laplace temperatures, as fractions of scale' }), [0.02, 0.05, 0.2]),
-    scale: optional(nullable(number({ exclusiveMin: 0, doc: 'length unit of the temperatures; null: sqrt(2D) (2 in 2-D)' })), null),
-  }),
-  'drifting-conservative': object({
-    bandwidth: optional(
-      { ...union(string({ oneOf: ['median'] }), number({ exclusiveMin: 0 })), doc: "Gaussian bandwidth h, or 'median' (median heuristic every step)" },
-      'median',
-    ),
-    bandwidthScale: optional(number({ exclusiveMin: 0, doc: 'multiplies the bandwidth' }), 1),
-  }),
-  wflow: object({
-    epsilon: optional(number({ exclusiveMin: 0, doc: 'entropic epsilon (squared-distance units)' }), 0.05),
-    tol: optional(number({ exclusiveMin: 0, doc: 'Sinkhorn marginal tolerance' }), 1e-3),
-    maxIter: optional(int({ min: 1, doc: 'Sinkhorn iterations per plan, at most' }), 200),
-    eta: optional(number({ exclusiveMin: 0, doc: 'step of the target G(z) + eta v' }), 1),
-  }),
-  eval: object({
-    samples: optional(int({ min: 1, doc: 'samples per evaluation' }), 2000),
-    teacherSolvers: optional(array(string({ minLength: 1 }), { doc: 'teacher solvers to compare' }), [
-      'euler',
-      'heun',
-      'exp-integrator',
-    ]),
-    teacherNfe: optional(array(int({ min: 1 }), { doc: 'teacher NFE budgets' }), [1, 2, 5, 10, 20, 100]),
-    fewSteps: optional(array(int({ min: 1 }), { doc: 'student step counts' }), [1, 2, 4, 8]),
-    start: optional(
-      string({ oneOf: GENERATOR_STARTS, doc: "how sample/eval start the generator from z: prior (z as is) | reference (the reference code's z - eps0*E[x1]) | noise-step (z + eps0*E[x1])" }),
-      'prior',
-    ),
-  }),
-  checkpointEvery: optional(int({ min: 0, doc: 'steps between checkpoints (0: only at the end)' }), 500),
-  logEvery: optional(int({ min: 1, doc: 'steps between log lines' }), 50),
-});
-
-/** `model.unet` of {@link RunConfig}: the U-Net's settings (see `@charlearn/nets`' `UnetConfig`). */
-export interface UnetModelConfig {
-  channels: number;
-  channelMult: number[];
-  numResBlocks: number;
-  attentionResolutions: number[];
-  heads: number;
-  dropout: number;
-  /** `null`: the network's default. */
-  timeEmbeddingDim: number | null;
+export function configPlugins(raw: RawConfig): string[] {
+  return locateConfigErrors(raw, () => parseConfig(runEntries.plugins, raw.merged.plugins, 'plugins'));
 }
 
-/** `model.dit` of {@link RunConfig}: the DiT's settings (see `@charlearn/nets`' `DitConfig`). */
-export interface DitModelConfig {
-  patchSize: number;
-  hidden: number;
-  depth: number;
-  heads: number;
-  mlpRatio: number;
-  /** `null`: the network's default. */
-  timeEmbeddingDim: number | null;
+/** `model.kind`: any registered network kind (the registry's list, plugins included). */
+function modelKindSetting() {
+  return setting(v.picklist(listNetworkKinds()), 'mlp', 'network kind: mlp (2-D points) | unet | dit (images) | a plugin kind; the other model.* keys are its settings');
 }
 
-/** Training hyper-parameters shared by the teacher and distillation phases (the trainers' own type). */
-export type TrainPhaseConfig = TeacherConfig;
+/** The `model` section for network kind `kind`: `kind` plus the kind's own settings. */
+export function modelSchema(kind: string) {
+  const options = getNetworkKind(kind).options;
+  return options ? configSection({ kind: modelKindSetting(), ...sectionEntries(options) }) : v.optional(v.looseObject({ kind: modelKindSetting() }), {});
+}
+
+/** One section per registered objective (its options schema; without one, any object). The characteristic method is configured by `distill`. */
+function objectiveSections(): Record<string, ReturnType<typeof configSection> | v.GenericSchema> {
+  const out: Record<string, v.GenericSchema> = {};
+  for (const name of listObjectives()) {
+    if (name === 'characteristic') continue;
+    const plugin = objectives.get(name);
+    out[name] = plugin.optionsSchema ?? v.optional(v.record(v.string(), v.unknown()), {});
+  }
+  return out;
+}
 
 /**
- * The validated charlearn run configuration (all defaults filled in).
+ * The whole run config's schema for network kind `kind`, composed from the libraries' schemas and the registries
+ * as they are now (load plugins first).
+ *
+ * @example
+ * ```ts
+ * parseConfig(runConfigSchema('mlp'), {}, '').model; // { kind: 'mlp', hidden: [256, 256, 256], ... }
+ * ```
+ */
+export function runConfigSchema(kind = 'mlp') {
+  return v.strictObject({
+    ...runEntries,
+    data: dataConfigSchema,
+    model: modelSchema(kind),
+    teacher: teacherConfigSchema,
+    distill: distillConfigSchema,
+    onestep: oneStepConfigSchema,
+    ...objectiveSections(),
+  });
+}
+
+/**
+ * The top-level keys a run config may have now (the run's own, the libraries' sections, one per registered objective).
+ *
+ * @example
+ * ```ts
+ * runConfigKeys().includes('wflow'); // true
+ * ```
+ */
+export function runConfigKeys(): string[] {
+  return Object.keys(runConfigSchema('mlp').entries);
+}
+
+type RunSchemaOutput = v.InferOutput<ReturnType<typeof runConfigSchema>>;
+
+/** The `model` section: `kind` and that kind's settings (see `@charlearn/nets`' kind schemas). */
+export type ModelConfig = { kind: string } & Record<string, unknown>;
+
+/**
+ * The validated charlearn run configuration (all defaults filled in). Its type comes from the same schemas:
+ * `teacher`, `distill`, `onestep` are `@charlearn/distill`'s, `data` is `@charlearn/data`'s; each objective's
+ * options sit under its name (`config.wflow`, `config['my-pkg/objective']`).
  *
  * @example
  * ```ts
@@ -864,62 +380,19 @@ export type TrainPhaseConfig = TeacherConfig;
  * cfg.teacher.steps; // 4000
  * ```
  */
-export interface RunConfig {
-  /** Run name; `null` means derive it (see {@link resolveRunName}). */
-  name: string | null;
-  outDir: string;
-  /** The run folder itself (absolute or relative to the working directory), instead of `outDir/name`; `null`: unused. */
-  runDir: string | null;
-  seed: number;
-  /** TensorFlow.js backend name. */
-  backend: string;
-  /** `target`: a 2-D distribution or an image data set; `dir`, `limit`, `flip`: image data only. */
-  data: { target: (typeof DATA_NAMES)[number]; dir: string | null; limit: number | null; flip: boolean };
-  /** Interpolant name (validated against the registry later). */
-  interpolant: string;
-  /** The network: `kind` picks the family; `hidden`, `activation`, `timeEmbeddingDim` are the MLP's, `unet` and `dit` the image networks'. */
-  model: {
-    kind: (typeof MODEL_KINDS)[number];
-    hidden: number[];
-    activation: (typeof ACTIVATIONS)[number];
-    timeEmbeddingDim: number;
-    unet: UnetModelConfig;
-    dit: DitModelConfig;
-  };
-  teacher: TrainPhaseConfig;
-  distill: TrainPhaseConfig & {
-    gridSize: number;
-    gridSpacing: 'karras' | 'uniform';
-    rho: number;
-    /** Solver name (validated against the registry later). */
-    teacherSolver: string;
-    pairGroups: number;
-    losses: { fit: number; semigroup: number; ctm: number; dsm: 'adaptive' | number };
-  };
-  /** How `train` makes the generator: `'characteristic'` (teacher, then `distill`) or a teacher-free objective's name (validated against the registry later). */
-  method: string;
-  /** Training settings of the teacher-free methods (`OneStepTrainer`'s). */
-  onestep: TrainingConfig;
-  /** `drifting` options (`scale: null`: the objective's default). */
-  drifting: { temperatures: number[]; scale: number | null };
-  /** `drifting-conservative` options. */
-  'drifting-conservative': { bandwidth: 'median' | number; bandwidthScale: number };
-  /** `wflow` options. */
-  wflow: { epsilon: number; tol: number; maxIter: number; eta: number };
-  eval: { samples: number; teacherSolvers: string[]; teacherNfe: number[]; fewSteps: number[]; start: GeneratorStart };
-  checkpointEvery: number;
-  logEvery: number;
+export type RunConfig = Omit<RunSchemaOutput, 'model'> & { model: ModelConfig } & { readonly [objective: string]: unknown };
+
+/** The raw `model.kind` of a merged config, checked against the registry (default `'mlp'`). */
+function modelKindOf(raw: RawConfig): string {
+  const model = raw.merged.model;
+  const kind = isPlainObject(model) ? model.kind : undefined;
+  return locateConfigErrors(raw, () => parseConfig(modelKindSetting(), kind, 'model.kind'));
 }
 
-type Equals<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-type Assert<T extends true> = T;
-/** Compile-time check that the interface and the schema agree. */
-export type RunConfigMatchesSchema = Assert<Equals<RunConfig, Infer<typeof runConfigSchema>>>;
-
 /**
- * Load, default-fill and validate a run config from a file path (`.json`,
- * `.yaml`, `.yml`), an object, or nothing (all defaults), then apply dotted
- * overrides such as `{ 'teacher.steps': 100 }` (validated like file values).
+ * Load, default-fill and validate a run config from a file path (`.json`, `.yaml`, `.yml`), an object, or nothing
+ * (all defaults), then apply dotted overrides such as `{ 'teacher.steps': 100 }` (validated like file values).
+ * Plugins a config names must be imported first (see `loadRunPlugins`), so their kinds and options are known.
  *
  * @throws ConfigError naming the dotted key for every problem; ConfigParseError for bad syntax
  * @example
@@ -932,15 +405,28 @@ export function loadRunConfig(
   pathOrObject?: string | Readonly<Record<string, unknown>>,
   overrides: Readonly<Record<string, unknown>> = {},
 ): RunConfig {
-  const config = loadConfig(runConfigSchema, pathOrObject, overrides);
+  return parseRunConfig(mergeConfigSources(pathOrObject, overrides));
+}
+
+/**
+ * Validates merged config sources ({@link mergeConfigSources}) into a {@link RunConfig}.
+ *
+ * @example
+ * ```ts
+ * const config = parseRunConfig(mergeConfigSources('run.yaml'));
+ * ```
+ */
+export function parseRunConfig(raw: RawConfig): RunConfig {
+  const kind = modelKindOf(raw);
+  const config = locateConfigErrors(raw, () => parseConfig(runConfigSchema(kind), raw.merged, '')) as unknown as RunConfig;
   checkDataAndModel(config);
   return config;
 }
 
 /**
  * Checks the keys that depend on each other, with a `ConfigError` naming the key and what to set:
- * `model.kind` `mlp` trains 2-D targets, `unet` and `dit` train image data; `data.dir` applies to Fashion-MNIST
- * only and `data.limit` / `data.flip` to image data only (a value that would be ignored is an error); image
+ * `model.kind` `mlp` trains points, `unet` and `dit` train image data; `data.dir` applies to Fashion-MNIST
+ * only and `data.limit` / `data.flip` to image data sets only (a value that would be ignored is an error); image
  * runs need `data.limit` and `eval.samples` of at least 2 (the FD fits a covariance).
  *
  * @example
@@ -950,26 +436,24 @@ export function loadRunConfig(
  */
 export function checkDataAndModel(config: Pick<RunConfig, 'data' | 'model' | 'eval'>): void {
   const { data, model } = config;
-  const images = isImageData(data.target);
+  const images = data.file === null && isImageDataName(data.target);
   const kind = model.kind;
+  const source = data.file !== null ? `data.file '${data.file}'` : `data.target '${data.target}'`;
   if (images && kind === 'mlp') {
     throw new ConfigError(
       `model.kind 'mlp' trains 2-D targets, but data.target '${data.target}' is an image data set: set model.kind to 'unet' or 'dit' (or start from --preset ${data.target})`,
       'model.kind',
     );
   }
-  if (!images && kind !== 'mlp') {
-    throw new ConfigError(
-      `model.kind '${kind}' is an image network, but data.target '${data.target}' is a 2-D target: set model.kind to 'mlp', or data.target to one of ${IMAGE_DATA.join(', ')}`,
-      'model.kind',
-    );
+  if (data.file === null && !images && (kind === 'unet' || kind === 'dit')) {
+    throw new ConfigError(`model.kind '${kind}' is an image network, but ${source} is a 2-D target: set model.kind to 'mlp', or data.target to an image data set (mnist, fashion-mnist)`, 'model.kind');
   }
-  if (data.dir !== null && data.target !== 'fashion-mnist') {
-    throw new ConfigError(`data.dir is the folder of Fashion-MNIST's IDX files; data.target '${data.target}' reads no folder (set data.dir to null)`, 'data.dir');
+  if (data.dir !== null && (data.file !== null || data.target !== 'fashion-mnist')) {
+    throw new ConfigError(`data.dir is the folder of Fashion-MNIST's IDX files; ${source} reads no folder (set data.dir to null)`, 'data.dir');
   }
   if (!images && (data.limit !== null || data.flip)) {
     const key = data.limit !== null ? 'data.limit' : 'data.flip';
-    throw new ConfigError(`${key} applies to image data; data.target '${data.target}' is a 2-D target (remove ${key})`, key);
+    throw new ConfigError(`${key} applies to the image data sets; ${source} is not one (remove ${key})`, key);
   }
   if (images && data.limit !== null && data.limit < 2) {
     throw new ConfigError(`data.limit: an image run needs at least 2 training images, got ${data.limit}`, 'data.limit');
@@ -988,20 +472,45 @@ export function checkDataAndModel(config: Pick<RunConfig, 'data' | 'model' | 'ev
  * ```
  */
 export function defaultRunConfig(): RunConfig {
-  return runConfigSchema.parse({}, '');
+  return loadRunConfig({});
 }
 
 /**
- * A text listing of every run-config key with its type and default, for `--help`.
+ * Every run-config key with its type, default and doc: the run's own keys, then `data`, `model` once per registered
+ * network kind (`kind` names it), the trainers' sections and each objective's. Each (kind, key) appears once.
  *
  * @example
  * ```ts
- * console.log(describeConfigSchema());
+ * runConfigEntries().find((e) => e.key === 'teacher.steps')?.default; // '4000'
+ * ```
+ */
+export function runConfigEntries(): (ConfigEntry & { readonly kind?: string })[] {
+  const rows: (ConfigEntry & { kind?: string })[] = [];
+  const base = v.strictObject({ ...runEntries, data: dataConfigSchema, model: configSection({ kind: modelKindSetting() }) });
+  rows.push(...configEntries(base));
+  for (const kind of listNetworkKinds()) {
+    const options = getNetworkKind(kind).options;
+    if (!options) continue;
+    for (const row of configEntries(options, 'model')) {
+      rows.push({ ...row, kind, doc: row.doc?.startsWith(`${kind}:`) ? row.doc : `${kind}: ${row.doc ?? ''}` });
+    }
+  }
+  rows.push(...configEntries(teacherConfigSchema, 'teacher'), ...configEntries(distillConfigSchema, 'distill'), ...configEntries(oneStepConfigSchema, 'onestep'));
+  for (const [name, schema] of Object.entries(objectiveSections())) rows.push(...configEntries(schema, name).filter((r) => r.key !== name));
+  return rows;
+}
+
+/**
+ * A text listing of every run-config key with its default, type and doc (for `charlearn help`).
+ *
+ * @example
+ * ```ts
+ * console.log(describeRunConfig());
  * //   teacher.steps   4000   integer >= 1 - training steps
  * ```
  */
-export function describeConfigSchema(): string {
-  return describeSchema(runConfigSchema);
+export function describeRunConfig(): string {
+  return describeConfig(runConfigEntries());
 }
 
 /**

@@ -11,7 +11,7 @@ import { cliRunner, readJson } from './cli-test-helpers';
 import { loadRunConfig, type RunConfig } from './config';
 import type { ImageEvalMetrics } from './evaluate-images';
 import { layoutImagePanels } from './plot';
-import { CONFIG_PRESETS, MNIST_PRESET, QUICK_IMAGE_OVERRIDES, QUICK_OVERRIDES } from './presets';
+import { CONFIG_PRESETS, MNIST_PRESET, QUICK_IMAGE_OVERRIDES, QUICK_MODEL_OVERRIDES, QUICK_OVERRIDES } from './presets';
 import { createRunNetwork, describeRunNetwork, runNetworkSpec } from './run-network';
 import { loadCheckpoint } from './runtime';
 import type { HistoryPoint } from './training-loop';
@@ -34,14 +34,14 @@ function pngSize(path: string): { width: number; height: number } {
 
 /** The run config `--preset mnist --quick` resolves to (what the CLI trains). */
 function quickMnistConfig(name: string): RunConfig {
-  return loadRunConfig(MNIST_PRESET, { ...QUICK_OVERRIDES, ...QUICK_IMAGE_OVERRIDES, name, outDir: out });
+  return loadRunConfig(MNIST_PRESET, { ...QUICK_OVERRIDES, ...QUICK_IMAGE_OVERRIDES, ...QUICK_MODEL_OVERRIDES.unet, name, outDir: out });
 }
 
 describe('charlearn on MNIST (--preset mnist --quick)', () => {
   it('trains a U-Net teacher, distills it, and evaluates by FD(charlearn-mnist-cnn) with sample grids', async () => {
     const { code, err } = await run('demo', '--preset', 'mnist', '--quick', '--set', 'name=mnist-q');
     expect(code, err).toBe(0);
-    expect(err).toMatch(/teacher: U-Net 8 x \[1, 2, 2\], 1 res block\(s\)\/level, attention at 7 \(63,489 parameters\), 12 steps, batch 8, mnist/);
+    expect(err).toMatch(/teacher: unet \(channels 8, channelMult \[1,2,2\], numResBlocks 1, attentionResolutions \[7\], .*; 63,489 parameters\), 12 steps, batch 8, mnist/);
     const dir = join(out, 'mnist-q');
     for (const f of ['teacher.ckpt', 'generator.ckpt', 'metrics.json', 'samples.png', 'history.json', 'losses.png', 'config.json']) {
       expect(existsSync(join(dir, f)), f).toBe(true);
@@ -114,7 +114,7 @@ describe('charlearn on MNIST (--preset mnist --quick)', () => {
   it('trains a DiT teacher and its one-step generator (--preset mnist-dit --quick)', async () => {
     const { code, err } = await run('demo', '--preset', 'mnist-dit', '--quick', '--set', 'name=dit-q');
     expect(code, err).toBe(0);
-    expect(err).toMatch(/teacher: DiT patch 7, width 16, depth 1, 2 heads/);
+    expect(err).toMatch(/teacher: dit \(patchSize 7, hidden 16, depth 1, heads 2, /);
     const m = readJson<ImageEvalMetrics>(join(out, 'dit-q', 'metrics.json'));
     expect(m.fd.oneStep).toBeGreaterThan(m.fd.floor);
     expect(Number.isFinite(m.fd.oneStep)).toBe(true);
@@ -153,26 +153,28 @@ describe('image configs: clear errors before any training', () => {
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/ConfigError: data\.dir is the folder of Fashion-MNIST's IDX files; data\.target 'mnist' reads no folder/);
     r = await run('train', '--quick', '--set', 'data.limit=100');
-    expect(r.err).toMatch(/ConfigError: data\.limit applies to image data; data\.target 'swiss-roll' is a 2-D target/);
+    expect(r.err).toMatch(/ConfigError: data\.limit applies to the image data sets; data\.target 'swiss-roll' is not one/);
     r = await run('train', '--quick', '--set', 'data.flip=true');
-    expect(r.err).toMatch(/ConfigError: data\.flip applies to image data/);
+    expect(r.err).toMatch(/ConfigError: data\.flip applies to the image data sets/);
     r = await run('eval', '--preset', 'mnist', '--set', 'eval.samples=1');
     expect(r.err).toMatch(/ConfigError: eval\.samples: the feature-net FD fits a covariance and needs at least 2 images, got 1/);
     r = await run('train', '--preset', 'mnist', '--set', 'data.limit=1');
     expect(r.err).toMatch(/ConfigError: data\.limit: an image run needs at least 2 training images/);
   });
 
-  it('names the model.<kind> key the network refuses', async () => {
-    let r = await run('train', '--preset', 'mnist', '--set', 'model.unet.heads=3', '--set', 'name=bad-heads');
+  it("prints the network's own error for a model.<key> it refuses (the keys are the network's)", async () => {
+    let r = await run('train', '--preset', 'mnist', '--set', 'model.heads=3', '--set', 'name=bad-heads');
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/ConfigError: model\.unet\.heads: heads = 3 must divide the width/);
-    r = await run('train', '--preset', 'mnist', '--set', 'model.unet.attentionResolutions=[9]', '--set', 'name=bad-attn');
-    expect(r.err).toMatch(/model\.unet\.attentionResolutions: .*28, 14, 7/);
-    r = await run('train', '--preset', 'mnist', '--set', 'model.unet.channels=12', '--set', 'name=bad-channels');
-    expect(r.err).toMatch(/ConfigError: model\.unet\.channels: groups = 8 must divide every width/);
-    r = await run('train', '--preset', 'mnist-dit', '--set', 'model.dit.patchSize=5', '--set', 'name=bad-patch');
+    expect(r.err).toMatch(/ValueRangeError: heads = 3 must divide the width/);
+    r = await run('train', '--preset', 'mnist', '--set', 'model.attentionResolutions=[9]', '--set', 'name=bad-attn');
+    expect(r.err).toMatch(/attentionResolutions\[0\] = 9 .*28, 14, 7/);
+    r = await run('train', '--preset', 'mnist', '--set', 'model.channels=12', '--set', 'name=bad-channels');
+    expect(r.err).toMatch(/ValueRangeError: groups = 8 must divide every width/);
+    r = await run('train', '--preset', 'mnist-dit', '--set', 'model.patchSize=5', '--set', 'name=bad-patch');
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/ConfigError: model\.dit\.patchSize: /);
+    expect(r.err).toMatch(/ValueRangeError: sampleShape \[28, 28, \.\.\.\] must have height and width divisible by patchSize = 5/);
+    r = await run('train', '--preset', 'mnist', '--set', 'model.chanels=8', '--set', 'name=bad-key');
+    expect(r.err).toMatch(/ConfigError: unknown config key 'model\.chanels'; did you mean 'model\.channels'\?/);
     expect(existsSync(join(out, 'bad-heads', 'teacher.ckpt'))).toBe(false);
   });
 
@@ -199,12 +201,12 @@ describe('presets and the run network', () => {
     expect(c.model.kind).toBe('unet');
     const net = createRunNetwork(c, [28, 28, 1]);
     expect(net.parameterCount()).toBe(250_113); // docs/images.md
-    expect(describeRunNetwork(c, net)).toBe('U-Net 16 x [1, 2, 2], 1 res block(s)/level, attention at 7 (250,113 parameters)');
+    expect(describeRunNetwork(c, net)).toMatch(/^unet \(channels 16, channelMult \[1,2,2\], numResBlocks 1, attentionResolutions \[7\], .*; 250,113 parameters\)$/);
     net.dispose();
-    expect(runNetworkSpec(loadRunConfig({ data: { target: 'mnist' }, model: { kind: 'dit', dit: { timeEmbeddingDim: 32 } } }), [28, 28, 1])).toMatchObject({
+    expect(runNetworkSpec(loadRunConfig({ data: { target: 'mnist' }, model: { kind: 'dit', timeEmbeddingDim: 32 } }), [28, 28, 1])).toMatchObject({
       kind: 'dit',
       sampleShape: [28, 28, 1],
-      patchSize: 4,
+      patchSize: 2,
       timeEmbeddingDim: 32,
     });
     expect(runNetworkSpec(loadRunConfig({}), [2])).toMatchObject({ kind: 'mlp', dim: 2, hidden: [256, 256, 256] });

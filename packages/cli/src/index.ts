@@ -31,23 +31,23 @@ export {
   type RunContext,
 } from './runtime';
 export { runTrainingLoop, type HistoryPoint, type TrainingLoopOptions } from './training-loop';
-export { CONFIG_PRESETS, DEMO_PRESET, MNIST_PRESET, FASHION_MNIST_PRESET, MNIST_DIT_PRESET, QUICK_OVERRIDES, QUICK_IMAGE_OVERRIDES } from './presets';
+export { CONFIG_PRESETS, DEMO_PRESET, MNIST_PRESET, FASHION_MNIST_PRESET, MNIST_DIT_PRESET, QUICK_OVERRIDES, QUICK_IMAGE_OVERRIDES, QUICK_MODEL_OVERRIDES, quickOverrides } from './presets';
 export { cpuBackend } from './cpu-backend';
 export {
   loadRunConfig,
   defaultRunConfig,
-  describeConfigSchema,
+  describeRunConfig,
+  runConfigEntries,
   resolveRunName,
   runConfigSchema,
-  schema,
+  modelSchema,
   checkDataAndModel,
-  isImageData,
-  DATA_TARGETS,
-  IMAGE_DATA,
-  MODEL_KINDS,
+  mergeConfigSources,
+  parseRunConfig,
+  locateConfigErrors,
   type RunConfig,
-  type UnetModelConfig,
-  type DitModelConfig,
+  type ModelConfig,
+  type RawConfig,
 } from './config';
 export { parseCliArgs, UsageError, type CliArgs } from './args';
 export { createProgress, formatDuration, formatNumber, type Progress, type ProgressOptions } from './progress';

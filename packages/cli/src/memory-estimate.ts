@@ -21,22 +21,36 @@ const BYTES = 4;
 /** Forward activation, its gradient and one temporary per stored value: a factor the step needs at least. */
 const BACKWARD_FACTOR = 3;
 
-/** Floats of activations one sample keeps through a forward pass of the run's network (a lower bound). */
+/** A numeric setting of the run's `model` section (flat: `kind` and that kind's settings), or `fallback`. */
+function num(model: Readonly<Record<string, unknown>>, key: string, fallback: number): number {
+  const value = model[key];
+  return typeof value === 'number' && Number.isFinite(value) ? value : fallback;
+}
+
+/**
+ * Floats of activations one sample keeps through a forward pass of the run's network (a lower bound; a kind this
+ * module does not know, a plugin's, counts its input and output only).
+ */
 export function activationFloatsPerSample(config: Pick<RunConfig, 'model'>, sampleShape: readonly number[]): number {
   const size = sampleShape.reduce((a, b) => a * b, 1);
   const { model } = config;
+  const pixels = (sampleShape[0] ?? 1) * (sampleShape[1] ?? 1);
   switch (model.kind) {
-    case 'mlp':
-      return 2 * size + model.timeEmbeddingDim + model.hidden.reduce((a, b) => a + b, 0);
-    case 'unet': {
-      const pixels = (sampleShape[0] ?? 1) * (sampleShape[1] ?? 1);
-      return 2 * size + pixels * model.unet.channels * (2 * model.unet.numResBlocks + 2);
+    case 'mlp': {
+      const hidden = Array.isArray(model.hidden) ? (model.hidden as unknown[]).reduce<number>((a, b) => a + (typeof b === 'number' ? b : 0), 0) : 0;
+      return 2 * size + num(model, 'timeEmbeddingDim', 0) + hidden;
     }
+    case 'unet':
+      return 2 * size + pixels * num(model, 'channels', 1) * (2 * num(model, 'numResBlocks', 1) + 2);
+    case 'songunet':
+      return 2 * size + pixels * num(model, 'modelChannels', 1) * (2 * num(model, 'numBlocks', 1) + 2);
     case 'dit': {
-      const p = model.dit.patchSize;
+      const p = num(model, 'patchSize', 1);
       const tokens = Math.ceil((sampleShape[0] ?? 1) / p) * Math.ceil((sampleShape[1] ?? 1) / p);
-      return 2 * size + tokens * model.dit.hidden * model.dit.depth * (2 + model.dit.mlpRatio);
+      return 2 * size + tokens * num(model, 'hidden', 1) * num(model, 'depth', 1) * (2 + num(model, 'mlpRatio', 0));
     }
+    default:
+      return 2 * size;
   }
 }
 

@@ -1,3 +1,5 @@
+import { isImageDataName } from '@charlearn/data';
+
 /**
  * Budgets of `charlearn demo`: the full demo fits in about 3 minutes on one
  * wasm thread of the 2-core CI machine; `--quick` is a smoke run of seconds.
@@ -12,7 +14,6 @@ export const DEMO_PRESET: Readonly<Record<string, unknown>> = {
 
 /** `--quick`: the same pipeline with tiny budgets (CI smoke test). */
 export const QUICK_OVERRIDES: Readonly<Record<string, unknown>> = {
-  'model.hidden': [64, 64],
   'teacher.steps': 60,
   'teacher.batchSize': 128,
   'teacher.warmupSteps': 10,
@@ -38,7 +39,7 @@ export const QUICK_OVERRIDES: Readonly<Record<string, unknown>> = {
  */
 export const MNIST_PRESET: Readonly<Record<string, unknown>> = {
   data: { target: 'mnist' },
-  model: { kind: 'unet', unet: { channels: 16, channelMult: [1, 2, 2], numResBlocks: 1, attentionResolutions: [7], heads: 1, dropout: 0 } },
+  model: { kind: 'unet', channels: 16, channelMult: [1, 2, 2], numResBlocks: 1, attentionResolutions: [7], heads: 1, dropout: 0 },
   teacher: { steps: 1000, batchSize: 64, lr: 1e-3, warmupSteps: 200, ema: 0.999 },
   distill: { steps: 120, batchSize: 32, lr: 3e-4, warmupSteps: 20, ema: 0.99, gridSize: 8, losses: { fit: 1, semigroup: 0.1, ctm: 0, dsm: 0 } },
   onestep: { steps: 200, batchSize: 64, lr: 1e-3, warmupSteps: 20, ema: 0.99 },
@@ -53,7 +54,7 @@ export const FASHION_MNIST_PRESET: Readonly<Record<string, unknown>> = { ...MNIS
 /** `--preset mnist-dit`: {@link MNIST_PRESET} with a DiT (patch 4, width 96, depth 4, 4 heads) and 300 teacher steps at batch 32. */
 export const MNIST_DIT_PRESET: Readonly<Record<string, unknown>> = {
   ...MNIST_PRESET,
-  model: { kind: 'dit', dit: { patchSize: 4, hidden: 96, depth: 4, heads: 4, mlpRatio: 4 } },
+  model: { kind: 'dit', patchSize: 4, hidden: 96, depth: 4, heads: 4, mlpRatio: 4 },
   teacher: { steps: 300, batchSize: 32, lr: 1e-3, warmupSteps: 50, ema: 0.99 },
   distill: { ...(MNIST_PRESET.distill as Record<string, unknown>), steps: 60, batchSize: 16 },
 };
@@ -67,18 +68,11 @@ export const CONFIG_PRESETS: Readonly<Record<string, Readonly<Record<string, unk
 };
 
 /**
- * `--quick` on image data, on top of {@link QUICK_OVERRIDES}: a narrower U-Net (8 channels; the preset's levels and
- * attention), a small DiT, 256 training images, a few steps of each phase, and FD on 48 images (a smoke run of
+ * `--quick` on image data, on top of {@link QUICK_OVERRIDES}: 256 training images, a few steps of each phase, and FD on 48 images (a smoke run of
  * seconds).
  */
 export const QUICK_IMAGE_OVERRIDES: Readonly<Record<string, unknown>> = {
   'data.limit': 256,
-  'model.unet.channels': 8,
-  'model.dit.patchSize': 7,
-  'model.dit.hidden': 16,
-  'model.dit.depth': 1,
-  'model.dit.heads': 2,
-  'model.dit.timeEmbeddingDim': 16,
   'teacher.steps': 12,
   'teacher.batchSize': 8,
   'teacher.warmupSteps': 2,
@@ -96,3 +90,24 @@ export const QUICK_IMAGE_OVERRIDES: Readonly<Record<string, unknown>> = {
   checkpointEvery: 0,
   logEvery: 2,
 };
+
+/** `--quick`'s smaller network per built-in kind: a narrower MLP, a U-Net of 8 channels (the preset's levels and attention), a small DiT. */
+export const QUICK_MODEL_OVERRIDES: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
+  mlp: { 'model.hidden': [64, 64] },
+  unet: { 'model.channels': 8 },
+  dit: { 'model.patchSize': 7, 'model.hidden': 16, 'model.depth': 1, 'model.heads': 2, 'model.timeEmbeddingDim': 16 },
+};
+
+/**
+ * The dotted overrides of `--quick` for a run: the budgets, the image budgets for image data, and the smaller network
+ * of its kind (none for a plugin kind).
+ *
+ * @example
+ * ```ts
+ * quickOverrides({ data: { target: 'mnist', file: null }, model: { kind: 'unet' } })['model.channels']; // 8
+ * ```
+ */
+export function quickOverrides(config: { readonly data: { readonly target: string; readonly file: string | null }; readonly model: { readonly kind: string } }): Record<string, unknown> {
+  const images = config.data.file === null && isImageDataName(config.data.target);
+  return { ...QUICK_OVERRIDES, ...(images ? QUICK_IMAGE_OVERRIDES : {}), ...(QUICK_MODEL_OVERRIDES[config.model.kind] ?? {}) };
+}

@@ -3,9 +3,11 @@
  * (`data.target: mnist | fashion-mnist`), resolved from the config before any tensor math runs.
  */
 import type { Dataset } from '@charlearn/core';
-import { getTarget, type Target2D } from '@charlearn/data';
+import { getTarget, type ArrayDataset, type Target2D } from '@charlearn/data';
+import { loadPointsFile } from '@charlearn/data/node';
 import { imageDataset, loadFashionMnist, loadMnist, type ImageDataset, type ImageSet, type ImageSplit } from '@charlearn/data/images';
-import { isImageData, type IMAGE_DATA, type RunConfig } from './config';
+import { isImageDataName, type ImageDataName } from '@charlearn/data';
+import type { RunConfig } from './config';
 
 /** A 2-D target: trained with an MLP, evaluated by exact W2. */
 export interface PointsData {
@@ -19,15 +21,40 @@ export interface PointsData {
 export interface ImagesData {
   readonly kind: 'images';
   /** `'mnist' | 'fashion-mnist'`. */
-  readonly name: (typeof IMAGE_DATA)[number];
+  readonly name: ImageDataName;
   /** The training split as a dataset (pixels mapped to [−1, 1]); `[H, W, C]` in `dataset.sampleShape`. */
   readonly dataset: ImageDataset;
   /** Loads a split of the same data (the evaluation's reference is `'test'`); `ignoreLimit`: the whole training split, whatever `data.limit` says. */
   loadSplit(split: ImageSplit, options?: { ignoreLimit?: boolean }): Promise<ImageSet>;
 }
 
+/** The user's own points from `data.file` (CSV, JSON, .npy `[N, d]`): normalised for training, any `d`. */
+export interface FileData {
+  readonly kind: 'file';
+  /** The file (absolute). */
+  readonly file: string;
+  /** The points, normalised per coordinate; `dataset.normalisation` maps back to the file's units. */
+  readonly dataset: ArrayDataset;
+}
+
 /** What {@link loadRunData} returns. */
-export type RunData = PointsData | ImagesData;
+export type RunData = PointsData | ImagesData | FileData;
+
+/**
+ * Normalised points → the data's units, with a fitted `normalisation` (per-coordinate `mean`, `std`): flat
+ * row-major `n·d` values.
+ *
+ * @example
+ * ```ts
+ * toDataUnits(Float32Array.of(0, 0), { mean: [10, -5], std: [2, 2] }); // Float64Array [10, -5]
+ * ```
+ */
+export function toDataUnits(points: ArrayLike<number>, normalisation: { readonly mean: readonly number[]; readonly std: readonly number[] }): Float64Array {
+  const d = normalisation.mean.length;
+  const out = new Float64Array(points.length);
+  for (let k = 0; k < points.length; k++) out[k] = points[k]! * normalisation.std[k % d]! + normalisation.mean[k % d]!;
+  return out;
+}
 
 /**
  * Loads one split of the image data set `data.target` (`data.dir` for Fashion-MNIST's folder; `data.limit` caps
@@ -35,7 +62,7 @@ export type RunData = PointsData | ImagesData;
  *
  * @example
  * ```ts
- * const test = await loadImageSplit({ target: 'mnist', dir: null, limit: null, flip: false }, 'test'); // 2,000 digits
+ * const test = await loadImageSplit({ target: 'mnist', file: null, dir: null, limit: null, flip: false }, 'test'); // 2,000 digits
  * ```
  */
 export async function loadImageSplit(data: RunConfig['data'], split: ImageSplit): Promise<ImageSet> {
@@ -60,7 +87,8 @@ export async function loadImageSplit(data: RunConfig['data'], split: ImageSplit)
  * ```
  */
 export async function loadRunData(data: RunConfig['data']): Promise<RunData> {
-  if (!isImageData(data.target)) {
+  if (data.file !== null) return { kind: 'file', file: data.file, dataset: await loadPointsFile(data.file) };
+  if (!isImageDataName(data.target)) {
     const target = getTarget(data.target);
     return { kind: 'points', target, dataset: target };
   }

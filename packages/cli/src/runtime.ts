@@ -96,6 +96,7 @@ export async function openRun(config: RunConfig, log: (m: string) => void = (m) 
  * ```
  */
 export function pointsTarget(ctx: Pick<RunContext, 'data'>, what: string): Target2D {
+  if (ctx.data.kind === 'file') throw new CharlearnError(`${what} needs a built-in 2-D target (it draws held-out samples from it); data.file '${ctx.data.file}' has only its points (train, distill and sample work)`, 'data.file');
   if (ctx.data.kind !== 'points') throw new CharlearnError(`${what} needs a 2-D target, but data.target is the image data set '${ctx.data.name}'`, 'data.target');
   return ctx.data.target;
 }
@@ -108,6 +109,57 @@ export function runPath(ctx: RunContext, file: string): string {
 /** Whether a run file exists. */
 export function hasRunFile(ctx: RunContext, file: string): boolean {
   return existsSync(runPath(ctx, file));
+}
+
+/** What a checkpoint records about the run that made it (`meta.run`): its method, plugins and settings. */
+export interface RunRecord {
+  readonly method: string;
+  /** The plugins imported for it (package names; paths made absolute). */
+  readonly plugins: readonly string[];
+  /** Every setting of the run (the validated run config) but `outDir`: where a file is written is not what made it, so the same run in another folder writes the same bytes. */
+  readonly config: Omit<RunConfig, 'outDir'>;
+  /** `data.file` runs: the normalisation fitted to the file (samples are mapped back to the file's units with it). */
+  readonly normalisation?: { readonly mean: readonly number[]; readonly std: readonly number[] };
+}
+
+/**
+ * The {@link RunRecord} of a run, for its checkpoints.
+ *
+ * @example
+ * ```ts
+ * await saveCheckpoint('out/roll/generator.ckpt', trainer.checkpoint(), runRecord(ctx));
+ * ```
+ */
+export function runRecord(ctx: Pick<RunContext, 'config'> & Partial<Pick<RunContext, 'data'>>): RunRecord {
+  const normalisation = ctx.data?.kind === 'file' ? { mean: [...ctx.data.dataset.normalisation.mean], std: [...ctx.data.dataset.normalisation.std] } : undefined;
+  const { outDir: _outDir, ...config } = ctx.config;
+  return { method: ctx.config.method, plugins: [...ctx.config.plugins], config, ...(normalisation ? { normalisation } : {}) };
+}
+
+/**
+ * The {@link RunRecord} a checkpoint holds, if any (checkpoints of older versions have none).
+ *
+ * @example
+ * ```ts
+ * recordedRun(await readCheckpoint('out/roll/generator.ckpt', 'distill'))?.plugins; // ['@charlearn/solver-rk4']
+ * ```
+ */
+export function recordedRun(checkpoint: TrainerCheckpoint): RunRecord | undefined {
+  const run = checkpoint.meta.run;
+  return typeof run === 'object' && run !== null && Array.isArray((run as RunRecord).plugins) ? (run as RunRecord) : undefined;
+}
+
+
+/**
+ * `checkpoint` with the run's {@link RunRecord} in `meta.run` (JSON-clean), as the training phases save it.
+ *
+ * @example
+ * ```ts
+ * await slot.save(withRunRecord(ctx, teacherTrainer.checkpoint()), cliRecord(ctx, runHistory.teacher));
+ * ```
+ */
+export function withRunRecord(ctx: Pick<RunContext, 'config'> & Partial<Pick<RunContext, 'data'>>, checkpoint: TrainerCheckpoint): TrainerCheckpoint {
+  return { ...checkpoint, meta: { ...checkpoint.meta, run: JSON.parse(JSON.stringify(runRecord(ctx))) as JsonObject } };
 }
 
 /**
@@ -124,7 +176,8 @@ export function previousCheckpointPath(path: string): string {
 }
 
 /**
- * Encodes a trainer checkpoint (format version + CRC-32, see `encodeTensors`)
+ * Encodes a trainer checkpoint (format version + CRC-32, see `encodeTensors`), with the run's {@link RunRecord}
+ * (method, plugins, settings) under `meta.run` when given,
  * and writes it atomically (temp file, fsync, rename). The checkpoint it
  * replaces is kept as {@link previousCheckpointPath}, so one good earlier
  * checkpoint survives even if the newest file is later damaged.

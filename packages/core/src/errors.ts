@@ -143,3 +143,26 @@ export class DataFileError extends CharlearnError {
     this.path = path;
   }
 }
+
+/**
+ * A plugin package (or file) named by a run could not be imported: not installed, not found from where it was looked
+ * up, or it threw while loading. The message names the package, who asked for it (`requestedBy`: a config key, a
+ * command-line flag or a checkpoint's record) and what to do.
+ *
+ * @example
+ * ```ts
+ * // PluginLoadError: cannot import plugin 'my-solver' (config key 'plugins[0]' in run.yaml): ...
+ * ```
+ */
+export class PluginLoadError extends CharlearnError {
+  /** The package name or path as it was asked for. */
+  readonly plugin: string;
+  /** Who asked for it, e.g. `config key 'plugins[0]' in run.yaml`, `--plugin`, `the checkpoint out/run/generator.ckpt`. */
+  readonly requestedBy: string;
+  constructor(plugin: string, requestedBy: string, reason: string, parameter?: string) {
+    super(`cannot import plugin '${plugin}' (${requestedBy}): ${reason}`, parameter);
+    this.name = 'PluginLoadError';
+    this.plugin = plugin;
+    this.requestedBy = requestedBy;
+  }
+}

@@ -31,3 +31,4 @@ export * from './half-floats';
 export * from './safetensors';
 export { encodeTensors, decodeTensors, canonicalHeaderBytes, TENSOR_FILE_VERSION, TENSOR_FILE_VERSION_KEY, TENSOR_FILE_CRC_KEY, TENSOR_FILE_MAGIC, type DecodeTensorsOptions, type DecodedTensors } from './tensor-file';
 export * from './fused-kernels';
+export * from './config-schema';

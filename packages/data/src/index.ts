@@ -28,3 +28,4 @@ export * from './two-moons';
 export * from './gmm';
 export * from './image-set';
 export * from './image-dataset';
+export * from './data-config';

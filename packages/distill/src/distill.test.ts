@@ -8,6 +8,7 @@ import {
   ShapeError,
   UnknownPluginError,
   ValueRangeError,
+  ConfigError,
   follmer,
   priorSample,
   timesLike,
@@ -301,8 +302,8 @@ describe('CharacteristicDistiller', () => {
     } catch (e) {
       expect((e as CharlearnError).parameter).toBe('distill.losses.fit');
     }
-    expect(() => new CharacteristicDistiller({ teacher, dataset, config: { losses: { fit: 0, semigroup: 0, ctm: 0, dsm: 1 } } })).toThrow(ValueRangeError);
-    expect(() => new CharacteristicDistiller({ teacher, dataset, config: { gridSize: 1 } })).toThrow(ValueRangeError);
+    expect(() => new CharacteristicDistiller({ teacher, dataset, config: { losses: { fit: 0, semigroup: 0, ctm: 0, dsm: 1 } } })).toThrow(ConfigError);
+    expect(() => new CharacteristicDistiller({ teacher, dataset, config: { gridSize: 1 } })).toThrow(ConfigError);
   });
 });
 

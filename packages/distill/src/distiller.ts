@@ -3,6 +3,7 @@ import type { Scalar, Tensor } from '@tensorflow/tfjs-core';
 import {
   assertNumber,
   CheckpointError,
+  ConfigError,
   denoiserMatchingLoss,
   fieldModelFromDenoiser,
   getInterpolant,
@@ -11,6 +12,7 @@ import {
   ShapeError,
   solverCapabilities,
   solvers,
+  parseConfig,
   tausLike,
   timeBatch,
   timeGrid,
@@ -25,87 +27,15 @@ import {
 import { createNetwork, type Network, type NetworkSpec } from '@charlearn/nets';
 import { sample } from '@charlearn/solvers';
 import { packState, unpackPrefixed, type TrainerCheckpoint } from './checkpoint';
-import { validateTrainingConfig, type TrainingConfig } from './config';
+import { distillConfigSchema, type DistillConfig, type DistillConfigInput, type DistillLosses } from './config';
 import { characteristicMap, networkDenoiser, twoTimeDenoiser, type FlowMap } from './denoisers';
 import type { EmaNetwork } from './ema';
 import { TrainingState } from './training-state';
 import { assertGradientsRegistered, namedGradients, prepareUpdate, type PreparedUpdate, type UpdateStats } from './optim-step';
 import { drawPairPlan, type PairPlan } from './pairs';
-import { DEFAULT_ROLLOUT_CACHE, RolloutCache, validateRolloutCacheConfig, type PairSource, type RolloutCacheConfig } from './rollout-cache';
+import { RolloutCache, rolloutCacheSettings, validateRolloutCacheConfig, type RolloutCacheConfig } from './rollout-cache';
 import { estimateDataMean, sampleFlowMap, type GeneratorTimes } from './sampling';
 import { learningRateAt } from './schedule';
-
-/** Loss weights. `dsm: 'adaptive'` is the public code's VQGAN-style balance. */
-export interface DistillLosses {
-  /** The paper's characteristic fitting loss `‖g(t, u, x_t) − sg[Φ_{t→u}(x_t)]‖²`. */
-  fit: number;
-  /** The paper's semi-group penalty `‖g(s, u, g(t, s, x)) − g(t, u, x)‖²`, s ~ U(t, u). */
-  semigroup: number;
-  /** The public code's composed consistency loss through the EMA target to t = 1. */
-  ctm: number;
-  /** Diagonal denoiser loss on `D_θ(x_t, t, t)`: a weight ≥ 0 or `'adaptive'`. */
-  dsm: number | 'adaptive';
-}
-
-/** Distillation settings. */
-export interface DistillConfig extends TrainingConfig {
-  /**
-   * Points of the time grid from `eps0` to `1 − eps1` (public code: 20, uniform). The data end t = 1 is
-   * appended as one more point: the teacher reaches it with its final denoise `D(x, 1 − eps1)`, so the
-   * one-step jump `g(eps0, 1, ·)` that sampling uses is itself a training pair.
-   */
-  gridSize: number;
-  /**
-   * Spacing of the grid: `'karras'` (default; ρ-spacing of τ = 1 − t, dense near the data end) or `'uniform'` (the
-   * public code). The pairs are only as good as the teacher's solves on this grid: on the 2-D targets a Karras ρ = 3
-   * grid with `exp-integrator-edm` gives W2 within ~15% of the floor where the uniform grid with the plain exponential
-   * integrator gives ~1.8x (docs/bench-2d.md).
-   */
-  gridSpacing?: 'uniform' | 'karras';
-  /** ρ of the Karras grid (default 3). */
-  rho?: number;
-  eps0: number;
-  eps1: number;
-  /** Solver the frozen teacher uses for the pairs (any registered name or plugin). */
-  teacherSolver: string | SolverPlugin;
-  /** Start-time groups per batch (each one teacher solve). */
-  pairGroups: number;
-  losses: DistillLosses;
-  /** Stop the gradient through the right-hand side `g(t, u, x)` of the semi-group penalty (default false: both sides). */
-  semigroupStopGrad?: boolean;
-  /**
-   * Where the pairs come from (default `'on-the-fly'`): fresh teacher solves of `n` steps from data + noise at each
-   * group's start, every step; or `'rollout-cache'`: pairs read off cached teacher trajectories over the whole grid
-   * ({@link RolloutCache}, refreshed by `rolloutCache`), a gather instead of ~14 teacher evaluations a pair.
-   */
-  pairSource?: PairSource;
-  /** The rollout cache's size and refresh policy (`pairSource: 'rollout-cache'`; default {@link DEFAULT_ROLLOUT_CACHE}). */
-  rolloutCache?: RolloutCacheConfig;
-}
-
-/**
- * Defaults: the public code's MNIST distillation settings with the paper's losses (fit + semi-group), except the
- * grid (Karras ρ = 3 instead of uniform), the pair solver (`exp-integrator-edm` instead of the plain exponential
- * integrator) and the DSM term (off: the public code's adaptive weight is meant for images with LPIPS; on the 2-D
- * targets it costs W2, see the ablation in docs/bench-2d.md). Set `losses.dsm: 'adaptive'` for the public code's.
- */
-export const DEFAULT_DISTILL_CONFIG: DistillConfig = {
-  steps: 2000,
-  batchSize: 256,
-  lr: 1e-3,
-  warmupSteps: 200,
-  gradClip: 1,
-  ema: 0.999,
-  gridSize: 20,
-  gridSpacing: 'karras',
-  rho: 3,
-  eps0: 1e-3,
-  eps1: 1e-3,
-  teacherSolver: 'exp-integrator-edm',
-  pairGroups: 4,
-  losses: { fit: 1, semigroup: 0.1, ctm: 0, dsm: 0 },
-  semigroupStopGrad: false,
-};
 
 /** One distillation step's figures. */
 export interface DistillStepStats {
@@ -125,12 +55,10 @@ export interface DistillStepStats {
   readonly teacherNfe: number;
 }
 
+/** The weights must train something: `fit + semigroup + ctm > 0`. */
 function validateLosses(l: DistillLosses): void {
-  if (typeof l !== 'object' || l === null) throw new ValueRangeError('distill.losses must be an object { fit, semigroup, ctm, dsm }', 'distill.losses');
-  for (const k of ['fit', 'semigroup', 'ctm'] as const) assertNumber(`distill.losses.${k}`, l[k], { min: 0 });
-  if (l.dsm !== 'adaptive') assertNumber('distill.losses.dsm', l.dsm, { min: 0 });
   if (l.fit + l.semigroup + l.ctm <= 0) {
-    throw new ValueRangeError('distill.losses: at least one of fit, semigroup, ctm must be > 0', 'distill.losses');
+    throw new ConfigError('config key \'distill.losses\': at least one of fit, semigroup, ctm must be > 0', 'distill.losses');
   }
 }
 
@@ -169,18 +97,12 @@ export class CharacteristicTeacher {
   readonly teacherField: FieldModel;
   readonly solver: SolverPlugin;
 
-  constructor(options: { teacher: Network; dataset: Dataset; config?: Partial<DistillConfig>; interpolant?: string | Interpolant }) {
+  constructor(options: { teacher: Network; dataset: Dataset; config?: DistillConfigInput; interpolant?: string | Interpolant }) {
     const { teacher, dataset } = options;
-    const config = { ...DEFAULT_DISTILL_CONFIG, ...options.config, losses: { ...DEFAULT_DISTILL_CONFIG.losses, ...options.config?.losses } };
-    this.config = validateTrainingConfig(config, 'distill');
-    assertNumber('distill.gridSize', config.gridSize, { integer: true, min: 2 });
-    assertNumber('distill.pairGroups', config.pairGroups, { integer: true, min: 1 });
+    const config = parseConfig(distillConfigSchema, options.config, 'distill');
+    this.config = config;
     validateLosses(config.losses);
-    const source = config.pairSource ?? 'on-the-fly';
-    if (source !== 'on-the-fly' && source !== 'rollout-cache') {
-      throw new ValueRangeError(`distill.pairSource must be 'on-the-fly' or 'rollout-cache', got '${String(source)}'`, 'distill.pairSource');
-    }
-    if (config.rolloutCache !== undefined) validateRolloutCacheConfig({ ...DEFAULT_ROLLOUT_CACHE, ...config.rolloutCache });
+    validateRolloutCacheConfig(rolloutCacheSettings(config.rolloutCache, 0));
     this.solver = solvers.resolve(config.teacherSolver, 'distill.teacherSolver');
     if (solverCapabilities(this.solver).stochastic) {
       throw new ValueRangeError(`distill.teacherSolver '${this.solver.name}' is stochastic; characteristic pairs follow the teacher's ODE: use a deterministic solver`, 'distill.teacherSolver');
@@ -262,7 +184,7 @@ export class CharacteristicDistiller {
   constructor(options: {
     teacher: Network;
     dataset: Dataset;
-    config?: Partial<DistillConfig>;
+    config?: DistillConfigInput;
     interpolant?: string | Interpolant;
     seed?: number;
     /** A student to continue from (e.g. restored); default: `teacher.toTwoTime()`. */
@@ -274,7 +196,7 @@ export class CharacteristicDistiller {
     assertNumber('seed', seed, { integer: true, min: 0, max: 0xffffffff });
     // everything that can throw on bad input runs before the student and its state allocate tensors
     this.frozen = new CharacteristicTeacher(options);
-    const cacheConfig = this.frozen.config.pairSource === 'rollout-cache' ? { ...DEFAULT_ROLLOUT_CACHE, seed, ...this.frozen.config.rolloutCache } : null;
+    const cacheConfig = this.frozen.config.pairSource === 'rollout-cache' ? rolloutCacheSettings(this.frozen.config.rolloutCache, seed) : null;
     // The cache's seed is part of the config, so a checkpoint rebuilds the same trajectories.
     this.config = cacheConfig ? { ...this.frozen.config, rolloutCache: cacheConfig } : this.frozen.config;
     this.interpolant = this.frozen.interpolant;
@@ -478,7 +400,7 @@ export class CharacteristicDistiller {
         dataset,
         student,
         ownsTeacher: true,
-        config: checkpoint.meta.config as Partial<DistillConfig>,
+        config: checkpoint.meta.config as DistillConfigInput,
         interpolant: String(checkpoint.meta.interpolant),
       });
       d.restore(checkpoint);

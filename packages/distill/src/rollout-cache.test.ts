@@ -113,7 +113,8 @@ describe('rollout cache', () => {
       { pairSource: 'rollout-cache' as const, rolloutCache: { trajectories: 0, lifetime: 1 } },
       { pairSource: 'rollout-cache' as const, rolloutCache: { trajectories: 8, lifetime: 1.5 } },
     ];
-    for (const config of bad) expect(() => new CharacteristicDistiller({ teacher, dataset, config })).toThrow(ValueRangeError);
+    // the schema's ConfigError (a wrong value) or the cross-field ValueRangeError (lifetime > trajectories), naming the key
+    for (const config of bad) expect(() => new CharacteristicDistiller({ teacher, dataset, config })).toThrow(/distill\.(pairSource|rolloutCache)/);
     expect(tf.memory().numTensors).toBe(n0);
     // no rolloutCache given: the default policy, seeded with the distiller's seed (saved in the config)
     const d = new CharacteristicDistiller({ teacher, dataset, config: { pairSource: 'rollout-cache' }, seed: 2 });

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { assertNumber, Rng, ValueRangeError, type Dataset } from '@charlearn/core';
+import { DEFAULT_DISTILL_CONFIG, type DistillConfig } from './config';
 
 /**
  * Where a distillation batch's characteristic pairs come from: `'on-the-fly'` (the public code's: points
@@ -26,7 +27,15 @@ export interface RolloutCacheConfig {
  * Defaults: 1,024 trajectories, each used for 16 steps (64 new solves over the grid a step). The best of the
  * policies measured at equal wall time on the swiss roll (docs/bench-torch.md, bench-pairs.mjs).
  */
-export const DEFAULT_ROLLOUT_CACHE: Required<Omit<RolloutCacheConfig, 'seed'>> = { trajectories: 1024, lifetime: 16 };
+export const DEFAULT_ROLLOUT_CACHE: Required<Omit<RolloutCacheConfig, 'seed'>> = {
+  trajectories: DEFAULT_DISTILL_CONFIG.rolloutCache.trajectories,
+  lifetime: DEFAULT_DISTILL_CONFIG.rolloutCache.lifetime,
+};
+
+/** The cache settings of a parsed `distill.rolloutCache` section, its `null` seed replaced by `fallbackSeed`. */
+export function rolloutCacheSettings(section: DistillConfig['rolloutCache'], fallbackSeed: number): RolloutCacheConfig & { seed: number } {
+  return { trajectories: section.trajectories, lifetime: section.lifetime, seed: section.seed ?? fallbackSeed };
+}
 
 /** Checks a {@link RolloutCacheConfig}; throws `ValueRangeError` naming the setting. */
 export function validateRolloutCacheConfig(config: RolloutCacheConfig, parameter = 'distill.rolloutCache'): RolloutCacheConfig {

@@ -6,6 +6,7 @@ import {
   denoiserMatchingLoss,
   fieldModelFromDenoiser,
   getInterpolant,
+  parseConfig,
   sampleTrainingTimeBatch,
   ShapeError,
   type Dataset,
@@ -19,27 +20,8 @@ import type { EmaNetwork } from './ema';
 import { TrainingState } from './training-state';
 import { assertGradientsRegistered, namedGradients, prepareUpdate, type PreparedUpdate, type UpdateStats } from './optim-step';
 import { learningRateAt } from './schedule';
-import { validateTrainingConfig, type TrainingConfig } from './config';
+import { teacherConfigSchema, type TeacherConfig, type TeacherConfigInput } from './config';
 import { packState, type TrainerCheckpoint } from './checkpoint';
-
-/** Teacher training settings (EDM denoiser matching). */
-export interface TeacherConfig extends TrainingConfig {
-  /** Training times are drawn from `U[eps0, 1 − eps1]` (public code: 1e-5 at the data end). */
-  eps0: number;
-  eps1: number;
-}
-
-/** Defaults: the public code's MNIST teacher settings. */
-export const DEFAULT_TEACHER_CONFIG: TeacherConfig = {
-  steps: 4000,
-  batchSize: 512,
-  lr: 1e-3,
-  warmupSteps: 500,
-  gradClip: 1,
-  ema: 0.999,
-  eps0: 1e-5,
-  eps1: 1e-5,
-};
 
 /** One step's figures. */
 export interface TeacherStepStats {
@@ -70,10 +52,10 @@ export class TeacherTrainer {
   readonly sigmaData: number;
   private readonly state: TrainingState;
 
-  constructor(options: { net: Network; dataset: Dataset; config?: Partial<TeacherConfig>; interpolant?: string | Interpolant; seed?: number }) {
+  constructor(options: { net: Network; dataset: Dataset; config?: TeacherConfigInput; interpolant?: string | Interpolant; seed?: number }) {
     const { net, dataset, seed = 0 } = options;
     assertNumber('seed', seed, { integer: true, min: 0, max: 0xffffffff });
-    this.config = validateTrainingConfig({ ...DEFAULT_TEACHER_CONFIG, ...options.config }, 'teacher') as TeacherConfig;
+    this.config = parseConfig(teacherConfigSchema, options.config, 'teacher');
     this.interpolant = getInterpolant(options.interpolant);
     if (net.twoTime) throw new ShapeError('the teacher must be a one-time network (twoTime: false)', 'net');
     if (dataset.sampleShape.join(',') !== net.sampleShape.join(',')) {
@@ -178,7 +160,7 @@ export class TeacherTrainer {
     const trainer = new TeacherTrainer({
       net,
       dataset,
-      config: checkpoint.meta.config as Partial<TeacherConfig>,
+      config: checkpoint.meta.config as TeacherConfigInput,
       interpolant: String(checkpoint.meta.interpolant),
     });
     trainer.restore(checkpoint);

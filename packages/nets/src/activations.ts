@@ -49,3 +49,9 @@ export function activate(x: Tensor, activation: Activation): Tensor {
       return tf.tidy(() => tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, SQRT1_2)))));
   }
 }
+
+/** The MLP activation of a DiT block: GELU (tanh approximation, as in DiT) or SiLU. */
+export type DitActivation = 'gelu-tanh' | 'silu';
+
+/** Every {@link DitActivation}. */
+export const DIT_ACTIVATIONS: readonly DitActivation[] = ['gelu-tanh', 'silu'];

@@ -2,11 +2,10 @@ import { ValueRangeError, assertNumber } from '@charlearn/core';
 import { checkConfigKeys, positiveInt, resolveImageCommon } from './image-config';
 import { timeMlpShapes } from './time-mlp';
 
-/** The MLP activation of a DiT block: GELU (tanh approximation, as in DiT) or SiLU. */
-export type DitActivation = 'gelu-tanh' | 'silu';
+import { DIT_ACTIVATIONS, type DitActivation } from './activations';
+import { DIT_DEFAULTS } from './network-options';
 
-/** Every {@link DitActivation}. */
-export const DIT_ACTIVATIONS: readonly DitActivation[] = ['gelu-tanh', 'silu'];
+export { DIT_ACTIVATIONS, type DitActivation };
 
 /**
  * Configuration of {@link createDit} (Diffusion Transformer with adaLN-Zero).
@@ -83,21 +82,21 @@ const KEYS = ['kind', 'sampleShape', 'patchSize', 'hidden', 'depth', 'heads', 'm
 export function resolveDitConfig(config: DitConfig | (DitConfig & { kind?: string })): DitSpec {
   checkConfigKeys(config, 'dit', KEYS, 'DiT');
   const c = config;
-  const common = resolveImageCommon(c, 256);
-  const patchSize = positiveInt(c, 'patchSize', 2);
+  const common = resolveImageCommon(c, DIT_DEFAULTS.timeEmbeddingDim ?? 256);
+  const patchSize = positiveInt(c, 'patchSize', DIT_DEFAULTS.patchSize);
   const [h, w] = common.sampleShape;
   if (h % patchSize !== 0 || w % patchSize !== 0) {
     throw new ValueRangeError(`sampleShape [${h}, ${w}, ...] must have height and width divisible by patchSize = ${patchSize}`, 'sampleShape');
   }
-  const hidden = positiveInt(c, 'hidden', 128);
+  const hidden = positiveInt(c, 'hidden', DIT_DEFAULTS.hidden);
   if (hidden % 4 !== 0) throw new ValueRangeError(`hidden must be divisible by 4 (2-D sin-cos position embedding), got ${hidden}`, 'hidden');
-  const depth = positiveInt(c, 'depth', 4);
-  const heads = positiveInt(c, 'heads', 4);
+  const depth = positiveInt(c, 'depth', DIT_DEFAULTS.depth);
+  const heads = positiveInt(c, 'heads', DIT_DEFAULTS.heads);
   if (hidden % heads !== 0) throw new ValueRangeError(`heads = ${heads} must divide hidden = ${hidden}`, 'heads');
-  const mlpRatio = c.mlpRatio ?? 4;
+  const mlpRatio = c.mlpRatio ?? DIT_DEFAULTS.mlpRatio;
   assertNumber('mlpRatio', mlpRatio, { greaterThan: 0 });
   if (!Number.isInteger(hidden * mlpRatio)) throw new ValueRangeError(`hidden·mlpRatio must be an integer width, got ${hidden}·${mlpRatio}`, 'mlpRatio');
-  const activation = c.activation ?? 'gelu-tanh';
+  const activation = c.activation ?? DIT_DEFAULTS.activation;
   if (!DIT_ACTIVATIONS.includes(activation)) {
     throw new ValueRangeError(`activation must be one of ${DIT_ACTIVATIONS.map((a) => `'${a}'`).join(', ')}, got ${JSON.stringify(activation)}`, 'activation');
   }

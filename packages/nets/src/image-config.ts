@@ -1,4 +1,4 @@
-import { ConfigError, ValueRangeError, assertNumber } from '@charlearn/core';
+import { ConfigError, ValueRangeError, assertNumber, closestMatch } from '@charlearn/core';
 import { resolveTimeConditioning, type TimeConditioningSpec } from './time-config';
 
 /** The config keys shared by the image networks (U-Net, DiT), with their resolved values. */
@@ -22,7 +22,10 @@ export function checkConfigKeys(config: unknown, kind: string, keys: readonly st
     throw new ConfigError(`the ${label} config must be an object { sampleShape, ... }`, 'config');
   }
   for (const key of Object.keys(config)) {
-    if (!keys.includes(key)) throw new ConfigError(`unknown ${label} config key '${key}'; known keys: ${keys.filter((k) => k !== 'kind').join(', ')}`, key);
+    if (keys.includes(key)) continue;
+    const known = keys.filter((k) => k !== 'kind');
+    const near = closestMatch(key, known);
+    throw new ConfigError(`unknown ${label} config key '${key}'${near ? `; did you mean '${near}'?` : ''} (known keys: ${known.join(', ')})`, key);
   }
   const k = (config as { kind?: unknown }).kind;
   if (k !== undefined && k !== kind) throw new ConfigError(`kind must be '${kind}' for a ${label} config, got ${JSON.stringify(k)}`, 'kind');

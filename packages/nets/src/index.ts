@@ -20,7 +20,18 @@ export type { Network, NetworkSpec, NamedArrays } from './network';
 export type { JsonObject, JsonValue, JsonPrimitive } from '@charlearn/core';
 /** @deprecated Import from `@charlearn/core` (moved there; re-exported for compatibility). */
 export { assertJsonObject } from '@charlearn/core';
-export { createNetwork, registerNetworkKind, listNetworkKinds, networkKinds, type NetworkFactory, type NetworkKind } from './registry';
+export {
+  createNetwork,
+  registerNetworkKind,
+  listNetworkKinds,
+  networkKinds,
+  networkSpecFromOptions,
+  getNetworkKind,
+  type NetworkFactory,
+  type NetworkKind,
+  type RegisterNetworkKindOptions,
+} from './registry';
+export { mlpOptionsSchema, unetOptionsSchema, songUnetOptionsSchema, ditOptionsSchema, MLP_DEFAULTS, UNET_DEFAULTS, SONGUNET_DEFAULTS, DIT_DEFAULTS } from './network-options';
 export { Mlp, createMlp, initialMlpWeights } from './mlp';
 export { resolveMlpConfig, mlpWeightShapes, type MlpConfig, type MlpSpec } from './mlp-config';
 export { Unet, createUnet, initialUnetWeights } from './unet';

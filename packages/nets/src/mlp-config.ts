@@ -1,6 +1,7 @@
-import { ConfigError, ValueRangeError, assertNumber } from '@charlearn/core';
+import { ConfigError, ValueRangeError, assertNumber, closestMatch } from '@charlearn/core';
 import { ACTIVATIONS, type Activation } from './activations';
 import { resolveTimeConditioning } from './time-config';
+import { MLP_DEFAULTS } from './network-options';
 
 /**
  * Configuration of {@link createMlp}. Only `dim` and `hidden` are required.
@@ -72,7 +73,10 @@ export function resolveMlpConfig(config: MlpConfig | (MlpConfig & { kind?: strin
     throw new ConfigError('the MLP config must be an object { dim, hidden, ... }', 'config');
   }
   for (const key of Object.keys(config)) {
-    if (!KEYS.includes(key)) throw new ConfigError(`unknown MLP config key '${key}'; known keys: ${KEYS.slice(1).join(', ')}`, key);
+    if (!KEYS.includes(key)) {
+      const near = closestMatch(key, KEYS.slice(1));
+      throw new ConfigError(`unknown MLP config key '${key}'${near ? `; did you mean '${near}'?` : ''} (known keys: ${KEYS.slice(1).join(', ')})`, key);
+    }
   }
   const c = config as MlpConfig & { kind?: unknown };
   if (c.kind !== undefined && c.kind !== 'mlp') throw new ConfigError(`kind must be 'mlp' for an MLP config, got ${JSON.stringify(c.kind)}`, 'kind');
@@ -81,11 +85,11 @@ export function resolveMlpConfig(config: MlpConfig | (MlpConfig & { kind?: strin
     throw new ValueRangeError(`hidden must be a non-empty array of layer widths, e.g. [256, 256, 256], got ${JSON.stringify(c.hidden)}`, 'hidden');
   }
   c.hidden.forEach((h, i) => assertNumber(`hidden[${i}]`, h, { integer: true, min: 1 }));
-  const activation = c.activation ?? 'silu';
+  const activation = c.activation ?? MLP_DEFAULTS.activation;
   if (!ACTIVATIONS.includes(activation)) {
     throw new ValueRangeError(`activation must be one of ${ACTIVATIONS.map((a) => `'${a}'`).join(', ')}, got ${JSON.stringify(activation)}`, 'activation');
   }
-  const { timeEmbeddingDim, maxPeriod, twoTime, seed } = resolveTimeConditioning(c, 64);
+  const { timeEmbeddingDim, maxPeriod, twoTime, seed } = resolveTimeConditioning(c, MLP_DEFAULTS.timeEmbeddingDim);
   const timeHidden = c.timeHidden ?? timeEmbeddingDim;
   assertNumber('timeHidden', timeHidden, { integer: true, min: 1 });
   return Object.freeze({

@@ -1,5 +1,6 @@
 import { ConfigError, assertNumber } from '@charlearn/core';
 import { checkConfigKeys, positiveInt, resolveSampleShape } from './image-config';
+import { SONGUNET_DEFAULTS } from './network-options';
 
 /**
  * Config of the `songunet` network kind: EDM's DDPM++ `SongUNet` as the
@@ -73,13 +74,13 @@ export function resolveSongUnetConfig(config: SongUnetConfig | Record<string, un
   const sampleShape = resolveSampleShape(c.sampleShape);
   const [h, w] = sampleShape;
   if (h !== w) throw new ConfigError(`songunet.sampleShape must be square (the reference has one img_resolution), got [${sampleShape.join(', ')}]`, 'sampleShape');
-  const modelChannels = positiveInt(c, 'modelChannels', 32);
-  const channelMult = intList(c, 'channelMult', [1, 2, 2], 1);
+  const modelChannels = positiveInt(c, 'modelChannels', SONGUNET_DEFAULTS.modelChannels);
+  const channelMult = intList(c, 'channelMult', SONGUNET_DEFAULTS.channelMult, 1);
   if (channelMult.length === 0) throw new ConfigError('songunet.channelMult must have at least one level', 'channelMult');
   if (h % 2 ** (channelMult.length - 1) !== 0) {
     throw new ConfigError(`songunet.sampleShape ${h}x${w} must be divisible by 2^${channelMult.length - 1} for ${channelMult.length} levels`, 'sampleShape');
   }
-  const dropout = c.dropout ?? 0.1;
+  const dropout = c.dropout ?? SONGUNET_DEFAULTS.dropout;
   assertNumber('dropout', dropout, { min: 0, max: 1 });
   const twoTime = c.twoTime ?? false;
   if (typeof twoTime !== 'boolean') throw new ConfigError(`songunet.twoTime must be a boolean, got ${JSON.stringify(twoTime)}`, 'twoTime');
@@ -94,9 +95,9 @@ export function resolveSongUnetConfig(config: SongUnetConfig | Record<string, un
     sampleShape,
     modelChannels,
     channelMult,
-    channelMultEmb: positiveInt(c, 'channelMultEmb', 4),
-    numBlocks: positiveInt(c, 'numBlocks', 4),
-    attnResolutions: intList(c, 'attnResolutions', [14], 1),
+    channelMultEmb: positiveInt(c, 'channelMultEmb', SONGUNET_DEFAULTS.channelMultEmb),
+    numBlocks: positiveInt(c, 'numBlocks', SONGUNET_DEFAULTS.numBlocks),
+    attnResolutions: intList(c, 'attnResolutions', SONGUNET_DEFAULTS.attnResolutions, 1),
     dropout,
     twoTime,
     timeEmbeddingDim: modelChannels,

@@ -1,6 +1,7 @@
 import { ValueRangeError, assertNumber } from '@charlearn/core';
 import { checkConfigKeys, positiveInt, resolveImageCommon } from './image-config';
 import { timeMlpShapes } from './time-mlp';
+import { UNET_DEFAULTS } from './network-options';
 
 /**
  * Configuration of {@link createUnet} (DDPM++-style U-Net). Only
@@ -109,11 +110,11 @@ function intArray(c: Record<string, unknown>, key: string, fallback: readonly nu
 export function resolveUnetConfig(config: UnetConfig | (UnetConfig & { kind?: string })): UnetSpec {
   checkConfigKeys(config, 'unet', KEYS, 'U-Net');
   const c = config;
-  const channels = positiveInt(c, 'channels', 32);
+  const channels = positiveInt(c, 'channels', UNET_DEFAULTS.channels);
   const common = resolveImageCommon(c, channels % 2 === 0 ? channels : channels + 1);
   const [h, w] = common.sampleShape;
-  const channelMult = intArray(c, 'channelMult', [1, 2, 2], 1, false);
-  const numResBlocks = positiveInt(c, 'numResBlocks', 1);
+  const channelMult = intArray(c, 'channelMult', UNET_DEFAULTS.channelMult, 1, false);
+  const numResBlocks = positiveInt(c, 'numResBlocks', UNET_DEFAULTS.numResBlocks);
   const factor = 2 ** (channelMult.length - 1);
   if (h % factor !== 0 || w % factor !== 0) {
     throw new ValueRangeError(
@@ -122,21 +123,21 @@ export function resolveUnetConfig(config: UnetConfig | (UnetConfig & { kind?: st
     );
   }
   const heights = channelMult.map((_, i) => h / 2 ** i);
-  const attentionResolutions = intArray(c, 'attentionResolutions', [], 1, true);
+  const attentionResolutions = intArray(c, 'attentionResolutions', UNET_DEFAULTS.attentionResolutions, 1, true);
   attentionResolutions.forEach((r, i) => {
     if (!heights.includes(r)) {
       throw new ValueRangeError(`attentionResolutions[${i}] = ${r} is no level's feature-map height; the levels have heights ${heights.join(', ')}`, 'attentionResolutions');
     }
   });
-  const heads = positiveInt(c, 'heads', 1);
+  const heads = positiveInt(c, 'heads', UNET_DEFAULTS.heads);
   const widths = [channels, ...channelMult.map((m) => channels * m)];
   const attnWidths = [widths[widths.length - 1]!, ...channelMult.filter((_, i) => attentionResolutions.includes(heights[i]!)).map((m) => channels * m)];
   for (const width of attnWidths) {
     if (width % heads !== 0) throw new ValueRangeError(`heads = ${heads} must divide the width ${width} of every attention block`, 'heads');
   }
-  const dropout = c.dropout ?? 0;
+  const dropout = c.dropout ?? UNET_DEFAULTS.dropout;
   assertNumber('dropout', dropout, { min: 0, lessThan: 1 });
-  const groups = positiveInt(c, 'groups', 8);
+  const groups = positiveInt(c, 'groups', UNET_DEFAULTS.groups);
   for (const width of widths) {
     if (width % groups !== 0) throw new ValueRangeError(`groups = ${groups} must divide every width (channels·channelMult[i] and channels), not ${width}`, 'groups');
   }

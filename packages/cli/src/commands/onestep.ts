@@ -15,7 +15,8 @@ import { createRunNetwork, describeRunNetwork } from '../run-network';
 import { savePng } from '../plot';
 import { formatNumber } from '../progress';
 import { assertStepFits } from '../memory-estimate';
-import { loadCheckpoint, pointsTarget, runFiles, runPath, type RunContext } from '../runtime';
+import { importCheckpointPlugins } from '../plugins';
+import { loadCheckpoint, pointsTarget, runFiles, runPath, withRunRecord, type RunContext } from '../runtime';
 import { runTrainingLoop } from '../training-loop';
 import { writeHistory } from './history';
 import { beginPhase, cliRecord, resumedHistory, writeRunConfig } from './phase-start';
@@ -50,8 +51,8 @@ export function knownMethods(): string[] {
 }
 
 /**
- * The objective options of `method` from its config section (`drifting`, `drifting-conservative`, `wflow`); `{}`
- * for a plugin objective (its defaults).
+ * The objective options of `method` from its config section (the section named after the objective, validated by
+ * the objective's own `optionsSchema` when the config was loaded); `{}` when there is none.
  *
  * @example
  * ```ts
@@ -59,18 +60,8 @@ export function knownMethods(): string[] {
  * ```
  */
 export function objectiveOptionsFor(config: RunConfig, method: string): Record<string, unknown> {
-  switch (method) {
-    case 'drifting': {
-      const { temperatures, scale } = config.drifting;
-      return scale === null ? { temperatures } : { temperatures, scale };
-    }
-    case 'drifting-conservative':
-      return { ...config['drifting-conservative'] };
-    case 'wflow':
-      return { ...config.wflow };
-    default:
-      return {};
-  }
+  const section = config[method];
+  return typeof section === 'object' && section !== null ? { ...(section as Record<string, unknown>) } : {};
 }
 
 /** A trained one-step generator of a run and how long its training took. */
@@ -141,7 +132,7 @@ export async function trainOneStep(ctx: RunContext, options: { resume: boolean }
       checkpointEvery: config.checkpointEvery,
       save: async () => {
         const ckpt = trainer.checkpoint();
-        await slot.save({ meta: { ...ckpt.meta, [WALL_KEY]: wall() }, arrays: ckpt.arrays }, cliRecord(ctx, history.onestep ?? []));
+        await slot.save(withRunRecord(ctx, { meta: { ...ckpt.meta, [WALL_KEY]: wall() }, arrays: ckpt.arrays }), cliRecord(ctx, history.onestep ?? []));
         await writeHistory(ctx, history);
       },
       resumeAdvice: () => slot.describeForResume(),
@@ -170,6 +161,7 @@ export async function loadOneStep(ctx: RunContext): Promise<TrainedOneStep> {
   if (!existsSync(path)) throw new CheckpointError(`no generator checkpoint: run 'charlearn train --method ${ctx.config.method}' with the same config (and name) first`, path);
   const ckpt = await loadCheckpoint(path, 'onestep');
   assertSameData(ctx, ckpt, path);
+  await importCheckpointPlugins(ckpt, path);
   return { trainer: OneStepTrainer.fromCheckpoint(ckpt, ctx.dataset), wallSeconds: Number(ckpt.meta[WALL_KEY] ?? 0) };
 }
 

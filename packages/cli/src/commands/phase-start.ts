@@ -7,7 +7,7 @@
 import { ConfigError } from '@charlearn/core';
 import type { TrainerCheckpoint } from '@charlearn/distill';
 import { writeFileAtomic } from '../atomic';
-import { DATA_NAMES } from '../config';
+import { IMAGE_DATA_NAMES, TARGET_NAMES } from '@charlearn/data';
 import { cliMeta, PhaseCheckpoint } from '../phase-checkpoint';
 import { configDifferences, formatDifferences, legacyRecordedConfig, RESUMABLE_KEYS_HELP, withoutPlacement, type ResumePhase } from '../resume-check';
 import { runFiles, runPath, type RunContext } from '../runtime';
@@ -31,7 +31,7 @@ export class ResumeMismatchError extends ConfigError {
  * ```
  */
 export function recordedRunConfig(ckpt: TrainerCheckpoint): Record<string, unknown> {
-  return cliMeta(ckpt)?.runConfig ?? legacyRecordedConfig(ckpt.meta, DATA_NAMES);
+  return cliMeta(ckpt)?.runConfig ?? legacyRecordedConfig(ckpt.meta, [...TARGET_NAMES, ...IMAGE_DATA_NAMES]);
 }
 
 /**

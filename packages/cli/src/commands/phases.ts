@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { CheckpointError, ConfigError } from '@charlearn/core';
-import { CharacteristicDistiller, TeacherTrainer, type DistillStepStats, type TeacherStepStats, type TrainerCheckpoint } from '@charlearn/distill';
+import { CharacteristicDistiller, loadCharacteristicGenerator, TeacherTrainer, type CharacteristicGenerator, type DistillStepStats, type TeacherStepStats, type TrainerCheckpoint } from '@charlearn/distill';
 import { writeFileAtomic } from '../atomic';
 import { cacheVariablesForSyncRead } from '../backends';
 import { evaluateRun, type EvalMetrics } from '../evaluate';
@@ -8,7 +8,8 @@ import { evaluateImageRun, type ImageEvalMetrics } from '../evaluate-images';
 import { createRunNetwork, describeRunNetwork } from '../run-network';
 import { savePng } from '../plot';
 import { assertStepFits } from '../memory-estimate';
-import { loadCheckpoint, pointsTarget, runFiles, runPath, type RunContext } from '../runtime';
+import { loadCheckpoint, pointsTarget, runFiles, runPath, withRunRecord, type RunContext } from '../runtime';
+import { importCheckpointPlugins } from '../plugins';
 import { runTrainingLoop } from '../training-loop';
 import { writeHistory } from './history';
 import { assertConfigMatches, beginPhase, cliRecord, recordedRunConfig, ResumeMismatchError, resumedHistory, writeRunConfig } from './phase-start';
@@ -50,7 +51,7 @@ export async function trainTeacher(ctx: RunContext, options: { resume: boolean }
       checkpointEvery: config.checkpointEvery,
       save: async () => {
         await cacheVariablesForSyncRead();
-        await slot.save(trainer.checkpoint(), cliRecord(ctx, history.teacher));
+        await slot.save(withRunRecord(ctx, trainer.checkpoint()), cliRecord(ctx, history.teacher));
         await writeHistory(ctx, history);
       },
       resumeAdvice: () => slot.describeForResume(),
@@ -73,6 +74,7 @@ export async function distillGenerator(ctx: RunContext, options: { resume: boole
   let distiller: CharacteristicDistiller;
   let teacherSection: Record<string, unknown> = {};
   if (resumed) {
+    await importCheckpointPlugins(resumed, slot.lastGood?.path ?? path);
     distiller = CharacteristicDistiller.fromCheckpoint(resumed, ctx.dataset);
     history.distill = resumedHistory(resumed, history.distill);
     const recorded = recordedRunConfig(resumed);
@@ -118,7 +120,7 @@ export async function distillGenerator(ctx: RunContext, options: { resume: boole
       checkpointEvery: config.checkpointEvery,
       save: async () => {
         await cacheVariablesForSyncRead();
-        await slot.save(distiller.checkpoint(), cliRecord(ctx, history.distill, teacherSection));
+        await slot.save(withRunRecord(ctx, distiller.checkpoint()), cliRecord(ctx, history.distill, teacherSection));
         await writeHistory(ctx, history);
       },
       resumeAdvice: () => slot.describeForResume(),
@@ -151,12 +153,25 @@ export function assertSameData(ctx: RunContext, ckpt: TrainerCheckpoint, path: s
   );
 }
 
+/**
+ * The run's characteristic generator alone (EMA network and flow map), for sampling: it needs neither the teacher
+ * nor the solver (or solver plugin) it was distilled with.
+ */
+export async function loadGeneratorForSampling(ctx: RunContext): Promise<CharacteristicGenerator> {
+  const path = runPath(ctx, runFiles.generator);
+  if (!existsSync(path)) throw new CheckpointError(`no generator checkpoint: run 'charlearn distill' with the same config (and name) first`, path);
+  const ckpt = await loadCheckpoint(path, 'distill');
+  assertSameData(ctx, ckpt, path);
+  return loadCharacteristicGenerator(ckpt, ctx.dataset.sigmaData);
+}
+
 /** Loads the run's generator checkpoint. */
 export async function loadGenerator(ctx: RunContext): Promise<CharacteristicDistiller> {
   const path = runPath(ctx, runFiles.generator);
   if (!existsSync(path)) throw new CheckpointError(`no generator checkpoint: run 'charlearn distill' with the same config (and name) first`, path);
   const ckpt = await loadCheckpoint(path, 'distill');
   assertSameData(ctx, ckpt, path);
+  await importCheckpointPlugins(ckpt, path);
   return CharacteristicDistiller.fromCheckpoint(ckpt, ctx.dataset);
 }
 

@@ -4,9 +4,10 @@ import { ConfigError, ShapeError } from '@charlearn/core';
 import { createNetwork, type JsonObject, type NetworkSpec } from '@charlearn/nets';
 import { prefixed, unpackPrefixed } from '../checkpoint';
 import { characteristicMap } from '../denoisers';
-import { CharacteristicTeacher, characteristicLosses, type DistillConfig } from '../distiller';
+import { CharacteristicTeacher, characteristicLosses } from '../distiller';
+import type { DistillConfig } from '../config';
 import { drawPairPlan } from '../pairs';
-import { DEFAULT_ROLLOUT_CACHE } from '../rollout-cache';
+import { rolloutCacheSettings } from '../rollout-cache';
 import { sampleFlowMap } from '../sampling';
 import type { OneStepObjectivePlugin } from './objective';
 
@@ -59,7 +60,7 @@ export const characteristicObjective: OneStepObjectivePlugin = {
     const config = holder.config;
     const frozen = teacher;
     // Pairs from cached teacher trajectories (`pairSource: 'rollout-cache'`); its seed is saved with the options.
-    const cacheConfig = config.pairSource === 'rollout-cache' ? { ...DEFAULT_ROLLOUT_CACHE, seed: 0, ...config.rolloutCache } : null;
+    const cacheConfig = config.pairSource === 'rollout-cache' ? rolloutCacheSettings(config.rolloutCache, 0) : null;
     const cache = cacheConfig ? holder.rolloutCache(context.dataset, cacheConfig) : null;
     const { teacherSolver, steps: _s, batchSize: _b, lr: _l, warmupSteps: _w, gradClip: _g, ema: _e, ...kept } = config;
     const saved: JsonObject = {

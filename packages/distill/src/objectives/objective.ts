@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Scalar, Tensor, Tensor1D } from '@tensorflow/tfjs-core';
-import { createRegistry, PluginContractError, requireMember, ShapeError, type Dataset, type Registry, type Rng } from '@charlearn/core';
+import { createRegistry, PluginContractError, type ConfigSectionSchema, requireMember, ShapeError, type Dataset, type Registry, type Rng } from '@charlearn/core';
 import type { JsonObject, NamedArrays, Network } from '@charlearn/nets';
 
 /** A one-step generator `z ↦ x`: `z: [batch, ...dims]` prior samples to `[batch, ...dims]` samples, one network evaluation, differentiable. */
@@ -89,6 +89,12 @@ export interface OneStepObjectivePlugin {
   readonly name: string;
   /** One line for help texts. */
   readonly description: string;
+  /**
+   * The schema of its options (a `configSection` of `setting`s, defaults included): `OneStepTrainer` and the CLI
+   * parse the options with it before `create`, so unknown keys name the closest valid one (`<name>.<key>`) and
+   * `charlearn help` lists them. Without one, the options reach `create` unchecked.
+   */
+  readonly optionsSchema?: ConfigSectionSchema;
   create(options: Readonly<Record<string, unknown>>, context: ObjectiveContext): OneStepObjective;
 }
 

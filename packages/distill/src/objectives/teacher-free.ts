@@ -1,27 +1,19 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { assertNumber, ConfigError, ValueRangeError } from '@charlearn/core';
+import * as v from 'valibot';
+import { assertNumber, configSection, integerSchema, numberSchema, parseConfig, setting } from '@charlearn/core';
 import type { JsonObject } from '@charlearn/nets';
 import { conservativeDrift, DEFAULT_DRIFT_TEMPERATURES, laplaceDrift, medianBandwidth } from './drift';
 import { teacherFreeObjective, type OneStepObjectivePlugin } from './objective';
 import { wflowVelocity } from './sinkhorn';
 
-/** Throws `ConfigError` for keys of `options` not in `known`, naming `objective.<name>.<key>`. */
-export function assertKnownOptions(name: string, options: Readonly<Record<string, unknown>>, known: readonly string[]): void {
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new ConfigError(`objective.${name} options must be an object`, `objective.${name}`);
-  }
-  for (const key of Object.keys(options)) {
-    if (!known.includes(key)) throw new ConfigError(`objective.${name}.${key}: unknown option; known: ${known.join(', ')}`, `objective.${name}.${key}`);
-  }
-}
+/** Options of the `drifting` objective: Laplace temperatures as fractions of `scale`, and the length unit. */
+export const driftingOptionsSchema = configSection({
+  temperatures: setting(v.pipe(v.array(numberSchema({ gt: 0 })), v.minLength(1)), [...DEFAULT_DRIFT_TEMPERATURES], 'Laplace temperatures, as fractions of scale'),
+  scale: setting(v.nullable(numberSchema({ gt: 0 })), null, "length unit of the temperatures; null: sqrt(2D) times the data's sigma (2 in 2-D)"),
+});
 
-/** Options of the `drifting` objective. */
-export interface DriftingOptions {
-  /** Temperatures as fractions of `scale` (default 0.02, 0.05, 0.2: method.md's). */
-  temperatures?: number[];
-  /** Length unit of the temperatures (default `√(2D)`, the RMS distance of two normalised points: 2 in 2-D). */
-  scale?: number;
-}
+/** {@link driftingOptionsSchema}'s input. */
+export type DriftingOptions = v.InferInput<typeof driftingOptionsSchema>;
 
 /**
  * `drifting`: the Laplace-kernel drift of "Generative Modeling via Drifting" (several temperatures, each force
@@ -35,28 +27,27 @@ export interface DriftingOptions {
 export const driftingObjective: OneStepObjectivePlugin = {
   name: 'drifting',
   description: 'drifting (Deng et al.): Laplace-kernel mean-shift drift, multi-temperature, RMS-normalised',
+  optionsSchema: driftingOptionsSchema,
   create(options, context) {
-    assertKnownOptions('drifting', options, ['temperatures', 'scale']);
-    const o = options as DriftingOptions;
-    const temperatures = o.temperatures ?? [...DEFAULT_DRIFT_TEMPERATURES];
-    if (!Array.isArray(temperatures) || temperatures.length === 0) throw new ValueRangeError('objective.drifting.temperatures must be a non-empty array of numbers > 0', 'objective.drifting.temperatures');
-    temperatures.forEach((t, i) => assertNumber(`objective.drifting.temperatures[${i}]`, t, { greaterThan: 0 }));
+    const o = parseConfig(driftingOptionsSchema, options, 'drifting');
+    const temperatures = o.temperatures;
     const dim = context.dataset.sampleShape.reduce((a, b) => a * b, 1);
     const scale = o.scale ?? Math.sqrt(2 * dim) * context.dataset.sigmaData;
-    assertNumber('objective.drifting.scale', scale, { greaterThan: 0 });
+    assertNumber('drifting.scale', scale, { greaterThan: 0 });
     return teacherFreeObjective('drifting', { temperatures, scale }, context, (x, batch) => ({
       velocity: laplaceDrift({ x, positives: batch.data }, { temperatures, scale }),
     }));
   },
 };
 
-/** Options of the `drifting-conservative` objective. */
-export interface ConservativeDriftingOptions {
-  /** Gaussian bandwidth h, or `'median'` (default): {@link medianBandwidth} of the pooled batch, every step. */
-  bandwidth?: number | 'median';
-  /** Multiplies the bandwidth (default 1; for tuning the median heuristic). */
-  bandwidthScale?: number;
-}
+/** Options of the `drifting-conservative` objective: the Gaussian bandwidth (or the median heuristic) and a factor on it. */
+export const conservativeDriftingOptionsSchema = configSection({
+  bandwidth: setting(v.union([v.literal('median'), numberSchema({ gt: 0 })]), 'median', "Gaussian bandwidth h, or 'median' (median heuristic every step)"),
+  bandwidthScale: setting(numberSchema({ gt: 0 }), 1, 'multiplies the bandwidth'),
+});
+
+/** {@link conservativeDriftingOptionsSchema}'s input. */
+export type ConservativeDriftingOptions = v.InferInput<typeof conservativeDriftingOptionsSchema>;
 
 /**
  * `drifting-conservative`: the KDE-gradient drift `V = h²(∇log KDE_p − ∇log KDE_q)` (Gaussian kernel, own point left
@@ -70,13 +61,9 @@ export interface ConservativeDriftingOptions {
 export const conservativeDriftingObjective: OneStepObjectivePlugin = {
   name: 'drifting-conservative',
   description: 'conservative drifting: Gaussian KDE-gradient drift (a gradient field), median-heuristic bandwidth',
+  optionsSchema: conservativeDriftingOptionsSchema,
   create(options, context) {
-    assertKnownOptions('drifting-conservative', options, ['bandwidth', 'bandwidthScale']);
-    const o = options as ConservativeDriftingOptions;
-    const bandwidth = o.bandwidth ?? 'median';
-    if (bandwidth !== 'median') assertNumber('objective.drifting-conservative.bandwidth', bandwidth, { greaterThan: 0 });
-    const bandwidthScale = o.bandwidthScale ?? 1;
-    assertNumber('objective.drifting-conservative.bandwidthScale', bandwidthScale, { greaterThan: 0 });
+    const { bandwidth, bandwidthScale } = parseConfig(conservativeDriftingOptionsSchema, options, 'drifting-conservative');
     return teacherFreeObjective('drifting-conservative', { bandwidth, bandwidthScale }, context, (x, batch) => {
       const h =
         bandwidthScale *
@@ -95,17 +82,16 @@ export const conservativeDriftingObjective: OneStepObjectivePlugin = {
   },
 };
 
-/** Options of the `wflow` objective. */
-export interface WflowOptions {
-  /** Entropic ε (squared-distance units; default 0.05). */
-  epsilon?: number;
-  /** Sinkhorn marginal tolerance (default 1e-3). */
-  tol?: number;
-  /** Sinkhorn iteration cap per plan (default 200). */
-  maxIter?: number;
-  /** Step η of the target `sg[G(z) + η·v]` (default 1). */
-  eta?: number;
-}
+/** Options of the `wflow` objective: entropic ε, Sinkhorn tolerance and iteration cap, and the step η. */
+export const wflowOptionsSchema = configSection({
+  epsilon: setting(numberSchema({ gt: 0 }), 0.05, 'entropic epsilon (squared-distance units)'),
+  tol: setting(numberSchema({ gt: 0 }), 1e-3, 'Sinkhorn marginal tolerance'),
+  maxIter: setting(integerSchema({ min: 1 }), 200, 'Sinkhorn iterations per plan, at most'),
+  eta: setting(numberSchema({ gt: 0 }), 1, 'step of the target G(z) + eta v'),
+});
+
+/** {@link wflowOptionsSchema}'s input. */
+export type WflowOptions = v.InferInput<typeof wflowOptionsSchema>;
 
 /**
  * `wflow`: the W-Flow (Sinkhorn-divergence gradient flow) velocity `v = T_{q→p} − T_{q→q'}` with a second,
@@ -120,14 +106,9 @@ export interface WflowOptions {
 export const wflowObjective: OneStepObjectivePlugin = {
   name: 'wflow',
   description: 'W-Flow: Sinkhorn-divergence gradient flow, barycentric-projection velocity (log-domain Sinkhorn)',
+  optionsSchema: wflowOptionsSchema,
   create(options, context) {
-    assertKnownOptions('wflow', options, ['epsilon', 'tol', 'maxIter', 'eta']);
-    const o = options as WflowOptions;
-    const settings = { epsilon: o.epsilon ?? 0.05, tol: o.tol ?? 1e-3, maxIter: o.maxIter ?? 200, eta: o.eta ?? 1 };
-    assertNumber('objective.wflow.epsilon', settings.epsilon, { greaterThan: 0 });
-    assertNumber('objective.wflow.tol', settings.tol, { greaterThan: 0 });
-    assertNumber('objective.wflow.maxIter', settings.maxIter, { integer: true, min: 1 });
-    assertNumber('objective.wflow.eta', settings.eta, { greaterThan: 0 });
+    const settings = parseConfig(wflowOptionsSchema, options, 'wflow');
     const { eta, ...ot } = settings;
     return teacherFreeObjective('wflow', settings as unknown as JsonObject, context, (x, batch) => {
       const zPrime = batch.rng.normalTensor(batch.prior.shape);

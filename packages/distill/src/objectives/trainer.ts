@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Scalar, Tensor } from '@tensorflow/tfjs-core';
-import { CheckpointError, ShapeError, type Dataset } from '@charlearn/core';
+import { CheckpointError, parseConfig, ShapeError, type Dataset } from '@charlearn/core';
 import { createNetwork, type JsonObject, type NamedArrays, type Network, type NetworkSpec } from '@charlearn/nets';
 import { packState, unpackPrefixed, type TrainerCheckpoint } from '../checkpoint';
-import { validateTrainingConfig, type TrainingConfig } from '../config';
+import { oneStepConfigSchema, type TrainingConfig, type TrainingConfigInput } from '../config';
 import type { EmaNetwork } from '../ema';
 import { applyUpdate, assertGradientsRegistered, namedGradients } from '../optim-step';
 import { learningRateAt } from '../schedule';
@@ -30,9 +30,6 @@ export function listObjectives(): string[] {
   return objectives.list();
 }
 
-/** Defaults of {@link OneStepTrainer}: Adam 1e-3 with 100 warm-up steps, clip 1, EMA 0.999. */
-export const DEFAULT_ONE_STEP_CONFIG: TrainingConfig = { steps: 2000, batchSize: 256, lr: 1e-3, warmupSteps: 100, gradClip: 1, ema: 0.999 };
-
 /** One step's figures: the loss, the objective's logged numbers, the gradient norm and the learning rate. */
 export interface OneStepStats {
   readonly step: number;
@@ -54,7 +51,7 @@ export interface OneStepTrainerOptions {
   net?: Network;
   /** Frozen networks for the objective, e.g. `{ teacher }`. */
   networks?: Readonly<Record<string, Network>>;
-  config?: Partial<TrainingConfig>;
+  config?: TrainingConfigInput;
   seed?: number;
   /** Restoring: arrays the objective saved. */
   savedResources?: NamedArrays;
@@ -84,7 +81,7 @@ export class OneStepTrainer {
 
   constructor(options: OneStepTrainerOptions) {
     const { dataset, seed = 0 } = options;
-    this.config = validateTrainingConfig({ ...DEFAULT_ONE_STEP_CONFIG, ...options.config }, 'train');
+    this.config = parseConfig(oneStepConfigSchema, options.config, 'onestep');
     registerBuiltinObjectives();
     const plugin = objectives.resolve(options.objective, 'objective');
     const context: ObjectiveContext = {
@@ -92,7 +89,8 @@ export class OneStepTrainer {
       ...(options.networks ? { networks: options.networks } : {}),
       ...(options.savedResources ? { savedResources: options.savedResources } : {}),
     };
-    this.objective = plugin.create(options.objectiveOptions ?? {}, context);
+    const objectiveOptions = plugin.optionsSchema ? parseConfig(plugin.optionsSchema, options.objectiveOptions ?? {}, plugin.name) : (options.objectiveOptions ?? {});
+    this.objective = plugin.create(objectiveOptions, context);
     const net = options.net ?? this.objective.initialNetwork?.();
     if (!net) throw new ShapeError(`the '${plugin.name}' objective has no initial network: pass options.net`, 'net');
     this.objective.validateNetwork(net);
@@ -185,7 +183,7 @@ export class OneStepTrainer {
       dataset,
       net,
       ...(options.networks ? { networks: options.networks } : {}),
-      config: checkpoint.meta.config as Partial<TrainingConfig>,
+      config: checkpoint.meta.config as TrainingConfigInput,
       savedResources: unpackPrefixed(checkpoint.arrays, 'resource'),
     });
     trainer.restore(checkpoint);
