@@ -6,7 +6,7 @@ import { sample } from '@charlearn/solvers';
 import { sampleTeacher, type CharacteristicDistiller } from '@charlearn/distill';
 import { exactW2 } from '@charlearn/metrics';
 import type { Target2D } from '@charlearn/data';
-import { PALETTE, renderPanels, type Panel } from './plot';
+import { PALETTE, panelsFigure, type Figure, type Panel } from '@charlearn/plots';
 import type { RunConfig } from './config';
 
 /** The figures `metrics.json` holds. */
@@ -122,7 +122,7 @@ export function evaluateRun(args: {
   config: RunConfig;
   backend: string;
   log: (m: string) => void;
-}): { metrics: EvalMetrics; figure: ReturnType<typeof renderPanels> } {
+}): { metrics: EvalMetrics; figure: Figure } {
   const { distiller, target, config, backend, log } = args;
   const t0 = performance.now();
   const n = config.eval.samples;
@@ -197,26 +197,21 @@ export function evaluateRun(args: {
   const genEnds = oneStep.slice(0, curves * 2);
   const starts = inter[0]!.slice(0, curves * 2);
   const panels: Panel[] = [
-    { title: `data (${target.name})`, layers: [{ kind: 'scatter', points: heldOut, color: PALETTE[0]!, size: 2 }] },
-    { title: `teacher, Heun ${heunTimed.value.nfe} NFE`, layers: [{ kind: 'scatter', points: heunPts, color: PALETTE[1]!, size: 2 }] },
-    { title: 'one-step generator, 1 NFE', layers: [{ kind: 'scatter', points: oneStep, color: PALETTE[2]!, size: 2 }] },
+    { title: `data (${target.name})`, layers: [{ kind: 'scatter', points: heldOut, color: PALETTE[0]!, size: 2.5 }] },
+    { title: `teacher, Heun ${heunTimed.value.nfe} NFE`, layers: [{ kind: 'scatter', points: heunPts, color: PALETTE[1]!, size: 2.5 }] },
+    { title: 'one-step generator, 1 NFE', layers: [{ kind: 'scatter', points: oneStep, color: PALETTE[2]!, size: 2.5 }] },
     {
       title: 'characteristics: teacher vs one step',
       layers: [
         { kind: 'scatter', points: heldOut, color: '#cccccc', size: 2, alpha: 0.4 },
         { kind: 'lines', paths, color: PALETTE[1]!, width: 1.5 },
-        { kind: 'markers', points: starts, color: '#444444', size: 4, shape: 'circle' },
-        { kind: 'markers', points: final, color: PALETTE[1]!, size: 8, shape: 'ring' },
-        { kind: 'markers', points: genEnds, color: PALETTE[2]!, size: 7, shape: 'cross' },
-      ],
-      legend: [
-        { label: 'z (t = 0)', color: '#444444' },
-        { label: 'teacher ODE path, end', color: PALETTE[1]! },
-        { label: 'g(z), one step', color: PALETTE[2]! },
+        { kind: 'markers', points: starts, color: '#444444', size: 4, shape: 'circle', label: 'z (t = 0)' },
+        { kind: 'markers', points: final, color: PALETTE[1]!, size: 8, shape: 'ring', label: 'teacher ODE path, end' },
+        { kind: 'markers', points: genEnds, color: PALETTE[2]!, size: 7, shape: 'cross', label: 'g(z), one step' },
       ],
     },
   ];
-  const figure = renderPanels(panels, {
+  const figure = panelsFigure(panels, {
     title: `${target.name}: W2 one-step ${w2One.toFixed(3)} | teacher best ${best[1].toFixed(3)} (${best[0]}) | floor ${floor.toFixed(3)}`,
   });
   tf.dispose([z, zc]);
@@ -284,7 +279,7 @@ export function evaluateOneStep(args: {
   backend: string;
   training: OneStepMetrics['training'];
   log: (m: string) => void;
-}): { metrics: OneStepMetrics; figure: ReturnType<typeof renderPanels> } {
+}): { metrics: OneStepMetrics; figure: Figure } {
   const { generator, method, target, config, backend, training, log } = args;
   const t0 = performance.now();
   const n = config.eval.samples;
@@ -300,23 +295,19 @@ export function evaluateOneStep(args: {
   const curves = 48;
   const paths = Array.from({ length: curves }, (_, c) => new Float64Array([zArr[2 * c]!, zArr[2 * c + 1]!, one.value[2 * c]!, one.value[2 * c + 1]!]));
   const panels: Panel[] = [
-    { title: `data (${target.name})`, layers: [{ kind: 'scatter', points: heldOut, color: PALETTE[0]!, size: 2 }] },
-    { title: `${method}, 1 NFE`, layers: [{ kind: 'scatter', points: one.value, color: PALETTE[2]!, size: 2 }] },
+    { title: `data (${target.name})`, layers: [{ kind: 'scatter', points: heldOut, color: PALETTE[0]!, size: 2.5 }] },
+    { title: `${method}, 1 NFE`, layers: [{ kind: 'scatter', points: one.value, color: PALETTE[2]!, size: 2.5 }] },
     {
       title: 'the map z -> G(z)',
       layers: [
         { kind: 'scatter', points: heldOut, color: '#cccccc', size: 2, alpha: 0.4 },
         { kind: 'lines', paths, color: PALETTE[1]!, width: 1 },
-        { kind: 'markers', points: zArr.slice(0, curves * 2), color: '#444444', size: 4, shape: 'circle' },
-        { kind: 'markers', points: one.value.slice(0, curves * 2), color: PALETTE[2]!, size: 7, shape: 'cross' },
-      ],
-      legend: [
-        { label: 'z', color: '#444444' },
-        { label: 'G(z)', color: PALETTE[2]! },
+        { kind: 'markers', points: zArr.slice(0, curves * 2), color: '#444444', size: 4, shape: 'circle', label: 'z' },
+        { kind: 'markers', points: one.value.slice(0, curves * 2), color: PALETTE[2]!, size: 7, shape: 'cross', label: 'G(z)' },
       ],
     },
   ];
-  const figure = renderPanels(panels, { title: `${target.name}, ${method}: W2 one-step ${w2.toFixed(3)} | floor ${floor.toFixed(3)} | ${training.steps} updates x batch ${training.batchSize}` });
+  const figure = panelsFigure(panels, { title: `${target.name}, ${method}: W2 one-step ${w2.toFixed(3)} | floor ${floor.toFixed(3)} | ${training.steps} updates x batch ${training.batchSize}` });
   const metrics: OneStepMetrics = {
     method,
     run: config.name ?? '',

@@ -53,21 +53,6 @@ export {
 export { parseCliArgs, UsageError, type CliArgs } from './args';
 export { createProgress, formatDuration, formatNumber, type Progress, type ProgressOptions } from './progress';
 export { encodePng } from './png';
-export {
-  Canvas,
-  renderPanels,
-  renderLineChart,
-  renderImagePanels,
-  layoutImagePanels,
-  savePng,
-  PALETTE,
-  type Panel,
-  type Layer,
-  type RasterImage,
-  type LineSeries,
-  type LineChartOptions,
-  type ImagePanel,
-  type RenderImagePanelsOptions,
-  type ImagePanelsLayout,
-} from './plot';
+// Figures are drawn by @charlearn/plots; the CLI only writes them.
+export { saveFigurePng, savePixelsPng } from './figures';
 export { writeFileAtomic, writeFileAtomicSync, readFileChecked, keepPreviousCopy, ATOMIC_WRITE_PAUSE_MARKER, type AtomicWriteOptions } from './atomic';

@@ -1,7 +1,8 @@
 /** The run's `history.json` (losses every `logEvery` steps, per phase) and its `losses.png`. */
 import { existsSync, readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../atomic';
-import { PALETTE, renderLineChart, savePng } from '../plot';
+import { PALETTE, lineChartFigure } from '@charlearn/plots';
+import { saveFigurePng } from '../figures';
 import { runFiles, runPath, type RunContext } from '../runtime';
 import type { HistoryPoint } from '../training-loop';
 
@@ -45,5 +46,5 @@ export async function writeHistory(ctx: RunContext, history: RunHistory): Promis
     { label: 'distill semi-group', xs: history.distill.map((p) => p.step), ys: history.distill.map((p) => p.semigroup ?? NaN), color: PALETTE[3]! },
     { label: `${ctx.config.method} loss (|V|^2)`, xs: onestep.map((p) => p.step), ys: onestep.map((p) => p.loss ?? NaN), color: PALETTE[4]! },
   ].filter((s) => s.xs.length > 0 && s.ys.some((y) => y > 0));
-  if (series.length) await savePng(runPath(ctx, runFiles.losses), renderLineChart(series, { title: `${ctx.name}: training losses`, xLabel: 'step', yLabel: 'loss', logY: true }));
+  if (series.length) await saveFigurePng(runPath(ctx, runFiles.losses), lineChartFigure(series, { title: `${ctx.name}: training losses`, xLabel: 'step', yLabel: 'loss', logY: true }));
 }

@@ -13,7 +13,7 @@ import type { RunConfig } from '../config';
 import { evaluateOneStep, type OneStepMetrics } from '../evaluate';
 import { evaluateImageRun, type ImageEvalMetrics } from '../evaluate-images';
 import { createRunNetwork, describeRunNetwork } from '../run-network';
-import { savePng } from '../plot';
+import { saveFigurePng } from '../figures';
 import { formatNumber } from '../progress';
 import { loadCheckpoint, pointsTarget, runFiles, runPath, saveCheckpoint, type RunContext } from '../runtime';
 import { runTrainingLoop } from '../training-loop';
@@ -212,7 +212,7 @@ export async function evaluateOneStepRun(ctx: RunContext, trained: TrainedOneSte
     log: ctx.log,
   });
   await writeFileAtomic(runPath(ctx, runFiles.metrics), JSON.stringify(metrics, null, 2) + '\n');
-  await savePng(runPath(ctx, runFiles.samples), figure);
+  await saveFigurePng(runPath(ctx, runFiles.samples), figure);
   ctx.log(`wrote ${runPath(ctx, runFiles.metrics)} and ${runPath(ctx, runFiles.samples)}`);
   return metrics;
 }
