@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliRunner, readJson } from './cli-test-helpers';
 import { backends } from '@charlearn/core';
 import { getTarget } from '@charlearn/data';
-import { exactW2 } from '@charlearn/metrics';
-import { evaluationSamples, type EvalMetrics, type OneStepMetrics } from './evaluate';
+import { evaluationSamples, exactW2 } from '@charlearn/metrics';
+import type { EvalMetrics, OneStepMetrics } from './evaluate';
 import type { HistoryPoint } from './training-loop';
 
 let out: string;
