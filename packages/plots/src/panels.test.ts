@@ -104,3 +104,10 @@ describe('robustLimits / equalAspect', () => {
     expect(r.ylim).toEqual([-0.5, 1.5]);
   });
 });
+
+describe('figureToSvg', () => {
+  it('is a function of the figure: the same figure twice gives the same SVG text', async () => {
+    const figure = panelsFigure([{ title: 'a', layers: [{ kind: 'scatter', points: [0, 0, 1, 1], color: '#000' }] }, { title: 'b', layers: [] }]);
+    expect(await figureToSvg(figure)).toBe(await figureToSvg(figure));
+  });
+});

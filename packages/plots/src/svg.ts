@@ -1,5 +1,5 @@
 import { parse, View } from 'vega';
-import { textMetrics } from 'vega-scenegraph';
+import { resetSVGDefIds, textMetrics } from 'vega-scenegraph';
 import { compile } from 'vega-lite';
 import type { Figure } from './figure';
 import { dejaVuSansWidth } from './text-width';
@@ -23,6 +23,8 @@ function useFontWidthsWithoutCanvas(): void {
  */
 export async function figureToSvg(figure: Figure): Promise<string> {
   useFontWidthsWithoutCanvas();
+  // clip-path ids count up across renders; restarting them makes the SVG a function of the figure alone
+  resetSVGDefIds();
   const view = new View(parse(compile(figure).spec), { renderer: 'none' });
   try {
     return await view.toSVG();
