@@ -1,13 +1,21 @@
-import { parse, View } from 'vega';
-import { resetSVGDefIds, textMetrics } from 'vega-scenegraph';
-import { compile } from 'vega-lite';
 import type { Figure } from './figure';
 import { dejaVuSansWidth } from './text-width';
 
-/** Where no canvas measures text (Node), lays text out with DejaVu Sans' widths instead of Vega's 0.8 em guess. */
-function useFontWidthsWithoutCanvas(): void {
-  if (typeof document !== 'undefined') return;
-  textMetrics.width = (item, text) => dejaVuSansWidth(String(text ?? item.text ?? ''), Number(item.fontSize ?? 11));
+type Libraries = [typeof import('vega'), typeof import('vega-lite'), typeof import('vega-scenegraph')];
+let libraries: Promise<Libraries> | undefined;
+
+/**
+ * Vega, Vega-Lite and Vega's scenegraph, imported on the first figure: they are ES modules only (with top-level
+ * await, so `require` cannot load them), and this keeps the CommonJS build of this package, and of the CLI that
+ * imports it, loadable; importing the package costs nothing until a figure is drawn.
+ */
+function loadLibraries(): Promise<Libraries> {
+  libraries ??= Promise.all([import('vega'), import('vega-lite'), import('vega-scenegraph')]).then(([vega, vegaLite, scenegraph]) => {
+    // Where no canvas measures text (Node), lay text out with DejaVu Sans' widths instead of Vega's 0.8 em guess.
+    if (typeof document === 'undefined') scenegraph.textMetrics.width = (item, text) => dejaVuSansWidth(String(text ?? item.text ?? ''), Number(item.fontSize ?? 11));
+    return [vega, vegaLite, scenegraph];
+  });
+  return libraries;
 }
 
 /**
@@ -22,7 +30,7 @@ function useFontWidthsWithoutCanvas(): void {
  * ```
  */
 export async function figureToSvg(figure: Figure): Promise<string> {
-  useFontWidthsWithoutCanvas();
+  const [{ parse, View }, { compile }, { resetSVGDefIds }] = await loadLibraries();
   // clip-path ids count up across renders; restarting them makes the SVG a function of the figure alone
   resetSVGDefIds();
   const view = new View(parse(compile(figure).spec), { renderer: 'none' });
