@@ -24,6 +24,14 @@ export interface LineChartOptions {
   height?: number;
 }
 
+/** The powers of ten from below the smallest to above the largest of `ys` (positive values). */
+function decades(ys: readonly number[]): number[] {
+  if (ys.length === 0) return [];
+  const lo = Math.floor(Math.log10(Math.min(...ys)));
+  const hi = Math.ceil(Math.log10(Math.max(...ys)));
+  return Array.from({ length: hi - lo + 1 }, (_, k) => 10 ** (lo + k));
+}
+
 /**
  * A line chart of one or more series (e.g. training losses against the step), with a legend; non-finite points
  * (and, with `logY`, non-positive ones) are left out.
@@ -47,6 +55,7 @@ export function lineChartFigure(series: readonly LineSeries[], options: LineChar
     }
     return out;
   });
+  const ticks = logY ? decades(values.map((v) => v.y)) : [];
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     ...(options.title ? { title: { text: options.title } } : {}),
@@ -59,8 +68,15 @@ export function lineChartFigure(series: readonly LineSeries[], options: LineChar
       mark: { type: 'line', strokeWidth: s.width ?? 1.5, clip: true },
       encoding: {
         x: { field: 'x', type: 'quantitative', scale: { nice: false, zero: false }, axis: { title: options.xLabel ?? null } },
-        y: { field: 'y', type: 'quantitative', scale: logY ? { type: 'log' } : { zero: false }, axis: { title: options.yLabel ?? null } },
-        color: { field: 'series', type: 'nominal', scale: { domain: series.map((t) => t.label), range: series.map((t) => t.color) }, legend: { title: null, orient: 'top-right' } },
+        // log: a decade-aligned range, ticks and grid lines at the decades only; labels 0.001, 1e-5 ...
+        y: {
+          field: 'y',
+          type: 'quantitative',
+          scale: logY && ticks.length ? { type: 'log', domain: [ticks[0], ticks.at(-1)] } : { zero: false },
+          axis: { title: options.yLabel ?? null, ...(logY ? { format: '~g', values: ticks } : {}) },
+        },
+        // below the plot: a legend inside would hide curves
+        color: { field: 'series', type: 'nominal', scale: { domain: series.map((t) => t.label), range: series.map((t) => t.color) }, legend: { title: null, orient: 'bottom', direction: 'horizontal' } },
       },
     })),
   } as unknown as Figure;
