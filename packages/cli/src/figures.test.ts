@@ -30,3 +30,11 @@ describe('saveFigurePng / savePixelsPng', () => {
     expect(pngSize(join(dir, 'grid.png'))).toEqual({ width: 3, height: 2 });
   });
 });
+
+describe('the CommonJS build of the CLI', () => {
+  it('loads with require (its figures come from @charlearn/plots, which imports Vega lazily)', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const out = execFileSync(process.execPath, ['-e', "const c = require('@charlearn/cli'); console.log(typeof c.saveFigurePng)"], { encoding: 'utf8' });
+    expect(out.trim()).toBe('function');
+  });
+});

@@ -104,3 +104,17 @@ describe('figureToPng', () => {
     expect(Array.from(img.rgba.subarray(4 * 9, 4 * 10))).toEqual([255, 255, 255, 255]);
   });
 });
+
+describe('the CommonJS build', () => {
+  it('loads with require and draws (Vega is ESM-only with top-level await: it must be imported lazily)', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const script = `
+      const { lineChartFigure } = require('@charlearn/plots');
+      const { figureToPng } = require('@charlearn/plots/png');
+      figureToPng(lineChartFigure([{ label: 'a', xs: [1, 2], ys: [1, 2], color: '#000' }], { width: 100, height: 50 }), { scale: 1 })
+        .then((r) => console.log(JSON.stringify({ width: r.width, bytes: r.png.length })));`;
+    const out = JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' })) as { width: number; bytes: number };
+    expect(out.width).toBeGreaterThan(100);
+    expect(out.bytes).toBeGreaterThan(100);
+  });
+});
