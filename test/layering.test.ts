@@ -12,20 +12,13 @@ const repo = fileURLToPath(new URL('..', import.meta.url));
 /**
  * Violations that exist today and are being removed by other work. The test fails when a violation NOT listed
  * here appears, and also when a listed one is gone (delete its line then), so this list can only shrink.
- * TODO(safetensors): metrics reads the tensor file format and CRC-32 from nets until they move to core.
- * TODO(plots): examples/images/src/report.mjs draws its chart with the CLI's plot code until plots move out of the CLI.
  * TODO(checkpoints): examples/images' train/eval/onestep save and load checkpoints with the CLI's functions until
  * checkpoint save/load moves to @charlearn/distill (issue 14 item 5).
  */
 const KNOWN: readonly string[] = [
-  'metrics-imports-nets packages/metrics/src/feature-net-arch.ts',
-  'metrics-imports-nets packages/metrics/src/feature-net.test.ts',
-  'metrics-imports-nets packages/metrics/src/feature-net.ts',
-  'metrics-imports-nets packages/metrics/src/png.ts',
   'example-imports-cli examples/images/package.json',
   'example-imports-cli examples/images/src/eval.mjs',
   'example-imports-cli examples/images/src/onestep.mjs',
-  'example-imports-cli examples/images/src/report.mjs',
   'example-imports-cli examples/images/src/train.mjs',
 ];
 

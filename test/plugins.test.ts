@@ -17,7 +17,7 @@ import { stringify } from 'yaml';
 import { cleanEnv, secondsSince, sh, type Run } from './lib/exec';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
-const PACKAGES = ['packages/core', 'packages/solvers', 'packages/nets', 'packages/data', 'packages/metrics', 'packages/distill', 'packages/cli', 'plugins/backend-wasm'];
+const PACKAGES = ['packages/core', 'packages/solvers', 'packages/nets', 'packages/data', 'packages/metrics', 'packages/distill', 'packages/plots', 'packages/cli', 'plugins/backend-wasm'];
 const PLUGIN = join(repo, 'test', 'fixtures', 'plugin-package');
 
 let work = '';

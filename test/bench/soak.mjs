@@ -13,7 +13,8 @@ import { useBackend } from '@charlearn/core';
 import { getTarget } from '@charlearn/data';
 import { createNetwork } from '@charlearn/nets';
 import { CharacteristicDistiller, TeacherTrainer } from '@charlearn/distill';
-import { PALETTE, renderLineChart, savePng } from '@charlearn/cli';
+import { PALETTE, lineChartFigure } from '@charlearn/plots';
+import { figureToPng } from '@charlearn/plots/png';
 
 const root = new URL('../../', import.meta.url).pathname;
 const steps = Number(process.env.SOAK_STEPS ?? 10000);
@@ -123,16 +124,16 @@ writeFileSync(docPath, start >= 0 && end > start ? doc.slice(0, start) + md + do
 
 // one x axis across both phases: distillation steps follow the teacher's
 const xs = rows.map((x) => (x.phase === 'teacher' ? x.step : steps + x.step));
-await savePng(
+writeFileSync(
   join(root, 'docs', 'reliability-soak.png'),
-  renderLineChart(
+  (await figureToPng(lineChartFigure(
     [
       { label: 'tf numTensors', xs, ys: rows.map((x) => x.numTensors), color: PALETTE[0] },
       { label: 'tf numBytes (kB)', xs, ys: rows.map((x) => x.numBytes / 1024), color: PALETTE[1] },
       { label: 'RSS (MB)', xs, ys: rows.map((x) => x.rssMb), color: PALETTE[2] },
     ],
     { title: `soak: ${steps} teacher + ${distillSteps} distill steps (wasm)`, xLabel: 'step', yLabel: 'count / kB / MB', logY: true },
-  ),
+  ), { scale: 1.5 })).png,
 );
 console.log(`wrote ${docPath} and docs/reliability-soak.png`);
 process.exit(failures.length ? 1 : 0);

@@ -42,8 +42,48 @@ const tsc = join(dirname(createRequire(import.meta.url).resolve('typescript/pack
 const ESM_RUN = 'build/src/run.js';
 const CJS_RUN = 'build/cjs/src/run.js';
 const THIRD_PARTY = ['@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-cpu'];
-/** What `npm i @charlearn/cli` needs from outside the workspace, besides the above (the CLI owns its tfjs). */
-const CLI_THIRD_PARTY = ['@tensorflow/tfjs-backend-wasm', 'yaml'];
+
+/**
+ * Every third-party runtime dependency of the public workspace packages (valibot, yaml, vega, ...): what
+ * `npm i @charlearn/<pkg>` fetches from outside the workspace, read from the manifests so a new one needs no edit here.
+ */
+/**
+ * `dir` itself, or a copy without its manifest's `publishConfig` (e.g. @resvg/resvg-wasm's names registry.npmjs.org,
+ * which would send the mirror's publish there instead of the local registry).
+ */
+function withoutPublishConfig(dir: string, scratch: string): string {
+  const pj = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as Record<string, unknown>;
+  if (pj.publishConfig === undefined) return dir;
+  const copy = mkdtempSync(join(scratch, 'mirror-'));
+  cpSync(dir, copy, { recursive: true, filter: (src) => !src.includes(`${dir}/node_modules`) });
+  delete pj.publishConfig;
+  writeFileSync(join(copy, 'package.json'), JSON.stringify(pj, null, 2));
+  return copy;
+}
+
+/** `dirs` (installed packages) grouped by package name, one directory per version (npm nests the same version in several places). */
+function byName(dirs: readonly string[]): Iterable<string[]> {
+  const groups = new Map<string, Map<string, string>>();
+  for (const dir of dirs) {
+    const { name, version } = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name: string; version: string };
+    const versions = groups.get(name) ?? new Map<string, string>();
+    if (!versions.has(version)) versions.set(version, dir);
+    groups.set(name, versions);
+  }
+  // Lowest version first: npm refuses to tag `latest` onto a version lower than one already published.
+  const order = (v: string): number[] => v.split(/[.+-]/).slice(0, 3).map((x) => Number(x) || 0);
+  const compare = (a: string, b: string): number => order(a).reduce((d, x, i) => d || x - (order(b)[i] ?? 0), 0);
+  return [...groups.values()].map((versions) => [...versions.keys()].sort(compare).map((v) => versions.get(v)!));
+}
+
+function publicThirdPartyDependencies(staged: string, pkgs: readonly WorkspacePackage[]): string[] {
+  const names = new Set<string>();
+  for (const p of pkgs.filter((q) => !q.private)) {
+    const deps = (JSON.parse(readFileSync(join(staged, p.rel, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> }).dependencies ?? {};
+    for (const d of Object.keys(deps)) if (!d.startsWith('@charlearn/')) names.add(d);
+  }
+  return [...names].sort();
+}
 
 let registry: LocalRegistry | undefined;
 let work = '';
@@ -109,10 +149,15 @@ beforeAll(async () => {
 
   // The third-party mirror and the release itself are independent: publish both at once.
   const t1 = Date.now();
-  const mirror = dependencyClosure([...THIRD_PARTY, ...CLI_THIRD_PARTY], repo);
+  const mirror = dependencyClosure([...new Set([...THIRD_PARTY, ...publicThirdPartyDependencies(ws, packages)])], repo);
   const publicCount = packages.filter((p) => !p.private).length;
   await Promise.all([
-    Promise.all(mirror.map((dir) => shAsync('npm', ['publish', dir, '--ignore-scripts', '--loglevel=error'], work, registry!.env))).then(() => {
+    // Versions of one name go one after the other (two concurrent first publishes of a name conflict, HTTP 409).
+    Promise.all(
+      [...byName(mirror)].map(async (dirs) => {
+        for (const dir of dirs) await shAsync('npm', ['publish', withoutPublishConfig(dir, work), '--ignore-scripts', '--loglevel=error'], work, registry!.env);
+      }),
+    ).then(() => {
       timings[`publish ${mirror.length} third-party packages`] = `${secondsSince(t1)} s`;
     }),
     changeset(ws, ['publish', '--no-git-tag'], registry.env).then(() => {

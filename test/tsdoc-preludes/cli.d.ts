@@ -2,7 +2,7 @@
 import type { Target2D } from '@charlearn/data';
 import type { CharacteristicDistiller, OneStepTrainer, TeacherTrainer } from '@charlearn/distill';
 import type { RunConfig } from '../../packages/cli/src/config';
-import type { Canvas, Panel } from '../../packages/cli/src/plot';
+import type { LineSeries } from '@charlearn/plots';
 import type { RunContext } from '../../packages/cli/src/runtime';
 
 export * from './_common';
@@ -10,9 +10,10 @@ export * from './_common';
 export declare const data: Float32Array, samples: Float32Array;
 /** ODE paths, one row-major `[steps·2]` array per start point. */
 export declare const trajectories: Float32Array[];
-/** Plot panels, and a canvas to draw on. */
-export declare const panels: Panel[];
-export declare const canvas: Canvas;
+/** Curves of a loss chart. */
+export declare const series: LineSeries[];
+/** Pixels in [0, 1], flat NHWC `[64·28·28]`. */
+export declare const pixels: Float32Array;
 /** An open run (see openRun). */
 export declare const ctx: RunContext;
 /** A teacher being trained. */

@@ -2,8 +2,9 @@
 // runs' logs (train.mjs prints the loss of every 25th step; a resumed run's repeated steps keep the last value).
 //
 //   node examples/images/src/report.mjs out/images-mnist.log out/images-dit.log docs/images-losses.png
-import { readFileSync } from 'node:fs';
-import { PALETTE, renderLineChart, savePng } from '@charlearn/cli';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { PALETTE, lineChartFigure } from '@charlearn/plots';
+import { figureToPng } from '@charlearn/plots/png';
 
 const [unetLog = 'out/images-mnist.log', ditLog = 'out/images-dit.log', target = 'docs/images-losses.png'] = process.argv.slice(2);
 /** @param {string} path */
@@ -14,10 +15,10 @@ function curve(path) {
   const steps = [...byStep.keys()].sort((a, b) => a - b);
   return { xs: steps, ys: steps.map((s) => byStep.get(s) ?? NaN) };
 }
-/** @type {import('@charlearn/cli').LineSeries[]} */
+/** @type {import('@charlearn/plots').LineSeries[]} */
 const series = [
   { label: 'U-Net teacher (batch 64)', ...curve(unetLog), color: PALETTE[0] ?? '#1f77b4' },
   { label: 'DiT teacher (batch 32)', ...curve(ditLog), color: PALETTE[1] ?? '#ff7f0e' },
 ];
-await savePng(target, renderLineChart(series, { title: 'MNIST teacher loss (EDM-weighted; every 25th step)', xLabel: 'step', yLabel: 'loss', logY: true }));
+writeFileSync(target, (await figureToPng(lineChartFigure(series, { title: 'MNIST teacher loss (EDM-weighted; every 25th step)', xLabel: 'step', yLabel: 'loss', logY: true }), { scale: 1.5 })).png);
 console.log(`wrote ${target}`);

@@ -24,7 +24,7 @@ const ui = {
   stop: $<HTMLButtonElement>('stop'),
   sample: $<HTMLButtonElement>('sample'),
   note: $<HTMLParagraphElement>('backend-note'),
-  canvas: $<HTMLCanvasElement>('plot'),
+  plot: $<HTMLDivElement>('plot'),
   phase: $('phase'),
   step: $('step'),
   loss: $('loss'),
@@ -39,7 +39,7 @@ export interface AppHook {
   samples: Float32Array | null;
   /** How many times the plot was drawn. */
   draws: number;
-  /** A hash of the plot's pixels after each draw (the e2e test checks that the plot changes). */
+  /** A hash of the plot's SVG after each draw (the e2e test checks that the plot changes). */
   frames: number[];
   /** The loss of every training step of the current run, per phase (same seeds on every backend). */
   losses: { teacher: number[]; distill: number[] };
@@ -83,18 +83,25 @@ function settings(): RunSettings {
   };
 }
 
-/** FNV-1a over the canvas pixels. */
-function pixelHash(canvas: HTMLCanvasElement): number {
-  const bytes = canvas.getContext('2d', { willReadFrequently: true })!.getImageData(0, 0, canvas.width, canvas.height).data;
+/** FNV-1a over the SVG's UTF-16 code units. */
+function textHash(text: string): number {
   let h = 0x811c9dc5;
-  for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i]!, 16777619) >>> 0;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619) >>> 0;
   return h;
 }
 
-function redraw(): void {
-  drawScatter(ui.canvas, data, hook.samples);
-  hook.draws++;
-  hook.frames.push(pixelHash(ui.canvas));
+/** Draws happen one after another (each is asynchronous); `drawn` settles when the last one asked for is on the page. */
+let drawn: Promise<void> = Promise.resolve();
+
+function redraw(): Promise<void> {
+  const points = data;
+  const samples = hook.samples;
+  drawn = drawn.then(async () => {
+    const svg = await drawScatter(ui.plot, points, samples);
+    hook.draws++;
+    hook.frames.push(textHash(svg));
+  });
+  return drawn;
 }
 
 function showProgress(p: Progress): void {
@@ -108,13 +115,13 @@ function showProgress(p: Progress): void {
 function showData(): void {
   const target = getTarget(ui.target.value);
   data = target.sampleArray(settings().plotPoints, new Rng(123));
-  redraw();
+  void redraw();
 }
 
 async function sampleNow(): Promise<Float32Array> {
   if (!run?.teacher) throw new Error('train first');
   hook.samples = await run.sampleFresh();
-  redraw();
+  await redraw();
   return hook.samples;
 }
 
@@ -155,10 +162,11 @@ async function train(): Promise<Progress['phase']> {
       onProgress: showProgress,
       onSamples: (xy) => {
         hook.samples = xy;
-        redraw();
+        void redraw();
       },
       shouldStop: () => stopRequested,
     });
+    await drawn;
     showProgress({ ...hook.progress, phase: end });
     return end;
   } catch (e) {

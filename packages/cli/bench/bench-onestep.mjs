@@ -9,7 +9,9 @@
 // 8gaussians instead.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { main, PALETTE, renderPanels, savePng } from '@charlearn/cli';
+import { main } from '@charlearn/cli';
+import { PALETTE, panelsFigure, stackFigures } from '@charlearn/plots';
+import { figureToPng } from '@charlearn/plots/png';
 import { getTarget } from '@charlearn/data';
 import { Rng } from '@charlearn/core';
 
@@ -142,18 +144,10 @@ for (const [target, r] of Object.entries(results)) {
   for (const [i, m] of ['characteristic', ...METHODS].entries()) {
     panels.push({ title: `${labels[m]} W2 ${f(r[m].w2.oneStep)}`, layers: [{ kind: 'scatter', points: Float32Array.from(r[m].points), color: PALETTE[(i + 1) % PALETTE.length], size: 2 }] });
   }
-  figureRows.push(renderPanels(panels, { panelWidth: 200, panelHeight: 200 }));
-}
-const width = figureRows[0].width;
-const height = figureRows.reduce((s, im) => s + im.height, 0);
-const rgba = new Uint8Array(width * height * 4);
-let offset = 0;
-for (const im of figureRows) {
-  rgba.set(im.rgba, offset);
-  offset += im.rgba.length;
+  figureRows.push(panelsFigure(panels, { panelWidth: 200, panelHeight: 200 }));
 }
 mkdirSync(join(root, 'docs'), { recursive: true });
-await savePng(join(root, 'docs', 'onestep-samples.png'), { width, height, rgba });
+writeFileSync(join(root, 'docs', 'onestep-samples.png'), (await figureToPng(stackFigures(figureRows), { scale: 1.5 })).png);
 
 const minutes = (performance.now() - t0) / 60000;
 const lines = [];

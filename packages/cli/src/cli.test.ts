@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliRunner, readJson } from './cli-test-helpers';
 import { backends } from '@charlearn/core';
 import { getTarget } from '@charlearn/data';
-import { exactW2 } from '@charlearn/metrics';
-import { evaluationSamples, type EvalMetrics, type OneStepMetrics } from './evaluate';
+import { evaluationSamples, exactW2 } from '@charlearn/metrics';
+import type { EvalMetrics, OneStepMetrics } from './evaluate';
 import type { HistoryPoint } from './training-loop';
 
 let out: string;
@@ -28,6 +28,12 @@ describe('charlearn demo --quick', () => {
     }
     const png = readFileSync(join(dir, 'samples.png'));
     expect([...png.subarray(0, 8)]).toEqual([137, 80, 78, 71, 13, 10, 26, 10]);
+    // four 280-px panels in a row, drawn at 1.5 pixels a unit, plus axes and titles
+    expect(png.readUInt32BE(16)).toBeGreaterThan(1.5 * 4 * 280);
+    expect(png.readUInt32BE(20)).toBeGreaterThan(1.5 * 280);
+    const losses = readFileSync(join(dir, 'losses.png'));
+    expect([...losses.subarray(0, 8)]).toEqual([137, 80, 78, 71, 13, 10, 26, 10]);
+    expect(losses.readUInt32BE(16)).toBeGreaterThan(1.5 * 560);
     const m = readJson<EvalMetrics>(join(dir, 'metrics.json'));
     expect(m.backend).toBe('wasm');
     expect(m.w2.oneStep).toBeGreaterThan(0);

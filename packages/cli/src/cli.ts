@@ -15,7 +15,8 @@ import { exportGenerator, importNetwork } from './commands/interop';
 import { assertDistillable, evaluateOneStepRun, hasOneStepGenerator, isTeacherFree, knownMethods, loadOneStep, trainOneStep } from './commands/onestep';
 import type { EvalMetrics } from './evaluate';
 import { generateImages, type ImageEvalMetrics } from './evaluate-images';
-import { PALETTE, renderPanels, savePng } from './plot';
+import { PALETTE, panelsFigure } from '@charlearn/plots';
+import { saveFigurePng, savePixelsPng } from './figures';
 import { CONFIG_PRESETS, DEMO_PRESET, quickOverrides } from './presets';
 import { openRun, pointsTarget, runPath, type RunContext } from './runtime';
 import { asRunFolderError } from './fs-errors';
@@ -184,7 +185,7 @@ async function sampleCommand(ctx: RunContext, args: CliArgs): Promise<void> {
     await writeFileAtomic(`${base}.f32`, new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.byteLength));
     await writeFileAtomic(`${base}.json`, JSON.stringify({ steps, n, data: ctx.data.name, shape, pixels: file, format: 'float32 little-endian, NHWC, pixels in [0, 1]' }, null, 1) + '\n');
     const cols = Math.ceil(Math.sqrt(n));
-    await savePng(`${base}.png`, imageGrid(pixels, { shape: shape as [number, number, number, number], cols, scale: n <= 100 ? 2 : 1 }));
+    await savePixelsPng(`${base}.png`, imageGrid(pixels, { shape: shape as [number, number, number, number], cols, scale: n <= 100 ? 2 : 1 }));
     ctx.log(`${n} images in ${seconds.toFixed(3)} s: ${base}.png, ${base}.f32 (${shape.join('x')} float32), ${base}.json`);
     return;
   }
@@ -198,7 +199,7 @@ async function sampleCommand(ctx: RunContext, args: CliArgs): Promise<void> {
   tf.dispose([x, z]);
   generator.dispose();
   await writeFileAtomic(`${base}.json`, JSON.stringify({ steps, n, coordinates: "data (denormalised: the target's or the file's units)", points: Array.from(points, (v) => +v.toFixed(6)) }) + '\n');
-  await savePng(`${base}.png`, renderPanels([{ title: `${n} samples, ${steps} network evaluation${steps > 1 ? 's' : ''}`, layers: [{ kind: 'scatter', points, color: PALETTE[2]!, size: 2 }] }]));
+  await saveFigurePng(`${base}.png`, panelsFigure([{ title: `${n} samples, ${steps} network evaluation${steps > 1 ? 's' : ''}`, layers: [{ kind: 'scatter', points, color: PALETTE[2]!, size: 2.5 }] }]));
   ctx.log(`${n} samples in ${seconds.toFixed(3)} s: ${base}.json, ${base}.png`);
 }
 

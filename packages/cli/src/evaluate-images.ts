@@ -11,7 +11,8 @@ import { sampleTeacher, type CharacteristicDistiller, type OneStepTrainer } from
 import { computeFD, featureNetStats, imageGrid, loadFeatureNet, type FeatureNet } from '@charlearn/metrics';
 import type { ImageSet } from '@charlearn/data/images';
 import { writeFileAtomic } from './atomic';
-import { renderImagePanels, savePng, type ImagePanel } from './plot';
+import { imagePanelsFigure, type ImagePanel } from '@charlearn/plots';
+import { saveFigurePng } from './figures';
 import { runFiles, runPath, type RunContext } from './runtime';
 import type { ImagesData } from './run-data';
 
@@ -266,7 +267,7 @@ async function evaluateWith(ctx: RunContext, data: ImagesData, subject: ImageEva
     ? `${data.name}, ${metric}: one step ${oneStep.fd.toFixed(1)} | teacher best ${best[1].toFixed(1)} (${best[0]}) | floor ${floor.fd.toFixed(1)}`
     : `${data.name}, ${metric}: ${method} one step ${oneStep.fd.toFixed(1)} | floor ${floor.fd.toFixed(1)}`;
   await writeFileAtomic(runPath(ctx, runFiles.metrics), JSON.stringify(metrics, null, 2) + '\n');
-  await savePng(runPath(ctx, runFiles.samples), renderImagePanels(panels, { columns: Math.min(4, panels.length), title: headline }));
+  await saveFigurePng(runPath(ctx, runFiles.samples), imagePanelsFigure(panels, { columns: Math.min(4, panels.length), title: headline }), 2);
   ctx.log(`wrote ${runPath(ctx, runFiles.metrics)} and ${runPath(ctx, runFiles.samples)}`);
   return metrics;
 }

@@ -4,9 +4,9 @@ import { Rng, timeGrid } from '@charlearn/core';
 import type { GaussianMixture } from '@charlearn/core';
 import { sample } from '@charlearn/solvers';
 import { sampleTeacher, type CharacteristicDistiller } from '@charlearn/distill';
-import { exactW2 } from '@charlearn/metrics';
+import { evaluationSamples } from '@charlearn/metrics';
 import type { Target2D } from '@charlearn/data';
-import { PALETTE, renderPanels, type Panel } from './plot';
+import { PALETTE, panelsFigure, type Figure, type Panel } from '@charlearn/plots';
 import type { RunConfig } from './config';
 
 /** The figures `metrics.json` holds. */
@@ -78,34 +78,6 @@ export function exactEndPoints(gmm: GaussianMixture, z: Float32Array, t0: number
   return out;
 }
 
-/** The fixed samples of the W2 protocol for one run: held-out data, the floor's data sample and the prior z. */
-export interface EvaluationSamples {
-  /** `n` fresh held-out data points, flat `[n·2]`, normalised coordinates. */
-  readonly heldOut: Float32Array;
-  /** Exact W2 of an independent data sample of the same size against `heldOut`. */
-  readonly floor: number;
-  /** Prior draws, flat `[n·2]` (the same z for every sampler of the run). */
-  readonly z: Float32Array;
-}
-
-/**
- * The seeded samples of the evaluation protocol (method.md): held-out data from `Rng(seed + 1001)`, the floor's
- * sample from `Rng(seed + 2002)`, z from `Rng(seed + 3003)`; every method of a run and every benchmark uses these.
- *
- * @example
- * ```ts
- * import { getTarget } from '@charlearn/data';
- * import { exactW2 } from '@charlearn/metrics';
- * const { heldOut, floor, z } = evaluationSamples(getTarget('swiss-roll'), 2000, 0);
- * exactW2(generated, heldOut); // compare with floor
- * ```
- */
-export function evaluationSamples(target: Target2D, n: number, seed: number): EvaluationSamples {
-  const heldOut = target.sampleArray(n, new Rng(seed + 1001));
-  const floor = exactW2(target.sampleArray(n, new Rng(seed + 2002)), heldOut);
-  return { heldOut, floor, z: new Rng(seed + 3003).normalArray(n * 2) };
-}
-
 /**
  * The evaluation protocol of method.md in normalised coordinates: exact W2
  * (optimal assignment) between `eval.samples` generated points and as many
@@ -122,14 +94,13 @@ export function evaluateRun(args: {
   config: RunConfig;
   backend: string;
   log: (m: string) => void;
-}): { metrics: EvalMetrics; figure: ReturnType<typeof renderPanels> } {
+}): { metrics: EvalMetrics; figure: Figure } {
   const { distiller, target, config, backend, log } = args;
   const t0 = performance.now();
   const n = config.eval.samples;
   const seed = config.seed;
-  const { heldOut, floor, z: zArr } = evaluationSamples(target, n, seed);
+  const { heldOut, floor, z: zArr, w2 } = evaluationSamples(target, n, seed);
   const z = tf.tensor2d(zArr, [n, 2]);
-  const w2 = (points: Float32Array) => exactW2(points, heldOut);
   log(`  W2 floor (data vs data, n = ${n}): ${floor.toFixed(4)}`);
 
   // One step, timed after a warm-up call.
@@ -197,26 +168,21 @@ export function evaluateRun(args: {
   const genEnds = oneStep.slice(0, curves * 2);
   const starts = inter[0]!.slice(0, curves * 2);
   const panels: Panel[] = [
-    { title: `data (${target.name})`, layers: [{ kind: 'scatter', points: heldOut, color: PALETTE[0]!, size: 2 }] },
-    { title: `teacher, Heun ${heunTimed.value.nfe} NFE`, layers: [{ kind: 'scatter', points: heunPts, color: PALETTE[1]!, size: 2 }] },
-    { title: 'one-step generator, 1 NFE', layers: [{ kind: 'scatter', points: oneStep, color: PALETTE[2]!, size: 2 }] },
+    { title: `data (${target.name})`, layers: [{ kind: 'scatter', points: heldOut, color: PALETTE[0]!, size: 2.5 }] },
+    { title: `teacher, Heun ${heunTimed.value.nfe} NFE`, layers: [{ kind: 'scatter', points: heunPts, color: PALETTE[1]!, size: 2.5 }] },
+    { title: 'one-step generator, 1 NFE', layers: [{ kind: 'scatter', points: oneStep, color: PALETTE[2]!, size: 2.5 }] },
     {
       title: 'characteristics: teacher vs one step',
       layers: [
         { kind: 'scatter', points: heldOut, color: '#cccccc', size: 2, alpha: 0.4 },
         { kind: 'lines', paths, color: PALETTE[1]!, width: 1.5 },
-        { kind: 'markers', points: starts, color: '#444444', size: 4, shape: 'circle' },
-        { kind: 'markers', points: final, color: PALETTE[1]!, size: 8, shape: 'ring' },
-        { kind: 'markers', points: genEnds, color: PALETTE[2]!, size: 7, shape: 'cross' },
-      ],
-      legend: [
-        { label: 'z (t = 0)', color: '#444444' },
-        { label: 'teacher ODE path, end', color: PALETTE[1]! },
-        { label: 'g(z), one step', color: PALETTE[2]! },
+        { kind: 'markers', points: starts, color: '#444444', size: 4, shape: 'circle', label: 'z (t = 0)' },
+        { kind: 'markers', points: final, color: PALETTE[1]!, size: 8, shape: 'ring', label: 'teacher ODE path, end' },
+        { kind: 'markers', points: genEnds, color: PALETTE[2]!, size: 7, shape: 'cross', label: 'g(z), one step' },
       ],
     },
   ];
-  const figure = renderPanels(panels, {
+  const figure = panelsFigure(panels, {
     title: `${target.name}: W2 one-step ${w2One.toFixed(3)} | teacher best ${best[1].toFixed(3)} (${best[0]}) | floor ${floor.toFixed(3)}`,
   });
   tf.dispose([z, zc]);
@@ -267,7 +233,7 @@ export interface OneStepMetrics {
 }
 
 /**
- * The evaluation protocol ({@link evaluationSamples}) for a teacher-free one-step generator: exact W2 of `n` one-step
+ * The evaluation protocol (`evaluationSamples` of `@charlearn/metrics`) for a teacher-free one-step generator: exact W2 of `n` one-step
  * samples against the held-out data, the floor, sampling throughput; and a figure (data | samples | the map z → G(z)
  * on a few points). `generator` maps z `[n, 2]` to samples `[n, 2]` in normalised coordinates.
  *
@@ -284,39 +250,35 @@ export function evaluateOneStep(args: {
   backend: string;
   training: OneStepMetrics['training'];
   log: (m: string) => void;
-}): { metrics: OneStepMetrics; figure: ReturnType<typeof renderPanels> } {
+}): { metrics: OneStepMetrics; figure: Figure } {
   const { generator, method, target, config, backend, training, log } = args;
   const t0 = performance.now();
   const n = config.eval.samples;
-  const { heldOut, floor, z: zArr } = evaluationSamples(target, n, config.seed);
+  const { heldOut, floor, z: zArr, w2: w2Of } = evaluationSamples(target, n, config.seed);
   const z = tf.tensor2d(zArr, [n, 2]);
   const warm = tf.slice(z, 0, 16);
   read(generator(warm));
   warm.dispose();
   const one = timed(() => read(generator(z)));
   z.dispose();
-  const w2 = exactW2(one.value, heldOut);
+  const w2 = w2Of(one.value);
   log(`  ${method}: one-step W2 ${w2.toFixed(4)}, floor (data vs data, n = ${n}) ${floor.toFixed(4)}`);
   const curves = 48;
   const paths = Array.from({ length: curves }, (_, c) => new Float64Array([zArr[2 * c]!, zArr[2 * c + 1]!, one.value[2 * c]!, one.value[2 * c + 1]!]));
   const panels: Panel[] = [
-    { title: `data (${target.name})`, layers: [{ kind: 'scatter', points: heldOut, color: PALETTE[0]!, size: 2 }] },
-    { title: `${method}, 1 NFE`, layers: [{ kind: 'scatter', points: one.value, color: PALETTE[2]!, size: 2 }] },
+    { title: `data (${target.name})`, layers: [{ kind: 'scatter', points: heldOut, color: PALETTE[0]!, size: 2.5 }] },
+    { title: `${method}, 1 NFE`, layers: [{ kind: 'scatter', points: one.value, color: PALETTE[2]!, size: 2.5 }] },
     {
       title: 'the map z -> G(z)',
       layers: [
         { kind: 'scatter', points: heldOut, color: '#cccccc', size: 2, alpha: 0.4 },
         { kind: 'lines', paths, color: PALETTE[1]!, width: 1 },
-        { kind: 'markers', points: zArr.slice(0, curves * 2), color: '#444444', size: 4, shape: 'circle' },
-        { kind: 'markers', points: one.value.slice(0, curves * 2), color: PALETTE[2]!, size: 7, shape: 'cross' },
-      ],
-      legend: [
-        { label: 'z', color: '#444444' },
-        { label: 'G(z)', color: PALETTE[2]! },
+        { kind: 'markers', points: zArr.slice(0, curves * 2), color: '#444444', size: 4, shape: 'circle', label: 'z' },
+        { kind: 'markers', points: one.value.slice(0, curves * 2), color: PALETTE[2]!, size: 7, shape: 'cross', label: 'G(z)' },
       ],
     },
   ];
-  const figure = renderPanels(panels, { title: `${target.name}, ${method}: W2 one-step ${w2.toFixed(3)} | floor ${floor.toFixed(3)} | ${training.steps} updates x batch ${training.batchSize}` });
+  const figure = panelsFigure(panels, { title: `${target.name}, ${method}: W2 one-step ${w2.toFixed(3)} | floor ${floor.toFixed(3)} | ${training.steps} updates x batch ${training.batchSize}` });
   const metrics: OneStepMetrics = {
     method,
     run: config.name ?? '',

@@ -52,23 +52,8 @@ export {
 export { parseCliArgs, UsageError, type CliArgs } from './args';
 export { createProgress, formatDuration, formatNumber, type Progress, type ProgressOptions } from './progress';
 export { encodePng } from './png';
-export {
-  Canvas,
-  renderPanels,
-  renderLineChart,
-  renderImagePanels,
-  layoutImagePanels,
-  savePng,
-  PALETTE,
-  type Panel,
-  type Layer,
-  type RasterImage,
-  type LineSeries,
-  type LineChartOptions,
-  type ImagePanel,
-  type RenderImagePanelsOptions,
-  type ImagePanelsLayout,
-} from './plot';
+// Figures are drawn by @charlearn/plots; the CLI only writes them.
+export { saveFigurePng, savePixelsPng } from './figures';
 export { writeFileAtomic, writeFileAtomicSync, readFileChecked, keepPreviousCopy, isTempFileName, removeStaleTempFiles, tempFilePid, tempPathFor, type AtomicWriteOptions } from './atomic';
 export { nodeFs, errnoCode, type FsLayer } from './fs-layer';
 export { RunFolderError, asRunFolderError } from './fs-errors';

@@ -127,7 +127,7 @@ export interface RunRecord {
  *
  * @example
  * ```ts
- * await saveCheckpoint('out/roll/generator.ckpt', trainer.checkpoint(), runRecord(ctx));
+ * runRecord(ctx).plugins; // ['@charlearn/solver-rk4']: what the run's checkpoints record in meta.run
  * ```
  */
 export function runRecord(ctx: Pick<RunContext, 'config'> & Partial<Pick<RunContext, 'data'>>): RunRecord {
@@ -149,13 +149,12 @@ export function recordedRun(checkpoint: TrainerCheckpoint): RunRecord | undefine
   return typeof run === 'object' && run !== null && Array.isArray((run as RunRecord).plugins) ? (run as RunRecord) : undefined;
 }
 
-
 /**
  * `checkpoint` with the run's {@link RunRecord} in `meta.run` (JSON-clean), as the training phases save it.
  *
  * @example
  * ```ts
- * await slot.save(withRunRecord(ctx, teacherTrainer.checkpoint()), cliRecord(ctx, runHistory.teacher));
+ * await saveCheckpoint('out/roll/teacher.ckpt', withRunRecord(ctx, teacherTrainer.checkpoint()));
  * ```
  */
 export function withRunRecord(ctx: Pick<RunContext, 'config'> & Partial<Pick<RunContext, 'data'>>, checkpoint: TrainerCheckpoint): TrainerCheckpoint {

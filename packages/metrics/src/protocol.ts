@@ -1,3 +1,4 @@
+import { Rng } from '@charlearn/core';
 import { exactW2, type ExactW2Options } from './exact-w2';
 import type { PointSet } from './points';
 
@@ -24,4 +25,39 @@ export interface W2WithFloor {
  */
 export function w2WithFloor(generated: PointSet, heldOut: PointSet, reference: PointSet, options: ExactW2Options = {}): W2WithFloor {
   return { w2: exactW2(generated, heldOut, options), floor: exactW2(reference, heldOut, options) };
+}
+
+/** What the protocol draws data from: `sampleArray(n, rng)` gives `n` points, flat `[n·dim]` (a data target). */
+export interface PointSampler {
+  sampleArray(n: number, rng: Rng): Float32Array;
+}
+
+/** The fixed samples of the W2 protocol for one run: held-out data, the floor, the prior z, and W2 against them. */
+export interface EvaluationSamples {
+  /** `n` fresh held-out data points, flat `[n·dim]`. */
+  readonly heldOut: Float32Array;
+  /** Exact W2 of an independent data sample of the same size against `heldOut`: the data-vs-data floor. */
+  readonly floor: number;
+  /** Prior draws, flat `[n·dim]` (the same z for every sampler of the run). */
+  readonly z: Float32Array;
+  /** Exact W2 of `generated` (`[n·dim]`) against `heldOut`. */
+  w2(generated: PointSet): number;
+}
+
+/**
+ * The seeded samples of the evaluation protocol (method.md), the one place they are drawn: held-out data from
+ * `Rng(seed + 1001)`, the floor's independent data sample from `Rng(seed + 2002)`, z from `Rng(seed + 3003)`; every
+ * method of a run, the CLI, the examples and the benchmarks use these, so their W2 figures compare.
+ *
+ * @example
+ * ```ts
+ * import { getTarget } from '@charlearn/data';
+ * const { heldOut, floor, z, w2 } = evaluationSamples(getTarget('swiss-roll'), 2000, 0);
+ * w2(generated); // compare with floor
+ * ```
+ */
+export function evaluationSamples(target: PointSampler, n: number, seed: number, dim = 2): EvaluationSamples {
+  const heldOut = target.sampleArray(n, new Rng(seed + 1001));
+  const floor = exactW2(target.sampleArray(n, new Rng(seed + 2002)), heldOut, { dim });
+  return { heldOut, floor, z: new Rng(seed + 3003).normalArray(n * dim), w2: (generated) => exactW2(generated, heldOut, { dim }) };
 }

@@ -3,7 +3,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { CheckpointError } from '@charlearn/core';
 import { writeFileAtomic } from '../atomic';
 import { cliMeta } from '../phase-checkpoint';
-import { PALETTE, renderLineChart, savePng } from '../plot';
+import { PALETTE, lineChartFigure } from '@charlearn/plots';
+import { saveFigurePng } from '../figures';
 import { previousCheckpointPath, readCheckpoint, runFiles, runPath, type RunContext } from '../runtime';
 import type { HistoryPoint } from '../training-loop';
 
@@ -90,5 +91,5 @@ export async function writeHistory(ctx: RunContext, history: RunHistory): Promis
     { label: 'distill semi-group', xs: history.distill.map((p) => p.step), ys: history.distill.map((p) => p.semigroup ?? NaN), color: PALETTE[3]! },
     { label: `${ctx.config.method} loss (|V|^2)`, xs: onestep.map((p) => p.step), ys: onestep.map((p) => p.loss ?? NaN), color: PALETTE[4]! },
   ].filter((s) => s.xs.length > 0 && s.ys.some((y) => y > 0));
-  if (series.length) await savePng(runPath(ctx, runFiles.losses), renderLineChart(series, { title: `${ctx.name}: training losses`, xLabel: 'step', yLabel: 'loss', logY: true }));
+  if (series.length) await saveFigurePng(runPath(ctx, runFiles.losses), lineChartFigure(series, { title: `${ctx.name}: training losses`, xLabel: 'step', yLabel: 'loss', logY: true }));
 }

@@ -12,7 +12,7 @@ import type { RunConfig } from '../config';
 import { evaluateOneStep, type OneStepMetrics } from '../evaluate';
 import { evaluateImageRun, type ImageEvalMetrics } from '../evaluate-images';
 import { createRunNetwork, describeRunNetwork } from '../run-network';
-import { savePng } from '../plot';
+import { saveFigurePng } from '../figures';
 import { formatNumber } from '../progress';
 import { assertStepFits } from '../memory-estimate';
 import { importCheckpointPlugins } from '../plugins';
@@ -209,7 +209,7 @@ export async function evaluateOneStepRun(ctx: RunContext, trained: TrainedOneSte
     log: ctx.log,
   });
   await writeFileAtomic(runPath(ctx, runFiles.metrics), JSON.stringify(metrics, null, 2) + '\n', { fs: ctx.fs });
-  await savePng(runPath(ctx, runFiles.samples), figure);
+  await saveFigurePng(runPath(ctx, runFiles.samples), figure);
   ctx.log(`wrote ${runPath(ctx, runFiles.metrics)} and ${runPath(ctx, runFiles.samples)}`);
   return metrics;
 }

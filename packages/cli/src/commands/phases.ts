@@ -6,7 +6,7 @@ import { cacheVariablesForSyncRead } from '../backends';
 import { evaluateRun, type EvalMetrics } from '../evaluate';
 import { evaluateImageRun, type ImageEvalMetrics } from '../evaluate-images';
 import { createRunNetwork, describeRunNetwork } from '../run-network';
-import { savePng } from '../plot';
+import { saveFigurePng } from '../figures';
 import { assertStepFits } from '../memory-estimate';
 import { loadCheckpoint, pointsTarget, runFiles, runPath, withRunRecord, type RunContext } from '../runtime';
 import { importCheckpointPlugins } from '../plugins';
@@ -181,7 +181,7 @@ export async function evaluateGenerator(ctx: RunContext, distiller: Characterist
   ctx.log(`evaluating on ${ctx.config.eval.samples} samples (exact W2 against held-out data)`);
   const { metrics, figure } = evaluateRun({ distiller, target: pointsTarget(ctx, 'the W2 evaluation'), config: ctx.config, backend: ctx.backend, log: ctx.log });
   await writeFileAtomic(runPath(ctx, runFiles.metrics), JSON.stringify(metrics, null, 2) + '\n', { fs: ctx.fs });
-  await savePng(runPath(ctx, runFiles.samples), figure);
+  await saveFigurePng(runPath(ctx, runFiles.samples), figure);
   ctx.log(`wrote ${runPath(ctx, runFiles.metrics)} and ${runPath(ctx, runFiles.samples)}`);
   return metrics;
 }

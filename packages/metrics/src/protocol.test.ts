@@ -1,0 +1,37 @@
+import { Rng } from '@charlearn/core';
+import { getTarget } from '@charlearn/data';
+import { describe, expect, it } from 'vitest';
+import { exactW2 } from './exact-w2';
+import { evaluationSamples, w2WithFloor } from './protocol';
+
+describe('evaluationSamples: the W2 protocol in one place', () => {
+  const target = getTarget('swiss-roll');
+  const n = 300;
+
+  it('draws held-out data, the floor and z from the seed-derived streams', () => {
+    const s = evaluationSamples(target, n, 7);
+    expect(s.heldOut).toEqual(target.sampleArray(n, new Rng(7 + 1001)));
+    expect(s.z).toEqual(new Rng(7 + 3003).normalArray(n * 2));
+    expect(s.floor).toBe(exactW2(target.sampleArray(n, new Rng(7 + 2002)), s.heldOut));
+    expect(s.floor).toBe(w2WithFloor(s.z, s.heldOut, target.sampleArray(n, new Rng(7 + 2002))).floor);
+    // another seed, other samples; the same seed, the same figures
+    expect(evaluationSamples(target, n, 8).floor).not.toBe(s.floor);
+    expect(evaluationSamples(target, n, 7).floor).toBe(s.floor);
+  });
+
+  it('w2 is exact W2 against the held-out points: 0 for themselves, |v| for their translate by v', () => {
+    const { heldOut, floor, w2 } = evaluationSamples(target, n, 0);
+    expect(w2(heldOut)).toBe(0);
+    const shifted = heldOut.map((x, i) => x + (i % 2 === 0 ? 0.3 : -0.4));
+    expect(w2(shifted)).toBeCloseTo(0.5, 5);
+    expect(floor).toBeGreaterThan(0);
+  });
+
+  it('works in any dimension', () => {
+    const sampler = { sampleArray: (k: number, rng: Rng) => rng.normalArray(k * 3) };
+    const s = evaluationSamples(sampler, 100, 0, 3);
+    expect(s.z).toHaveLength(300);
+    expect(s.w2(s.heldOut)).toBe(0);
+    expect(s.floor).toBe(exactW2(new Rng(2002).normalArray(300), s.heldOut, { dim: 3 }));
+  });
+});
