@@ -136,13 +136,21 @@ function pluginRequests(args: CliArgs, fromConfig: readonly string[], file: stri
 /** A plugin as the run records it: a package name as written, a path made absolute. */
 const recordedPlugin = (r: PluginRequest): string => (r.spec.startsWith('.') || isAbsolute(r.spec) ? resolve(r.baseDir, r.spec) : r.spec);
 
-async function configFor(args: CliArgs): Promise<RunConfig> {
+/** What {@link configFor} saw of the raw config besides the parsed result. */
+interface ConfigSeen {
+  /** Whether `model.kind` was given (config file, preset, `--checkpoint` or `--set`), not left to its default. */
+  modelGiven?: boolean;
+}
+
+async function configFor(args: CliArgs, seen: ConfigSeen = {}): Promise<RunConfig> {
   const overrides: Record<string, unknown> = { ...args.overrides };
   if (args.backend) overrides.backend = args.backend;
   if (typeof args.flags.method === 'string') overrides.method = args.flags.method;
   if (args.out) overrides.outDir = args.out;
   const base = typeof args.flags.checkpoint === 'string' ? await checkpointConfig(args, args.flags.checkpoint, overrides) : baseConfig(args);
   const raw = mergeConfigSources(base, overrides);
+  const rawModel = raw.merged.model;
+  seen.modelGiven = typeof rawModel === 'object' && rawModel !== null && (rawModel as { kind?: unknown }).kind !== undefined;
   const requests = pluginRequests(args, configPlugins(raw), raw.file);
   await importPlugins(requests);
   const dataFile = (raw.merged.data as { file?: unknown } | undefined)?.file;
@@ -291,10 +299,11 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
   const stop = installStopHandlers({ log });
   let ctx: RunContext | undefined;
   try {
-    const config = await configFor(args);
+    const seen: ConfigSeen = {};
+    const config = await configFor(args, seen);
     ctx = await openRun(config, log, { command: `charlearn ${argv.join(' ')}`, force: args.flags.force === true, stop: stop.request, ...(options.fs ? { fs: options.fs } : {}) });
     ctx.log(`charlearn ${args.command}: run '${ctx.name}' in ${ctx.dir} (backend ${ctx.backend})`);
-    await runCommand(ctx, args);
+    await runCommand(ctx, args, seen);
     return 0;
   } catch (e) {
     if (e instanceof InterruptedError) {
@@ -314,7 +323,7 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
 }
 
 /** Runs the command on an opened run. */
-async function runCommand(ctx: RunContext, args: CliArgs): Promise<void> {
+async function runCommand(ctx: RunContext, args: CliArgs, seen: ConfigSeen = {}): Promise<void> {
   const { config } = ctx;
   const t0 = performance.now();
   const teacherFree = isTeacherFree(config.method);
@@ -341,7 +350,7 @@ async function runCommand(ctx: RunContext, args: CliArgs): Promise<void> {
       await sampleCommand(ctx, args);
       break;
     case 'import':
-      await importNetwork(ctx, args.positionals[0]);
+      await importNetwork(ctx, args.positionals[0], { modelGiven: seen.modelGiven === true });
       break;
     case 'export':
       await exportGenerator(ctx);

@@ -5,7 +5,11 @@ import { CharacteristicDistiller, TeacherTrainer } from '@charlearn/distill';
 import { createNetwork, fromTorchStateDict, loadNetwork, resolveSongUnetConfig, saveNetwork, type Network, type NetworkSpec } from '@charlearn/nets';
 import { writeFileAtomic } from '../atomic';
 import { cacheVariablesForSyncRead } from '../backends';
-import { loadCheckpoint, runFiles, runPath, saveCheckpoint, type RunContext } from '../runtime';
+import type { RunConfig } from '../config';
+import { runNetworkSpec } from '../run-network';
+import { loadCheckpoint, runFiles, runPath, withRunRecord, type RunContext } from '../runtime';
+import { writeHistory } from './history';
+import { beginPhase, cliRecord, writeRunConfig } from './phase-start';
 import { loadGenerator } from './phases';
 
 /** The file `charlearn export` writes into the run folder. */
@@ -15,30 +19,93 @@ export const EXPORTED_GENERATOR = 'generator.safetensors';
 export const FOREIGN_NETWORK_KEY = 'charlearn.network';
 
 /**
- * A network from a tensor file: a charlearn network file (`saveNetwork`,
- * `charlearn export`, the repo's `convert_pt.py`), or a plain safetensors
- * file whose `__metadata__['charlearn.network']` holds the spec as JSON (a
- * `songunet` state dict as PyTorch saves it). Rule for tensors: the file
- * must hold exactly the network's parameters (and, for `songunet`, its
- * constant `resample_filter` buffers); a missing, extra or mis-shaped tensor
- * is a `CheckpointError` naming it.
+ * `charlearn import` of a file whose metadata holds no network spec, with no `model.kind` in the run config
+ * either (`--set model.kind=...`, the config file or a preset): nothing says which network the tensors belong to.
  */
-export function networkFromFile(path: string): Network {
+export class MissingNetworkConfigError extends ConfigError {
+  readonly path: string;
+  constructor(message: string, path: string) {
+    super(message, 'model.kind');
+    this.name = 'MissingNetworkConfigError';
+    this.path = path;
+  }
+}
+
+/** Where the run config's `model` section stands for {@link networkFromFile}. */
+export interface ModelFallback {
+  /** The network spec of the run config's `model` section for the run's data. */
+  readonly spec: NetworkSpec;
+  /** Whether `model.kind` was given (config file, preset or `--set`), not just the default. */
+  readonly given: boolean;
+}
+
+/** A network read from a tensor file, and where its config came from. */
+export interface FileNetwork {
+  readonly net: Network;
+  /** `'file'`: the file's metadata; `'config'`: the run config's `model` section (the file has no spec). */
+  readonly source: 'file' | 'config';
+  /** The run-config keys (`model.*`) where the file's spec and a given `model` section disagree (the file wins). */
+  readonly differences: readonly string[];
+}
+
+/** Spec keys that are not settings of the network's config (the run gives them). */
+const PLACEMENT_KEYS = new Set(['kind', 'sampleShape', 'seed']);
+
+/** The `model.*` keys where a file's spec and the run's spec disagree (just `model.kind` for another kind). */
+export function specDifferences(file: NetworkSpec, run: NetworkSpec): string[] {
+  if (file.kind !== run.kind) return ['model.kind'];
+  const a = file as unknown as Record<string, unknown>;
+  const b = run as unknown as Record<string, unknown>;
+  return Object.keys(a)
+    .filter((k) => !PLACEMENT_KEYS.has(k) && k in b && JSON.stringify(a[k]) !== JSON.stringify(b[k]))
+    .map((k) => `model.${k}`);
+}
+
+/** A network's config as a run config's flat `model` section: `{ kind, ...its settings }`. */
+export function modelSection(net: Network): Record<string, unknown> {
+  const spec = net.config as unknown as Record<string, unknown>;
+  return { kind: net.kind, ...Object.fromEntries(Object.entries(spec).filter(([k]) => !PLACEMENT_KEYS.has(k))) };
+}
+
+/**
+ * A network from a tensor file: a charlearn network file (`saveNetwork`,
+ * `charlearn export`, the repo's `convert_pt.py`), a plain safetensors
+ * file whose `__metadata__['charlearn.network']` holds the spec as JSON (a
+ * `songunet` state dict as PyTorch saves it), or, for a file with neither,
+ * the run config's `model` section (`fallback`, when `model.kind` was given).
+ * Rule for the config: the file's spec wins over a given `model` section
+ * (the differing keys are returned for a warning); no spec in the file and
+ * no `model.kind` given is a {@link MissingNetworkConfigError}. Rule for
+ * tensors: the file must hold exactly the network's parameters (and, for
+ * `songunet`, its constant `resample_filter` buffers); a missing, extra or
+ * mis-shaped tensor is a `CheckpointError` naming it.
+ */
+export function networkFromFile(path: string, fallback?: ModelFallback): FileNetwork {
   const bytes = new Uint8Array(readFileSync(path));
   const decoded = wrap(path, () => decodeTensors(bytes));
-  if (decoded.meta.format === 'charlearn-network') return wrap(path, () => loadNetwork(bytes));
+  const compare = (net: Network): readonly string[] => (fallback?.given ? specDifferences(net.config, fallback.spec) : []);
+  if (decoded.meta.format === 'charlearn-network') {
+    const net = wrap(path, () => loadNetwork(bytes));
+    return { net, source: 'file', differences: compare(net) };
+  }
   const text = decoded.meta[FOREIGN_NETWORK_KEY];
-  if (typeof text !== 'string') {
-    throw new CheckpointError(
-      `no network spec in the file: expected a charlearn network file (meta.format 'charlearn-network') or __metadata__['${FOREIGN_NETWORK_KEY}'] with the spec as JSON, e.g. {"kind":"songunet","sampleShape":[28,28,1],...} (convert_pt.py writes it)`,
+  let spec: NetworkSpec;
+  let source: FileNetwork['source'] = 'file';
+  if (typeof text === 'string') {
+    try {
+      spec = JSON.parse(text) as NetworkSpec;
+    } catch {
+      throw new CheckpointError(`__metadata__['${FOREIGN_NETWORK_KEY}'] is not JSON`, path);
+    }
+  } else if (fallback?.given) {
+    spec = fallback.spec;
+    source = 'config';
+  } else {
+    throw new MissingNetworkConfigError(
+      `no network config for ${path}: the file is not a charlearn network file (meta.format 'charlearn-network') and its __metadata__ has no '${FOREIGN_NETWORK_KEY}' spec, and the run config gives no model.kind: ` +
+        `pass the network with --set model.kind=<kind> and its settings (e.g. --set model.kind=songunet --set model.modelChannels=128 --set model.channelMult=[1,2,2,2]), put a model section in the config file, or write the spec into the file's metadata (convert_pt.py does)`,
       path,
     );
-  }
-  let spec: NetworkSpec;
-  try {
-    spec = JSON.parse(text) as NetworkSpec;
-  } catch {
-    throw new CheckpointError(`__metadata__['${FOREIGN_NETWORK_KEY}'] is not JSON`, path);
   }
   const net = wrap(path, () => createNetwork(spec));
   try {
@@ -47,7 +114,7 @@ export function networkFromFile(path: string): Network {
     net.dispose();
     throw e;
   }
-  return net;
+  return { net, source, differences: source === 'file' ? compare(net) : [] };
 }
 
 function wrap<T>(path: string, f: () => T): T {
@@ -59,6 +126,12 @@ function wrap<T>(path: string, f: () => T): T {
   }
 }
 
+/** Options of {@link importNetwork}. */
+export interface ImportOptions {
+  /** Whether the run config gives `model.kind` (config file, preset or `--set`): then it is the network of a file without a spec. */
+  readonly modelGiven: boolean;
+}
+
 /**
  * `charlearn import <file>`: a one-time network file becomes the run's
  * teacher checkpoint (step 0 of the run's teacher trainer, its EMA starting
@@ -67,41 +140,70 @@ function wrap<T>(path: string, f: () => T): T {
  * checkpoint, distilled from the run's teacher (which must exist: import
  * or train it first). Then `charlearn distill`, `eval` and `sample` work as
  * on a run trained here. The network's sample shape must fit the run's data.
+ *
+ * Run-folder semantics as the training phases: a folder already holding the
+ * checkpoint (or its `.prev` copy) is refused with a `RunExistsError` unless
+ * `--force`, and with `--force` the old checkpoint stays until the new one
+ * is written. The checkpoint records the run config (`meta.cli`, `meta.run`)
+ * with `model` set to the imported network's config.
  */
-export async function importNetwork(ctx: RunContext, file: string | undefined): Promise<void> {
+export async function importNetwork(ctx: RunContext, file: string | undefined, options: ImportOptions = { modelGiven: false }): Promise<void> {
   if (!file) throw new ConfigError('charlearn import needs a file: charlearn import <network.safetensors> [-c run.yaml] [--set name=...]', 'file');
   const path = resolve(file);
-  const net = networkFromFile(path);
+  let runSpec: NetworkSpec | undefined;
+  let specError: unknown;
   try {
+    runSpec = runNetworkSpec(ctx.config, ctx.dataset.sampleShape);
+  } catch (e) {
+    specError = e;
+  }
+  if (options.modelGiven && !runSpec) throw specError;
+  const { net, source, differences } = networkFromFile(path, runSpec ? { spec: runSpec, given: options.modelGiven } : undefined);
+  try {
+    if (differences.length) {
+      ctx.log(`warning: the network config in ${path} differs from the run config's model section in ${differences.join(', ')}: the file's config is used (the file's metadata wins)`);
+    }
     const want = ctx.dataset.sampleShape.join(', ');
     if (net.sampleShape.join(', ') !== want) {
       throw new CheckpointError(`the network takes samples of shape [${net.sampleShape.join(', ')}], the run's data (${ctx.dataset.name}) has [${want}]`, path);
     }
-    await (net.twoTime ? importGenerator(ctx, net, path) : importTeacher(ctx, net, path));
+    const from = source === 'file' ? 'the file' : "the run config's model section";
+    await (net.twoTime ? importGenerator(ctx, net, path, from) : importTeacher(ctx, net, path, from));
   } catch (e) {
     net.dispose();
     throw e;
   }
 }
 
-async function importTeacher(ctx: RunContext, net: Network, source: string): Promise<void> {
+/** The run config the imported checkpoint records: the run's, with `model` the imported network's. */
+function importedRecord(ctx: RunContext, net: Network): { overlay: Record<string, unknown>; recordCtx: Pick<RunContext, 'config' | 'data'> } {
+  const overlay = { model: modelSection(net) };
+  return { overlay, recordCtx: { config: { ...ctx.config, ...overlay } as RunConfig, data: ctx.data } };
+}
+
+async function importTeacher(ctx: RunContext, net: Network, source: string, from: string): Promise<void> {
+  const { slot, history } = await beginPhase(ctx, { file: runFiles.teacher, kind: 'teacher', resume: false });
   const trainer = new TeacherTrainer({ net, dataset: ctx.dataset, config: ctx.config.teacher, interpolant: ctx.interpolant, seed: ctx.config.seed });
   try {
     await cacheVariablesForSyncRead();
     const ckpt = trainer.checkpoint();
-    const out = runPath(ctx, runFiles.teacher);
-    await saveCheckpoint(out, { ...ckpt, meta: { ...ckpt.meta, importedFrom: source } });
-    ctx.log(`imported ${net.kind} teacher (${net.parameterCount()} parameters) from ${source} into ${out}`);
+    const { overlay, recordCtx } = importedRecord(ctx, net);
+    history.teacher = [];
+    await slot.save(withRunRecord(recordCtx, { ...ckpt, meta: { ...ckpt.meta, importedFrom: source } }), cliRecord(ctx, [], overlay));
+    await writeHistory(ctx, history);
+    await writeRunConfig(ctx, overlay);
+    ctx.log(`imported ${net.kind} teacher (${net.parameterCount()} parameters, config from ${from}) from ${source} into ${slot.path}`);
   } finally {
     trainer.dispose();
   }
 }
 
-async function importGenerator(ctx: RunContext, net: Network, source: string): Promise<void> {
+async function importGenerator(ctx: RunContext, net: Network, source: string, from: string): Promise<void> {
   const teacherPath = runPath(ctx, runFiles.teacher);
   if (!existsSync(teacherPath)) {
     throw new CheckpointError(`importing a generator needs the run's teacher: 'charlearn import <teacher file>' (or 'charlearn train') with the same config and name first`, teacherPath);
   }
+  const { slot, history } = await beginPhase(ctx, { file: runFiles.generator, kind: 'distill', resume: false });
   const teacherTrainer = TeacherTrainer.fromCheckpoint(await loadCheckpoint(teacherPath, 'teacher'), ctx.dataset);
   const teacher = teacherTrainer.ema.network.clone();
   teacherTrainer.dispose();
@@ -115,9 +217,11 @@ async function importGenerator(ctx: RunContext, net: Network, source: string): P
   try {
     await cacheVariablesForSyncRead();
     const ckpt = distiller.checkpoint();
-    const out = runPath(ctx, runFiles.generator);
-    await saveCheckpoint(out, { ...ckpt, meta: { ...ckpt.meta, importedFrom: source } });
-    ctx.log(`imported ${net.kind} generator (${net.parameterCount()} parameters) from ${source} into ${out}`);
+    const { overlay, recordCtx } = importedRecord(ctx, net);
+    history.distill = [];
+    await slot.save(withRunRecord(recordCtx, { ...ckpt, meta: { ...ckpt.meta, importedFrom: source } }), cliRecord(ctx, [], overlay));
+    await writeHistory(ctx, history);
+    ctx.log(`imported ${net.kind} generator (${net.parameterCount()} parameters, config from ${from}) from ${source} into ${slot.path}`);
   } finally {
     distiller.dispose();
   }

@@ -36,7 +36,8 @@ export function recordedRunConfig(ckpt: TrainerCheckpoint): Record<string, unkno
 
 /**
  * Throws a {@link ResumeMismatchError} listing every run-defining key where `ctx.config` differs from the run
- * `ckpt` (read from `path`) was trained with.
+ * `ckpt` (read from `path`) was trained with. An imported checkpoint (`meta.importedFrom`, `charlearn import`) has its
+ * network from the imported file, so its `model` keys are not compared.
  *
  * @example
  * ```ts
@@ -44,7 +45,12 @@ export function recordedRunConfig(ckpt: TrainerCheckpoint): Record<string, unkno
  * ```
  */
 export function assertConfigMatches(ctx: RunContext, ckpt: TrainerCheckpoint, path: string, phase: ResumePhase): void {
-  const differences = configDifferences(recordedRunConfig(ckpt), withoutPlacement(ctx.config as unknown as Record<string, unknown>), phase);
+  // An imported checkpoint's network comes from the imported file (or the model section given at import), not from
+  // the config of the command using it: its `model` keys do not define the run here.
+  const imported = typeof ckpt.meta.importedFrom === 'string';
+  const differences = configDifferences(recordedRunConfig(ckpt), withoutPlacement(ctx.config as unknown as Record<string, unknown>), phase).filter(
+    (d) => !(imported && (d.key === 'model' || d.key.startsWith('model.'))),
+  );
   if (!differences.length) return;
   const what = phase === 'use-teacher' ? `the teacher checkpoint ${path} it distills` : `the run's checkpoint ${path}`;
   throw new ResumeMismatchError(
