@@ -1,4 +1,5 @@
 import { defineConfig } from 'tsup';
 import { preset } from '../../tsup.preset';
 
-export default defineConfig(preset({ index: 'src/index.ts' }));
+// Two entries: the browser-safe root and the Node-only checkpoint files (`@charlearn/distill/node`).
+export default defineConfig(preset({ index: 'src/index.ts', node: 'src/node.ts' }));

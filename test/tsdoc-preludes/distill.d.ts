@@ -1,7 +1,7 @@
 /** Free variables of the @charlearn/distill TSDoc examples (see _common.d.ts). */
 import type * as tfc from '@tensorflow/tfjs-core';
 import type { Network } from '@charlearn/nets';
-import type { Adam, OneStepObjectivePlugin } from '@charlearn/distill';
+import type { Adam, OneStepObjectivePlugin, TeacherTrainer } from '@charlearn/distill';
 
 export * from './_common';
 /** A trained one-time teacher (e.g. a TeacherTrainer's `ema.network`) and a two-time student network. */
@@ -20,3 +20,5 @@ export declare const images: tfc.Tensor4D;
 export declare const myObjectivePlugin: OneStepObjectivePlugin;
 /** A user's velocity field: generated points `x` and a data batch, both `[batch, ...dims]`, to a velocity shaped like `x`. */
 export declare function myField(x: tfc.Tensor, data: tfc.Tensor): tfc.Tensor;
+/** A teacher trainer part-way through training (its `checkpoint()` is what `saveCheckpoint` writes). */
+export declare const teacherTrainer: TeacherTrainer;

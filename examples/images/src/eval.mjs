@@ -15,7 +15,7 @@ import { imageDataset } from '@charlearn/data';
 import { loadFashionMnist, loadMnist } from '@charlearn/data/images';
 import { CharacteristicDistiller, OneStepTrainer, TeacherTrainer, sampleTeacher } from '@charlearn/distill';
 import { computeFD, featureNetStats, loadFeatureNet, writeImageGrid } from '@charlearn/metrics';
-import { loadCheckpoint } from '@charlearn/cli';
+import { loadCheckpoint } from '@charlearn/distill/node';
 
 const data = process.env.DATA ?? 'mnist';
 const out = process.env.OUT ?? `out/images-${data}`;

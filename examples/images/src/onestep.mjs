@@ -13,7 +13,7 @@ import { loadFashionMnist, loadMnist } from '@charlearn/data/images';
 import { createNetwork } from '@charlearn/nets';
 import { OneStepTrainer } from '@charlearn/distill';
 import { writeImageGrid } from '@charlearn/metrics';
-import { loadCheckpoint, saveCheckpoint } from '@charlearn/cli';
+import { loadCheckpoint, saveCheckpoint } from '@charlearn/distill/node';
 
 const env = (/** @type {string} */ key, /** @type {string} */ fallback) => process.env[key] ?? fallback;
 const data = env('DATA', 'mnist');

@@ -16,7 +16,7 @@ import { loadFashionMnist, loadMnist } from '@charlearn/data/images';
 import { createNetwork } from '@charlearn/nets';
 import { CharacteristicDistiller, TeacherTrainer, sampleTeacher } from '@charlearn/distill';
 import { writeImageGrid } from '@charlearn/metrics';
-import { loadCheckpoint, saveCheckpoint } from '@charlearn/cli';
+import { loadCheckpoint, saveCheckpoint } from '@charlearn/distill/node';
 
 const env = (/** @type {string} */ key, /** @type {string} */ fallback) => process.env[key] ?? fallback;
 const data = env('DATA', 'mnist');

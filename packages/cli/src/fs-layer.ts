@@ -1,7 +1,7 @@
 /**
- * The file-system calls a run makes, as one object: the cli's writers take it as a parameter, so that a caller (a
- * test) can pass a layer that fails (ENOSPC, EACCES, EROFS) or pauses at a chosen call, without anything in the
- * package reading test switches from the environment.
+ * The file-system calls a run makes, as one object (the library's, from `@charlearn/distill/node`, re-exported): the
+ * cli's writers take it as a parameter, so that a caller (a test) can pass a layer that fails (ENOSPC, EACCES, EROFS)
+ * or pauses at a chosen call, without anything in the package reading test switches from the environment.
  *
  * @example
  * ```ts
@@ -10,31 +10,4 @@
  * ```
  * @packageDocumentation
  */
-import * as fsp from 'node:fs/promises';
-
-/** The subset of `node:fs/promises` the run folder, its lock and the atomic writer use. */
-export type FsLayer = Pick<
-  typeof fsp,
-  'mkdir' | 'open' | 'rename' | 'link' | 'unlink' | 'copyFile' | 'readFile' | 'writeFile' | 'stat' | 'lstat' | 'readdir'
->;
-
-/** The real file system (`node:fs/promises`). */
-export const nodeFs: FsLayer = {
-  mkdir: fsp.mkdir,
-  open: fsp.open,
-  rename: fsp.rename,
-  link: fsp.link,
-  unlink: fsp.unlink,
-  copyFile: fsp.copyFile,
-  readFile: fsp.readFile,
-  writeFile: fsp.writeFile,
-  stat: fsp.stat,
-  lstat: fsp.lstat,
-  readdir: fsp.readdir,
-};
-
-/** The `code` of a Node system error (`'ENOENT'`, `'ENOSPC'`, ...), or `undefined`. */
-export function errnoCode(e: unknown): string | undefined {
-  const code = (e as NodeJS.ErrnoException | null | undefined)?.code;
-  return typeof code === 'string' ? code : undefined;
-}
+export { nodeFs, errnoCode, type FsLayer } from '@charlearn/distill/node';

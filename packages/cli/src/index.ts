@@ -17,19 +17,55 @@ export { evaluateRun, exactEndPoints, type EvalMetrics } from './evaluate';
 export { evaluateImageRun, generateImages, IMAGE_EVAL_CHUNK, type ImageEvalMetrics, type ImageEvalSubject } from './evaluate-images';
 export { loadRunData, loadImageSplit, type RunData, type PointsData, type ImagesData } from './run-data';
 export { createRunNetwork, runNetworkSpec, describeRunNetwork } from './run-network';
+import * as nodeCheckpoints from '@charlearn/distill/node';
+
 export {
   openRun,
   pointsTarget,
   runFiles,
   runPath,
-  saveCheckpoint,
-  loadCheckpoint,
-  readCheckpoint,
-  previousCheckpointPath,
-  type LoadCheckpointOptions,
   type OpenRunOptions,
   type RunContext,
 } from './runtime';
+/**
+ * @deprecated Import it from `@charlearn/distill/node` (the library's checkpoint files); this re-export stays so
+ * existing code keeps working.
+ * @example
+ * ```ts
+ * import { saveCheckpoint } from '@charlearn/distill/node';
+ * await saveCheckpoint('out/roll/teacher.ckpt', teacherTrainer.checkpoint());
+ * ```
+ */
+export const saveCheckpoint: typeof nodeCheckpoints.saveCheckpoint = nodeCheckpoints.saveCheckpoint;
+/**
+ * @deprecated Import it from `@charlearn/distill/node`; this re-export stays so existing code keeps working.
+ * @example
+ * ```ts
+ * import { loadCheckpoint } from '@charlearn/distill/node';
+ * const ckpt = await loadCheckpoint('out/roll/teacher.ckpt', 'teacher');
+ * ```
+ */
+export const loadCheckpoint: typeof nodeCheckpoints.loadCheckpoint = nodeCheckpoints.loadCheckpoint;
+/**
+ * @deprecated Import it from `@charlearn/distill/node`; this re-export stays so existing code keeps working.
+ * @example
+ * ```ts
+ * import { readCheckpoint } from '@charlearn/distill/node';
+ * const ckpt = await readCheckpoint('out/roll/generator.ckpt', 'distill');
+ * ```
+ */
+export const readCheckpoint: typeof nodeCheckpoints.readCheckpoint = nodeCheckpoints.readCheckpoint;
+/**
+ * @deprecated Import it from `@charlearn/distill/node`; this re-export stays so existing code keeps working.
+ * @example
+ * ```ts
+ * import { previousCheckpointPath } from '@charlearn/distill/node';
+ * previousCheckpointPath('out/roll/teacher.ckpt'); // 'out/roll/teacher.prev.ckpt'
+ * ```
+ */
+export const previousCheckpointPath: typeof nodeCheckpoints.previousCheckpointPath = nodeCheckpoints.previousCheckpointPath;
+/** @deprecated Import it from `@charlearn/distill/node`; this re-export stays so existing code keeps working. */
+export type LoadCheckpointOptions = nodeCheckpoints.LoadCheckpointOptions;
 export { runTrainingLoop, type HistoryPoint, type TrainingLoopOptions } from './training-loop';
 export { CONFIG_PRESETS, DEMO_PRESET, MNIST_PRESET, FASHION_MNIST_PRESET, MNIST_DIT_PRESET, QUICK_OVERRIDES, QUICK_IMAGE_OVERRIDES, QUICK_MODEL_OVERRIDES, quickOverrides } from './presets';
 export { cpuBackend } from './cpu-backend';

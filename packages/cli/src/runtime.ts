@@ -1,10 +1,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { CharlearnError, CheckpointError, decodeTensors, encodeTensors, getInterpolant, type Dataset, type Interpolant, type JsonObject } from '@charlearn/core';
+import { CharlearnError, getInterpolant, type Dataset, type Interpolant, type JsonObject } from '@charlearn/core';
 import '@charlearn/backend-wasm';
 import type { Target2D } from '@charlearn/data';
 import type { TrainerCheckpoint } from '@charlearn/distill';
-import { keepPreviousCopy, readFileChecked, writeFileAtomic } from './atomic';
 import type { RunConfig } from './config';
 import { selectBackend } from './backends';
 import { nodeFs, type FsLayer } from './fs-layer';
@@ -161,105 +160,5 @@ export function withRunRecord(ctx: Pick<RunContext, 'config'> & Partial<Pick<Run
   return { ...checkpoint, meta: { ...checkpoint.meta, run: JSON.parse(JSON.stringify(runRecord(ctx))) as JsonObject } };
 }
 
-/**
- * Where {@link saveCheckpoint} keeps the previous checkpoint of `path`:
- * `teacher.ckpt` → `teacher.prev.ckpt` (other names get `.prev` appended).
- *
- * @example
- * ```ts
- * previousCheckpointPath('out/roll/teacher.ckpt'); // 'out/roll/teacher.prev.ckpt'
- * ```
- */
-export function previousCheckpointPath(path: string): string {
-  return path.endsWith('.ckpt') ? `${path.slice(0, -'.ckpt'.length)}.prev.ckpt` : `${path}.prev`;
-}
-
-/**
- * Encodes a trainer checkpoint (format version + CRC-32, see `encodeTensors`), with the run's {@link RunRecord}
- * (method, plugins, settings) under `meta.run` when given,
- * and writes it atomically (temp file, fsync, rename). The checkpoint it
- * replaces is kept as {@link previousCheckpointPath}, so one good earlier
- * checkpoint survives even if the newest file is later damaged.
- *
- * @example
- * ```ts
- * await saveCheckpoint('out/roll/teacher.ckpt', teacherTrainer.checkpoint());
- * ```
- */
-export async function saveCheckpoint(path: string, checkpoint: TrainerCheckpoint, options: { fs?: FsLayer } = {}): Promise<void> {
-  const bytes = encodeTensors(checkpoint.arrays, checkpoint.meta as unknown as JsonObject);
-  await writeFileAtomic(path, bytes, { ...options, beforeRename: async () => void (await keepPreviousCopy(path, previousCheckpointPath(path), options)) });
-}
-
-/**
- * Reads and verifies one checkpoint file of the given `kind` (no fallback).
- * Missing, truncated, corrupt (CRC-32), other-version or other-kind files are
- * a `CheckpointError` naming the path.
- *
- * @example
- * ```ts
- * const ckpt = await readCheckpoint('out/roll/teacher.ckpt', 'teacher');
- * ckpt.meta.step; // 4000
- * ```
- */
-export async function readCheckpoint(path: string, kind: 'teacher' | 'distill' | 'onestep'): Promise<TrainerCheckpoint> {
-  const bytes = await readFileChecked(path, `a ${kind} checkpoint`, { kind: 'checkpoint' });
-  let decoded: ReturnType<typeof decodeTensors>;
-  try {
-    decoded = decodeTensors(bytes);
-  } catch (e) {
-    if (e instanceof CheckpointError) throw new CheckpointError(e.message, path);
-    throw e;
-  }
-  const meta = decoded.meta as TrainerCheckpoint['meta'];
-  if (meta.kind !== kind) throw new CheckpointError(`expected a ${kind} checkpoint, found '${String(meta.kind)}'`, path);
-  if (!Number.isInteger(meta.step) || meta.step < 0) throw new CheckpointError(`checkpoint metadata has no valid step (got ${JSON.stringify(meta.step)})`, path);
-  return { meta, arrays: decoded.arrays };
-}
-
-/** Options of {@link loadCheckpoint}. */
-export interface LoadCheckpointOptions {
-  /**
-   * When the checkpoint is unusable, load the previous one
-   * ({@link previousCheckpointPath}) instead, with a warning through `log`.
-   * Default `false`: refuse, and name the intact previous checkpoint in the error.
-   */
-  fallbackToPrevious?: boolean;
-  /** Where the fallback warning goes (default: a line on stderr). */
-  log?: (message: string) => void;
-}
-
-/**
- * Reads and verifies a trainer checkpoint of the given `kind`. An unusable
- * file is a `CheckpointError` naming its path; if the previous checkpoint
- * kept by {@link saveCheckpoint} is intact, the message says so (and its
- * step), or with `fallbackToPrevious` that checkpoint is loaded instead and a
- * warning is logged.
- *
- * @example
- * ```ts
- * const ckpt = await loadCheckpoint('out/roll/teacher.ckpt', 'teacher');
- * const resumed = await loadCheckpoint('out/roll/teacher.ckpt', 'teacher', { fallbackToPrevious: true, log: ctx.log });
- * ```
- */
-export async function loadCheckpoint(path: string, kind: 'teacher' | 'distill' | 'onestep', options: LoadCheckpointOptions = {}): Promise<TrainerCheckpoint> {
-  try {
-    return await readCheckpoint(path, kind);
-  } catch (e) {
-    if (!(e instanceof CheckpointError)) throw e;
-    const prevPath = previousCheckpointPath(path);
-    let prev: TrainerCheckpoint;
-    try {
-      prev = await readCheckpoint(prevPath, kind);
-    } catch {
-      throw e;
-    }
-    const reason = e.message.endsWith(` (${path})`) ? e.message.slice(0, -` (${path})`.length) : e.message;
-    if (options.fallbackToPrevious) {
-      const log = options.log ?? ((m: string) => process.stderr.write(`${m}\n`));
-      log(`warning: ${path} is unusable (${reason}); falling back to the previous checkpoint ${prevPath} (step ${prev.meta.step})`);
-      return prev;
-    }
-    throw new CheckpointError(`${reason}; the previous checkpoint ${prevPath} (step ${prev.meta.step}) is intact: copy it over the file to resume from there`, path);
-  }
-}
+// Checkpoint files live in the library (`@charlearn/distill/node`); the cli's phases use them from there.
+export { previousCheckpointPath, saveCheckpoint, readCheckpoint, loadCheckpoint, type CheckpointKind, type LoadCheckpointOptions } from '@charlearn/distill/node';

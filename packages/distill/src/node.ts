@@ -1,0 +1,16 @@
+/**
+ * `@charlearn/distill/node`: checkpoint files and the crash-safe file writes under them (Node only: it reads and
+ * writes files). {@link saveCheckpoint} / {@link loadCheckpoint} save and load a trainer's checkpoint durably, so a
+ * library user or an example resumes training without `@charlearn/cli`.
+ *
+ * @example
+ * ```ts
+ * import { loadCheckpoint, saveCheckpoint } from '@charlearn/distill/node';
+ * await saveCheckpoint('out/roll/teacher.ckpt', teacherTrainer.checkpoint());
+ * const teacher = TeacherTrainer.fromCheckpoint(await loadCheckpoint('out/roll/teacher.ckpt', 'teacher'), dataset);
+ * ```
+ * @packageDocumentation
+ */
+export * from './node-checkpoint';
+export * from './atomic';
+export * from './fs-layer';
