@@ -78,6 +78,8 @@ if (opts.reference) {
   run(process.execPath, [cli, 'distill', ...base, '--set', 'distill.steps=2']);
   run(process.execPath, [cli, 'sample', ...base, '--steps', '1', '--n', String(samples)]);
   run(process.execPath, [cli, 'export', ...base]);
+  const evalLog = run(process.execPath, [cli, 'eval', ...base]);
+  console.log(`charlearn eval on the imported run: ${evalLog.split('\n').filter((l) => /FD|floor|data units/.test(l)).join(' | ')}`);
   const { seed } = JSON.parse(readFileSync(join(work, 'song', 'config.json'), 'utf8'));
   const shape = [samples, 28, 28, 1];
   // the sample command's noise: Rng(seed + 7), one chunk
