@@ -327,6 +327,17 @@ describe('run config', () => {
     expect(lines.find((l) => l.trim().startsWith('model.kind '))).toMatch(/"mlp"\s+'mlp' \| 'unet' \| 'dit'/);
   });
 
+  it('data.pixelRange / data.sigmaData: [lo, hi] with lo < hi and σ_d > 0, image data only, named errors', () => {
+    const c = loadRunConfig({ data: { target: 'mnist', pixelRange: [0, 1], sigmaData: 1 }, model: { kind: 'unet' } });
+    expect(c.data).toMatchObject({ pixelRange: [0, 1], sigmaData: 1 });
+    expect(defaultRunConfig().data).toMatchObject({ pixelRange: [-1, 1], sigmaData: null });
+    expect(() => loadRunConfig({ data: { target: 'mnist', pixelRange: [1, 0] }, model: { kind: 'unet' } })).toThrow(/data\.pixelRange.*lo < hi/);
+    expect(() => loadRunConfig({ data: { target: 'mnist', pixelRange: [0, 1, 2] }, model: { kind: 'unet' } })).toThrow(/data\.pixelRange.*got \[0,1,2\]/);
+    expect(() => loadRunConfig({ data: { target: 'mnist', sigmaData: 0 }, model: { kind: 'unet' } })).toThrow(/data\.sigmaData/);
+    expect(() => loadRunConfig({ data: { target: 'swiss-roll', pixelRange: [0, 1] } })).toThrow(/data\.pixelRange applies to the image data sets/);
+    expect(() => loadRunConfig({ data: { target: 'swiss-roll', sigmaData: 1 } })).toThrow(/data\.sigmaData applies to the image data sets/);
+  });
+
   it('resolveRunName derives a name from the target and a UTC timestamp', () => {
     const d = new Date('2025-01-02T03:04:05Z');
     expect(resolveRunName(defaultRunConfig(), d)).toBe('swiss-roll-20250102-030405');

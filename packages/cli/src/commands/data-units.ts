@@ -170,7 +170,7 @@ export interface AdoptDataUnitsOptions {
  *
  * @example
  * ```ts
- * const config2 = await adoptDataUnits('import', config, { pixelRange: false, sigmaData: false }, { file: 'teacher.safetensors', log });
+ * const config2 = await adoptDataUnits('import', config, { pixelRange: false, sigmaData: false }, { file: 'teacher.safetensors', log: console.error });
  * // log: "data.pixelRange [0,1], data.sigmaData 1 from /abs/teacher.safetensors's metadata ..."
  * ```
  */
