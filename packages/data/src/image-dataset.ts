@@ -88,8 +88,9 @@ export function imageDataset(set: ImageSet, options: ImageDatasetOptions = {}): 
   const scale = hi - lo;
   const { mean: mean2, std: std2 } = mappedPixelStats(set.images);
   if (!(std2 > 0)) throw new ValueRangeError(`set.images are all equal (${(mean2 + 1) / 2}); sigmaData would be 0`, 'set.images');
-  // mappedPixelStats gives the moments of 2p − 1; lo + scale·p = lo + scale·((2p − 1) + 1) / 2
-  const mean = lo + (scale * (mean2 + 1)) / 2;
+  // mappedPixelStats gives the moments of 2p − 1; lo + scale·p = (lo + hi) / 2 + (scale / 2)·(2p − 1)
+  // (for the default [-1, 1] exactly the moments of 2p − 1)
+  const mean = (lo + hi) / 2 + (scale / 2) * mean2;
   const std = (scale * std2) / 2;
   const [h, w, c] = set.shape;
   const size = h * w * c;
