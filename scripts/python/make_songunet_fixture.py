@@ -18,6 +18,13 @@ network (`teacher`, `generator`):
   cout(t,s)·D(x, t, s) (reference `get_denoiser_and_traj`, sigma_data 1,
   c_noise = 999·t);
 - `half.safetensors`: x stored as F16 and BF16 (charlearn reads both as float32);
+- `mnist-teacher.safetensors`: a tiny random reference UNet of MNIST's
+  shape (28x28x1), saved as the reference train.py saves a checkpoint
+  (`mnist-teacher.pt`, dict(model, ema, optim, step), not kept) and
+  converted by `convert_pt.py --data mnist` (so its metadata says
+  pixelRange [0, 1], sigmaData 1: the reference's MNIST units);
+  `mnist-io.safetensors`: inputs x (NCHW, noisy [0, 1] pixels), times t and
+  the reference-convention denoiser D(x, t) (sigma_data 1) on them;
 - `mlp.safetensors`: a random two-time charlearn `mlp` (the PyTorch port in
   sample_generator.py) with its inputs and outputs, and one-step samples
   of that port: checks the port that sample_generator.py uses.
@@ -25,6 +32,7 @@ network (`teacher`, `generator`):
 
 import argparse
 import os
+import subprocess
 import sys
 
 import torch
@@ -34,6 +42,9 @@ from charlearn_safetensors import save_file  # noqa: E402
 from sample_generator import CharlearnMlp, one_step  # noqa: E402
 
 CONFIG = dict(img_resolution=8, in_channels=2, out_channels=2, model_channels=4, channel_mult=[1, 2], channel_mult_emb=2, num_blocks=1, attn_resolutions=[4], dropout=0.0)
+# a tiny teacher of MNIST's shape, saved as the reference train.py saves one and converted by convert_pt.py
+MNIST_CONFIG = dict(img_resolution=28, in_channels=1, out_channels=1, model_channels=4, channel_mult=[1, 2], channel_mult_emb=2, num_blocks=1, attn_resolutions=[14], dropout=0.0)
+MNIST_SET = ["model_channels=4", "channel_mult=1,2", "channel_mult_emb=2", "num_blocks=1", "attn_resolutions=14,", "dropout=0"]
 M = 999.0
 
 
@@ -122,6 +133,21 @@ def main():
         mf = mlp(mx, mc, mcs)
         mg = one_step(mlp, mx, 1e-3, 1.0)
     save_file({**mlp_w, "io/x": mx, "io/c": mc, "io/cs": mcs, "io/F": mf, "io/one_step": mg}, os.path.join(args.out, "mlp.safetensors"), {"charlearn.network": json.dumps(mlp_spec)})
+    mnist = UNet(**MNIST_CONFIG).eval()
+    randomise(mnist, gen)
+    state = mnist.state_dict()
+    pt = os.path.join(args.out, "mnist-teacher.pt")
+    torch.save(dict(model=state, ema=state, optim={}, step=0), pt)
+    convert = [sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)), "convert_pt.py"), "--pt", pt, "--data", "mnist", "--out", os.path.join(args.out, "mnist-teacher.safetensors")]
+    subprocess.run(convert + [a for item in MNIST_SET for a in ("--set", item)], check=True)
+    os.remove(pt)
+    pixels = torch.rand(3, 1, 28, 28, generator=gen)  # data in the reference's MNIST units, [0, 1]
+    mt = torch.tensor([0.9, 0.5, 0.05])  # reference time: 0 data, 1 noise
+    alpha, beta, _ = follmer(mt)
+    mx = alpha.reshape(-1, 1, 1, 1) * pixels + beta.reshape(-1, 1, 1, 1) * torch.randn(pixels.shape, generator=gen)
+    with torch.no_grad():
+        md, _ = denoiser(mnist, mx, mt)
+    save_file({"x": mx, "t": mt, "D": md}, os.path.join(args.out, "mnist-io.safetensors"), {"layout": "NCHW", "times": "reference convention; charlearn time = 1 - t", "sigma_data": "1"})
     n = sum(p.numel() for p in generator.parameters())
     print(f"wrote {args.out}: teacher {sum(p.numel() for p in teacher.parameters())} parameters, generator {n}")
 

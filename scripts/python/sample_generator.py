@@ -7,7 +7,9 @@ one-step samples from given noise (no charlearn, no `safetensors` package).
 
 `--noise`: a safetensors file with `z` ([n, ...sample shape], NHWC for
 images, as charlearn draws it) or `--n 1000 --seed 0` for fresh noise.
-Writes `x` (the samples, same layout) and `z`. One step of the
+Writes `x` (the samples, same layout, in the network's units) and `z`, and
+for an image generator (metadata `pixelRange` [lo, hi]) `pixels`, the
+samples as pixels in [0, 1]: clip((x - lo) / (hi - lo), 0, 1). One step of the
 characteristic generator: x1 = g(z, t = eps0, s = 1) = D(z, eps0, 1), the
 two-time EDM denoiser of the Follmer path (charlearn time: t = 0 noise,
 t = 1 data; c_noise = 999(1 - t)), with the metadata's eps0 and sigmaData.
@@ -126,8 +128,14 @@ def main():
         z = torch.randn([args.n] + shape, generator=torch.Generator().manual_seed(args.seed))
     with torch.no_grad():
         x = one_step(net, z, meta["eps0"], meta["sigmaData"])
-    save_file({"x": x, "z": z}, args.out, {"generator": os.path.basename(args.generator)})
-    print(f"wrote {args.out}: {x.shape[0]} one-step samples of shape {list(x.shape[1:])}")
+    out = {"x": x, "z": z}
+    if "pixelRange" in meta:
+        # image generators: the network's units -> pixels in [0, 1], as charlearn's sample PNGs map them
+        lo, hi = meta["pixelRange"]
+        out["pixels"] = torch.clamp((x - lo) / (hi - lo), 0, 1)
+    save_file(out, args.out, {"generator": os.path.basename(args.generator)})
+    units = f", pixels = clip((x - {lo:g}) / {hi - lo:g}, 0, 1)" if "pixelRange" in meta else ""
+    print(f"wrote {args.out}: {x.shape[0]} one-step samples of shape {list(x.shape[1:])}{units}")
 
 
 if __name__ == "__main__":

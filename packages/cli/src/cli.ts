@@ -12,6 +12,7 @@ import { importCheckpointPlugins, importPlugins, type PluginRequest } from './pl
 import './cpu-backend';
 import { assertKnownName, distillGenerator, evaluateGenerator, loadGenerator, loadGeneratorForSampling, trainTeacher } from './commands/phases';
 import { exportGenerator, importNetwork } from './commands/interop';
+import { adoptDataUnits, type DataUnitsGiven } from './commands/data-units';
 import { assertDistillable, evaluateOneStepRun, hasOneStepGenerator, isTeacherFree, knownMethods, loadOneStep, trainOneStep } from './commands/onestep';
 import type { EvalMetrics } from './evaluate';
 import { generateImages, type ImageEvalMetrics } from './evaluate-images';
@@ -140,6 +141,8 @@ const recordedPlugin = (r: PluginRequest): string => (r.spec.startsWith('.') || 
 interface ConfigSeen {
   /** Whether `model.kind` was given (config file, preset, `--checkpoint` or `--set`), not left to its default. */
   modelGiven?: boolean;
+  /** Which of `data.pixelRange` / `data.sigmaData` were given, not left to their defaults. */
+  dataUnitsGiven?: DataUnitsGiven;
 }
 
 async function configFor(args: CliArgs, seen: ConfigSeen = {}): Promise<RunConfig> {
@@ -151,6 +154,8 @@ async function configFor(args: CliArgs, seen: ConfigSeen = {}): Promise<RunConfi
   const raw = mergeConfigSources(base, overrides);
   const rawModel = raw.merged.model;
   seen.modelGiven = typeof rawModel === 'object' && rawModel !== null && (rawModel as { kind?: unknown }).kind !== undefined;
+  const rawData = (typeof raw.merged.data === 'object' && raw.merged.data !== null ? raw.merged.data : {}) as { pixelRange?: unknown; sigmaData?: unknown };
+  seen.dataUnitsGiven = { pixelRange: rawData.pixelRange !== undefined, sigmaData: rawData.sigmaData !== undefined };
   const requests = pluginRequests(args, configPlugins(raw), raw.file);
   await importPlugins(requests);
   const dataFile = (raw.merged.data as { file?: unknown } | undefined)?.file;
@@ -300,7 +305,9 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
   let ctx: RunContext | undefined;
   try {
     const seen: ConfigSeen = {};
-    const config = await configFor(args, seen);
+    const parsed = await configFor(args, seen);
+    // a network is a denoiser of data in the units it was trained in: an imported file's, or the run checkpoint's
+    const config = await adoptDataUnits(args.command, parsed, seen.dataUnitsGiven ?? { pixelRange: false, sigmaData: false }, { ...(args.positionals[0] ? { file: args.positionals[0] } : {}), log });
     ctx = await openRun(config, log, { command: `charlearn ${argv.join(' ')}`, force: args.flags.force === true, stop: stop.request, ...(options.fs ? { fs: options.fs } : {}) });
     ctx.log(`charlearn ${args.command}: run '${ctx.name}' in ${ctx.dir} (backend ${ctx.backend})`);
     await runCommand(ctx, args, seen);

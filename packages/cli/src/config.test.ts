@@ -93,7 +93,7 @@ describe('run config', () => {
       seed: 0,
       backend: 'wasm',
       plugins: [],
-      data: { target: 'swiss-roll', file: null, dir: null, limit: null, flip: false },
+      data: { target: 'swiss-roll', file: null, dir: null, limit: null, flip: false, pixelRange: [-1, 1], sigmaData: null },
       interpolant: 'follmer',
       model: { kind: 'mlp', hidden: [256, 256, 256], activation: 'silu', timeEmbeddingDim: 64, timeHidden: null, maxPeriod: 10000 },
       teacher: { steps: 4000, batchSize: 512, lr: 0.001, warmupSteps: 500, gradClip: 1.0, ema: 0.999, eps0: 1e-5, eps1: 1e-5 },
@@ -325,6 +325,17 @@ describe('run config', () => {
     expect(JSON.parse(rows.find((r) => r.key === 'onestep.batchSize')!.default!)).toBe(DEFAULT_ONE_STEP_CONFIG.batchSize);
     expect(lines.find((l) => l.trim().startsWith('teacher.steps '))).toMatch(/teacher\.steps\s+4000\s+integer >= 1 - training steps/);
     expect(lines.find((l) => l.trim().startsWith('model.kind '))).toMatch(/"mlp"\s+'mlp' \| 'unet' \| 'dit'/);
+  });
+
+  it('data.pixelRange / data.sigmaData: [lo, hi] with lo < hi and σ_d > 0, image data only, named errors', () => {
+    const c = loadRunConfig({ data: { target: 'mnist', pixelRange: [0, 1], sigmaData: 1 }, model: { kind: 'unet' } });
+    expect(c.data).toMatchObject({ pixelRange: [0, 1], sigmaData: 1 });
+    expect(defaultRunConfig().data).toMatchObject({ pixelRange: [-1, 1], sigmaData: null });
+    expect(() => loadRunConfig({ data: { target: 'mnist', pixelRange: [1, 0] }, model: { kind: 'unet' } })).toThrow(/data\.pixelRange.*lo < hi/);
+    expect(() => loadRunConfig({ data: { target: 'mnist', pixelRange: [0, 1, 2] }, model: { kind: 'unet' } })).toThrow(/data\.pixelRange.*got \[0,1,2\]/);
+    expect(() => loadRunConfig({ data: { target: 'mnist', sigmaData: 0 }, model: { kind: 'unet' } })).toThrow(/data\.sigmaData/);
+    expect(() => loadRunConfig({ data: { target: 'swiss-roll', pixelRange: [0, 1] } })).toThrow(/data\.pixelRange applies to the image data sets/);
+    expect(() => loadRunConfig({ data: { target: 'swiss-roll', sigmaData: 1 } })).toThrow(/data\.sigmaData applies to the image data sets/);
   });
 
   it('resolveRunName derives a name from the target and a UTC timestamp', () => {

@@ -31,7 +31,7 @@ import {
   showConfigValue as show,
   type ConfigEntry,
 } from '@charlearn/core';
-import { dataConfigSchema, isImageDataName } from '@charlearn/data';
+import { dataConfigSchema, DEFAULT_PIXEL_RANGE, isImageDataName } from '@charlearn/data';
 import { distillConfigSchema, GENERATOR_STARTS, listObjectives, objectives, oneStepConfigSchema, teacherConfigSchema } from '@charlearn/distill';
 import { getNetworkKind, listNetworkKinds } from '@charlearn/nets';
 import { readFileCheckedSync } from './atomic';
@@ -451,8 +451,9 @@ export function checkDataAndModel(config: Pick<RunConfig, 'data' | 'model' | 'ev
   if (data.dir !== null && (data.file !== null || data.target !== 'fashion-mnist')) {
     throw new ConfigError(`data.dir is the folder of Fashion-MNIST's IDX files; ${source} reads no folder (set data.dir to null)`, 'data.dir');
   }
-  if (!images && (data.limit !== null || data.flip)) {
-    const key = data.limit !== null ? 'data.limit' : 'data.flip';
+  const unitsGiven = data.sigmaData !== null || data.pixelRange[0] !== DEFAULT_PIXEL_RANGE[0] || data.pixelRange[1] !== DEFAULT_PIXEL_RANGE[1];
+  if (!images && (data.limit !== null || data.flip || unitsGiven)) {
+    const key = data.limit !== null ? 'data.limit' : data.flip ? 'data.flip' : data.sigmaData !== null ? 'data.sigmaData' : 'data.pixelRange';
     throw new ConfigError(`${key} applies to the image data sets; ${source} is not one (remove ${key})`, key);
   }
   if (images && data.limit !== null && data.limit < 2) {

@@ -48,6 +48,10 @@ describe('charlearn import / export', () => {
     r = await run('import', genFile, '--quick', '--set', 'name=imp');
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/RunExistsError: the run folder already holds a distill checkpoint .*generator\.ckpt.*--force/);
+    // a generator is distilled from the run's teacher: a config that differs from the teacher's run is refused
+    r = await run('import', genFile, '--quick', '--force', '--set', 'name=imp', '--set', 'interpolant=linear');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/ResumeMismatchError: .*teacher\.ckpt.*\n\s+interpolant: checkpoint "follmer", config "linear"/);
     r = await run('import', genFile, '--quick', '--force', '--set', 'name=imp');
     expect(r.code, r.err).toBe(0);
     expect(r.err).toMatch(/imported mlp generator/);

@@ -70,6 +70,11 @@ export interface PhaseCheckpointOptions {
   force: boolean;
   log: (message: string) => void;
   fs?: FsLayer;
+  /**
+   * What the refusal to start over an existing checkpoint suggests (default: `--resume` to continue it, or
+   * `--force` to start over); a command that cannot resume (`charlearn import`) says what works for it.
+   */
+  startOver?: string;
 }
 
 async function present(fs: FsLayer, path: string): Promise<boolean> {
@@ -117,7 +122,7 @@ export class PhaseCheckpoint {
     if (held && !options.resume && !options.force) {
       const step = await readCheckpoint(options.path, options.kind).then((c) => ` (step ${c.meta.step})`, () => '');
       throw new RunExistsError(
-        `the run folder already holds a ${options.kind} checkpoint ${options.path}${step}: pass --resume to continue it, or --force to start over (the old checkpoints are kept until the new run writes its first one)`,
+        `the run folder already holds a ${options.kind} checkpoint ${options.path}${step}: ${options.startOver ?? 'pass --resume to continue it, or --force to start over (the old checkpoints are kept until the new run writes its first one)'}`,
         options.path,
       );
     }

@@ -22,7 +22,7 @@ export interface ImagesData {
   readonly kind: 'images';
   /** `'mnist' | 'fashion-mnist'`. */
   readonly name: ImageDataName;
-  /** The training split as a dataset (pixels mapped to [−1, 1]); `[H, W, C]` in `dataset.sampleShape`. */
+  /** The training split as a dataset (pixels mapped to `data.pixelRange`, [−1, 1] by default); `[H, W, C]` in `dataset.sampleShape`. */
   readonly dataset: ImageDataset;
   /** Loads a split of the same data (the evaluation's reference is `'test'`); `ignoreLimit`: the whole training split, whatever `data.limit` says. */
   loadSplit(split: ImageSplit, options?: { ignoreLimit?: boolean }): Promise<ImageSet>;
@@ -62,7 +62,7 @@ export function toDataUnits(points: ArrayLike<number>, normalisation: { readonly
  *
  * @example
  * ```ts
- * const test = await loadImageSplit({ target: 'mnist', file: null, dir: null, limit: null, flip: false }, 'test'); // 2,000 digits
+ * const test = await loadImageSplit({ target: 'mnist', file: null, dir: null, limit: null, flip: false, pixelRange: [-1, 1], sigmaData: null }, 'test'); // 2,000 digits
  * ```
  */
 export async function loadImageSplit(data: RunConfig['data'], split: ImageSplit): Promise<ImageSet> {
@@ -93,6 +93,7 @@ export async function loadRunData(data: RunConfig['data']): Promise<RunData> {
     return { kind: 'points', target, dataset: target };
   }
   const name = data.target;
-  const dataset = imageDataset(await loadImageSplit(data, 'train'), { flip: data.flip });
+  const units = { range: [data.pixelRange[0]!, data.pixelRange[1]!] as const, ...(data.sigmaData !== null ? { sigmaData: data.sigmaData } : {}) };
+  const dataset = imageDataset(await loadImageSplit(data, 'train'), { flip: data.flip, ...units });
   return { kind: 'images', name, dataset, loadSplit: (split, options = {}) => loadImageSplit(options.ignoreLimit ? { ...data, limit: null } : data, split) };
 }

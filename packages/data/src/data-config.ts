@@ -3,7 +3,7 @@
  * image data set, or the user's own points from a file (`file`, read by `@charlearn/data/node`).
  */
 import * as v from 'valibot';
-import { configSection, integerSchema, setting } from '@charlearn/core';
+import { configSection, integerSchema, numberSchema, setting } from '@charlearn/core';
 import { TARGET_NAMES } from './targets';
 
 /** The image data sets a run can train on (`data.target`; trained with an image network, evaluated by the feature-net FD). */
@@ -30,7 +30,8 @@ export function isImageDataName(target: string): target is ImageDataName {
  *
  * @example
  * ```ts
- * parseConfig(dataConfigSchema, { target: 'gmm' }, 'data'); // { target: 'gmm', file: null, dir: null, limit: null, flip: false }
+ * parseConfig(dataConfigSchema, { target: 'gmm' }, 'data');
+ * // { target: 'gmm', file: null, dir: null, limit: null, flip: false, pixelRange: [-1, 1], sigmaData: null }
  * ```
  */
 export const dataConfigSchema = configSection({
@@ -43,7 +44,20 @@ export const dataConfigSchema = configSection({
   dir: setting(v.nullable(v.pipe(v.string(), v.minLength(1))), null, "images: folder of the data set's files (fashion-mnist IDX); null: /usr/share/datasets/fashion-mnist"),
   limit: setting(v.nullable(integerSchema({ min: 1 })), null, 'images: train on the first `limit` training images; null: all'),
   flip: setting(v.boolean(), false, 'images: flip training draws left-right with probability 1/2'),
+  pixelRange: setting(
+    v.pipe(v.array(numberSchema()), v.length(2, 'expected [lo, hi]'), v.check((r) => r[0]! < r[1]!, 'expected [lo, hi] with lo < hi')),
+    [-1, 1],
+    "images: the model's units of pixels 0 and 1 ([-1, 1]; [0, 1] for a teacher trained on ToTensor pixels, e.g. the reference code's MNIST)",
+  ),
+  sigmaData: setting(
+    v.nullable(numberSchema({ gt: 0 })),
+    null,
+    "images: the EDM preconditioning's data std σ_d; null: measured on the training pixels (1 for the reference code's networks)",
+  ),
 });
+
+/** The default of `data.pixelRange`: pixel `p ∈ [0, 1]` is served as `2p − 1`. */
+export const DEFAULT_PIXEL_RANGE: readonly [number, number] = Object.freeze([-1, 1] as [number, number]);
 
 /** {@link dataConfigSchema}'s settings. */
 export type DataConfig = v.InferOutput<typeof dataConfigSchema>;

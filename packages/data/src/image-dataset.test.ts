@@ -97,6 +97,39 @@ describe('imageDataset', () => {
     expect(ds.toPixels(drawn).every((v) => v >= 0 && v <= 1)).toBe(true);
   });
 
+  it('range [lo, hi] serves lo + (hi − lo)·p: [0, 1] gives the pixels as they are, moments scaled, toPixels the inverse; sigmaData can be given', () => {
+    const set = toySet(5, 4, 3, 2);
+    const N = 5 * 4 * 3 * 2;
+    const base = imageDataset(set);
+    const unit = imageDataset(set, { range: [0, 1] });
+    // p = k/(N−1): mean 1/2, population std √((N+1)/(12(N−1))), half those of 2p − 1
+    expect(unit.range).toEqual([0, 1]);
+    expect(base.range).toEqual([-1, 1]);
+    expect(unit.dataMean).toBeCloseTo(0.5, 6);
+    expect(unit.sigmaData).toBeCloseTo(Math.sqrt((N + 1) / (12 * (N - 1))), 6);
+    expect(unit.sigmaData).toBeCloseTo(base.sigmaData / 2, 12);
+    const x = unit.sampleArray(7, new Rng(3));
+    const y = base.sampleArray(7, new Rng(3));
+    for (let i = 0; i < x.length; i++) expect(x[i]).toBeCloseTo((y[i]! + 1) / 2, 6);
+    // the values served are pixels of the set, unchanged
+    const pixels = new Set(set.images);
+    expect(Array.from(x).every((v) => pixels.has(v))).toBe(true);
+    expect(Array.from(unit.toPixels(Float32Array.of(-0.5, 0, 0.25, 1, 2)))).toEqual([0, 0, 0.25, 1, 1]);
+    const odd = imageDataset(set, { range: [-3, 5], sigmaData: 1 });
+    expect(odd.sigmaData).toBe(1);
+    expect(odd.dataMean).toBeCloseTo(-3 + 8 * 0.5, 6);
+    const t = tf.tensor1d([-3, 1, 5, 9]);
+    const before = tf.memory().numTensors;
+    const p = odd.toPixels(t);
+    expect(Array.from(p.dataSync())).toEqual([0, 0.5, 1, 1]);
+    p.dispose();
+    t.dispose();
+    expect(tf.memory().numTensors).toBe(before - 1);
+    expect(() => imageDataset(set, { range: [1, 0] })).toThrow(ValueRangeError);
+    expect(() => imageDataset(set, { range: [0, Number.NaN] })).toThrow(/options\.range must be \[lo, hi\]/);
+    expect(() => imageDataset(set, { sigmaData: 0 })).toThrow(/options\.sigmaData must be a finite number > 0/);
+  });
+
   it('rejects malformed sets, bad pixels and bad arguments with named errors', () => {
     const good = toySet(2, 2, 2, 1);
     expect(() => imageDataset({ ...good, images: new Float32Array(7) })).toThrow(ShapeError);

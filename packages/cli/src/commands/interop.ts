@@ -9,7 +9,7 @@ import type { RunConfig } from '../config';
 import { runNetworkSpec } from '../run-network';
 import { loadCheckpoint, runFiles, runPath, withRunRecord, type RunContext } from '../runtime';
 import { writeHistory } from './history';
-import { beginPhase, cliRecord, writeRunConfig } from './phase-start';
+import { assertConfigMatches, beginPhase, cliRecord, recordedRunConfig, writeRunConfig } from './phase-start';
 import { loadGenerator } from './phases';
 
 /** The file `charlearn export` writes into the run folder. */
@@ -168,12 +168,19 @@ export async function importNetwork(ctx: RunContext, file: string | undefined, o
       throw new CheckpointError(`the network takes samples of shape [${net.sampleShape.join(', ')}], the run's data (${ctx.dataset.name}) has [${want}]`, path);
     }
     const from = source === 'file' ? 'the file' : "the run config's model section";
+    if (ctx.data.kind === 'images') {
+      const [lo, hi] = ctx.data.dataset.range;
+      ctx.log(`data units: pixels 0..1 are the network's ${lo}..${hi} (data.pixelRange), σ_data ${+ctx.data.dataset.sigmaData.toPrecision(6)} (data.sigmaData${ctx.config.data.sigmaData === null ? ' null: measured on the training pixels' : ''})`);
+    }
     await (net.twoTime ? importGenerator(ctx, net, path, from) : importTeacher(ctx, net, path, from));
   } catch (e) {
     net.dispose();
     throw e;
   }
 }
+
+/** What a refused import suggests: an import has nothing to resume. */
+const IMPORT_START_OVER = "pass --force to replace it (the old checkpoint stays until the imported one is written), or import into a new run folder (another --set name=..., or --set runDir=...)";
 
 /** The run config the imported checkpoint records: the run's, with `model` the imported network's. */
 function importedRecord(ctx: RunContext, net: Network): { overlay: Record<string, unknown>; recordCtx: Pick<RunContext, 'config' | 'data'> } {
@@ -182,7 +189,7 @@ function importedRecord(ctx: RunContext, net: Network): { overlay: Record<string
 }
 
 async function importTeacher(ctx: RunContext, net: Network, source: string, from: string): Promise<void> {
-  const { slot, history } = await beginPhase(ctx, { file: runFiles.teacher, kind: 'teacher', resume: false });
+  const { slot, history } = await beginPhase(ctx, { file: runFiles.teacher, kind: 'teacher', resume: false, startOver: IMPORT_START_OVER });
   const trainer = new TeacherTrainer({ net, dataset: ctx.dataset, config: ctx.config.teacher, interpolant: ctx.interpolant, seed: ctx.config.seed });
   try {
     await cacheVariablesForSyncRead();
@@ -203,8 +210,13 @@ async function importGenerator(ctx: RunContext, net: Network, source: string, fr
   if (!existsSync(teacherPath)) {
     throw new CheckpointError(`importing a generator needs the run's teacher: 'charlearn import <teacher file>' (or 'charlearn train') with the same config and name first`, teacherPath);
   }
-  const { slot, history } = await beginPhase(ctx, { file: runFiles.generator, kind: 'distill', resume: false });
-  const teacherTrainer = TeacherTrainer.fromCheckpoint(await loadCheckpoint(teacherPath, 'teacher'), ctx.dataset);
+  const { slot, history } = await beginPhase(ctx, { file: runFiles.generator, kind: 'distill', resume: false, startOver: IMPORT_START_OVER });
+  const teacherCkpt = await loadCheckpoint(teacherPath, 'teacher');
+  // the generator is distilled from the run's teacher: the same data, data units, interpolant and plugins
+  // (the generator's network is the file's, so the teacher's model section is compared with itself)
+  const teacherModel = recordedRunConfig(teacherCkpt).model;
+  assertConfigMatches(teacherModel === undefined ? ctx : { ...ctx, config: { ...ctx.config, model: teacherModel as RunConfig['model'] } }, teacherCkpt, teacherPath, 'use-teacher');
+  const teacherTrainer = TeacherTrainer.fromCheckpoint(teacherCkpt, ctx.dataset);
   const teacher = teacherTrainer.ema.network.clone();
   teacherTrainer.dispose();
   let distiller: CharacteristicDistiller;
@@ -230,8 +242,9 @@ async function importGenerator(ctx: RunContext, net: Network, source: string, fr
 /**
  * `charlearn export`: writes the run's generator (the EMA two-time network)
  * as a network file, `<run>/generator.safetensors`, with what sampling
- * needs in the metadata: the spec, the interpolant, `sigmaData`, `eps0` and
- * the `c_noise` convention. For a `songunet`, the tensors are the reference
+ * needs in the metadata: the spec, the interpolant, `sigmaData`, `eps0`,
+ * the `c_noise` convention and, for images, `pixelRange` (the model's units
+ * of pixels 0 and 1). For a `songunet`, the tensors are the reference
  * module's `state_dict()`.
  */
 export async function exportGenerator(ctx: RunContext): Promise<string> {
@@ -240,6 +253,7 @@ export async function exportGenerator(ctx: RunContext): Promise<string> {
     const bytes = saveNetwork(distiller.ema.network, {
       interpolant: distiller.interpolant.name,
       sigmaData: distiller.sigmaData,
+      ...(ctx.data.kind === 'images' ? { pixelRange: [...ctx.data.dataset.range], pixels: 'pixel p in [0, 1] = clip((x - lo) / (hi - lo), 0, 1), [lo, hi] = pixelRange' } : {}),
       eps0: distiller.config.eps0,
       eps1: distiller.config.eps1,
       cNoise: '999*(1-t), t = 0 noise, t = 1 data',

@@ -90,9 +90,17 @@ export interface PhaseStart {
  * const { slot, resumed, history } = await beginPhase(ctx, { file: runFiles.teacher, kind: 'teacher', resume: true });
  * ```
  */
-export async function beginPhase(ctx: RunContext, options: { file: string; kind: 'teacher' | 'distill' | 'onestep'; resume: boolean }): Promise<PhaseStart> {
+export async function beginPhase(ctx: RunContext, options: { file: string; kind: 'teacher' | 'distill' | 'onestep'; resume: boolean; startOver?: string }): Promise<PhaseStart> {
   const path = runPath(ctx, options.file);
-  const slot = await PhaseCheckpoint.open({ path, kind: options.kind, resume: options.resume, force: ctx.force, log: ctx.log, fs: ctx.fs });
+  const slot = await PhaseCheckpoint.open({
+    path,
+    kind: options.kind,
+    resume: options.resume,
+    force: ctx.force,
+    log: ctx.log,
+    fs: ctx.fs,
+    ...(options.startOver !== undefined ? { startOver: options.startOver } : {}),
+  });
   const history = await readHistory(ctx);
   const resumed = await slot.resumeState();
   if (resumed) assertConfigMatches(ctx, resumed, slot.lastGood?.path ?? path, options.kind);

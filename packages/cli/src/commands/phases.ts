@@ -14,6 +14,7 @@ import { runTrainingLoop } from '../training-loop';
 import { writeHistory } from './history';
 import { assertConfigMatches, beginPhase, cliRecord, recordedRunConfig, ResumeMismatchError, resumedHistory, writeRunConfig } from './phase-start';
 import { formatNumber } from '../progress';
+import { recordedDataUnits } from './data-units';
 
 /** `charlearn train`: teacher training, resumable. */
 export async function trainTeacher(ctx: RunContext, options: { resume: boolean }): Promise<TeacherTrainer> {
@@ -136,8 +137,8 @@ export async function distillGenerator(ctx: RunContext, options: { resume: boole
 }
 
 /**
- * Refuses (`ConfigError` naming `data.target`) to evaluate or sample a checkpoint trained on other data than the
- * config's `data.target`.
+ * Refuses (`ConfigError` naming `data.target`, `data.pixelRange` or `data.sigmaData`) to evaluate or sample a
+ * checkpoint trained on other data, or in other data units, than the config's.
  *
  * @example
  * ```ts
@@ -146,11 +147,23 @@ export async function distillGenerator(ctx: RunContext, options: { resume: boole
  */
 export function assertSameData(ctx: RunContext, ckpt: TrainerCheckpoint, path: string): void {
   const recorded = (recordedRunConfig(ckpt).data as { target?: unknown } | undefined)?.target;
-  if (recorded === undefined || recorded === ctx.config.data.target) return;
-  throw new ResumeMismatchError(
-    `data.target: the run's generator ${path} was trained on '${String(recorded)}', the config says '${ctx.config.data.target}': set data.target to '${String(recorded)}' (or evaluate another run)`,
-    'data.target',
-  );
+  if (recorded !== undefined && recorded !== ctx.config.data.target) {
+    throw new ResumeMismatchError(
+      `data.target: the run's generator ${path} was trained on '${String(recorded)}', the config says '${ctx.config.data.target}': set data.target to '${String(recorded)}' (or evaluate another run)`,
+      'data.target',
+    );
+  }
+  // the data units: samples in other units than the generator's would be mapped to the wrong pixels
+  const units = recordedDataUnits(ckpt);
+  for (const key of ['pixelRange', 'sigmaData'] as const) {
+    const was = units[key];
+    const now = ctx.config.data[key];
+    if (was === undefined || JSON.stringify(was) === JSON.stringify(now)) continue;
+    throw new ResumeMismatchError(
+      `data.${key}: the run's generator ${path} was trained with ${JSON.stringify(was)}, the config says ${JSON.stringify(now)}: remove data.${key} from the config (the checkpoint's is then used) or set it to ${JSON.stringify(was)}`,
+      `data.${key}`,
+    );
+  }
 }
 
 /**
