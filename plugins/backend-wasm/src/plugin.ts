@@ -11,7 +11,7 @@ import { patchMatMulKernels, unpatchMatMulKernels } from './kernels/matmul';
 import { patchReduceKernels, unpatchReduceKernels } from './kernels/reduce';
 import { WASM } from './kernels/util';
 import { isNode, loadTfjsWasm, nodeWasmDir } from './load';
-import { checkWasmThreads, WasmThreadsError, withWasmThreads, type WasmThreads } from './threads';
+import { checkWasmThreads, DEFAULT_WASM_THREADS, WasmThreadsError, withWasmThreads, type WasmThreads } from './threads';
 
 /**
  * File names of the three binaries `@tensorflow/tfjs-backend-wasm` may load
@@ -95,7 +95,7 @@ export interface WasmBackendOptions {
   fusedAdam?: boolean;
   /**
    * Threads of the XNNPACK pool that runs wasm's matrix products, convolutions and element-wise kernels
-   * (see {@link WasmThreads}). Default 1: the single-threaded SIMD binary, as before this option existed.
+   * (see {@link WasmThreads}). Default {@link DEFAULT_WASM_THREADS} (1: the single-threaded SIMD binary, as before this option existed).
    * More than 1 loads the threaded SIMD binary (in Node through `worker_threads`; in a browser only when
    * the page is cross-origin isolated, else tfjs falls back to one thread). Fixed when the wasm backend is
    * first initialised: asking for another count later is a {@link WasmThreadsError}.
@@ -139,7 +139,7 @@ function wasmInitialised(): boolean {
 
 async function runSetup(state: PluginState): Promise<void> {
   const options = state.options;
-  const threads = checkWasmThreads(options.threads === undefined ? 1 : options.threads);
+  const threads = checkWasmThreads(options.threads === undefined ? DEFAULT_WASM_THREADS : options.threads);
   const wasm = await loadTfjsWasm();
   let where = 'tfjs default location';
   if (!wasmInitialised()) {

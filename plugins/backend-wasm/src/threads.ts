@@ -22,6 +22,12 @@ export type WasmThreads = number | 'auto';
 export const MAX_WASM_THREADS = 8;
 
 /**
+ * The default of the `threads` option: 1, the single-threaded SIMD binary. Kept at 1 until a second thread is
+ * measured faster on a quiet machine (docs/threads.md, `npm run bench:torch`).
+ */
+export const DEFAULT_WASM_THREADS: WasmThreads = 1;
+
+/**
  * The threaded wasm binary could not be started (a pthread worker failed to
  * load or did not answer in time), or the thread count was changed after the
  * wasm backend was initialised. The message says what to do.
