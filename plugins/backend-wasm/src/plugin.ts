@@ -185,6 +185,12 @@ async function runSetup(state: PluginState): Promise<void> {
 
   if (tf.getBackend() !== WASM || !wasmInitialised()) {
     const ok = wasmInitialised() ? await tf.setBackend(WASM) : await withWasmThreads(threads, wasm.setThreadsCount, () => tf.setBackend(WASM));
+    if (!ok && threads !== 1) {
+      throw new WasmThreadsError(
+        `the threaded wasm backend (${String(threads)} threads) failed to start (tfjs printed why above; e.g. this process may not create worker threads): ` +
+          'restart the process with threads: 1',
+      );
+    }
     if (!ok) {
       throw new Error(
         `@charlearn/backend-wasm: the wasm backend failed to initialise (binaries looked up at ${where}). ` +

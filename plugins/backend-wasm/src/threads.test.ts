@@ -1,5 +1,6 @@
 // Runs in its own process (vitest's forks pool): the wasm backend's thread count is fixed at its first initialisation,
 // and this file initialises it with 2 threads.
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { ValueRangeError } from '@charlearn/core';
@@ -78,5 +79,33 @@ describe('wasm thread count', () => {
     await expect(setupWasmBackend({ threads: 1 })).rejects.toThrow(/already runs 2 thread\(s\) and cannot switch to 1/);
     await setupWasmBackend({ threads: 2 });
     expect(await runningWasmThreads()).toBe(2);
+  });
+
+  it('a Node process that used 2 threads exits on its own (the built package, in a child process)', () => {
+    const code = [
+      "import * as tf from '@tensorflow/tfjs-core';",
+      "import { setupWasmBackend, runningWasmThreads } from '@charlearn/backend-wasm';",
+      'await setupWasmBackend({ threads: 2 });',
+      'tf.matMul(tf.ones([256, 256]), tf.ones([256, 256])).dataSync();',
+      'console.log(`threads ${await runningWasmThreads()}`);',
+    ].join('\n');
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], { cwd: __dirname, encoding: 'utf8', timeout: 60_000 });
+    expect(r.signal).toBeNull(); // not killed by the timeout
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('threads 2');
+  });
+
+  it('a process that may not start workers gets a WasmThreadsError, not a hang', () => {
+    const code = [
+      "import { setupWasmBackend, WasmThreadsError } from '@charlearn/backend-wasm';",
+      'try { await setupWasmBackend({ threads: 2 }); console.log("started"); }',
+      'catch (e) { console.log(`${e instanceof WasmThreadsError} ${e.name}: ${e.message}`); process.exit(3); }',
+    ].join('\n');
+    // Node's permission model without --allow-worker: creating a Worker throws ERR_ACCESS_DENIED.
+    const flag = Number(process.versions.node.split('.')[0]) >= 23 ? '--permission' : '--experimental-permission';
+    const r = spawnSync(process.execPath, [flag, '--allow-fs-read=*', '--input-type=module', '-e', code], { cwd: __dirname, encoding: 'utf8', timeout: 60_000 });
+    expect(r.signal).toBeNull();
+    expect(r.stdout).toMatch(/^true WasmThreadsError: .*restart the process with threads: 1/m);
+    expect(r.status).toBe(3);
   });
 });

@@ -104,8 +104,9 @@ async function nodeRequire(): Promise<NodeRequire> {
  * (`wasm-out/*-threaded-simd.worker.js`) and points its `load` message at the
  * Emscripten glue file on disk instead of the Blob.
  */
-const PTHREAD_WORKER_SOURCE = `'use strict';
-const { parentPort, workerData } = require('node:worker_threads');
+const PTHREAD_WORKER_SOURCE = `import { createRequire } from 'node:module';
+import { parentPort, workerData } from 'node:worker_threads';
+const require = createRequire(workerData.contentsPath);
 const on = parentPort.on.bind(parentPort);
 parentPort.on = (event, listener) => event !== 'message' ? on(event, listener) : on('message', (data) => {
   if (data && data.cmd === 'load') data.urlOrBlob = workerData.gluePath;
@@ -114,6 +115,18 @@ parentPort.on = (event, listener) => event !== 'message' ? on(event, listener) :
 const { wasmWorkerContents } = require(workerData.contentsPath);
 new Function('require', '__filename', wasmWorkerContents.replace(/\\n/g, '\\\\n'))(require, workerData.contentsPath);
 `;
+
+/** The worker as an ES module in a `data:` URL (independent of the parent's flags, such as `--input-type`). */
+const PTHREAD_WORKER_URL = `data:text/javascript,${encodeURIComponent(PTHREAD_WORKER_SOURCE)}`;
+
+/**
+ * Emscripten refs the worker of every running pthread, and XNNPACK's pool threads run for the life of the
+ * backend: without this a Node process that used the threaded backend would never exit on its own.
+ */
+function unrefPoolWorkers(): void {
+  const backend = tf.findBackend('wasm') as { wasm?: { PThread?: { runningWorkers?: { unref?: () => void }[] } } } | null;
+  for (const worker of backend?.wasm?.PThread?.runningWorkers ?? []) worker.unref?.();
+}
 
 /** Seconds the threaded binary may take to start its workers before {@link WasmThreadsError}. */
 const START_TIMEOUT_MS = 60_000;
@@ -125,7 +138,8 @@ const START_TIMEOUT_MS = 60_000;
  * - while `init` runs, `worker_threads.Worker` maps tfjs's `blob:` worker URL to a worker that loads the
  *   glue from the installed package, and `os.cpus()` reports `2 * threads` entries (tfjs's C++ caps the pool at
  *   half the logical cores); both are restored afterwards;
- * - a worker that fails to load rejects with {@link WasmThreadsError}, as does a start that takes over 60 s.
+ * - a worker that fails to load rejects with {@link WasmThreadsError}, as does a start that takes over 60 s;
+ * - the pool's workers are unref'd, so that they do not keep the process alive.
  *
  * In a browser tfjs picks the threaded binary itself when the page is cross-origin isolated (else it runs one
  * thread); `navigator.hardwareConcurrency` reads `2 * threads` while `init` runs, for the same cap.
@@ -170,7 +184,7 @@ export async function withWasmThreads<T>(threads: WasmThreads, setThreadsCount: 
   class PthreadWorker extends BaseWorker {
     constructor(filename: string | URL, options?: Record<string, unknown>) {
       if (typeof filename === 'string' && filename.startsWith('blob:')) {
-        super(PTHREAD_WORKER_SOURCE, { ...options, eval: true, workerData });
+        super(new URL(PTHREAD_WORKER_URL), { ...options, workerData });
       } else {
         super(filename, options);
       }
@@ -200,7 +214,9 @@ export async function withWasmThreads<T>(threads: WasmThreads, setThreadsCount: 
         START_TIMEOUT_MS,
       );
     });
-    return await Promise.race([init(), failed, timeout]);
+    const result = await Promise.race([init(), failed, timeout]);
+    unrefPoolWorkers();
+    return result;
   } finally {
     started = true;
     clearTimeout(timer);
