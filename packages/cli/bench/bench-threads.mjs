@@ -24,8 +24,8 @@ const THREAD_ROWS = {
   unet: { steps: [2, 1], warmup: 1, label: 'U-Net teacher step, MNIST preset, batch 64' },
 };
 
-/** A worker answering one JSON line per request line. */
-function lineWorker(name, cmd, argv) {
+/** A worker answering one JSON line per request line (bench-torch.mjs has the same helper: one can import this). */
+export function lineWorker(name, cmd, argv) {
   const child = spawn(cmd, argv, { stdio: ['pipe', 'pipe', 'inherit'], cwd: root });
   const lines = createInterface({ input: child.stdout });
   const queue = [];
@@ -49,7 +49,7 @@ function lineWorker(name, cmd, argv) {
   };
 }
 
-const median = (xs) => {
+export const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
