@@ -1,5 +1,5 @@
 import { useBackend } from '@charlearn/core';
-import { configureWasmBackend } from '@charlearn/backend-wasm';
+import { checkWasmThreads, configureWasmBackend, type WasmThreads } from '@charlearn/backend-wasm';
 import { configureWebGpuBackend, webgpuDiagnostics } from '@charlearn/backend-webgpu';
 // The tfjs wasm binaries as Vite assets (hashed files in dist/assets); the wasm plugin loads them from these URLs.
 import wasmUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
@@ -9,7 +9,24 @@ import wasmThreadedSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend
 /** The backends the page offers. */
 export type PageBackend = 'webgpu' | 'wasm';
 
+/**
+ * Threads for the wasm backend: `?threads=N` (1..8, or `auto`) when the page is cross-origin isolated (the
+ * COOP/COEP headers of vite.config.ts; the threaded binary needs SharedArrayBuffer), else 1. Default 1: on the
+ * shared 2-core machine where it was tried, the threaded binary trained the default run ~4x slower (docs/threads.md).
+ */
+export function pageWasmThreads(search: string, isolated: boolean): WasmThreads {
+  const asked = new URLSearchParams(search).get('threads');
+  if (asked === null || !isolated) return 1;
+  try {
+    return checkWasmThreads(asked === 'auto' ? asked : Number(asked), 'threads (URL parameter)');
+  } catch (e) {
+    console.warn(`${e instanceof Error ? e.message : String(e)}; using 1 thread`);
+    return 1;
+  }
+}
+
 configureWasmBackend({
+  threads: pageWasmThreads(globalThis.location?.search ?? '', (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true),
   wasmPaths: {
     'tfjs-backend-wasm.wasm': wasmUrl,
     'tfjs-backend-wasm-simd.wasm': wasmSimdUrl,

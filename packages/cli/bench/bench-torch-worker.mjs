@@ -12,12 +12,15 @@
 //   unet     TeacherTrainer.trainStep() of the MNIST preset's U-Net (16 channels, [1, 2, 2], attention at 7), batch 64
 import { createInterface } from 'node:readline';
 import * as tf from '@tensorflow/tfjs-core';
-import '@charlearn/backend-wasm';
+import { configureWasmBackend, runningWasmThreads } from '@charlearn/backend-wasm';
 import { follmer, Rng, useBackend } from '@charlearn/core';
 import { getTarget } from '@charlearn/data';
 import { createMlp, createNetwork } from '@charlearn/nets';
 import { CharacteristicDistiller, characteristicMap, sampleFlowMap, TeacherTrainer } from '@charlearn/distill';
 
+// --threads N: the wasm backend's thread count (bench-threads.mjs runs one worker a count).
+const threadsAt = process.argv.indexOf('--threads');
+if (threadsAt > 0) configureWasmBackend({ threads: Number(process.argv[threadsAt + 1]) });
 await useBackend('wasm');
 
 const MLP = { dim: 2, hidden: [256, 256, 256], activation: 'silu', timeEmbeddingDim: 64, timeHidden: 64, seed: 1 };
@@ -67,7 +70,7 @@ function row(name) {
 }
 
 const send = (o) => process.stdout.write(`${JSON.stringify(o)}\n`);
-send({ ready: true, tfjs: tf.version_core, backend: tf.getBackend() });
+send({ ready: true, tfjs: tf.version_core, backend: tf.getBackend(), threads: await runningWasmThreads() });
 for await (const line of createInterface({ input: process.stdin })) {
   if (!line.trim()) continue;
   const req = JSON.parse(line);

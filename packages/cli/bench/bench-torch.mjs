@@ -12,7 +12,8 @@
 //
 // PyTorch: Debian's python3-torch for /usr/bin/python3 (PYTHON overrides). When `import torch` fails and this runs
 // as root, it runs `apt-get install -y python3-torch`; otherwise it prints that line and stops.
-// Env: BENCH_ROUNDS, BENCH_ROWS (comma list of teacher,distill,distill-cache,sample,unet). --quick: 3 rounds, fewer steps (~3 min).
+// Env: BENCH_ROUNDS, BENCH_ROWS (comma list of teacher,distill,distill-cache,sample,unet; add threads for the
+// thread-scaling section of bench-threads.mjs, which runs by default). --quick: 3 rounds, fewer steps (~3 min).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -33,7 +34,7 @@ const ROWS = {
   sample: { steps: quick ? 6 : 12, warmup: 3, label: 'one-step sampling, two-time MLP 3x256, 2,000 points' },
   unet: { steps: quick ? 1 : 2, warmup: 1, label: 'U-Net teacher step, MNIST preset (16 channels, [1, 2, 2], attention at 7), batch 64' },
 };
-const wanted = (process.env.BENCH_ROWS ?? Object.keys(ROWS).join(',')).split(',');
+const wanted = (process.env.BENCH_ROWS ?? Object.keys(ROWS).join(',')).split(',').filter((r) => r !== 'threads'); // 'threads': bench-threads.mjs, below
 for (const r of wanted) if (!ROWS[r]) throw new Error(`BENCH_ROWS: unknown row '${r}' (rows: ${Object.keys(ROWS).join(', ')})`);
 
 function ensureTorch() {
@@ -192,3 +193,9 @@ const previous = existsSync(docPath) ? readFileSync(docPath, 'utf8') : '';
 const kept = [...previous.matchAll(/<!-- (\w+):start -->[\s\S]*?<!-- \1:end -->/g)].map((m) => m[0]);
 writeFileSync(docPath, kept.length ? `${doc}\n${kept.join('\n\n')}\n` : doc);
 console.log('wrote docs/bench-torch.md and docs/bench-torch.json');
+
+// Thread scaling (1 -> 2 wasm threads vs PyTorch's best), its own section of docs/bench-torch.md: bench-threads.mjs.
+if (!process.env.BENCH_ROWS || process.env.BENCH_ROWS.split(',').includes('threads')) {
+  const { benchThreadScaling } = await import('./bench-threads.mjs');
+  await benchThreadScaling({ quick, rounds, python });
+}

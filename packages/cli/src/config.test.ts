@@ -18,6 +18,7 @@ import { configEntries } from '@charlearn/core';
 import { dataConfigSchema } from '@charlearn/data';
 import { DEFAULT_ONE_STEP_CONFIG, distillConfigSchema, driftingOptionsSchema, oneStepConfigSchema, teacherConfigSchema, wflowOptionsSchema } from '@charlearn/distill';
 import { DIT_DEFAULTS, UNET_DEFAULTS, ditOptionsSchema, mlpOptionsSchema, unetOptionsSchema } from '@charlearn/nets';
+import { DEFAULT_WASM_THREADS } from '@charlearn/backend-wasm';
 
 /** Run `f`, expect a ConfigError naming `parameter`, return its message. */
 function configError(f: () => unknown, parameter: string | undefined): string {
@@ -92,6 +93,7 @@ describe('run config', () => {
       runDir: null,
       seed: 0,
       backend: 'wasm',
+      threads: 1,
       plugins: [],
       data: { target: 'swiss-roll', file: null, dir: null, limit: null, flip: false, pixelRange: [-1, 1], sigmaData: null },
       interpolant: 'follmer',
@@ -135,6 +137,24 @@ describe('run config', () => {
     expect(loadRunConfig({})).toEqual(d);
     (d.model.hidden as number[]).push(1);
     expect(defaultRunConfig().model.hidden).toEqual([256, 256, 256]);
+  });
+
+  it('threads: the wasm backend\'s default from @charlearn/backend-wasm, auto or 1..8, bad counts a ConfigError naming the key', () => {
+    expect(loadRunConfig().threads).toBe(DEFAULT_WASM_THREADS);
+    expect(loadRunConfig({ threads: 2 }).threads).toBe(2);
+    expect(loadRunConfig({ threads: 'auto' }).threads).toBe('auto');
+    for (const bad of [0, 9, 1.5, 'two']) {
+      const e = (() => {
+        try {
+          loadRunConfig({ threads: bad });
+        } catch (err) {
+          return err;
+        }
+        return undefined;
+      })();
+      expect(e).toBeInstanceOf(ConfigError);
+      expect((e as ConfigError).parameter).toBe('threads');
+    }
   });
 
   it('YAML and JSON files give the same object', () => {

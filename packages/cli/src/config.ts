@@ -34,6 +34,7 @@ import {
 import { dataConfigSchema, DEFAULT_PIXEL_RANGE, isImageDataName } from '@charlearn/data';
 import { distillConfigSchema, GENERATOR_STARTS, listObjectives, objectives, oneStepConfigSchema, teacherConfigSchema } from '@charlearn/distill';
 import { getNetworkKind, listNetworkKinds } from '@charlearn/nets';
+import { DEFAULT_WASM_THREADS, MAX_WASM_THREADS } from '@charlearn/backend-wasm';
 import { readFileCheckedSync } from './atomic';
 
 function keyLabel(path: string): string {
@@ -279,6 +280,11 @@ const runEntries = {
   runDir: setting(v.nullable(nonEmpty), null, 'the run folder itself, any path (instead of outDir/name; its last folder is the name)'),
   seed: setting(integerSchema({ min: 0 }), 0, 'random seed'),
   backend: setting(nonEmpty, 'wasm', 'TensorFlow.js backend (any registered name)'),
+  threads: setting(
+    v.union([v.literal('auto'), integerSchema({ min: 1, max: MAX_WASM_THREADS })]),
+    DEFAULT_WASM_THREADS,
+    "threads of the wasm backend (1: single-threaded SIMD; 2+: the threaded SIMD binary, docs/threads.md; 'auto': one a core); other backends ignore it",
+  ),
   plugins: setting(v.array(nonEmpty), [], 'packages or paths to import before the config is checked (solvers, objectives, network kinds, backends); paths are relative to the config file'),
   interpolant: setting(nonEmpty, 'follmer', 'interpolant (follmer | linear | cosine | plugin)'),
   method: setting(nonEmpty, 'characteristic', "how 'train' makes the one-step generator: characteristic (teacher, then distill) | a registered objective (drifting, wflow, ...)"),

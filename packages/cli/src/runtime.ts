@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { CharlearnError, getInterpolant, type Dataset, type Interpolant, type JsonObject } from '@charlearn/core';
-import '@charlearn/backend-wasm';
+import { configureWasmBackend } from '@charlearn/backend-wasm';
 import type { Target2D } from '@charlearn/data';
 import type { TrainerCheckpoint } from '@charlearn/distill';
 import type { RunConfig } from './config';
@@ -66,6 +66,7 @@ export async function openRun(config: RunConfig, log: (m: string) => void = (m) 
   const interpolant = getInterpolant(config.interpolant, 'interpolant');
   const { name, dir } = resolveRunFolder(config);
   const data = await loadRunData(config.data);
+  if (config.backend === 'wasm') configureWasmBackend({ threads: config.threads });
   const plugin = await selectBackend(config.backend);
   const fs = options.fs ?? nodeFs;
   const { lock } = await takeRunFolder(dir, { command: options.command ?? 'charlearn', log, fs });

@@ -19,7 +19,9 @@
 import { backends, type BackendPlugin } from '@charlearn/core';
 import { wasmBackend } from './plugin';
 
-export { wasmBackend, setupWasmBackend, configureWasmBackend } from './plugin';
+export { wasmBackend, setupWasmBackend, configureWasmBackend, runningWasmThreads } from './plugin';
+export { checkWasmThreads, withWasmThreads, WasmThreadsError, MAX_WASM_THREADS, DEFAULT_WASM_THREADS } from './threads';
+export type { WasmThreads } from './threads';
 export type { WasmBackendOptions, WasmMatMulFix, WasmPathMap, WasmBinaryName } from './plugin';
 export { registerAllGradients } from './gradients';
 

@@ -11,6 +11,7 @@ import { patchMatMulKernels, unpatchMatMulKernels } from './kernels/matmul';
 import { patchReduceKernels, unpatchReduceKernels } from './kernels/reduce';
 import { WASM } from './kernels/util';
 import { isNode, loadTfjsWasm, nodeWasmDir } from './load';
+import { checkWasmThreads, DEFAULT_WASM_THREADS, WasmThreadsError, withWasmThreads, type WasmThreads } from './threads';
 
 /**
  * File names of the three binaries `@tensorflow/tfjs-backend-wasm` may load
@@ -92,6 +93,14 @@ export interface WasmBackendOptions {
    * of 12 kernels), which charlearn's optimiser uses when the backend has it. Default true.
    */
   fusedAdam?: boolean;
+  /**
+   * Threads of the XNNPACK pool that runs wasm's matrix products, convolutions and element-wise kernels
+   * (see {@link WasmThreads}). Default {@link DEFAULT_WASM_THREADS} (1: the single-threaded SIMD binary, as before this option existed).
+   * More than 1 loads the threaded SIMD binary (in Node through `worker_threads`; in a browser only when
+   * the page is cross-origin isolated, else tfjs falls back to one thread). Fixed when the wasm backend is
+   * first initialised: asking for another count later is a {@link WasmThreadsError}.
+   */
+  threads?: WasmThreads;
 }
 
 interface PluginState {
@@ -130,6 +139,7 @@ function wasmInitialised(): boolean {
 
 async function runSetup(state: PluginState): Promise<void> {
   const options = state.options;
+  const threads = checkWasmThreads(options.threads === undefined ? DEFAULT_WASM_THREADS : options.threads);
   const wasm = await loadTfjsWasm();
   let where = 'tfjs default location';
   if (!wasmInitialised()) {
@@ -163,8 +173,24 @@ async function runSetup(state: PluginState): Promise<void> {
   if (options.fastReductions ?? true) patchReduceKernels();
   else unpatchReduceKernels();
 
+  if (wasmInitialised() && threads !== 'auto' && options.threads !== undefined) {
+    const running = wasm.getThreadsCount();
+    if (running !== threads) {
+      throw new WasmThreadsError(
+        `the wasm backend already runs ${running} thread(s) and cannot switch to ${threads}: ` +
+          'the thread count is fixed when wasm is first initialised (set threads before the first setup, or restart the process)',
+      );
+    }
+  }
+
   if (tf.getBackend() !== WASM || !wasmInitialised()) {
-    const ok = await tf.setBackend(WASM);
+    const ok = wasmInitialised() ? await tf.setBackend(WASM) : await withWasmThreads(threads, wasm.setThreadsCount, () => tf.setBackend(WASM));
+    if (!ok && threads !== 1) {
+      throw new WasmThreadsError(
+        `the threaded wasm backend (${String(threads)} threads) failed to start (tfjs printed why above; e.g. this process may not create worker threads): ` +
+          'restart the process with threads: 1',
+      );
+    }
     if (!ok) {
       throw new Error(
         `@charlearn/backend-wasm: the wasm backend failed to initialise (binaries looked up at ${where}). ` +
@@ -248,4 +274,19 @@ export function configureWasmBackend(options: WasmBackendOptions): void {
 export function setupWasmBackend(options: WasmBackendOptions = {}): Promise<void> {
   configureWasmBackend(options);
   return enqueue();
+}
+
+/**
+ * How many threads the initialised wasm backend runs (1 for the single-threaded binary), or undefined
+ * before the wasm backend is initialised.
+ *
+ * @example
+ * ```ts
+ * await setupWasmBackend({ threads: 2 });
+ * runningWasmThreads(); // 2
+ * ```
+ */
+export async function runningWasmThreads(): Promise<number | undefined> {
+  if (!wasmInitialised()) return undefined;
+  return (await loadTfjsWasm()).getThreadsCount();
 }
