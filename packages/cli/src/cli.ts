@@ -19,6 +19,7 @@ import { PALETTE, panelsFigure } from '@charlearn/plots';
 import { saveFigurePng, savePixelsPng } from './figures';
 import { CONFIG_PRESETS, DEMO_PRESET, quickOverrides } from './presets';
 import { openRun, pointsTarget, runPath, type RunContext } from './runtime';
+import { recordedRun } from './run-record';
 import { asRunFolderError } from './fs-errors';
 import type { FsLayer } from './fs-layer';
 import { RESUMABLE_KEYS_HELP } from './resume-check';
@@ -93,8 +94,8 @@ async function checkpointConfig(args: CliArgs, file: string, overrides: Record<s
   if (args.command !== 'sample' && args.command !== 'eval') throw new UsageError(`--checkpoint works with sample and eval, not ${args.command ?? 'no command'}`, 'checkpoint');
   const bytes = await readFileChecked(file, 'a generator checkpoint', { kind: 'checkpoint' });
   const meta = decodeTensors(bytes).meta as Record<string, unknown>;
-  const run = meta.run as { config?: Record<string, unknown> } | undefined;
-  if (!run?.config) throw new CheckpointError('the checkpoint records no run settings (it was written before checkpoints recorded them): pass --config', file);
+  const run = recordedRun({ meta });
+  if (!run) throw new CheckpointError('the checkpoint records no run settings (it was written before checkpoints recorded them): pass --config', file);
   const dir = dirname(resolve(file));
   overrides.outDir ??= dirname(dir);
   overrides.name ??= basename(dir);
@@ -219,7 +220,7 @@ function fileUnits(ctx: RunContext): (points: Float32Array) => Float64Array {
   if (ctx.data.kind !== 'file') throw new Error('fileUnits: not a data.file run');
   let normalisation: { readonly mean: readonly number[]; readonly std: readonly number[] } = ctx.data.dataset.normalisation;
   try {
-    const recorded = (decodeTensors(readFileSync(runPath(ctx, 'generator.ckpt'))).meta as { run?: { normalisation?: typeof normalisation } }).run?.normalisation;
+    const recorded = recordedRun({ meta: decodeTensors(readFileSync(runPath(ctx, 'generator.ckpt'))).meta })?.normalisation;
     if (recorded) normalisation = recorded;
   } catch {
     // no readable generator checkpoint: loading it reports that

@@ -35,6 +35,8 @@ export interface FileData {
   readonly file: string;
   /** The points, normalised per coordinate; `dataset.normalisation` maps back to the file's units. */
   readonly dataset: ArrayDataset;
+  /** What was fitted to the file, recorded in the run's checkpoints (`meta.run`). */
+  readonly fitted: { readonly normalisation: { readonly mean: readonly number[]; readonly std: readonly number[] } };
 }
 
 /** What {@link loadRunData} returns. */
@@ -87,7 +89,10 @@ export async function loadImageSplit(data: RunConfig['data'], split: ImageSplit)
  * ```
  */
 export async function loadRunData(data: RunConfig['data']): Promise<RunData> {
-  if (data.file !== null) return { kind: 'file', file: data.file, dataset: await loadPointsFile(data.file) };
+  if (data.file !== null) {
+    const dataset = await loadPointsFile(data.file);
+    return { kind: 'file', file: data.file, dataset, fitted: { normalisation: { mean: [...dataset.normalisation.mean], std: [...dataset.normalisation.std] } } };
+  }
   if (!isImageDataName(data.target)) {
     const target = getTarget(data.target);
     return { kind: 'points', target, dataset: target };

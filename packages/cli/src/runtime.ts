@@ -1,9 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { CharlearnError, getInterpolant, type Dataset, type Interpolant, type JsonObject } from '@charlearn/core';
+import { CharlearnError, getInterpolant, type Dataset, type Interpolant } from '@charlearn/core';
 import '@charlearn/backend-wasm';
 import type { Target2D } from '@charlearn/data';
-import type { TrainerCheckpoint } from '@charlearn/distill';
 import type { RunConfig } from './config';
 import { selectBackend } from './backends';
 import { nodeFs, type FsLayer } from './fs-layer';
@@ -110,55 +109,8 @@ export function hasRunFile(ctx: RunContext, file: string): boolean {
   return existsSync(runPath(ctx, file));
 }
 
-/** What a checkpoint records about the run that made it (`meta.run`): its method, plugins and settings. */
-export interface RunRecord {
-  readonly method: string;
-  /** The plugins imported for it (package names; paths made absolute). */
-  readonly plugins: readonly string[];
-  /** Every setting of the run (the validated run config) but `outDir`: where a file is written is not what made it, so the same run in another folder writes the same bytes. */
-  readonly config: Omit<RunConfig, 'outDir'>;
-  /** `data.file` runs: the normalisation fitted to the file (samples are mapped back to the file's units with it). */
-  readonly normalisation?: { readonly mean: readonly number[]; readonly std: readonly number[] };
-}
-
-/**
- * The {@link RunRecord} of a run, for its checkpoints.
- *
- * @example
- * ```ts
- * runRecord(ctx).plugins; // ['@charlearn/solver-rk4']: what the run's checkpoints record in meta.run
- * ```
- */
-export function runRecord(ctx: Pick<RunContext, 'config'> & Partial<Pick<RunContext, 'data'>>): RunRecord {
-  const normalisation = ctx.data?.kind === 'file' ? { mean: [...ctx.data.dataset.normalisation.mean], std: [...ctx.data.dataset.normalisation.std] } : undefined;
-  const { outDir: _outDir, ...config } = ctx.config;
-  return { method: ctx.config.method, plugins: [...ctx.config.plugins], config, ...(normalisation ? { normalisation } : {}) };
-}
-
-/**
- * The {@link RunRecord} a checkpoint holds, if any (checkpoints of older versions have none).
- *
- * @example
- * ```ts
- * recordedRun(await readCheckpoint('out/roll/generator.ckpt', 'distill'))?.plugins; // ['@charlearn/solver-rk4']
- * ```
- */
-export function recordedRun(checkpoint: TrainerCheckpoint): RunRecord | undefined {
-  const run = checkpoint.meta.run;
-  return typeof run === 'object' && run !== null && Array.isArray((run as RunRecord).plugins) ? (run as RunRecord) : undefined;
-}
-
-/**
- * `checkpoint` with the run's {@link RunRecord} in `meta.run` (JSON-clean), as the training phases save it.
- *
- * @example
- * ```ts
- * await saveCheckpoint('out/roll/teacher.ckpt', withRunRecord(ctx, teacherTrainer.checkpoint()));
- * ```
- */
-export function withRunRecord(ctx: Pick<RunContext, 'config'> & Partial<Pick<RunContext, 'data'>>, checkpoint: TrainerCheckpoint): TrainerCheckpoint {
-  return { ...checkpoint, meta: { ...checkpoint.meta, run: JSON.parse(JSON.stringify(runRecord(ctx))) as JsonObject } };
-}
+// The run's record in its checkpoints (`meta.run`) is one module; re-exported here for the phases.
+export { recordedRun, runRecord, type RunRecord } from './run-record';
 
 // Checkpoint files live in the library (`@charlearn/distill/node`); the cli's phases use them from there.
 export { previousCheckpointPath, saveCheckpoint, readCheckpoint, loadCheckpoint, type CheckpointKind, type LoadCheckpointOptions } from '@charlearn/distill/node';

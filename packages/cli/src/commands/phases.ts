@@ -8,7 +8,7 @@ import { evaluateImageRun, type ImageEvalMetrics } from '../evaluate-images';
 import { createRunNetwork, describeRunNetwork } from '../run-network';
 import { saveFigurePng } from '../figures';
 import { assertStepFits } from '../memory-estimate';
-import { loadCheckpoint, pointsTarget, runFiles, runPath, withRunRecord, type RunContext } from '../runtime';
+import { loadCheckpoint, pointsTarget, runFiles, runPath, type RunContext } from '../runtime';
 import { importCheckpointPlugins } from '../plugins';
 import { runTrainingLoop } from '../training-loop';
 import { writeHistory } from './history';
@@ -51,7 +51,7 @@ export async function trainTeacher(ctx: RunContext, options: { resume: boolean }
       checkpointEvery: config.checkpointEvery,
       save: async () => {
         await cacheVariablesForSyncRead();
-        await slot.save(withRunRecord(ctx, trainer.checkpoint()), cliRecord(ctx, history.teacher));
+        await slot.save(trainer.checkpoint(), cliRecord(ctx, history.teacher));
         await writeHistory(ctx, history);
       },
       resumeAdvice: () => slot.describeForResume(),
@@ -120,7 +120,7 @@ export async function distillGenerator(ctx: RunContext, options: { resume: boole
       checkpointEvery: config.checkpointEvery,
       save: async () => {
         await cacheVariablesForSyncRead();
-        await slot.save(withRunRecord(ctx, distiller.checkpoint()), cliRecord(ctx, history.distill, teacherSection));
+        await slot.save(distiller.checkpoint(), cliRecord(ctx, history.distill, teacherSection));
         await writeHistory(ctx, history);
       },
       resumeAdvice: () => slot.describeForResume(),
