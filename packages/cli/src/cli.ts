@@ -19,7 +19,8 @@ import { PALETTE, panelsFigure } from '@charlearn/plots';
 import { saveFigurePng, savePixelsPng } from './figures';
 import { CONFIG_PRESETS, DEMO_PRESET, quickOverrides } from './presets';
 import { openRun, pointsTarget, runPath, type RunContext } from './runtime';
-import { recordedRun } from './run-record';
+import { recordedRun, type RunRecord } from './run-record';
+import { pixelsToUnits } from '@charlearn/data';
 import { asRunFolderError } from './fs-errors';
 import type { FsLayer } from './fs-layer';
 import { RESUMABLE_KEYS_HELP } from './resume-check';
@@ -179,7 +180,7 @@ async function sampleCommand(ctx: RunContext, args: CliArgs): Promise<void> {
   if (!Number.isInteger(n) || n < 1) throw new CharlearnError(`--n must be an integer >= 1, got ${String(args.flags.n)}`, 'n');
   const generator = await loadRunGenerator(ctx, steps);
   const base = runPath(ctx, `samples-${steps}step`);
-  if (ctx.data.kind === 'images') {
+  if (ctx.data.kind === 'images' || ctx.data.kind === 'image-file') {
     let drawn: ReturnType<typeof generateImages>;
     try {
       drawn = generateImages((z) => generator.sample(z), ctx.data, n, ctx.config.seed + 7);
@@ -191,8 +192,12 @@ async function sampleCommand(ctx: RunContext, args: CliArgs): Promise<void> {
     images.dispose();
     const shape = [n, ...ctx.data.dataset.sampleShape];
     const file = `samples-${steps}step.f32`;
-    await writeFileAtomic(`${base}.f32`, new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.byteLength));
-    await writeFileAtomic(`${base}.json`, JSON.stringify({ steps, n, data: ctx.data.name, shape, pixels: file, format: 'float32 little-endian, NHWC, pixels in [0, 1]' }, null, 1) + '\n');
+    // The user's own images come back in the file's units (the pixel range the generator was trained with).
+    const range = ctx.data.kind === 'image-file' ? (recordedFit(ctx)?.pixelRange ?? ctx.data.fitted.pixelRange) : undefined;
+    const values = range ? pixelsToUnits(pixels, range) : pixels;
+    const format = range ? `float32 little-endian, NHWC, in the file's units (pixel range [${range.low}, ${range.high}])` : 'float32 little-endian, NHWC, pixels in [0, 1]';
+    await writeFileAtomic(`${base}.f32`, new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+    await writeFileAtomic(`${base}.json`, JSON.stringify({ steps, n, data: ctx.data.kind === 'images' ? ctx.data.name : basename(ctx.data.file), shape, pixels: file, format }, null, 1) + '\n');
     const cols = Math.ceil(Math.sqrt(n));
     await savePixelsPng(`${base}.png`, imageGrid(pixels, { shape: shape as [number, number, number, number], cols, scale: n <= 100 ? 2 : 1 }));
     ctx.log(`${n} images in ${seconds.toFixed(3)} s: ${base}.png, ${base}.f32 (${shape.join('x')} float32), ${base}.json`);
@@ -212,19 +217,22 @@ async function sampleCommand(ctx: RunContext, args: CliArgs): Promise<void> {
   ctx.log(`${n} samples in ${seconds.toFixed(3)} s: ${base}.json, ${base}.png`);
 }
 
+/** The run record of the run's generator checkpoint (what was fitted to a `data.file` when it was trained), if readable. */
+function recordedFit(ctx: RunContext): RunRecord | undefined {
+  try {
+    return recordedRun({ meta: decodeTensors(readFileSync(runPath(ctx, 'generator.ckpt'))).meta });
+  } catch {
+    return undefined; // no readable generator checkpoint: loading it reports that
+  }
+}
+
 /**
  * `data.file` runs: normalised samples → the file's units, with the normalisation the generator checkpoint recorded
  * (the one it was trained with), else the one fitted to the file now.
  */
 function fileUnits(ctx: RunContext): (points: Float32Array) => Float64Array {
   if (ctx.data.kind !== 'file') throw new Error('fileUnits: not a data.file run');
-  let normalisation: { readonly mean: readonly number[]; readonly std: readonly number[] } = ctx.data.dataset.normalisation;
-  try {
-    const recorded = recordedRun({ meta: decodeTensors(readFileSync(runPath(ctx, 'generator.ckpt'))).meta })?.normalisation;
-    if (recorded) normalisation = recorded;
-  } catch {
-    // no readable generator checkpoint: loading it reports that
-  }
+  const normalisation = recordedFit(ctx)?.normalisation ?? ctx.data.dataset.normalisation;
   return (points) => toDataUnits(points, normalisation);
 }
 

@@ -93,7 +93,7 @@ describe('run config', () => {
       seed: 0,
       backend: 'wasm',
       plugins: [],
-      data: { target: 'swiss-roll', file: null, dir: null, limit: null, flip: false },
+      data: { target: 'swiss-roll', file: null, holdout: 0.1, dir: null, limit: null, flip: false },
       interpolant: 'follmer',
       model: { kind: 'mlp', hidden: [256, 256, 256], activation: 'silu', timeEmbeddingDim: 64, timeHidden: null, maxPeriod: 10000 },
       teacher: { steps: 4000, batchSize: 512, lr: 0.001, warmupSteps: 500, gradClip: 1.0, ema: 0.999, eps0: 1e-5, eps1: 1e-5 },

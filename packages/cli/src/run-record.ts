@@ -13,15 +13,12 @@
  * @packageDocumentation
  */
 import type { JsonObject } from '@charlearn/core';
+import type { PixelRange } from '@charlearn/data';
 import type { RunConfig } from './config';
 import type { RunData } from './run-data';
 import { withoutPlacement } from './resume-check';
 
-/** `data.file` image arrays: the file's pixel range `[low, high]`; `pixel = (value − low) / (high − low)`. */
-export interface PixelRange {
-  readonly low: number;
-  readonly high: number;
-}
+export type { PixelRange };
 
 /** What a checkpoint records about the run that made it (`meta.run`). */
 export interface RunRecord {
@@ -59,7 +56,7 @@ export interface RunRecordSource {
  */
 export function runRecord(run: RunRecordSource, overlay: Readonly<Record<string, unknown>> = {}): RunRecord {
   const config = withoutPlacement({ ...(run.config as unknown as Record<string, unknown>), ...overlay });
-  const fitted = run.data?.kind === 'file' ? run.data.fitted : {};
+  const fitted = run.data?.kind === 'file' || run.data?.kind === 'image-file' ? run.data.fitted : {};
   return { method: run.config.method, plugins: [...run.config.plugins], config, ...fitted };
 }
 

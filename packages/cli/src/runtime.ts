@@ -1,5 +1,7 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import { heldOutEvaluationSamples } from '@charlearn/metrics';
+import { targetReference, type W2Reference } from './evaluate';
 import { CharlearnError, getInterpolant, type Dataset, type Interpolant } from '@charlearn/core';
 import '@charlearn/backend-wasm';
 import type { Target2D } from '@charlearn/data';
@@ -8,7 +10,7 @@ import { selectBackend } from './backends';
 import { nodeFs, type FsLayer } from './fs-layer';
 import { resolveRunFolder, takeRunFolder } from './run-folder';
 import type { StopRequest } from './signals';
-import { loadRunData, type RunData } from './run-data';
+import { assertModelFitsFile, loadRunData, type RunData } from './run-data';
 
 /** Everything a command needs about its run. */
 export interface RunContext {
@@ -64,7 +66,8 @@ export const runFiles = {
 export async function openRun(config: RunConfig, log: (m: string) => void = (m) => process.stderr.write(`${m}\n`), options: OpenRunOptions = {}): Promise<RunContext> {
   const interpolant = getInterpolant(config.interpolant, 'interpolant');
   const { name, dir } = resolveRunFolder(config);
-  const data = await loadRunData(config.data);
+  const data = await loadRunData(config.data, { seed: config.seed });
+  assertModelFitsFile(config.model.kind, data);
   const plugin = await selectBackend(config.backend);
   const fs = options.fs ?? nodeFs;
   const { lock } = await takeRunFolder(dir, { command: options.command ?? 'charlearn', log, fs });
@@ -95,8 +98,31 @@ export async function openRun(config: RunConfig, log: (m: string) => void = (m) 
  */
 export function pointsTarget(ctx: Pick<RunContext, 'data'>, what: string): Target2D {
   if (ctx.data.kind === 'file') throw new CharlearnError(`${what} needs a built-in 2-D target (it draws held-out samples from it); data.file '${ctx.data.file}' has only its points (train, distill and sample work)`, 'data.file');
+  if (ctx.data.kind === 'image-file') {
+    throw new CharlearnError(`${what} of images needs the feature net of a built-in data set (mnist, fashion-mnist); data.file '${ctx.data.file}' holds your own images (train, distill and sample work)`, 'data.file');
+  }
   if (ctx.data.kind !== 'points') throw new CharlearnError(`${what} needs a 2-D target, but data.target is the image data set '${ctx.data.name}'`, 'data.target');
   return ctx.data.target;
+}
+
+/**
+ * What the run's W2 is measured against: its built-in 2-D target, or a `data.file`'s held-out rows (`data.holdout`,
+ * never trained on). A named error for image data, a file without held-out rows, or points of another dimension.
+ *
+ * @example
+ * ```ts
+ * const reference = pointsReference(ctx, 'the W2 evaluation');
+ * ```
+ */
+export function pointsReference(ctx: Pick<RunContext, 'data'>, what: string): W2Reference {
+  const { data } = ctx;
+  if (data.kind !== 'file') return targetReference(pointsTarget(ctx, what));
+  if (data.heldOut.length === 0) {
+    throw new CharlearnError(`${what} of data.file '${data.file}' measures against held-out rows, and data.holdout is 0: set data.holdout (e.g. 0.1) and train again`, 'data.holdout');
+  }
+  if (data.dataset.dim !== 2) throw new CharlearnError(`${what} draws 2-D figures; data.file '${data.file}' holds points of dimension ${data.dataset.dim} (train, distill and sample work)`, 'data.file');
+  const { heldOut, dataset } = data;
+  return { name: basename(data.file), samples: (n, seed) => heldOutEvaluationSamples(heldOut, dataset, n, seed) };
 }
 
 /** `dir/file`. */

@@ -3,7 +3,7 @@
  * image data set, or the user's own points from a file (`file`, read by `@charlearn/data/node`).
  */
 import * as v from 'valibot';
-import { configSection, integerSchema, setting } from '@charlearn/core';
+import { configSection, integerSchema, numberSchema, setting } from '@charlearn/core';
 import { TARGET_NAMES } from './targets';
 
 /** The image data sets a run can train on (`data.target`; trained with an image network, evaluated by the feature-net FD). */
@@ -30,7 +30,7 @@ export function isImageDataName(target: string): target is ImageDataName {
  *
  * @example
  * ```ts
- * parseConfig(dataConfigSchema, { target: 'gmm' }, 'data'); // { target: 'gmm', file: null, dir: null, limit: null, flip: false }
+ * parseConfig(dataConfigSchema, { target: 'gmm' }, 'data'); // { target: 'gmm', file: null, holdout: 0.1, dir: null, limit: null, flip: false }
  * ```
  */
 export const dataConfigSchema = configSection({
@@ -38,8 +38,9 @@ export const dataConfigSchema = configSection({
   file: setting(
     v.nullable(v.pipe(v.string(), v.minLength(1))),
     null,
-    "the user's own points: .csv (header optional), .json (array of rows) or .npy ([N, d], float32/float64); relative to the config file",
+    "the user's own data: points from .csv (header optional), .json (array of rows) or .npy [N, d]; images from .npy [N, H, W, C] (float32/float64/uint8); relative to the config file",
   ),
+  holdout: setting(numberSchema({ min: 0, lt: 1 }), 0.1, "data.file: the fraction of the file's rows held out of training (seeded by `seed`, recorded in the checkpoint) for eval's W2; 0: train on every row"),
   dir: setting(v.nullable(v.pipe(v.string(), v.minLength(1))), null, "images: folder of the data set's files (fashion-mnist IDX); null: /usr/share/datasets/fashion-mnist"),
   limit: setting(v.nullable(integerSchema({ min: 1 })), null, 'images: train on the first `limit` training images; null: all'),
   flip: setting(v.boolean(), false, 'images: flip training draws left-right with probability 1/2'),
