@@ -13,15 +13,16 @@
  * @module @charlearn/cli
  */
 export { main, COMMANDS, type MainOptions } from './cli';
-export { evaluateRun, exactEndPoints, type EvalMetrics } from './evaluate';
+export { evaluateRun, exactEndPoints, targetReference, type EvalMetrics, type W2Reference } from './evaluate';
 export { evaluateImageRun, generateImages, IMAGE_EVAL_CHUNK, type ImageEvalMetrics, type ImageEvalSubject } from './evaluate-images';
-export { loadRunData, loadImageSplit, type RunData, type PointsData, type ImagesData } from './run-data';
+export { loadRunData, loadImageSplit, assertModelFitsFile, type RunData, type PointsData, type ImagesData, type FileData, type ImageFileData } from './run-data';
 export { createRunNetwork, runNetworkSpec, describeRunNetwork } from './run-network';
 import * as nodeCheckpoints from '@charlearn/distill/node';
 
 export {
   openRun,
   pointsTarget,
+  pointsReference,
   runFiles,
   runPath,
   type OpenRunOptions,
