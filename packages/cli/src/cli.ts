@@ -34,7 +34,7 @@ const EXTRA_FLAGS = {
   method: { type: 'string', valueName: 'name', description: 'train/demo: characteristic (default) | drifting | drifting-conservative | wflow (config key method)' },
   steps: { type: 'string', valueName: 'k', description: 'sample: network evaluations per sample (default 1)' },
   n: { type: 'string', valueName: 'count', description: 'sample: number of samples (default eval.samples)' },
-  force: { type: 'boolean', description: "start a phase over although the run folder holds its checkpoint (the old ones stay until the new run's first checkpoint)" },
+  force: { type: 'boolean', description: "start a phase over although the run folder holds its checkpoint (the old ones stay until the new run's first checkpoint; what was made from them, e.g. a teacher's generator, moves to .replaced-<time>/)" },
   checkpoint: { type: 'string', valueName: 'file', description: "sample/eval: a generator checkpoint alone; the settings it records are the run's config (no --config)" },
   plugin: { type: 'string', valueName: 'pkg', multiple: true, description: 'import a plugin package or file before the config is checked (repeatable; config key plugins)' },
 } as const;
@@ -75,7 +75,8 @@ examples:
 run folder (outDir/name, or runDir):
   name is one folder name (letters, digits, - _ .); runDir=<path> puts the run in any folder instead.
   One command at a time per folder (a .lock file; a lock left by a dead process is taken over with a warning).
-  A phase refuses to start over a folder holding its checkpoint: --resume continues it, --force starts over.
+  A phase refuses to start over a folder holding its checkpoint: --resume continues it, --force starts over
+  (what the replaced run made from that phase, e.g. train --force: generator.ckpt, metrics, samples, moves to .replaced-<time>/).
   --resume checks the config against the run the checkpoint records; keys that may change on --resume:
     ${RESUMABLE_KEYS_HELP};
   any other difference (network, data, interpolant, method, plugins, seed, a phase's training settings) is refused.

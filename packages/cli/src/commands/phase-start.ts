@@ -10,6 +10,7 @@ import { writeFileAtomic } from '../atomic';
 import { IMAGE_DATA_NAMES, TARGET_NAMES } from '@charlearn/data';
 import { cliMeta, PhaseCheckpoint, type PhaseRecord } from '../phase-checkpoint';
 import { recordedRun, runRecord } from '../run-record';
+import { setAsideStaleArtifacts } from '../replaced-artifacts';
 import { configDifferences, formatDifferences, legacyRecordedConfig, RESUMABLE_KEYS_HELP, withoutPlacement, type ResumePhase } from '../resume-check';
 import { runFiles, runPath, type RunContext } from '../runtime';
 import type { HistoryPoint } from '../training-loop';
@@ -85,7 +86,9 @@ export interface PhaseStart {
 }
 
 /**
- * Opens a phase's checkpoint, reads the history and picks (and checks) the checkpoint to resume from.
+ * Opens a phase's checkpoint, reads the history and picks (and checks) the checkpoint to resume from; with
+ * `--force` and nothing resumed, moves what the replaced run made from this phase into `.replaced-<time>/`
+ * (`setAsideStaleArtifacts`).
  *
  * @example
  * ```ts
@@ -98,6 +101,7 @@ export async function beginPhase(ctx: RunContext, options: { file: string; kind:
   const history = await readHistory(ctx);
   const resumed = await slot.resumeState();
   if (resumed) assertConfigMatches(ctx, resumed, slot.lastGood?.path ?? path, options.kind);
+  else if (ctx.force) await setAsideStaleArtifacts(ctx, options.kind);
   return { slot, resumed, history };
 }
 
