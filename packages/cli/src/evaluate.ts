@@ -26,7 +26,7 @@ export interface W2Reference {
  *
  * @example
  * ```ts
- * targetReference(getTarget('swiss-roll')).samples(2000, 0).floor;
+ * targetReference(target).samples(2000, 0).floor; // target: e.g. getTarget('swiss-roll') of @charlearn/data
  * ```
  */
 export function targetReference(target: Target2D): W2Reference {

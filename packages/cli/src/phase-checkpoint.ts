@@ -74,6 +74,8 @@ export interface PhaseCheckpointOptions {
   force: boolean;
   log: (message: string) => void;
   fs?: FsLayer;
+  /** Runs once, after this command's first checkpoint is written (`--force`: set the replaced run's outputs aside then). */
+  onFirstSave?: () => Promise<unknown>;
 }
 
 async function present(fs: FsLayer, path: string): Promise<boolean> {
@@ -99,6 +101,7 @@ export class PhaseCheckpoint {
   /** `--force` over an earlier run: its `.prev` is removed once the first new checkpoint is written. */
   private replacing: boolean;
   private good: GoodCheckpoint | null = null;
+  private onFirstSave: (() => Promise<unknown>) | undefined;
 
   private constructor(options: PhaseCheckpointOptions, replacing: boolean) {
     this.path = options.path;
@@ -108,6 +111,7 @@ export class PhaseCheckpoint {
     this.log = options.log;
     this.resume = options.resume;
     this.replacing = replacing;
+    this.onFirstSave = options.onFirstSave;
   }
 
   /**
@@ -192,6 +196,9 @@ export class PhaseCheckpoint {
       this.replacing = false;
       await this.fs.unlink(this.previousPath).catch(() => undefined);
     }
+    const first = this.onFirstSave;
+    this.onFirstSave = undefined;
+    await first?.();
   }
 
   /** For the NaN/Inf stop: which checkpoint to resume from, or that there is none yet. */

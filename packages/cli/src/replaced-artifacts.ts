@@ -1,7 +1,8 @@
 /**
  * `--force` starts a phase over; what the replaced run made from that phase's checkpoint (a teacher's generator, the
  * generator's exported file, metrics and samples) would then sit beside the new run's checkpoint as if it were made
- * from it. Before the phase's first step those files are moved, never deleted, into `.replaced-<UTC time>/` in the
+ * from it. Once the new run has written its first checkpoint (until then the folder is the earlier run's, unchanged)
+ * those files are moved, never deleted, into `.replaced-<UTC time>/` in the
  * run folder, with a line saying which and where, so nothing is lost silently and nothing stale is mistaken for the
  * new run's.
  *

@@ -62,7 +62,7 @@ export type RunData = PointsData | ImagesData | FileData | ImageFileData;
  *
  * @example
  * ```ts
- * assertModelFitsFile('unet', data); // throws when data.file held points
+ * assertModelFitsFile(ctx.config.model.kind, ctx.data); // throws for model.kind 'unet' when data.file held points
  * ```
  */
 export function assertModelFitsFile(kind: string, data: RunData): void {

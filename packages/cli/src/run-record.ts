@@ -65,7 +65,7 @@ export function runRecord(run: RunRecordSource, overlay: Readonly<Record<string,
  *
  * @example
  * ```ts
- * const meta = { ...checkpoint.meta, run: runRecordJson(runRecord(ctx)) };
+ * const meta = { ...ckpt.meta, run: runRecordJson(runRecord(ctx)) };
  * ```
  */
 export function runRecordJson(record: RunRecord): JsonObject {

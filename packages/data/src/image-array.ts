@@ -72,7 +72,8 @@ export function assertImageArrayShape(shape: readonly number[], source: string):
  * @throws DataFileError for a bad shape, or constant images (no pixel range to fit)
  * @example
  * ```ts
- * const { set, pixelRange } = imageSetFromArray(values, [32, 8, 8, 1], { dtype: 'uint8', name: 'digits.npy' });
+ * const values = Float64Array.from({ length: 32 * 8 * 8 }, (_, i) => (i * 37) % 256);
+ * const { set, pixelRange } = imageSetFromArray(values, [32, 8, 8, 1], { dtype: 'uint8', name: 'digits.npy' }); // pixelRange [0, 255]
  * imageDataset(set).sample(4, new Rng(0)); // Tensor4D [4, 8, 8, 1] in [-1, 1]
  * ```
  */

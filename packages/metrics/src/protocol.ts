@@ -70,8 +70,9 @@ export function evaluationSamples(target: PointSampler, n: number, seed: number,
  *
  * @example
  * ```ts
- * const { heldOut, floor, z, w2 } = heldOutEvaluationSamples(heldOutRows, trainDataset, 2000, 0, 2);
- * heldOut.length / 2; // min(2000, held-out rows)
+ * const rows = new Rng(1).normalArray(2 * 200); // 200 held-out 2-D points
+ * const { heldOut, floor, w2 } = heldOutEvaluationSamples(rows, { sampleArray: (n, r) => r.normalArray(2 * n) }, 2000, 0);
+ * heldOut.length / 2; // 200 = min(2000, held-out rows)
  * ```
  */
 export function heldOutEvaluationSamples(heldOutPoints: Float32Array, train: PointSampler, n: number, seed: number, dim = 2): EvaluationSamples {

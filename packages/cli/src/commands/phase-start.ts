@@ -87,8 +87,8 @@ export interface PhaseStart {
 
 /**
  * Opens a phase's checkpoint, reads the history and picks (and checks) the checkpoint to resume from; with
- * `--force` and nothing resumed, moves what the replaced run made from this phase into `.replaced-<time>/`
- * (`setAsideStaleArtifacts`).
+ * `--force` (no `--resume`), what the replaced run made from this phase moves into `.replaced-<time>/`
+ * (`setAsideStaleArtifacts`) once the new run's first checkpoint is written.
  *
  * @example
  * ```ts
@@ -97,11 +97,13 @@ export interface PhaseStart {
  */
 export async function beginPhase(ctx: RunContext, options: { file: string; kind: 'teacher' | 'distill' | 'onestep'; resume: boolean }): Promise<PhaseStart> {
   const path = runPath(ctx, options.file);
-  const slot = await PhaseCheckpoint.open({ path, kind: options.kind, resume: options.resume, force: ctx.force, log: ctx.log, fs: ctx.fs });
+  // --force over an earlier run: what it made from this phase is set aside once the new run's first checkpoint is
+  // written (until then the folder is the earlier run's, unchanged). A resume replaces nothing.
+  const setAside = ctx.force && !options.resume ? { onFirstSave: () => setAsideStaleArtifacts(ctx, options.kind) } : {};
+  const slot = await PhaseCheckpoint.open({ path, kind: options.kind, resume: options.resume, force: ctx.force, log: ctx.log, fs: ctx.fs, ...setAside });
   const history = await readHistory(ctx);
   const resumed = await slot.resumeState();
   if (resumed) assertConfigMatches(ctx, resumed, slot.lastGood?.path ?? path, options.kind);
-  else if (ctx.force) await setAsideStaleArtifacts(ctx, options.kind);
   return { slot, resumed, history };
 }
 
