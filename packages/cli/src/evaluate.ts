@@ -264,7 +264,7 @@ export interface OneStepMetrics {
  *
  * @example
  * ```ts
- * const { metrics, figure } = evaluateOneStep({ generator: (z) => trainer.sample(z), method: 'drifting', target, config, backend: 'wasm', training: { steps: 2000, batchSize: 1024, wallSeconds: 300 }, log: console.error });
+ * const { metrics, figure } = evaluateOneStep({ generator: (z) => trainer.sample(z), method: 'drifting', target: targetReference(target), config, backend: 'wasm', training: { steps: 2000, batchSize: 1024, wallSeconds: 300 }, log: console.error });
  * ```
  */
 export function evaluateOneStep(args: {
