@@ -358,7 +358,7 @@ describe('6. the NaN/Inf stop names a checkpoint of this run, or none', () => {
       record: (s) => ({ loss: s.loss }),
       logEvery: 5,
       checkpointEvery: 10,
-      save: () => slot.save({ meta: { ...source.meta, step }, arrays: source.arrays }, { runConfig: {}, history: [] }),
+      save: () => slot.save({ meta: { ...source.meta, step }, arrays: source.arrays }, { run: { method: 'characteristic', plugins: [], config: {} }, history: [] }),
       resumeAdvice: () => slot.describeForResume(),
       history: [],
     }).then(() => undefined, (err: unknown) => err);

@@ -20,6 +20,8 @@ import { PALETTE, panelsFigure } from '@charlearn/plots';
 import { saveFigurePng, savePixelsPng } from './figures';
 import { CONFIG_PRESETS, DEMO_PRESET, quickOverrides } from './presets';
 import { openRun, pointsTarget, runPath, type RunContext } from './runtime';
+import { recordedRun, type RunRecord } from './run-record';
+import { pixelsToUnits } from '@charlearn/data';
 import { asRunFolderError } from './fs-errors';
 import type { FsLayer } from './fs-layer';
 import { RESUMABLE_KEYS_HELP } from './resume-check';
@@ -33,7 +35,7 @@ const EXTRA_FLAGS = {
   method: { type: 'string', valueName: 'name', description: 'train/demo: characteristic (default) | drifting | drifting-conservative | wflow (config key method)' },
   steps: { type: 'string', valueName: 'k', description: 'sample: network evaluations per sample (default 1)' },
   n: { type: 'string', valueName: 'count', description: 'sample: number of samples (default eval.samples)' },
-  force: { type: 'boolean', description: "start a phase over although the run folder holds its checkpoint (the old ones stay until the new run's first checkpoint)" },
+  force: { type: 'boolean', description: "start a phase over although the run folder holds its checkpoint (the old ones stay until the new run's first checkpoint; what was made from them, e.g. a teacher's generator, moves to .replaced-<time>/)" },
   checkpoint: { type: 'string', valueName: 'file', description: "sample/eval: a generator checkpoint alone; the settings it records are the run's config (no --config)" },
   plugin: { type: 'string', valueName: 'pkg', multiple: true, description: 'import a plugin package or file before the config is checked (repeatable; config key plugins)' },
 } as const;
@@ -74,7 +76,8 @@ examples:
 run folder (outDir/name, or runDir):
   name is one folder name (letters, digits, - _ .); runDir=<path> puts the run in any folder instead.
   One command at a time per folder (a .lock file; a lock left by a dead process is taken over with a warning).
-  A phase refuses to start over a folder holding its checkpoint: --resume continues it, --force starts over.
+  A phase refuses to start over a folder holding its checkpoint: --resume continues it, --force starts over
+  (what the replaced run made from that phase, e.g. train --force: generator.ckpt, metrics, samples, moves to .replaced-<time>/).
   --resume checks the config against the run the checkpoint records; keys that may change on --resume:
     ${RESUMABLE_KEYS_HELP};
   any other difference (network, data, interpolant, method, plugins, seed, a phase's training settings) is refused.
@@ -94,8 +97,8 @@ async function checkpointConfig(args: CliArgs, file: string, overrides: Record<s
   if (args.command !== 'sample' && args.command !== 'eval') throw new UsageError(`--checkpoint works with sample and eval, not ${args.command ?? 'no command'}`, 'checkpoint');
   const bytes = await readFileChecked(file, 'a generator checkpoint', { kind: 'checkpoint' });
   const meta = decodeTensors(bytes).meta as Record<string, unknown>;
-  const run = meta.run as { config?: Record<string, unknown> } | undefined;
-  if (!run?.config) throw new CheckpointError('the checkpoint records no run settings (it was written before checkpoints recorded them): pass --config', file);
+  const run = recordedRun({ meta });
+  if (!run) throw new CheckpointError('the checkpoint records no run settings (it was written before checkpoints recorded them): pass --config', file);
   const dir = dirname(resolve(file));
   overrides.outDir ??= dirname(dir);
   overrides.name ??= basename(dir);
@@ -183,7 +186,7 @@ async function sampleCommand(ctx: RunContext, args: CliArgs): Promise<void> {
   if (!Number.isInteger(n) || n < 1) throw new CharlearnError(`--n must be an integer >= 1, got ${String(args.flags.n)}`, 'n');
   const generator = await loadRunGenerator(ctx, steps);
   const base = runPath(ctx, `samples-${steps}step`);
-  if (ctx.data.kind === 'images') {
+  if (ctx.data.kind === 'images' || ctx.data.kind === 'image-file') {
     let drawn: ReturnType<typeof generateImages>;
     try {
       drawn = generateImages((z) => generator.sample(z), ctx.data, n, ctx.config.seed + 7);
@@ -195,8 +198,12 @@ async function sampleCommand(ctx: RunContext, args: CliArgs): Promise<void> {
     images.dispose();
     const shape = [n, ...ctx.data.dataset.sampleShape];
     const file = `samples-${steps}step.f32`;
-    await writeFileAtomic(`${base}.f32`, new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.byteLength));
-    await writeFileAtomic(`${base}.json`, JSON.stringify({ steps, n, data: ctx.data.name, shape, pixels: file, format: 'float32 little-endian, NHWC, pixels in [0, 1]' }, null, 1) + '\n');
+    // The user's own images come back in the file's units (the pixel range the generator was trained with).
+    const range = ctx.data.kind === 'image-file' ? (recordedFit(ctx)?.pixelRange ?? ctx.data.fitted.pixelRange) : undefined;
+    const values = range ? pixelsToUnits(pixels, range) : pixels;
+    const format = range ? `float32 little-endian, NHWC, in the file's units (pixel range [${range.low}, ${range.high}])` : 'float32 little-endian, NHWC, pixels in [0, 1]';
+    await writeFileAtomic(`${base}.f32`, new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+    await writeFileAtomic(`${base}.json`, JSON.stringify({ steps, n, data: ctx.data.kind === 'images' ? ctx.data.name : basename(ctx.data.file), shape, pixels: file, format }, null, 1) + '\n');
     const cols = Math.ceil(Math.sqrt(n));
     await savePixelsPng(`${base}.png`, imageGrid(pixels, { shape: shape as [number, number, number, number], cols, scale: n <= 100 ? 2 : 1 }));
     ctx.log(`${n} images in ${seconds.toFixed(3)} s: ${base}.png, ${base}.f32 (${shape.join('x')} float32), ${base}.json`);
@@ -216,19 +223,22 @@ async function sampleCommand(ctx: RunContext, args: CliArgs): Promise<void> {
   ctx.log(`${n} samples in ${seconds.toFixed(3)} s: ${base}.json, ${base}.png`);
 }
 
+/** The run record of the run's generator checkpoint (what was fitted to a `data.file` when it was trained), if readable. */
+function recordedFit(ctx: RunContext): RunRecord | undefined {
+  try {
+    return recordedRun({ meta: decodeTensors(readFileSync(runPath(ctx, 'generator.ckpt'))).meta });
+  } catch {
+    return undefined; // no readable generator checkpoint: loading it reports that
+  }
+}
+
 /**
  * `data.file` runs: normalised samples → the file's units, with the normalisation the generator checkpoint recorded
  * (the one it was trained with), else the one fitted to the file now.
  */
 function fileUnits(ctx: RunContext): (points: Float32Array) => Float64Array {
   if (ctx.data.kind !== 'file') throw new Error('fileUnits: not a data.file run');
-  let normalisation: { readonly mean: readonly number[]; readonly std: readonly number[] } = ctx.data.dataset.normalisation;
-  try {
-    const recorded = (decodeTensors(readFileSync(runPath(ctx, 'generator.ckpt'))).meta as { run?: { normalisation?: typeof normalisation } }).run?.normalisation;
-    if (recorded) normalisation = recorded;
-  } catch {
-    // no readable generator checkpoint: loading it reports that
-  }
+  const normalisation = recordedFit(ctx)?.normalisation ?? ctx.data.dataset.normalisation;
   return (points) => toDataUnits(points, normalisation);
 }
 

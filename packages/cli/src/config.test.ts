@@ -95,7 +95,7 @@ describe('run config', () => {
       backend: 'wasm',
       threads: 1,
       plugins: [],
-      data: { target: 'swiss-roll', file: null, dir: null, limit: null, flip: false, pixelRange: [-1, 1], sigmaData: null },
+      data: { target: 'swiss-roll', file: null, holdout: 0.1, dir: null, limit: null, flip: false, pixelRange: [-1, 1], sigmaData: null },
       interpolant: 'follmer',
       model: { kind: 'mlp', hidden: [256, 256, 256], activation: 'silu', timeEmbeddingDim: 64, timeHidden: null, maxPeriod: 10000 },
       teacher: { steps: 4000, batchSize: 512, lr: 0.001, warmupSteps: 500, gradClip: 1.0, ema: 0.999, eps0: 1e-5, eps1: 1e-5 },

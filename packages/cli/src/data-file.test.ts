@@ -1,7 +1,8 @@
 /**
  * The user's own points through `charlearn`: a CSV of a ring of radius 3 around (10, -5), in the user's units,
  * trained (teacher), distilled and sampled; the samples come back in those units (the normalisation fitted to the
- * file is stored in the checkpoint and undone on sampling).
+ * file is stored in the checkpoint and undone on sampling). `eval` reports W2 against the held-out rows
+ * (`data.holdout`, recorded in the checkpoint, never trained on).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -39,7 +40,8 @@ describe('data.file', () => {
       expect(r.code, r.err).toBe(0);
     }
     // the fitted normalisation is in the checkpoint: mean ≈ (10, -5), std ≈ 3/√2 per coordinate
-    const meta = decodeTensors(new Uint8Array(readFileSync(join(out, 'ring', 'generator.ckpt')))).meta as { run: { normalisation: { mean: number[]; std: number[] } } };
+    const meta = decodeTensors(new Uint8Array(readFileSync(join(out, 'ring', 'generator.ckpt')))).meta as { run: { normalisation: { mean: number[]; std: number[] }; heldOutRows: number[] } };
+    expect(meta.run.heldOutRows).toHaveLength(200); // data.holdout 0.1 (the default) of 2,000 rows
     expect(meta.run.normalisation.mean[0]).toBeCloseTo(10, 0);
     expect(meta.run.normalisation.mean[1]).toBeCloseTo(-5, 0);
     expect(meta.run.normalisation.std[0]).toBeCloseTo(3 / Math.SQRT2, 0);
@@ -57,6 +59,15 @@ describe('data.file', () => {
     expect(mr).toBeLessThan(3.3);
     // a ring, not a blob: a Gaussian of the same spread (σ = 3/√2) has a radial std of 1.39
     expect(Math.sqrt(mean(radii.map((v) => (v - mr) ** 2)))).toBeLessThan(1);
+
+    // eval: exact W2 against the 200 held-out rows (normalised as the training rows), with its floor
+    const e = await run('eval', '-c', config, '--set', 'eval.teacherNfe=[5]', '--set', 'eval.fewSteps=[1]');
+    expect(e.code, e.err).toBe(0);
+    const m = readJson<{ target: string; samples: number; w2: { oneStep: number; floor: number } }>(join(out, 'ring', 'metrics.json'));
+    expect(m).toMatchObject({ target: 'ring.csv', samples: 200 });
+    expect(m.w2.floor).toBeGreaterThan(0);
+    // measured 0.43 (floor 0.23); the prior N(0, I) itself is at 0.67 from this ring (radius √2 normalised)
+    expect(m.w2.oneStep).toBeLessThan(0.6);
   }, 180_000);
 
   it('a bad file is a DataFileError naming the row and column', async () => {

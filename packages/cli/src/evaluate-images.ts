@@ -90,7 +90,7 @@ function firstImages(set: ImageSet, n: number): Tensor4D {
  * const { images, seconds } = generateImages((z) => distiller.sample(z, 1), imagesData, 1000, 3003);
  * ```
  */
-export function generateImages(generate: (z: Tensor) => Tensor, data: ImagesData, n: number, seed: number): { images: Tensor4D; seconds: number } {
+export function generateImages(generate: (z: Tensor) => Tensor, data: Pick<ImagesData, 'dataset'>, n: number, seed: number): { images: Tensor4D; seconds: number } {
   const rng = new Rng(seed);
   const parts: Tensor[] = [];
   try {

@@ -4,10 +4,35 @@ import { Rng, timeGrid } from '@charlearn/core';
 import type { GaussianMixture } from '@charlearn/core';
 import { sample } from '@charlearn/solvers';
 import { sampleTeacher, type CharacteristicDistiller } from '@charlearn/distill';
-import { evaluationSamples } from '@charlearn/metrics';
+import { evaluationSamples, type EvaluationSamples } from '@charlearn/metrics';
 import type { Target2D } from '@charlearn/data';
 import { PALETTE, panelsFigure, type Figure, type Panel } from '@charlearn/plots';
 import type { RunConfig } from './config';
+
+/**
+ * What a 2-D run's W2 is measured against: a built-in target (fresh held-out draws, {@link evaluationSamples}) or a
+ * data file's held-out rows (`heldOutEvaluationSamples`); `exact` for the Gaussian-mixture target.
+ */
+export interface W2Reference {
+  /** The target's or the file's name, for the figure and `metrics.json`. */
+  readonly name: string;
+  readonly exact?: GaussianMixture;
+  /** The protocol's samples for `n` requested points (fewer when the held-out rows are fewer). */
+  samples(n: number, seed: number): EvaluationSamples;
+}
+
+/**
+ * The {@link W2Reference} of a built-in 2-D target.
+ *
+ * @example
+ * ```ts
+ * targetReference(target).samples(2000, 0).floor; // target: e.g. getTarget('swiss-roll') of @charlearn/data
+ * ```
+ */
+export function targetReference(target: Target2D): W2Reference {
+  const exact = (target as Target2D & { exact?: GaussianMixture }).exact;
+  return { name: target.name, ...(exact ? { exact } : {}), samples: (n, seed) => evaluationSamples(target, n, seed) };
+}
 
 /** The figures `metrics.json` holds. */
 export interface EvalMetrics {
@@ -90,16 +115,16 @@ export function exactEndPoints(gmm: GaussianMixture, z: Float32Array, t0: number
  */
 export function evaluateRun(args: {
   distiller: CharacteristicDistiller;
-  target: Target2D;
+  target: W2Reference;
   config: RunConfig;
   backend: string;
   log: (m: string) => void;
 }): { metrics: EvalMetrics; figure: Figure } {
   const { distiller, target, config, backend, log } = args;
   const t0 = performance.now();
-  const n = config.eval.samples;
   const seed = config.seed;
-  const { heldOut, floor, z: zArr, w2 } = evaluationSamples(target, n, seed);
+  const { heldOut, floor, z: zArr, w2 } = target.samples(config.eval.samples, seed);
+  const n = heldOut.length / 2;
   const z = tf.tensor2d(zArr, [n, 2]);
   log(`  W2 floor (data vs data, n = ${n}): ${floor.toFixed(4)}`);
 
@@ -140,7 +165,7 @@ export function evaluateRun(args: {
   const heunPts = read(heunTimed.value.x);
 
   let characteristicError: EvalMetrics['characteristicError'];
-  const gmm = (target as Target2D & { exact?: GaussianMixture }).exact;
+  const gmm = target.exact;
   if (gmm) {
     const exactEnd = exactEndPoints(gmm, zArr, distiller.config.eps0, distiller.interpolant.name);
     const exactFromZero = exactEndPoints(gmm, zArr, eps0, distiller.interpolant.name);
@@ -239,13 +264,13 @@ export interface OneStepMetrics {
  *
  * @example
  * ```ts
- * const { metrics, figure } = evaluateOneStep({ generator: (z) => trainer.sample(z), method: 'drifting', target, config, backend: 'wasm', training: { steps: 2000, batchSize: 1024, wallSeconds: 300 }, log: console.error });
+ * const { metrics, figure } = evaluateOneStep({ generator: (z) => trainer.sample(z), method: 'drifting', target: targetReference(target), config, backend: 'wasm', training: { steps: 2000, batchSize: 1024, wallSeconds: 300 }, log: console.error });
  * ```
  */
 export function evaluateOneStep(args: {
   generator: (z: Tensor) => Tensor;
   method: string;
-  target: Target2D;
+  target: W2Reference;
   config: RunConfig;
   backend: string;
   training: OneStepMetrics['training'];
@@ -253,8 +278,8 @@ export function evaluateOneStep(args: {
 }): { metrics: OneStepMetrics; figure: Figure } {
   const { generator, method, target, config, backend, training, log } = args;
   const t0 = performance.now();
-  const n = config.eval.samples;
-  const { heldOut, floor, z: zArr, w2: w2Of } = evaluationSamples(target, n, config.seed);
+  const { heldOut, floor, z: zArr, w2: w2Of } = target.samples(config.eval.samples, config.seed);
+  const n = heldOut.length / 2;
   const z = tf.tensor2d(zArr, [n, 2]);
   const warm = tf.slice(z, 0, 16);
   read(generator(warm));

@@ -13,20 +13,22 @@
  * @module @charlearn/cli
  */
 export { main, COMMANDS, type MainOptions } from './cli';
-export { evaluateRun, exactEndPoints, type EvalMetrics } from './evaluate';
+export { evaluateRun, exactEndPoints, targetReference, type EvalMetrics, type W2Reference } from './evaluate';
 export { evaluateImageRun, generateImages, IMAGE_EVAL_CHUNK, type ImageEvalMetrics, type ImageEvalSubject } from './evaluate-images';
-export { loadRunData, loadImageSplit, type RunData, type PointsData, type ImagesData } from './run-data';
+export { loadRunData, loadImageSplit, assertModelFitsFile, type RunData, type PointsData, type ImagesData, type FileData, type ImageFileData } from './run-data';
 export { createRunNetwork, runNetworkSpec, describeRunNetwork } from './run-network';
 import * as nodeCheckpoints from '@charlearn/distill/node';
 
 export {
   openRun,
   pointsTarget,
+  pointsReference,
   runFiles,
   runPath,
   type OpenRunOptions,
   type RunContext,
 } from './runtime';
+export { recordedRun, runRecord, runRecordJson, type RunRecord, type PixelRange } from './run-record';
 /**
  * @deprecated Import it from `@charlearn/distill/node` (the library's checkpoint files); this re-export stays so
  * existing code keeps working.
@@ -95,7 +97,7 @@ export { nodeFs, errnoCode, type FsLayer } from './fs-layer';
 export { RunFolderError, asRunFolderError } from './fs-errors';
 export { acquireRunLock, isProcessAlive, RunLockedError, LOCK_FILE, type LockInfo, type RunLock, type AcquireLockOptions } from './lock';
 export { assertRunName, resolveRunFolder, createRunFolder, takeRunFolder, MAX_RUN_NAME_LENGTH, type RunPlacement, type OpenedRunFolder } from './run-folder';
-export { PhaseCheckpoint, RunExistsError, cliMeta, type CliCheckpointMeta, type GoodCheckpoint, type PhaseCheckpointOptions } from './phase-checkpoint';
+export { PhaseCheckpoint, RunExistsError, cliMeta, type CliCheckpointMeta, type PhaseRecord, type GoodCheckpoint, type PhaseCheckpointOptions } from './phase-checkpoint';
 export { configDifferences, formatDifferences, legacyRecordedConfig, unreadSections, withoutPlacement, RESUMABLE_KEYS, RESUMABLE_KEYS_HELP, type ConfigDifference, type ResumePhase } from './resume-check';
 export { ResumeMismatchError } from './commands/phase-start';
 export { installStopHandlers, resumeCommand, InterruptedError, SIGNAL_EXIT_CODES, type StopRequest, type StopSignal, type StopHandlerOptions } from './signals';

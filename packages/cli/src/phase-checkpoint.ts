@@ -3,15 +3,15 @@
  * starting over a folder that holds it is refused unless `--resume` or `--force`; resuming falls back to the intact
  * `.prev` copy (saying so); a save keeps the previous copy only when the current file is a good checkpoint of this
  * run, so the last good copy is never replaced by an older, damaged or empty one; with `--force` the replaced run's
- * files stay until the new run has written its first checkpoint. The run config and the phase's history ride in
- * the checkpoint's metadata (`meta.cli`), so a resume can be checked against the config and a damaged
- * `history.json` rebuilt.
+ * files stay until the new run has written its first checkpoint. The run's record (`meta.run`: method, plugins, run
+ * config, see `run-record.ts`) and the phase's history (`meta.cli.history`) ride in the checkpoint's metadata, so a
+ * resume can be checked against the config and a damaged `history.json` rebuilt.
  *
  * @example
  * ```ts
  * const phase = await PhaseCheckpoint.open({ path, kind: 'teacher', resume: true, force: false, log: ctx.log });
  * const state = await phase.resumeState(); // null: nothing to resume
- * await phase.save(teacherTrainer.checkpoint(), { runConfig: { seed: 0 }, history: runHistory.teacher });
+ * await phase.save(teacherTrainer.checkpoint(), { run: runRecord(ctx), history: runHistory.teacher });
  * ```
  * @packageDocumentation
  */
@@ -22,6 +22,7 @@ import { keepPreviousCopy, writeFileAtomic } from './atomic';
 import { asRunFolderError } from './fs-errors';
 import { errnoCode, nodeFs, type FsLayer } from './fs-layer';
 import { previousCheckpointPath, readCheckpoint } from './runtime';
+import { runRecordJson, type RunRecord } from './run-record';
 import type { HistoryPoint } from './training-loop';
 
 /** Starting a phase on a folder that already holds its checkpoint, without `--resume` or `--force`. */
@@ -34,26 +35,29 @@ export class RunExistsError extends CharlearnError {
   }
 }
 
-/** What the cli stores in a checkpoint's `meta.cli`. */
+/** What the cli stores in a checkpoint's `meta.cli` (the run config is in `meta.run`, see {@link PhaseRecord}). */
 export interface CliCheckpointMeta {
-  /** The run config the phase was trained with (without where it lives: name, outDir, runDir). */
-  readonly runConfig: Record<string, unknown>;
   /** The phase's recorded history up to the checkpoint's step. */
   readonly history: readonly HistoryPoint[];
 }
 
+/** What a phase's checkpoints record besides the trainer's state: the run's record (`meta.run`) and the history (`meta.cli`). */
+export interface PhaseRecord extends CliCheckpointMeta {
+  readonly run: RunRecord;
+}
+
 /**
- * The cli metadata of a checkpoint, or `undefined` for a checkpoint written before it was recorded.
+ * The cli metadata of a checkpoint (its history), or `undefined` for a checkpoint written before it was recorded.
  *
  * @example
  * ```ts
- * cliMeta(await readCheckpoint(path, 'teacher'))?.runConfig.data; // { target: 'swiss-roll', ... }
+ * cliMeta(await readCheckpoint(path, 'teacher'))?.history.at(-1)?.loss;
  * ```
  */
 export function cliMeta(ckpt: TrainerCheckpoint): CliCheckpointMeta | undefined {
   const m = ckpt.meta.cli as Partial<CliCheckpointMeta> | undefined;
-  if (!m || typeof m !== 'object' || typeof m.runConfig !== 'object' || m.runConfig === null || !Array.isArray(m.history)) return undefined;
-  return m as CliCheckpointMeta;
+  if (!m || typeof m !== 'object' || !Array.isArray(m.history)) return undefined;
+  return { history: m.history };
 }
 
 /** A checkpoint that exists on disk and belongs to this run, and its step. */
@@ -75,6 +79,8 @@ export interface PhaseCheckpointOptions {
    * `--force` to start over); a command that cannot resume (`charlearn import`) says what works for it.
    */
   startOver?: string;
+  /** Runs once, after this command's first checkpoint is written (`--force`: set the replaced run's outputs aside then). */
+  onFirstSave?: () => Promise<unknown>;
 }
 
 async function present(fs: FsLayer, path: string): Promise<boolean> {
@@ -100,6 +106,7 @@ export class PhaseCheckpoint {
   /** `--force` over an earlier run: its `.prev` is removed once the first new checkpoint is written. */
   private replacing: boolean;
   private good: GoodCheckpoint | null = null;
+  private onFirstSave: (() => Promise<unknown>) | undefined;
 
   private constructor(options: PhaseCheckpointOptions, replacing: boolean) {
     this.path = options.path;
@@ -109,6 +116,7 @@ export class PhaseCheckpoint {
     this.log = options.log;
     this.resume = options.resume;
     this.replacing = replacing;
+    this.onFirstSave = options.onFirstSave;
   }
 
   /**
@@ -172,12 +180,12 @@ export class PhaseCheckpoint {
   }
 
   /**
-   * Writes `checkpoint` (with the cli metadata) atomically. The file it replaces becomes the `.prev` copy only when
+   * Writes `checkpoint` with the phase's record (`meta.run`, `meta.cli`) atomically. The file it replaces becomes the `.prev` copy only when
    * it is a good checkpoint of this run. An OS failure (disk full, ...) is a `RunFolderError` that names the last
    * good checkpoint, unchanged.
    */
-  async save(checkpoint: TrainerCheckpoint, cli: CliCheckpointMeta): Promise<void> {
-    const meta = { ...checkpoint.meta, cli } as unknown as JsonObject;
+  async save(checkpoint: TrainerCheckpoint, record: PhaseRecord): Promise<void> {
+    const meta: JsonObject = { ...checkpoint.meta, run: runRecordJson(record.run), cli: JSON.parse(JSON.stringify({ history: record.history })) as JsonObject };
     const bytes = encodeTensors(checkpoint.arrays, meta);
     const unchanged = this.good ? `the last good checkpoint ${this.good.path} (step ${this.good.step}) is unchanged` : 'no checkpoint of this run was written yet';
     try {
@@ -193,6 +201,9 @@ export class PhaseCheckpoint {
       this.replacing = false;
       await this.fs.unlink(this.previousPath).catch(() => undefined);
     }
+    const first = this.onFirstSave;
+    this.onFirstSave = undefined;
+    await first?.();
   }
 
   /** For the NaN/Inf stop: which checkpoint to resume from, or that there is none yet. */

@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import { isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { PluginLoadError } from '@charlearn/core';
+import { recordedRun } from './run-record';
 
 /** One plugin to import and who asked for it. */
 export interface PluginRequest {
@@ -91,8 +92,7 @@ export async function importPlugins(requests: readonly PluginRequest[]): Promise
  * ```
  */
 export async function importCheckpointPlugins(checkpoint: { readonly meta: Readonly<Record<string, unknown>> }, path: string): Promise<void> {
-  const run = checkpoint.meta.run as { plugins?: unknown } | undefined;
-  const plugins = Array.isArray(run?.plugins) ? run.plugins.filter((p): p is string => typeof p === 'string') : [];
+  const plugins = (recordedRun(checkpoint)?.plugins ?? []).filter((p): p is string => typeof p === 'string');
   await importPlugins(
     plugins.map((spec) => ({ spec, requestedBy: `required by the checkpoint ${path}, which was made with it`, baseDir: process.cwd(), parameter: 'plugins' })),
   );

@@ -1,10 +1,11 @@
 /**
- * A run's training data: a 2-D target (`data.target: swiss-roll | ...`) or an image data set
- * (`data.target: mnist | fashion-mnist`), resolved from the config before any tensor math runs.
+ * A run's training data: a 2-D target (`data.target: swiss-roll | ...`), an image data set
+ * (`data.target: mnist | fashion-mnist`), or the user's own points or images (`data.file`), resolved from the
+ * config before any tensor math runs.
  */
-import type { Dataset } from '@charlearn/core';
-import { getTarget, type ArrayDataset, type Target2D } from '@charlearn/data';
-import { loadPointsFile } from '@charlearn/data/node';
+import { ConfigError, type Dataset } from '@charlearn/core';
+import { getTarget, type ArrayDataset, type PixelRange, type Target2D } from '@charlearn/data';
+import { loadDataFile } from '@charlearn/data/node';
 import { imageDataset, loadFashionMnist, loadMnist, type ImageDataset, type ImageSet, type ImageSplit } from '@charlearn/data/images';
 import { isImageDataName, type ImageDataName } from '@charlearn/data';
 import type { RunConfig } from './config';
@@ -33,12 +34,45 @@ export interface FileData {
   readonly kind: 'file';
   /** The file (absolute). */
   readonly file: string;
-  /** The points, normalised per coordinate; `dataset.normalisation` maps back to the file's units. */
+  /** The training rows, normalised per coordinate; `dataset.normalisation` maps back to the file's units. */
   readonly dataset: ArrayDataset;
+  /** The rows held out of training (`data.holdout`), normalised like the training rows, flat `[rows · d]`. */
+  readonly heldOut: Float32Array;
+  /** What was fitted to the file, recorded in the run's checkpoints (`meta.run`). */
+  readonly fitted: { readonly normalisation: { readonly mean: readonly number[]; readonly std: readonly number[] }; readonly heldOutRows: readonly number[] };
+}
+
+/** The user's own images from `data.file` (.npy `[N, H, W, C]`): pixels by the pixel-range rule, trained in [−1, 1]. */
+export interface ImageFileData {
+  readonly kind: 'image-file';
+  /** The file (absolute). */
+  readonly file: string;
+  /** The training rows; `dataset.toPixels` gives pixels in [0, 1], `fitted.pixelRange` the file's units. */
+  readonly dataset: ImageDataset;
+  /** What was fitted to the file, recorded in the run's checkpoints (`meta.run`). */
+  readonly fitted: { readonly pixelRange: PixelRange; readonly heldOutRows: readonly number[] };
 }
 
 /** What {@link loadRunData} returns. */
-export type RunData = PointsData | ImagesData | FileData;
+export type RunData = PointsData | ImagesData | FileData | ImageFileData;
+
+/**
+ * Refuses (`ConfigError` naming `model.kind`) a built-in network kind that cannot train the data a file turned out
+ * to hold: `mlp` on images, `unet` / `dit` on points. Plugin kinds check their own sample shape.
+ *
+ * @example
+ * ```ts
+ * assertModelFitsFile(ctx.config.model.kind, ctx.data); // throws for model.kind 'unet' when data.file held points
+ * ```
+ */
+export function assertModelFitsFile(kind: string, data: RunData): void {
+  if (data.kind === 'image-file' && kind === 'mlp') {
+    throw new ConfigError(`model.kind 'mlp' trains points, but data.file '${data.file}' holds images [${data.dataset.sampleShape.join(', ')}]: set model.kind to 'unet' or 'dit'`, 'model.kind');
+  }
+  if (data.kind === 'file' && (kind === 'unet' || kind === 'dit')) {
+    throw new ConfigError(`model.kind '${kind}' is an image network, but data.file '${data.file}' holds points [N, ${data.dataset.dim}]: set model.kind to 'mlp'`, 'model.kind');
+  }
+}
 
 /**
  * Normalised points → the data's units, with a fitted `normalisation` (per-coordinate `mean`, `std`): flat
@@ -62,7 +96,7 @@ export function toDataUnits(points: ArrayLike<number>, normalisation: { readonly
  *
  * @example
  * ```ts
- * const test = await loadImageSplit({ target: 'mnist', file: null, dir: null, limit: null, flip: false, pixelRange: [-1, 1], sigmaData: null }, 'test'); // 2,000 digits
+ * const test = await loadImageSplit({ target: 'mnist', file: null, holdout: 0.1, dir: null, limit: null, flip: false, pixelRange: [-1, 1], sigmaData: null }, 'test'); // 2,000 digits
  * ```
  */
 export async function loadImageSplit(data: RunConfig['data'], split: ImageSplit): Promise<ImageSet> {
@@ -78,7 +112,8 @@ export async function loadImageSplit(data: RunConfig['data'], split: ImageSplit)
 }
 
 /**
- * The run's data from `config.data`: a 2-D target, or an image data set's training split.
+ * The run's data from `config.data`: a 2-D target, an image data set's training split, or a data file's training
+ * rows (`options.seed` seeds its held-out split, `data.holdout`).
  *
  * @example
  * ```ts
@@ -86,8 +121,14 @@ export async function loadImageSplit(data: RunConfig['data'], split: ImageSplit)
  * data.kind === 'images' && data.dataset.sampleShape; // [28, 28, 1]
  * ```
  */
-export async function loadRunData(data: RunConfig['data']): Promise<RunData> {
-  if (data.file !== null) return { kind: 'file', file: data.file, dataset: await loadPointsFile(data.file) };
+export async function loadRunData(data: RunConfig['data'], options: { readonly seed?: number } = {}): Promise<RunData> {
+  if (data.file !== null) {
+    const loaded = await loadDataFile(data.file, { holdout: data.holdout, seed: options.seed ?? 0 });
+    const heldOutRows = [...loaded.heldOutRows];
+    if (loaded.kind === 'images') return { kind: 'image-file', file: data.file, dataset: loaded.dataset, fitted: { pixelRange: loaded.pixelRange, heldOutRows } };
+    const { mean, std } = loaded.dataset.normalisation;
+    return { kind: 'file', file: data.file, dataset: loaded.dataset, heldOut: loaded.heldOut, fitted: { normalisation: { mean: [...mean], std: [...std] }, heldOutRows } };
+  }
   if (!isImageDataName(data.target)) {
     const target = getTarget(data.target);
     return { kind: 'points', target, dataset: target };

@@ -1,15 +1,16 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { CharlearnError, getInterpolant, type Dataset, type Interpolant, type JsonObject } from '@charlearn/core';
+import { basename, join } from 'node:path';
+import { heldOutEvaluationSamples } from '@charlearn/metrics';
+import { targetReference, type W2Reference } from './evaluate';
+import { CharlearnError, getInterpolant, type Dataset, type Interpolant } from '@charlearn/core';
 import { configureWasmBackend } from '@charlearn/backend-wasm';
 import type { Target2D } from '@charlearn/data';
-import type { TrainerCheckpoint } from '@charlearn/distill';
 import type { RunConfig } from './config';
 import { selectBackend } from './backends';
 import { nodeFs, type FsLayer } from './fs-layer';
 import { resolveRunFolder, takeRunFolder } from './run-folder';
 import type { StopRequest } from './signals';
-import { loadRunData, type RunData } from './run-data';
+import { assertModelFitsFile, loadRunData, type RunData } from './run-data';
 
 /** Everything a command needs about its run. */
 export interface RunContext {
@@ -65,7 +66,8 @@ export const runFiles = {
 export async function openRun(config: RunConfig, log: (m: string) => void = (m) => process.stderr.write(`${m}\n`), options: OpenRunOptions = {}): Promise<RunContext> {
   const interpolant = getInterpolant(config.interpolant, 'interpolant');
   const { name, dir } = resolveRunFolder(config);
-  const data = await loadRunData(config.data);
+  const data = await loadRunData(config.data, { seed: config.seed });
+  assertModelFitsFile(config.model.kind, data);
   if (config.backend === 'wasm') configureWasmBackend({ threads: config.threads });
   const plugin = await selectBackend(config.backend);
   const fs = options.fs ?? nodeFs;
@@ -97,8 +99,31 @@ export async function openRun(config: RunConfig, log: (m: string) => void = (m) 
  */
 export function pointsTarget(ctx: Pick<RunContext, 'data'>, what: string): Target2D {
   if (ctx.data.kind === 'file') throw new CharlearnError(`${what} needs a built-in 2-D target (it draws held-out samples from it); data.file '${ctx.data.file}' has only its points (train, distill and sample work)`, 'data.file');
+  if (ctx.data.kind === 'image-file') {
+    throw new CharlearnError(`${what} of images needs the feature net of a built-in data set (mnist, fashion-mnist); data.file '${ctx.data.file}' holds your own images (train, distill and sample work)`, 'data.file');
+  }
   if (ctx.data.kind !== 'points') throw new CharlearnError(`${what} needs a 2-D target, but data.target is the image data set '${ctx.data.name}'`, 'data.target');
   return ctx.data.target;
+}
+
+/**
+ * What the run's W2 is measured against: its built-in 2-D target, or a `data.file`'s held-out rows (`data.holdout`,
+ * never trained on). A named error for image data, a file without held-out rows, or points of another dimension.
+ *
+ * @example
+ * ```ts
+ * const reference = pointsReference(ctx, 'the W2 evaluation');
+ * ```
+ */
+export function pointsReference(ctx: Pick<RunContext, 'data'>, what: string): W2Reference {
+  const { data } = ctx;
+  if (data.kind !== 'file') return targetReference(pointsTarget(ctx, what));
+  if (data.heldOut.length === 0) {
+    throw new CharlearnError(`${what} of data.file '${data.file}' measures against held-out rows, and data.holdout is 0: set data.holdout (e.g. 0.1) and train again`, 'data.holdout');
+  }
+  if (data.dataset.dim !== 2) throw new CharlearnError(`${what} draws 2-D figures; data.file '${data.file}' holds points of dimension ${data.dataset.dim} (train, distill and sample work)`, 'data.file');
+  const { heldOut, dataset } = data;
+  return { name: basename(data.file), samples: (n, seed) => heldOutEvaluationSamples(heldOut, dataset, n, seed) };
 }
 
 /** `dir/file`. */
@@ -111,55 +136,8 @@ export function hasRunFile(ctx: RunContext, file: string): boolean {
   return existsSync(runPath(ctx, file));
 }
 
-/** What a checkpoint records about the run that made it (`meta.run`): its method, plugins and settings. */
-export interface RunRecord {
-  readonly method: string;
-  /** The plugins imported for it (package names; paths made absolute). */
-  readonly plugins: readonly string[];
-  /** Every setting of the run (the validated run config) but `outDir`: where a file is written is not what made it, so the same run in another folder writes the same bytes. */
-  readonly config: Omit<RunConfig, 'outDir'>;
-  /** `data.file` runs: the normalisation fitted to the file (samples are mapped back to the file's units with it). */
-  readonly normalisation?: { readonly mean: readonly number[]; readonly std: readonly number[] };
-}
-
-/**
- * The {@link RunRecord} of a run, for its checkpoints.
- *
- * @example
- * ```ts
- * runRecord(ctx).plugins; // ['@charlearn/solver-rk4']: what the run's checkpoints record in meta.run
- * ```
- */
-export function runRecord(ctx: Pick<RunContext, 'config'> & Partial<Pick<RunContext, 'data'>>): RunRecord {
-  const normalisation = ctx.data?.kind === 'file' ? { mean: [...ctx.data.dataset.normalisation.mean], std: [...ctx.data.dataset.normalisation.std] } : undefined;
-  const { outDir: _outDir, ...config } = ctx.config;
-  return { method: ctx.config.method, plugins: [...ctx.config.plugins], config, ...(normalisation ? { normalisation } : {}) };
-}
-
-/**
- * The {@link RunRecord} a checkpoint holds, if any (checkpoints of older versions have none).
- *
- * @example
- * ```ts
- * recordedRun(await readCheckpoint('out/roll/generator.ckpt', 'distill'))?.plugins; // ['@charlearn/solver-rk4']
- * ```
- */
-export function recordedRun(checkpoint: TrainerCheckpoint): RunRecord | undefined {
-  const run = checkpoint.meta.run;
-  return typeof run === 'object' && run !== null && Array.isArray((run as RunRecord).plugins) ? (run as RunRecord) : undefined;
-}
-
-/**
- * `checkpoint` with the run's {@link RunRecord} in `meta.run` (JSON-clean), as the training phases save it.
- *
- * @example
- * ```ts
- * await saveCheckpoint('out/roll/teacher.ckpt', withRunRecord(ctx, teacherTrainer.checkpoint()));
- * ```
- */
-export function withRunRecord(ctx: Pick<RunContext, 'config'> & Partial<Pick<RunContext, 'data'>>, checkpoint: TrainerCheckpoint): TrainerCheckpoint {
-  return { ...checkpoint, meta: { ...checkpoint.meta, run: JSON.parse(JSON.stringify(runRecord(ctx))) as JsonObject } };
-}
+// The run's record in its checkpoints (`meta.run`) is one module; re-exported here for the phases.
+export { recordedRun, runRecord, type RunRecord } from './run-record';
 
 // Checkpoint files live in the library (`@charlearn/distill/node`); the cli's phases use them from there.
 export { previousCheckpointPath, saveCheckpoint, readCheckpoint, loadCheckpoint, type CheckpointKind, type LoadCheckpointOptions } from '@charlearn/distill/node';

@@ -235,7 +235,7 @@ export function describeConfigType(schema: unknown): string {
   const s = unwrapOptional(asAny(schema));
   const actions = pipeActions(s);
   const minLength = actions.find((a) => a.type === 'min_length')?.requirement as number | undefined;
-  const described = actions.find((a) => a.type === 'title')?.description;
+  const described = (actions.find((a) => a.type === 'title') as { title?: string } | undefined)?.title;
   switch (s.type) {
     case 'nullable':
     case 'nullish':

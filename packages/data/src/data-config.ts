@@ -31,7 +31,7 @@ export function isImageDataName(target: string): target is ImageDataName {
  * @example
  * ```ts
  * parseConfig(dataConfigSchema, { target: 'gmm' }, 'data');
- * // { target: 'gmm', file: null, dir: null, limit: null, flip: false, pixelRange: [-1, 1], sigmaData: null }
+ * // { target: 'gmm', file: null, holdout: 0.1, dir: null, limit: null, flip: false, pixelRange: [-1, 1], sigmaData: null }
  * ```
  */
 export const dataConfigSchema = configSection({
@@ -39,8 +39,9 @@ export const dataConfigSchema = configSection({
   file: setting(
     v.nullable(v.pipe(v.string(), v.minLength(1))),
     null,
-    "the user's own points: .csv (header optional), .json (array of rows) or .npy ([N, d], float32/float64); relative to the config file",
+    "the user's own data: points from .csv (header optional), .json (array of rows) or .npy [N, d]; images from .npy [N, H, W, C] (float32/float64/uint8); relative to the config file",
   ),
+  holdout: setting(numberSchema({ min: 0, lt: 1 }), 0.1, "data.file: the fraction of the file's rows held out of training (seeded by `seed`, recorded in the checkpoint) for eval's W2; 0: train on every row"),
   dir: setting(v.nullable(v.pipe(v.string(), v.minLength(1))), null, "images: folder of the data set's files (fashion-mnist IDX); null: /usr/share/datasets/fashion-mnist"),
   limit: setting(v.nullable(integerSchema({ min: 1 })), null, 'images: train on the first `limit` training images; null: all'),
   flip: setting(v.boolean(), false, 'images: flip training draws left-right with probability 1/2'),

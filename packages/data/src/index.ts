@@ -29,3 +29,5 @@ export * from './gmm';
 export * from './image-set';
 export * from './image-dataset';
 export * from './data-config';
+export * from './holdout';
+export * from './image-array';

@@ -5,6 +5,7 @@
  * `DataFileError` naming the source and the row and column, or the header field, that is wrong.
  */
 import { DataFileError } from '@charlearn/core';
+import type { ArrayDtype } from './image-array';
 
 /** Values and shape of a parsed data file. */
 export interface ParsedPoints {
@@ -12,6 +13,8 @@ export interface ParsedPoints {
   readonly values: Float64Array;
   /** `[N, d]` (points) or `[N, H, W, C]` (images). */
   readonly shape: readonly number[];
+  /** The file's element type (`'float64'` for CSV and JSON). */
+  readonly dtype: ArrayDtype;
 }
 
 function rowsToPoints(rows: readonly (readonly number[])[], source: string, firstLine: number): ParsedPoints {
@@ -23,7 +26,7 @@ function rowsToPoints(rows: readonly (readonly number[])[], source: string, firs
     if (row.length !== d) throw new DataFileError(`${source}: row ${i + firstLine} has ${row.length} values, expected ${d} (as in row ${firstLine})`, source);
     values.set(row, i * d);
   });
-  return { values, shape: [rows.length, d] };
+  return { values, shape: [rows.length, d], dtype: 'float64' };
 }
 
 const isNumberText = (s: string): boolean => s.trim() !== '' && Number.isFinite(Number(s));
@@ -95,7 +98,8 @@ export function parsePointsJson(text: string, source = 'JSON'): ParsedPoints {
 }
 
 /**
- * NumPy `.npy` (format 1.x–3.x): little- or big-endian float32 / float64, C order, 2-D `[N, d]` or 4-D `[N, H, W, C]`.
+ * NumPy `.npy` (format 1.x–3.x): little- or big-endian float32 / float64, or uint8, C order, 2-D `[N, d]` or 4-D
+ * `[N, H, W, C]`.
  *
  * @throws DataFileError naming the header problem (magic, dtype, Fortran order, rank, size) or a non-finite value
  * @example
@@ -116,13 +120,14 @@ export function parseNpy(bytes: Uint8Array, source = '.npy'): ParsedPoints {
   const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(header)?.[1];
   const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(header)?.[1];
   if (descr === undefined || fortran === undefined || shapeText === undefined) throw new DataFileError(`${source}: header lacks descr, fortran_order or shape (${header.trim()})`, source);
-  const dtype = /^([<>|=])(f4|f8)$/.exec(descr);
-  if (!dtype) throw new DataFileError(`${source}: header descr '${descr}': expected float32 ('<f4') or float64 ('<f8')`, source);
+  const dtype = /^([<>|=])(f4|f8|u1)$/.exec(descr);
+  if (!dtype) throw new DataFileError(`${source}: header descr '${descr}': expected float32 ('<f4'), float64 ('<f8') or uint8 ('|u1')`, source);
   if (fortran === 'True') throw new DataFileError(`${source}: header fortran_order True: save the array in C order (np.ascontiguousarray)`, source);
   const shape = shapeText.split(',').map((s) => s.trim()).filter((s) => s !== '').map(Number);
+  if (shape.length === 3) throw new DataFileError(`${source}: header shape (${shapeText}): expected [N, d] points or [N, H, W, C] images; for grey images [N, H, W] add the channel axis (x[..., None])`, source);
   if (shape.length !== 2 && shape.length !== 4) throw new DataFileError(`${source}: header shape (${shapeText}): expected [N, d] points or [N, H, W, C] images`, source);
   if (shape.some((s) => !Number.isInteger(s) || s < 1)) throw new DataFileError(`${source}: header shape (${shapeText}) has an empty or invalid dimension`, source);
-  const width = dtype[2] === 'f4' ? 4 : 8;
+  const width = dtype[2] === 'f4' ? 4 : dtype[2] === 'f8' ? 8 : 1;
   const little = dtype[1] !== '>';
   const count = shape.reduce((a, b) => a * b, 1);
   const body = start + headerLen;
@@ -130,9 +135,9 @@ export function parseNpy(bytes: Uint8Array, source = '.npy'): ParsedPoints {
   const values = new Float64Array(count);
   const d = shape.slice(1).reduce((a, b) => a * b, 1);
   for (let k = 0; k < count; k++) {
-    const v = width === 4 ? view.getFloat32(body + 4 * k, little) : view.getFloat64(body + 8 * k, little);
+    const v = width === 4 ? view.getFloat32(body + 4 * k, little) : width === 8 ? view.getFloat64(body + 8 * k, little) : bytes[body + k]!;
     if (!Number.isFinite(v)) throw new DataFileError(`${source}: row ${Math.floor(k / d) + 1}, column ${(k % d) + 1}: non-finite value ${v}`, source);
     values[k] = v;
   }
-  return { values, shape };
+  return { values, shape, dtype: width === 4 ? 'float32' : width === 8 ? 'float64' : 'uint8' };
 }

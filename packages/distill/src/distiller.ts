@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { characteristicTeacherOptionsSchema, distillerOptionsSchema, parseOptions } from './options';
 import type { Scalar, Tensor } from '@tensorflow/tfjs-core';
 import {
   assertNumber,
@@ -98,6 +99,7 @@ export class CharacteristicTeacher {
   readonly solver: SolverPlugin;
 
   constructor(options: { teacher: Network; dataset: Dataset; config?: DistillConfigInput; interpolant?: string | Interpolant }) {
+    parseOptions(characteristicTeacherOptionsSchema, options, 'CharacteristicTeacher');
     const { teacher, dataset } = options;
     const config = parseConfig(distillConfigSchema, options.config, 'distill');
     this.config = config;
@@ -192,10 +194,16 @@ export class CharacteristicDistiller {
     /** `dispose()` also disposes `teacher` (default false: the caller keeps it; `fromCheckpoint` sets it). */
     ownsTeacher?: boolean;
   }) {
+    parseOptions(distillerOptionsSchema, options, 'CharacteristicDistiller');
     const { teacher, dataset, seed = 0 } = options;
     assertNumber('seed', seed, { integer: true, min: 0, max: 0xffffffff });
     // everything that can throw on bad input runs before the student and its state allocate tensors
-    this.frozen = new CharacteristicTeacher(options);
+    this.frozen = new CharacteristicTeacher({
+      teacher,
+      dataset,
+      ...(options.config !== undefined ? { config: options.config } : {}),
+      ...(options.interpolant !== undefined ? { interpolant: options.interpolant } : {}),
+    });
     const cacheConfig = this.frozen.config.pairSource === 'rollout-cache' ? rolloutCacheSettings(this.frozen.config.rolloutCache, seed) : null;
     // The cache's seed is part of the config, so a checkpoint rebuilds the same trajectories.
     this.config = cacheConfig ? { ...this.frozen.config, rolloutCache: cacheConfig } : this.frozen.config;

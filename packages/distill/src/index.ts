@@ -13,6 +13,7 @@ export * from './adam';
 export * from './ema';
 export * from './training-state';
 export * from './config';
+export * from './options';
 export * from './checkpoint';
 export * from './optim-step';
 export * from './denoisers';

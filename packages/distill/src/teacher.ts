@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { parseOptions, teacherTrainerOptionsSchema } from './options';
 import type { Scalar } from '@tensorflow/tfjs-core';
 import {
   assertNumber,
@@ -53,6 +54,7 @@ export class TeacherTrainer {
   private readonly state: TrainingState;
 
   constructor(options: { net: Network; dataset: Dataset; config?: TeacherConfigInput; interpolant?: string | Interpolant; seed?: number }) {
+    parseOptions(teacherTrainerOptionsSchema, options, 'TeacherTrainer');
     const { net, dataset, seed = 0 } = options;
     assertNumber('seed', seed, { integer: true, min: 0, max: 0xffffffff });
     this.config = parseConfig(teacherConfigSchema, options.config, 'teacher');

@@ -2,7 +2,7 @@ import { Rng } from '@charlearn/core';
 import { getTarget } from '@charlearn/data';
 import { describe, expect, it } from 'vitest';
 import { exactW2 } from './exact-w2';
-import { evaluationSamples, w2WithFloor } from './protocol';
+import { evaluationSamples, heldOutEvaluationSamples, w2WithFloor } from './protocol';
 
 describe('evaluationSamples: the W2 protocol in one place', () => {
   const target = getTarget('swiss-roll');
@@ -33,5 +33,27 @@ describe('evaluationSamples: the W2 protocol in one place', () => {
     expect(s.z).toHaveLength(300);
     expect(s.w2(s.heldOut)).toBe(0);
     expect(s.floor).toBe(exactW2(new Rng(2002).normalArray(300), s.heldOut, { dim: 3 }));
+  });
+});
+
+describe('heldOutEvaluationSamples: the protocol against fixed held-out rows', () => {
+  const train = { sampleArray: (k: number, rng: Rng) => rng.normalArray(k * 2) };
+  const rows = new Rng(1).normalArray(40 * 2);
+
+  it('all rows when there are fewer than n; the floor from train; z from the seed', () => {
+    const s = heldOutEvaluationSamples(rows, train, 100, 4);
+    expect(s.heldOut).toEqual(rows);
+    expect(s.z).toEqual(new Rng(4 + 3003).normalArray(80));
+    expect(s.floor).toBe(exactW2(new Rng(4 + 2002).normalArray(80), rows));
+    expect(s.w2(rows)).toBe(0);
+  });
+
+  it('n of the rows, without replacement, when there are more', () => {
+    const s = heldOutEvaluationSamples(rows, train, 10, 4);
+    expect(s.heldOut).toHaveLength(20);
+    const pairs = new Set(Array.from({ length: 40 }, (_, i) => `${rows[2 * i]},${rows[2 * i + 1]}`));
+    const picked = Array.from({ length: 10 }, (_, i) => `${s.heldOut[2 * i]},${s.heldOut[2 * i + 1]}`);
+    expect(new Set(picked).size).toBe(10);
+    picked.forEach((p) => expect(pairs.has(p)).toBe(true));
   });
 });

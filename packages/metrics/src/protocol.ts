@@ -61,3 +61,34 @@ export function evaluationSamples(target: PointSampler, n: number, seed: number,
   const floor = exactW2(target.sampleArray(n, new Rng(seed + 2002)), heldOut, { dim });
   return { heldOut, floor, z: new Rng(seed + 3003).normalArray(n * dim), w2: (generated) => exactW2(generated, heldOut, { dim }) };
 }
+
+/**
+ * The same protocol against fixed held-out points (a data file's held-out rows, `data.holdout`) instead of fresh
+ * draws: the reference is at most `n` of the held-out points (all of them when there are fewer; otherwise `n`
+ * drawn without replacement from `Rng(seed + 1001)`), the floor's data sample is as many points of `train` from
+ * `Rng(seed + 2002)`, z from `Rng(seed + 3003)`; `n` becomes the reference's size.
+ *
+ * @example
+ * ```ts
+ * const rows = new Rng(1).normalArray(2 * 200); // 200 held-out 2-D points
+ * const { heldOut, floor, w2 } = heldOutEvaluationSamples(rows, { sampleArray: (n, r) => r.normalArray(2 * n) }, 2000, 0);
+ * heldOut.length / 2; // 200 = min(2000, held-out rows)
+ * ```
+ */
+export function heldOutEvaluationSamples(heldOutPoints: Float32Array, train: PointSampler, n: number, seed: number, dim = 2): EvaluationSamples {
+  const rows = heldOutPoints.length / dim;
+  let heldOut = heldOutPoints;
+  if (rows > n) {
+    const rng = new Rng(seed + 1001);
+    const order = Array.from({ length: rows }, (_, i) => i);
+    for (let i = 0; i < n; i++) {
+      const j = i + rng.int(rows - i);
+      [order[i], order[j]] = [order[j]!, order[i]!];
+    }
+    heldOut = new Float32Array(n * dim);
+    for (let k = 0; k < n; k++) heldOut.set(heldOutPoints.subarray(order[k]! * dim, (order[k]! + 1) * dim), k * dim);
+  }
+  const m = heldOut.length / dim;
+  const floor = exactW2(train.sampleArray(m, new Rng(seed + 2002)), heldOut, { dim });
+  return { heldOut, floor, z: new Rng(seed + 3003).normalArray(m * dim), w2: (generated) => exactW2(generated, heldOut, { dim }) };
+}

@@ -7,7 +7,7 @@ import { writeFileAtomic } from '../atomic';
 import { cacheVariablesForSyncRead } from '../backends';
 import type { RunConfig } from '../config';
 import { runNetworkSpec } from '../run-network';
-import { loadCheckpoint, runFiles, runPath, withRunRecord, type RunContext } from '../runtime';
+import { loadCheckpoint, runFiles, runPath, type RunContext } from '../runtime';
 import { writeHistory } from './history';
 import { assertConfigMatches, beginPhase, cliRecord, recordedRunConfig, writeRunConfig } from './phase-start';
 import { loadGenerator } from './phases';
@@ -144,7 +144,7 @@ export interface ImportOptions {
  * Run-folder semantics as the training phases: a folder already holding the
  * checkpoint (or its `.prev` copy) is refused with a `RunExistsError` unless
  * `--force`, and with `--force` the old checkpoint stays until the new one
- * is written. The checkpoint records the run config (`meta.cli`, `meta.run`)
+ * is written. The checkpoint records the run config (`meta.run`)
  * with `model` set to the imported network's config.
  */
 export async function importNetwork(ctx: RunContext, file: string | undefined, options: ImportOptions = { modelGiven: false }): Promise<void> {
@@ -182,10 +182,10 @@ export async function importNetwork(ctx: RunContext, file: string | undefined, o
 /** What a refused import suggests: an import has nothing to resume. */
 const IMPORT_START_OVER = "pass --force to replace it (the old checkpoint stays until the imported one is written), or import into a new run folder (another --set name=..., or --set runDir=...)";
 
-/** The run config the imported checkpoint records: the run's, with `model` the imported network's. */
-function importedRecord(ctx: RunContext, net: Network): { overlay: Record<string, unknown>; recordCtx: Pick<RunContext, 'config' | 'data'> } {
-  const overlay = { model: modelSection(net) };
-  return { overlay, recordCtx: { config: { ...ctx.config, ...overlay } as RunConfig, data: ctx.data } };
+
+/** What the imported checkpoint's run config changes of the run's: `model` is the imported network's. */
+function importedOverlay(net: Network): Record<string, unknown> {
+  return { model: modelSection(net) };
 }
 
 async function importTeacher(ctx: RunContext, net: Network, source: string, from: string): Promise<void> {
@@ -194,9 +194,9 @@ async function importTeacher(ctx: RunContext, net: Network, source: string, from
   try {
     await cacheVariablesForSyncRead();
     const ckpt = trainer.checkpoint();
-    const { overlay, recordCtx } = importedRecord(ctx, net);
+    const overlay = importedOverlay(net);
     history.teacher = [];
-    await slot.save(withRunRecord(recordCtx, { ...ckpt, meta: { ...ckpt.meta, importedFrom: source } }), cliRecord(ctx, [], overlay));
+    await slot.save({ ...ckpt, meta: { ...ckpt.meta, importedFrom: source } }, cliRecord(ctx, [], overlay));
     await writeHistory(ctx, history);
     await writeRunConfig(ctx, overlay);
     ctx.log(`imported ${net.kind} teacher (${net.parameterCount()} parameters, config from ${from}) from ${source} into ${slot.path}`);
@@ -229,9 +229,9 @@ async function importGenerator(ctx: RunContext, net: Network, source: string, fr
   try {
     await cacheVariablesForSyncRead();
     const ckpt = distiller.checkpoint();
-    const { overlay, recordCtx } = importedRecord(ctx, net);
+    const overlay = importedOverlay(net);
     history.distill = [];
-    await slot.save(withRunRecord(recordCtx, { ...ckpt, meta: { ...ckpt.meta, importedFrom: source } }), cliRecord(ctx, [], overlay));
+    await slot.save({ ...ckpt, meta: { ...ckpt.meta, importedFrom: source } }, cliRecord(ctx, [], overlay));
     await writeHistory(ctx, history);
     ctx.log(`imported ${net.kind} generator (${net.parameterCount()} parameters, config from ${from}) from ${source} into ${slot.path}`);
   } finally {

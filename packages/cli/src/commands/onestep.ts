@@ -16,7 +16,7 @@ import { saveFigurePng } from '../figures';
 import { formatNumber } from '../progress';
 import { assertStepFits } from '../memory-estimate';
 import { importCheckpointPlugins } from '../plugins';
-import { loadCheckpoint, pointsTarget, runFiles, runPath, withRunRecord, type RunContext } from '../runtime';
+import { loadCheckpoint, pointsReference, runFiles, runPath, type RunContext } from '../runtime';
 import { runTrainingLoop } from '../training-loop';
 import { writeHistory } from './history';
 import { beginPhase, cliRecord, resumedHistory, writeRunConfig } from './phase-start';
@@ -132,7 +132,7 @@ export async function trainOneStep(ctx: RunContext, options: { resume: boolean }
       checkpointEvery: config.checkpointEvery,
       save: async () => {
         const ckpt = trainer.checkpoint();
-        await slot.save(withRunRecord(ctx, { meta: { ...ckpt.meta, [WALL_KEY]: wall() }, arrays: ckpt.arrays }), cliRecord(ctx, history.onestep ?? []));
+        await slot.save({ meta: { ...ckpt.meta, [WALL_KEY]: wall() }, arrays: ckpt.arrays }, cliRecord(ctx, history.onestep ?? []));
         await writeHistory(ctx, history);
       },
       resumeAdvice: () => slot.describeForResume(),
@@ -202,7 +202,7 @@ export async function evaluateOneStepRun(ctx: RunContext, trained: TrainedOneSte
   const { metrics, figure } = evaluateOneStep({
     generator: (z: Tensor) => trainer.sample(z),
     method: trainer.objective.name,
-    target: pointsTarget(ctx, 'the W2 evaluation'),
+    target: pointsReference(ctx, 'the W2 evaluation'),
     config: ctx.config,
     backend: ctx.backend,
     training: { steps: trainer.step, batchSize: trainer.config.batchSize, wallSeconds: trained.wallSeconds },

@@ -8,7 +8,9 @@ import { ConfigError } from '@charlearn/core';
 import type { TrainerCheckpoint } from '@charlearn/distill';
 import { writeFileAtomic } from '../atomic';
 import { IMAGE_DATA_NAMES, TARGET_NAMES } from '@charlearn/data';
-import { cliMeta, PhaseCheckpoint } from '../phase-checkpoint';
+import { cliMeta, PhaseCheckpoint, type PhaseRecord } from '../phase-checkpoint';
+import { recordedRun, runRecord } from '../run-record';
+import { setAsideStaleArtifacts } from '../replaced-artifacts';
 import { configDifferences, formatDifferences, legacyRecordedConfig, RESUMABLE_KEYS_HELP, withoutPlacement, type ResumePhase } from '../resume-check';
 import { runFiles, runPath, type RunContext } from '../runtime';
 import type { HistoryPoint } from '../training-loop';
@@ -23,7 +25,8 @@ export class ResumeMismatchError extends ConfigError {
 }
 
 /**
- * The run config a checkpoint records (or what an older checkpoint's metadata tells).
+ * The run config a checkpoint records (`meta.run.config`; an older checkpoint's `meta.cli.runConfig`, or what its
+ * metadata tells).
  *
  * @example
  * ```ts
@@ -31,7 +34,7 @@ export class ResumeMismatchError extends ConfigError {
  * ```
  */
 export function recordedRunConfig(ckpt: TrainerCheckpoint): Record<string, unknown> {
-  return cliMeta(ckpt)?.runConfig ?? legacyRecordedConfig(ckpt.meta, [...TARGET_NAMES, ...IMAGE_DATA_NAMES]);
+  return { ...(recordedRun(ckpt)?.config ?? legacyRecordedConfig(ckpt.meta, [...TARGET_NAMES, ...IMAGE_DATA_NAMES])) };
 }
 
 /**
@@ -83,7 +86,9 @@ export interface PhaseStart {
 }
 
 /**
- * Opens a phase's checkpoint, reads the history and picks (and checks) the checkpoint to resume from.
+ * Opens a phase's checkpoint, reads the history and picks (and checks) the checkpoint to resume from; with
+ * `--force` (no `--resume`), what the replaced run made from this phase moves into `.replaced-<time>/`
+ * (`setAsideStaleArtifacts`) once the new run's first checkpoint is written.
  *
  * @example
  * ```ts
@@ -92,6 +97,9 @@ export interface PhaseStart {
  */
 export async function beginPhase(ctx: RunContext, options: { file: string; kind: 'teacher' | 'distill' | 'onestep'; resume: boolean; startOver?: string }): Promise<PhaseStart> {
   const path = runPath(ctx, options.file);
+  // --force over an earlier run: what it made from this phase is set aside once the new run's first checkpoint is
+  // written (until then the folder is the earlier run's, unchanged). A resume replaces nothing.
+  const setAside = ctx.force && !options.resume ? { onFirstSave: () => setAsideStaleArtifacts(ctx, options.kind) } : {};
   const slot = await PhaseCheckpoint.open({
     path,
     kind: options.kind,
@@ -99,6 +107,7 @@ export async function beginPhase(ctx: RunContext, options: { file: string; kind:
     force: ctx.force,
     log: ctx.log,
     fs: ctx.fs,
+    ...setAside,
     ...(options.startOver !== undefined ? { startOver: options.startOver } : {}),
   });
   const history = await readHistory(ctx);
@@ -121,13 +130,14 @@ export function resumedHistory(resumed: TrainerCheckpoint, points: readonly Hist
 }
 
 /**
- * What a phase's checkpoints record for the cli: the run config (without where it lives) and the history.
+ * What a phase's checkpoints record besides the trainer's state: the run's record (`meta.run`: the run config
+ * without where it lives, with `overlay`'s sections, e.g. the teacher's settings when distilling) and the history.
  *
  * @example
  * ```ts
  * await slot.save(teacherTrainer.checkpoint(), cliRecord(ctx, runHistory.teacher));
  * ```
  */
-export function cliRecord(ctx: RunContext, points: readonly HistoryPoint[], overlay: Record<string, unknown> = {}): { runConfig: Record<string, unknown>; history: HistoryPoint[] } {
-  return { runConfig: withoutPlacement({ ...(ctx.config as unknown as Record<string, unknown>), ...overlay }), history: [...points] };
+export function cliRecord(ctx: RunContext, points: readonly HistoryPoint[], overlay: Record<string, unknown> = {}): PhaseRecord {
+  return { run: runRecord(ctx, overlay), history: [...points] };
 }

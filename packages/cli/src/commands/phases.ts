@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { CheckpointError, ConfigError } from '@charlearn/core';
+import { CheckpointError, ConfigError, DataFileError } from '@charlearn/core';
 import { CharacteristicDistiller, loadCharacteristicGenerator, TeacherTrainer, type CharacteristicGenerator, type DistillStepStats, type TeacherStepStats, type TrainerCheckpoint } from '@charlearn/distill';
 import { writeFileAtomic } from '../atomic';
 import { cacheVariablesForSyncRead } from '../backends';
@@ -8,7 +8,7 @@ import { evaluateImageRun, type ImageEvalMetrics } from '../evaluate-images';
 import { createRunNetwork, describeRunNetwork } from '../run-network';
 import { saveFigurePng } from '../figures';
 import { assertStepFits } from '../memory-estimate';
-import { loadCheckpoint, pointsTarget, runFiles, runPath, withRunRecord, type RunContext } from '../runtime';
+import { loadCheckpoint, pointsReference, recordedRun, runFiles, runPath, type RunContext } from '../runtime';
 import { importCheckpointPlugins } from '../plugins';
 import { runTrainingLoop } from '../training-loop';
 import { writeHistory } from './history';
@@ -52,7 +52,7 @@ export async function trainTeacher(ctx: RunContext, options: { resume: boolean }
       checkpointEvery: config.checkpointEvery,
       save: async () => {
         await cacheVariablesForSyncRead();
-        await slot.save(withRunRecord(ctx, trainer.checkpoint()), cliRecord(ctx, history.teacher));
+        await slot.save(trainer.checkpoint(), cliRecord(ctx, history.teacher));
         await writeHistory(ctx, history);
       },
       resumeAdvice: () => slot.describeForResume(),
@@ -121,7 +121,7 @@ export async function distillGenerator(ctx: RunContext, options: { resume: boole
       checkpointEvery: config.checkpointEvery,
       save: async () => {
         await cacheVariablesForSyncRead();
-        await slot.save(withRunRecord(ctx, distiller.checkpoint()), cliRecord(ctx, history.distill, teacherSection));
+        await slot.save(distiller.checkpoint(), cliRecord(ctx, history.distill, teacherSection));
         await writeHistory(ctx, history);
       },
       resumeAdvice: () => slot.describeForResume(),
@@ -138,7 +138,9 @@ export async function distillGenerator(ctx: RunContext, options: { resume: boole
 
 /**
  * Refuses (`ConfigError` naming `data.target`, `data.pixelRange` or `data.sigmaData`) to evaluate or sample a
- * checkpoint trained on other data, or in other data units, than the config's.
+ * checkpoint trained on other data, or in other data units, than the config's; for a `data.file` run, a
+ * `DataFileError` when the file's held-out rows are not those the checkpoint recorded (the file changed since
+ * training), so `eval` never measures against rows it trained on.
  *
  * @example
  * ```ts
@@ -146,6 +148,14 @@ export async function distillGenerator(ctx: RunContext, options: { resume: boole
  * ```
  */
 export function assertSameData(ctx: RunContext, ckpt: TrainerCheckpoint, path: string): void {
+  const rows = recordedRun(ckpt)?.heldOutRows;
+  if ((ctx.data.kind === 'file' || ctx.data.kind === 'image-file') && rows && JSON.stringify(rows) !== JSON.stringify(ctx.data.fitted.heldOutRows)) {
+    throw new DataFileError(
+      `${ctx.data.file}: its held-out rows (data.holdout) are not the ${rows.length} rows the generator ${path} recorded: the file, data.holdout or seed changed since training; set them back, or train a new run`,
+      ctx.data.file,
+    );
+  }
+  if (ctx.data.kind === 'file' || ctx.data.kind === 'image-file') return; // data.target is not what a data.file run trains on
   const recorded = (recordedRunConfig(ckpt).data as { target?: unknown } | undefined)?.target;
   if (recorded !== undefined && recorded !== ctx.config.data.target) {
     throw new ResumeMismatchError(
@@ -192,7 +202,7 @@ export async function loadGenerator(ctx: RunContext): Promise<CharacteristicDist
 export async function evaluateGenerator(ctx: RunContext, distiller: CharacteristicDistiller): Promise<EvalMetrics | ImageEvalMetrics> {
   if (ctx.data.kind === 'images') return evaluateImageRun(ctx, { kind: 'characteristic', distiller });
   ctx.log(`evaluating on ${ctx.config.eval.samples} samples (exact W2 against held-out data)`);
-  const { metrics, figure } = evaluateRun({ distiller, target: pointsTarget(ctx, 'the W2 evaluation'), config: ctx.config, backend: ctx.backend, log: ctx.log });
+  const { metrics, figure } = evaluateRun({ distiller, target: pointsReference(ctx, 'the W2 evaluation'), config: ctx.config, backend: ctx.backend, log: ctx.log });
   await writeFileAtomic(runPath(ctx, runFiles.metrics), JSON.stringify(metrics, null, 2) + '\n', { fs: ctx.fs });
   await saveFigurePng(runPath(ctx, runFiles.samples), figure);
   ctx.log(`wrote ${runPath(ctx, runFiles.metrics)} and ${runPath(ctx, runFiles.samples)}`);

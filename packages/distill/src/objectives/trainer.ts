@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { oneStepTrainerOptionsSchema, parseOptions } from '../options';
 import type { Scalar, Tensor } from '@tensorflow/tfjs-core';
 import { CheckpointError, parseConfig, ShapeError, type Dataset } from '@charlearn/core';
 import { createNetwork, type JsonObject, type NamedArrays, type Network, type NetworkSpec } from '@charlearn/nets';
@@ -80,6 +81,7 @@ export class OneStepTrainer {
   private readonly trainGenerator: OneStepGenerator;
 
   constructor(options: OneStepTrainerOptions) {
+    parseOptions(oneStepTrainerOptionsSchema, options, 'OneStepTrainer');
     const { dataset, seed = 0 } = options;
     this.config = parseConfig(oneStepConfigSchema, options.config, 'onestep');
     registerBuiltinObjectives();
