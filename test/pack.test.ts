@@ -1,5 +1,6 @@
 /**
  * Packed-tarball consumer test: `npm pack` @charlearn/core and @charlearn/solvers
+ * (test/lib/packed.ts: packed once, shared with test/plugins.test.ts)
  * (built dist/, as published), install the tarballs into a scratch project outside
  * the repo next to tfjs-core/tfjs-backend-cpu/typescript, and use them the way a
  * user would: ESM, CJS, both in one process, and TypeScript under nodenext and
@@ -12,6 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nodeJson as runNodeJson, secondsSince, sh, shFails } from './lib/exec';
+import { packedTarballs } from './lib/packed';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const fixtures = fileURLToPath(new URL('./fixtures/pack-consumer/', import.meta.url));
@@ -33,14 +35,10 @@ beforeAll(() => {
     }
   }
   work = mkdtempSync(join(tmpdir(), 'charlearn-pack-'));
-  const tarballs = join(work, 'tarballs');
   app = join(work, 'app');
-  mkdirSync(tarballs);
   mkdirSync(app);
-  const files = PACKAGES.map((rel) => {
-    const [info] = JSON.parse(sh('npm', ['pack', '--json', '--pack-destination', tarballs], join(repo, rel))) as { filename: string }[];
-    return join(tarballs, info!.filename);
-  });
+  // npm pack of each, shared with test/plugins.test.ts through a content-keyed cache (test/lib/packed.ts)
+  const files = packedTarballs(PACKAGES.map((rel) => join(repo, rel)));
   const tPack = Date.now();
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'charlearn-pack-consumer', private: true, type: 'module' }, null, 2));
   // One install: the local core tarball satisfies solvers' "@charlearn/core": "^0.1.0" (not on the registry).

@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { cleanEnv, secondsSince, sh, type Run } from './lib/exec';
+import { packedTarballs } from './lib/packed';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const PACKAGES = ['packages/core', 'packages/solvers', 'packages/nets', 'packages/data', 'packages/metrics', 'packages/distill', 'packages/plots', 'packages/cli', 'plugins/backend-wasm'];
@@ -57,17 +58,14 @@ beforeAll(() => {
   const t0 = Date.now();
   for (const rel of PACKAGES) if (!existsSync(join(repo, rel, 'dist'))) throw new Error(`${rel}/dist is missing: build first (npm run build)`);
   work = mkdtempSync(join(tmpdir(), 'charlearn-plugins-'));
-  const tarballs = join(work, 'tarballs');
   app = join(work, 'app');
-  mkdirSync(tarballs);
   mkdirSync(app);
-  const files = [...PACKAGES.map((rel) => join(repo, rel)), PLUGIN].map((dir) => {
-    const [info] = JSON.parse(sh('npm', ['pack', '--json', '--pack-destination', tarballs], dir)) as { filename: string }[];
-    return join(tarballs, info!.filename);
-  });
+  // npm pack of each, shared with test/pack.test.ts through a content-keyed cache (test/lib/packed.ts)
+  const files = packedTarballs([...PACKAGES.map((rel) => join(repo, rel)), PLUGIN]);
+  const tPack = Date.now();
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'charlearn-plugin-user', private: true, type: 'module' }, null, 2));
   sh('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', ...files], app);
-  console.log(`[plugins] pack + install ${secondsSince(t0)} s (${work})`);
+  console.log(`[plugins] npm pack ${((tPack - t0) / 1000).toFixed(1)} s, npm install ${secondsSince(tPack)} s (${work})`);
 });
 
 afterAll(() => {

@@ -223,5 +223,6 @@ describe('SIGKILL in the middle of a checkpoint write', () => {
     }
     const perRound = (performance.now() - t0) / 1000 / REPEATS;
     console.log(`SIGKILL mid-checkpoint-write: ${REPEATS}/${REPEATS} rounds passed, ${perRound.toFixed(2)} s per round`);
-  }, 120_000);
+    // ~30 s alone on 2 cores; npm test runs another suite next to this one, and a shared machine can be 4x slower
+  }, 300_000);
 });

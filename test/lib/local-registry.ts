@@ -21,6 +21,8 @@ export interface LocalRegistry {
   readonly url: string;
   /** Temp folder holding the storage, config, userconfig and npm cache. */
   readonly dir: string;
+  /** The (dummy) bearer token of {@link env}'s userconfig; `$all` may publish, so any token is accepted. */
+  readonly token: string;
   /** {@link cleanEnv} plus `npm_config_registry`, `npm_config_userconfig` (dummy token) and `npm_config_cache`. */
   readonly env: NodeJS.ProcessEnv;
   /** Stops the server and deletes {@link dir} (unless `KEEP_RELEASE_TMP` is set). Safe to call twice. */
@@ -101,7 +103,8 @@ export async function startLocalRegistry(): Promise<LocalRegistry> {
   }
   const url = `http://127.0.0.1:${port}/`;
   const userconfig = join(dir, 'npmrc');
-  writeFileSync(userconfig, `registry=${url}\n//127.0.0.1:${port}/:_authToken=dummy-local-token\n`);
+  const token = 'dummy-local-token';
+  writeFileSync(userconfig, `registry=${url}\n//127.0.0.1:${port}/:_authToken=${token}\n`);
   const env = cleanEnv({
     npm_config_registry: url,
     npm_config_userconfig: userconfig,
@@ -112,5 +115,5 @@ export async function startLocalRegistry(): Promise<LocalRegistry> {
     // record the registry URLs in package-lock.json (a machine-wide npmrc may turn that off)
     npm_config_omit_lockfile_registry_resolved: 'false',
   });
-  return { url, dir, env, stop };
+  return { url, dir, token, env, stop };
 }

@@ -3,7 +3,9 @@
  *
  * 1. verdaccio on 127.0.0.1 (temp storage, no uplinks); the third-party packages a
  *    consumer needs (tfjs-core, tfjs-backend-cpu and their dependencies) are
- *    published to it from the repo's node_modules, so installs never leave it.
+ *    published to it from the repo's node_modules (test/lib/mirror.ts: the
+ *    installed folders re-packed and PUT as `npm publish` would, without an npm
+ *    process each), so installs never leave it.
  * 2. A scratch copy of the workspace manifests + built dist/ runs the real
  *    `changeset publish` (as `npm run release` does) against it.
  * 3. A consumer project under os.tmpdir() installs @charlearn/solvers + core from
@@ -24,8 +26,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { nodeJson, secondsSince, sh, shAsync, shFails } from '../lib/exec';
+import { nodeJson, secondsSince, sh, shFails } from '../lib/exec';
 import { startLocalRegistry, type LocalRegistry } from '../lib/local-registry';
+import { mirrorInstalledPackage } from '../lib/mirror';
 import {
   changeset,
   dependencyClosure,
@@ -47,20 +50,6 @@ const THIRD_PARTY = ['@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-cpu'];
  * Every third-party runtime dependency of the public workspace packages (valibot, yaml, vega, ...): what
  * `npm i @charlearn/<pkg>` fetches from outside the workspace, read from the manifests so a new one needs no edit here.
  */
-/**
- * `dir` itself, or a copy without its manifest's `publishConfig` (e.g. @resvg/resvg-wasm's names registry.npmjs.org,
- * which would send the mirror's publish there instead of the local registry).
- */
-function withoutPublishConfig(dir: string, scratch: string): string {
-  const pj = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as Record<string, unknown>;
-  if (pj.publishConfig === undefined) return dir;
-  const copy = mkdtempSync(join(scratch, 'mirror-'));
-  cpSync(dir, copy, { recursive: true, filter: (src) => !src.includes(`${dir}/node_modules`) });
-  delete pj.publishConfig;
-  writeFileSync(join(copy, 'package.json'), JSON.stringify(pj, null, 2));
-  return copy;
-}
-
 /** `dirs` (installed packages) grouped by package name, one directory per version (npm nests the same version in several places). */
 function byName(dirs: readonly string[]): Iterable<string[]> {
   const groups = new Map<string, Map<string, string>>();
@@ -155,7 +144,7 @@ beforeAll(async () => {
     // Versions of one name go one after the other (two concurrent first publishes of a name conflict, HTTP 409).
     Promise.all(
       [...byName(mirror)].map(async (dirs) => {
-        for (const dir of dirs) await shAsync('npm', ['publish', withoutPublishConfig(dir, work), '--ignore-scripts', '--loglevel=error'], work, registry!.env);
+        for (const dir of dirs) await mirrorInstalledPackage(dir, registry!.url, registry!.token, work);
       }),
     ).then(() => {
       timings[`publish ${mirror.length} third-party packages`] = `${secondsSince(t1)} s`;
