@@ -21,54 +21,60 @@ function layout(kernel: string, x: TensorInfo, perChannel: Record<string, Tensor
   return [b, h * w, c, c / groups];
 }
 
-/** Forward of one sample's `positions × c` block at offset `o`: mean and centred variance per group (float64). */
+/**
+ * Forward of one sample's `positions × c` block at offset `o`: per-channel sums and sums of squares in one pass
+ * (float64), folded into each group's mean and variance, then one writing pass with per-channel constants.
+ */
 function normaliseSample(x: Float32Array, gamma: Float32Array, beta: Float32Array, y: Float32Array, xhat: Float32Array, rstd: Float32Array, o: number, rOff: number, positions: number, c: number, cg: number, eps: number): void {
   const groups = c / cg;
   const count = positions * cg;
-  const mean = new Float64Array(groups);
-  const sq = new Float64Array(groups);
-  for (let p = 0; p < positions; p++) {
-    const row = o + p * c;
-    for (let g = 0, ch = 0; g < groups; g++) {
-      let s = 0;
-      for (let e = ch + cg; ch < e; ch++) s += x[row + ch]!;
-      mean[g]! += s;
+  const sum = new Float64Array(c);
+  const sq = new Float64Array(c);
+  const end = o + positions * c;
+  // channel by channel (stride c) with scalar accumulators: the sample's block stays in cache, and the loop carries no
+  // store-to-load dependency through an accumulator array
+  for (let ch = 0; ch < c; ch++) {
+    let s1 = 0;
+    let s2 = 0;
+    for (let i = o + ch; i < end; i += c) {
+      const v = x[i]!;
+      s1 += v;
+      s2 += v * v;
     }
+    sum[ch] = s1;
+    sq[ch] = s2;
   }
-  for (let g = 0; g < groups; g++) mean[g]! /= count;
-  for (let p = 0; p < positions; p++) {
-    const row = o + p * c;
-    for (let g = 0, ch = 0; g < groups; g++) {
-      const m = mean[g]!;
-      let s = 0;
-      for (let e = ch + cg; ch < e; ch++) {
-        const d = x[row + ch]! - m;
-        s += d * d;
-      }
-      sq[g]! += s;
-    }
-  }
+  const meanC = new Float64Array(c);
+  const rC = new Float64Array(c);
   for (let g = 0; g < groups; g++) {
-    sq[g] = 1 / Math.sqrt(sq[g]! / count + eps);
-    rstd[rOff + g] = sq[g]!;
+    let s1 = 0;
+    let s2 = 0;
+    for (let ch = g * cg; ch < (g + 1) * cg; ch++) {
+      s1 += sum[ch]!;
+      s2 += sq[ch]!;
+    }
+    const mean = s1 / count;
+    const r = 1 / Math.sqrt(Math.max(s2 / count - mean * mean, 0) + eps);
+    rstd[rOff + g] = r;
+    meanC.fill(mean, g * cg, (g + 1) * cg);
+    rC.fill(r, g * cg, (g + 1) * cg);
   }
-  for (let p = 0; p < positions; p++) {
-    const row = o + p * c;
-    for (let g = 0, ch = 0; g < groups; g++) {
-      const m = mean[g]!;
-      const r = sq[g]!;
-      for (let e = ch + cg; ch < e; ch++) {
-        const xh = (x[row + ch]! - m) * r;
-        xhat[row + ch] = xh;
-        y[row + ch] = xh * gamma[ch]! + beta[ch]!;
-      }
+  for (let ch = 0; ch < c; ch++) {
+    const m = meanC[ch]!;
+    const r = rC[ch]!;
+    const ga = gamma[ch]!;
+    const be = beta[ch]!;
+    for (let i = o + ch; i < end; i += c) {
+      const xh = (x[i]! - m) * r;
+      xhat[i] = xh;
+      y[i] = xh * ga + be;
     }
   }
 }
 
 /**
- * {@link GROUP_NORM_KERNEL} on wasm: three JS passes over each sample (mean, centred variance, write), float64
- * accumulation. The op chain's broadcast binary ops and reductions over axes [1, 3] of `[b, h·w, groups, c/groups]`
+ * {@link GROUP_NORM_KERNEL} on wasm: two JS passes over each sample (sums, write), float64 accumulation (the variance
+ * as E[x²] − mean², exact enough in float64 unless |mean|/std exceeds ~1e6). The op chain's broadcast binary ops and reductions over axes [1, 3] of `[b, h·w, groups, c/groups]`
  * take wasm's generic (non-SIMD, strided) paths: ~10 kernels of a few ms each on a U-Net's 28x28x16 activations.
  */
 const groupNorm: KernelFunc = ({ inputs, backend, attrs }) => {
@@ -86,7 +92,7 @@ const groupNorm: KernelFunc = ({ inputs, backend, attrs }) => {
   return [y, xhat, rstd];
 };
 
-/** {@link GROUP_NORM_GRAD_KERNEL} on wasm: two JS passes a sample (group sums, write), float64 accumulation. */
+/** {@link GROUP_NORM_GRAD_KERNEL} on wasm: two JS passes a sample (per-channel sums, write), float64 accumulation. */
 const groupNormGrad: KernelFunc = ({ inputs, backend, attrs }) => {
   const { dy, xhat, rstd, gamma } = inputs as Record<string, TensorInfo | undefined>;
   const { groups } = attrs as unknown as Pick<GroupNormAttrs, 'groups'>;
@@ -101,43 +107,49 @@ const groupNormGrad: KernelFunc = ({ inputs, backend, attrs }) => {
   const [DY, XH, R, G, DX, DG, DB] = [dy, xhat, rstd, gamma!, dx, dGamma, dBeta].map((t) => heapView(be, t) as Float32Array);
   const accGamma = new Float64Array(c);
   const accBeta = new Float64Array(c);
-  const m1 = new Float64Array(groups);
-  const m2 = new Float64Array(groups);
+  const sdy = new Float64Array(c);
+  const sdyx = new Float64Array(c);
+  const rC = new Float64Array(c);
+  const m1C = new Float64Array(c);
+  const m2C = new Float64Array(c);
   const count = positions * cg;
   for (let s = 0; s < b; s++) {
     const o = s * positions * c;
-    m1.fill(0);
-    m2.fill(0);
-    for (let p = 0; p < positions; p++) {
-      const row = o + p * c;
-      for (let g = 0, ch = 0; g < groups; g++) {
-        let s1 = 0;
-        let s2 = 0;
-        for (let e = ch + cg; ch < e; ch++) {
-          const d = DY![row + ch]!;
-          const xh = XH![row + ch]!;
-          const gd = d * G![ch]!;
-          s1 += gd;
-          s2 += gd * xh;
-          accGamma[ch]! += d * xh;
-          accBeta[ch]! += d;
-        }
-        m1[g]! += s1;
-        m2[g]! += s2;
+    const end = o + positions * c;
+    // pass 1: per-channel Σ dy and Σ dy·xhat of this sample
+    for (let ch = 0; ch < c; ch++) {
+      let s1 = 0;
+      let s2 = 0;
+      for (let i = o + ch; i < end; i += c) {
+        const d = DY![i]!;
+        s1 += d;
+        s2 += d * XH![i]!;
       }
+      sdy[ch] = s1;
+      sdyx[ch] = s2;
     }
     for (let g = 0; g < groups; g++) {
-      m1[g]! /= count;
-      m2[g]! /= count;
-    }
-    for (let p = 0; p < positions; p++) {
-      const row = o + p * c;
-      for (let g = 0, ch = 0; g < groups; g++) {
-        const r = R![s * groups + g]!;
-        const a = m1[g]!;
-        const q = m2[g]!;
-        for (let e = ch + cg; ch < e; ch++) DX![row + ch] = r * (DY![row + ch]! * G![ch]! - a - XH![row + ch]! * q);
+      let a = 0;
+      let q = 0;
+      for (let ch = g * cg; ch < (g + 1) * cg; ch++) {
+        a += G![ch]! * sdy[ch]!;
+        q += G![ch]! * sdyx[ch]!;
       }
+      rC.fill(R![s * groups + g]!, g * cg, (g + 1) * cg);
+      m1C.fill(a / count, g * cg, (g + 1) * cg);
+      m2C.fill(q / count, g * cg, (g + 1) * cg);
+    }
+    for (let ch = 0; ch < c; ch++) {
+      accGamma[ch] += sdyx[ch]!;
+      accBeta[ch] += sdy[ch]!;
+    }
+    // pass 2: dx = rstd·(dy·gamma − mean(g) − xhat·mean(g·xhat))
+    for (let ch = 0; ch < c; ch++) {
+      const r = rC[ch]!;
+      const ga = G![ch]!;
+      const a = m1C[ch]!;
+      const q = m2C[ch]!;
+      for (let i = o + ch; i < end; i += c) DX![i] = r * (DY![i]! * ga - a - XH![i]! * q);
     }
   }
   DG!.set(accGamma);
