@@ -140,8 +140,8 @@ const groupNormGrad: KernelFunc = ({ inputs, backend, attrs }) => {
       m2C.fill(q / count, g * cg, (g + 1) * cg);
     }
     for (let ch = 0; ch < c; ch++) {
-      accGamma[ch] += sdyx[ch]!;
-      accBeta[ch] += sdy[ch]!;
+      accGamma[ch] = accGamma[ch]! + sdyx[ch]!;
+      accBeta[ch] = accBeta[ch]! + sdy[ch]!;
     }
     // pass 2: dx = rstd·(dy·gamma − mean(g) − xhat·mean(g·xhat))
     for (let ch = 0; ch < c; ch++) {
