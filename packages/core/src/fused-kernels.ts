@@ -52,7 +52,8 @@ export const DENSE_SILU_KERNEL = 'CharlearnDenseSilu';
  *
  * @example
  * ```ts
- * const [dz, db] = tf.engine().runKernel(SILU_BIAS_GRAD_KERNEL, { dy, y, s }) as tf.Tensor[];
+ * const dy = tf.ones([4, 3]), y = tf.ones([4, 3]), s = tf.fill([4, 3], 0.5);
+ * const [dz, db] = tf.engine().runKernel(SILU_BIAS_GRAD_KERNEL, { dy, y, s }) as tf.Tensor[]; // on a backend that has it
  * ```
  */
 export const SILU_BIAS_GRAD_KERNEL = 'CharlearnSiluBiasGrad';
@@ -93,7 +94,7 @@ export const GROUP_NORM_KERNEL = 'CharlearnGroupNorm';
  *
  * @example
  * ```ts
- * const [dx, dgamma, dbeta] = tf.engine().runKernel(GROUP_NORM_GRAD_KERNEL, { dy, xhat, rstd, gamma }, { groups: 8 }) as tf.Tensor[];
+ * const fused = tf.getKernel(GROUP_NORM_GRAD_KERNEL, tf.getBackend()) !== undefined;
  * ```
  */
 export const GROUP_NORM_GRAD_KERNEL = 'CharlearnGroupNormGrad';
