@@ -98,7 +98,9 @@ export interface WasmBackendOptions {
   /**
    * Register the fused dense-layer kernels (`DENSE_SILU_KERNEL` and `SILU_BIAS_GRAD_KERNEL` of `@charlearn/core`:
    * `SiLU(x W + b)` in one dispatch, its backward's elementwise part and bias gradient in one pass), which
-   * `@charlearn/nets`' MLPs use when the backend has them. Default true.
+   * `@charlearn/nets`' MLPs use when the backend has them. Default false: measured no faster than the op chain on
+   * the teacher step (callgrind: +4.8% instructions a step; wall-clock A/B within noise), because its JS pass over
+   * the activations is slower than wasm's SIMD elementwise kernels (docs/profile-steps.md).
    */
   fusedDense?: boolean;
   /**
@@ -177,7 +179,7 @@ async function runSetup(state: PluginState): Promise<void> {
   registerGatherKernel();
   if (options.fusedAdam ?? true) registerAdamKernel();
   else unregisterAdamKernel();
-  if (options.fusedDense ?? true) registerDenseSiluKernels();
+  if (options.fusedDense ?? false) registerDenseSiluKernels();
   else unregisterDenseSiluKernels();
   if (options.fusedEmbedding ?? true) registerEmbeddingKernel();
   else unregisterEmbeddingKernel();
