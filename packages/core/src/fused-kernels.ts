@@ -31,3 +31,78 @@ export interface AdamUpdateAttrs {
   /** Factor on the gradient (global-norm clipping); 1 for none. */
   readonly gradScale: number;
 }
+
+/**
+ * Name of the fused dense-layer kernel `y = SiLU(x W + b)`. Inputs `{ x, w, b }`: `x [batch, in]`, `w [in, out]`,
+ * `b [out]`, float32. Outputs `[y, s]`, both `[batch, out]`: the activation `y = z·σ(z)` of `z = x W + b` and
+ * `s = σ(z)`, which with `y` gives the derivative `SiLU'(z) = s + y·(1 − s)` for {@link SILU_BIAS_GRAD_KERNEL}.
+ * No gradient is registered for it: a caller wraps it in `tf.customGrad` (see `denseSilu` in `@charlearn/nets`).
+ *
+ * @example
+ * ```ts
+ * const fused = tf.getKernel(DENSE_SILU_KERNEL, tf.getBackend()) !== undefined;
+ * ```
+ */
+export const DENSE_SILU_KERNEL = 'CharlearnDenseSilu';
+
+/**
+ * Name of the SiLU backward kernel of {@link DENSE_SILU_KERNEL}. Inputs `{ dy, y, s }`: the gradient of the
+ * layer's output and the forward's `y` and `s`, float32, all `[batch, out]`. Outputs `[dz, db]`: the gradient of the
+ * pre-activation `dz = dy·(s + y·(1 − s))` (`[batch, out]`) and of the bias, `db = Σ_batch dz` (`[out]`).
+ *
+ * @example
+ * ```ts
+ * const dy = tf.ones([4, 3]), y = tf.ones([4, 3]), s = tf.fill([4, 3], 0.5);
+ * const [dz, db] = tf.engine().runKernel(SILU_BIAS_GRAD_KERNEL, { dy, y, s }) as tf.Tensor[]; // on a backend that has it
+ * ```
+ */
+export const SILU_BIAS_GRAD_KERNEL = 'CharlearnSiluBiasGrad';
+
+/**
+ * Name of the sinusoidal time-embedding kernel. Inputs `{ c, freqs }`: times `c [batch]` and frequencies
+ * `freqs [1, half]`, float32. Output `[batch, 2·half]`: `[sin(c·f_k), cos(c·f_k)]`, sines first, with `c·f_k`
+ * rounded to float32 as the op chain `concat([sin(c·f), cos(c·f)], 1)` rounds it. A backend may compute each distinct
+ * time once (a rollout embeds hundreds of copies of one time). No gradient is registered for it: a caller wraps it in
+ * `tf.customGrad` (see `sinusoidalEmbedding` in `@charlearn/nets`).
+ *
+ * @example
+ * ```ts
+ * const fused = tf.getKernel(SINUSOIDAL_EMBEDDING_KERNEL, tf.getBackend()) !== undefined;
+ * ```
+ */
+export const SINUSOIDAL_EMBEDDING_KERNEL = 'CharlearnSinusoidalEmbedding';
+
+/**
+ * Name of the group-normalisation kernel. Inputs `{ x, gamma, beta }`: `x [b, h, w, c]`, `gamma`, `beta` `[c]`,
+ * float32; attributes {@link GroupNormAttrs}. Outputs `[y, xhat, rstd]`: `y = xhat·gamma + beta` and the normalised
+ * input `xhat = (x − mean)·rstd` (both `[b, h, w, c]`), `rstd = 1/√(var + epsilon)` (`[b, groups]`), mean and
+ * (biased) variance over `(h, w, c/groups)` of each sample and group. No gradient is registered: a caller wraps it in
+ * `tf.customGrad` with {@link GROUP_NORM_GRAD_KERNEL} (see `groupNorm` in `@charlearn/nets`).
+ *
+ * @example
+ * ```ts
+ * const fused = tf.getKernel(GROUP_NORM_KERNEL, tf.getBackend()) !== undefined;
+ * ```
+ */
+export const GROUP_NORM_KERNEL = 'CharlearnGroupNorm';
+
+/**
+ * Name of the backward kernel of {@link GROUP_NORM_KERNEL}. Inputs `{ dy, xhat, rstd, gamma }` (the forward's
+ * outputs and `gamma`), attribute `groups`. Outputs `[dx, dgamma, dbeta]`: with `g = dy·gamma` and means over each
+ * sample's group, `dx = rstd·(g − mean(g) − xhat·mean(g·xhat))`, `dgamma = Σ dy·xhat`, `dbeta = Σ dy` (sums over
+ * `b, h, w`).
+ *
+ * @example
+ * ```ts
+ * const fused = tf.getKernel(GROUP_NORM_GRAD_KERNEL, tf.getBackend()) !== undefined;
+ * ```
+ */
+export const GROUP_NORM_GRAD_KERNEL = 'CharlearnGroupNormGrad';
+
+/** The attributes of {@link GROUP_NORM_KERNEL} (`groups` also of {@link GROUP_NORM_GRAD_KERNEL}). */
+export interface GroupNormAttrs {
+  /** Channel groups; divides `c`. */
+  readonly groups: number;
+  /** Added to the variance. */
+  readonly epsilon: number;
+}

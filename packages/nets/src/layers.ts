@@ -5,6 +5,7 @@
 // tensors at rank <= 4 and never reads data back to JS.
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor, Tensor4D } from '@tensorflow/tfjs-core';
+import { GROUP_NORM_GRAD_KERNEL, GROUP_NORM_KERNEL } from '@charlearn/core';
 import { activate } from './activations';
 
 const NORM_EPS = 1e-6;
@@ -41,6 +42,27 @@ export function conv2dSame(x: Tensor4D, w: Tensor, b: Tensor): Tensor4D {
   return tf.add(tf.conv2d(x, w as tf.Tensor4D, 1, 'same'), b) as Tensor4D;
 }
 
+/** Whether the current backend registers both group-norm kernels. */
+function hasFusedGroupNorm(): boolean {
+  const backend = tf.getBackend();
+  return tf.getKernel(GROUP_NORM_KERNEL, backend) !== undefined && tf.getKernel(GROUP_NORM_GRAD_KERNEL, backend) !== undefined;
+}
+
+/** {@link groupNorm} through the backend's fused kernels (forward saves `xhat`, `rstd`, `gamma` for the backward). */
+function fusedGroupNorm(groups: number): (x: Tensor, gamma: Tensor, beta: Tensor) => Tensor {
+  return tf.customGrad(((x: Tensor, gamma: Tensor, beta: Tensor, save: tf.GradSaveFunc) => {
+    const [y, xhat, rstd] = tf.engine().runKernel(GROUP_NORM_KERNEL, { x, gamma, beta }, { groups, epsilon: NORM_EPS }) as [Tensor, Tensor, Tensor];
+    save([xhat, rstd, gamma]);
+    return {
+      value: y,
+      gradFunc: (dy: Tensor, saved: Tensor[]) => {
+        const [xh, r, gm] = saved as [Tensor, Tensor, Tensor];
+        return tf.engine().runKernel(GROUP_NORM_GRAD_KERNEL, { dy, xhat: xh, rstd: r, gamma: gm }, { groups }) as Tensor[];
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]) as (x: Tensor, gamma: Tensor, beta: Tensor) => Tensor;
+}
+
 /**
  * Group normalisation with a per-channel affine map: `x [b, h, w, c]`
  * normalised over (h, w, c/groups) per group, then `·gamma + beta`
@@ -51,7 +73,10 @@ export function conv2dSame(x: Tensor4D, w: Tensor, b: Tensor): Tensor4D {
  * `g = dy·gamma`, `dx = r·(g − mean(g) − x̂·mean(g·x̂))` (means per sample
  * and group), `dgamma = Σ dy·x̂`, `dbeta = Σ dy`: 8 ops instead of the ~20
  * broadcasts and reductions autodiff records (the U-Net's GroupNorms were
- * about a third of its training step on wasm).
+ * about a third of its training step on wasm). When the backend registers
+ * `GROUP_NORM_KERNEL` and `GROUP_NORM_GRAD_KERNEL` of `@charlearn/core` (the
+ * wasm plugin does), forward and backward are one kernel each (the same
+ * formulas, float64 sums; agrees with the ops to float32 rounding).
  *
  * @example
  * ```ts
@@ -59,6 +84,7 @@ export function conv2dSame(x: Tensor4D, w: Tensor, b: Tensor): Tensor4D {
  * ```
  */
 export function groupNorm(x: Tensor4D, gamma: Tensor, beta: Tensor, groups: number): Tensor4D {
+  if (x.dtype === 'float32' && hasFusedGroupNorm()) return fusedGroupNorm(groups)(x, gamma, beta) as Tensor4D;
   const [b, h, w, c] = x.shape;
   const grouped = [b, h * w, groups, c / groups];
   const norm = tf.customGrad((...args: (Tensor | tf.GradSaveFunc)[]) => {

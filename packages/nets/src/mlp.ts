@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor, Tensor1D, Variable } from '@tensorflow/tfjs-core';
 import { Rng } from '@charlearn/core';
 import { activate } from './activations';
+import { dense, denseActivated } from './dense';
 import { sinusoidalEmbedding } from './embedding';
 import { activationGainSquared, fanInUniform } from './init';
 import { mlpWeightShapes, resolveMlpConfig, type MlpConfig, type MlpSpec } from './mlp-config';
@@ -83,8 +84,10 @@ function withSPath(w: NamedArrays): NamedArrays {
  * - **trunk**: `x W_in + b_in + τ(t) [+ τ_s(s)]` → act → (Linear → act)* →
  *   Linear(H_last → dim). Every Linear is `tf.matMul` with untransposed
  *   operands + bias (`tf.fused.matMul` measured no faster in training on
- *   wasm, see `dense`); SiLU has a hand-written gradient. Gradients are
- *   checked against finite differences in the tests.
+ *   wasm, see `dense`); SiLU has a hand-written gradient. A Linear + SiLU
+ *   (the hidden layers, the time MLP's first layer) is one fused kernel when
+ *   the backend has it (`denseActivated`; the wasm plugin does). Gradients
+ *   are checked against finite differences in the tests.
  * - **init**: see {@link initialMlpWeights} (output layer zero).
  *
  * @example
@@ -133,7 +136,7 @@ export class Mlp extends VariablesNetwork<MlpSpec> {
       let pre = tf.add(dense(xIn, v['in/w']!, v['in/b']!), this.timeFeatures(cNoise, 'temb'));
       if (cNoiseS) pre = tf.add(pre, this.timeFeatures(cNoiseS, 'temb_s'));
       let h = activate(pre, act);
-      for (let i = 0; i + 1 < this.config.hidden.length; i++) h = activate(dense(h, v[`h${i}/w`]!, v[`h${i}/b`]!), act);
+      for (let i = 0; i + 1 < this.config.hidden.length; i++) h = denseActivated(h, v[`h${i}/w`]!, v[`h${i}/b`]!, act);
       return dense(h, v['out/w']!, v['out/b']!);
     });
   }
@@ -142,7 +145,7 @@ export class Mlp extends VariablesNetwork<MlpSpec> {
   private timeFeatures(c: Tensor1D, prefix: 'temb' | 'temb_s'): Tensor {
     const v = this.vars;
     const emb = sinusoidalEmbedding(c, this.freqs);
-    const hid = activate(dense(emb, v[`${prefix}/w0`]!, v[`${prefix}/b0`]!), this.config.activation);
+    const hid = denseActivated(emb, v[`${prefix}/w0`]!, v[`${prefix}/b0`]!, this.config.activation);
     return tf.matMul(hid, v[`${prefix}/w1`]!);
   }
 
@@ -161,19 +164,6 @@ export class Mlp extends VariablesNetwork<MlpSpec> {
     }
     return new Mlp(spec, vars);
   }
-}
-
-/**
- * One Linear layer `h W + b`: `h [batch, in]`, `W [in, out]`, `b [out]` →
- * `[batch, out]`, untransposed operands. `tf.fused.matMul` (bias fused) was
- * measured against this on wasm: its gradient exists and is correct (linear
- * and relu only; under a gradient tape tfjs un-fuses every other
- * activation), but its 3-D reshapes and custom-gradient bookkeeping made a
- * training step ~1 ms slower and the forward only ~0.1 ms faster, so the
- * plain product + add is used.
- */
-function dense(h: Tensor, w: Variable, b: Variable): Tensor {
-  return tf.add(tf.matMul(h, w), b);
 }
 
 /**

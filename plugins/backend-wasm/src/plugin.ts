@@ -3,6 +3,9 @@ import { processSingleton, runSerially, type BackendAvailability, type BackendPl
 import { overrideBatchMatMulGradient, registerAllGradients } from './gradients';
 import { registerAdamKernel, unregisterAdamKernel } from './kernels/adam';
 import { registerConvKernels } from './kernels/conv2d';
+import { registerDenseSiluKernels, unregisterDenseSiluKernels } from './kernels/dense-silu';
+import { registerEmbeddingKernel, unregisterEmbeddingKernel } from './kernels/embedding';
+import { registerGroupNormKernels, unregisterGroupNormKernels } from './kernels/group-norm';
 import { registerDepthwiseKernels } from './kernels/depthwise';
 import { registerGatherKernel } from './kernels/gather';
 import { registerPoolKernels } from './kernels/pool';
@@ -101,6 +104,26 @@ export interface WasmBackendOptions {
    * first initialised: asking for another count later is a {@link WasmThreadsError}.
    */
   threads?: WasmThreads;
+  /**
+   * Register the fused dense-layer kernels (`DENSE_SILU_KERNEL` and `SILU_BIAS_GRAD_KERNEL` of `@charlearn/core`:
+   * `SiLU(x W + b)` in one dispatch, its backward's elementwise part and bias gradient in one pass), which
+   * `@charlearn/nets`' MLPs use when the backend has them. Default false: measured no faster than the op chain on
+   * the teacher step (callgrind: +4.8% instructions a step; wall-clock A/B within noise), because its JS pass over
+   * the activations is slower than wasm's SIMD elementwise kernels (docs/profile-steps.md).
+   */
+  fusedDense?: boolean;
+  /**
+   * Register the sinusoidal time-embedding kernel (`SINUSOIDAL_EMBEDDING_KERNEL` of `@charlearn/core`: one pass
+   * computing each distinct time once, where the op chain runs Multiply, Sin, Cos and Concat over every row), which
+   * `@charlearn/nets`' `sinusoidalEmbedding` uses when the backend has it. Default true.
+   */
+  fusedEmbedding?: boolean;
+  /**
+   * Register the group-normalisation kernels (`GROUP_NORM_KERNEL`, `GROUP_NORM_GRAD_KERNEL` of `@charlearn/core`:
+   * one pass forward and one backward where the op chain runs ~10 broadcasts and strided reductions each), which
+   * `@charlearn/nets`' `groupNorm` (the U-Net's) uses when the backend has them. Default true.
+   */
+  fusedGroupNorm?: boolean;
 }
 
 interface PluginState {
@@ -166,6 +189,12 @@ async function runSetup(state: PluginState): Promise<void> {
   registerGatherKernel();
   if (options.fusedAdam ?? true) registerAdamKernel();
   else unregisterAdamKernel();
+  if (options.fusedDense ?? false) registerDenseSiluKernels();
+  else unregisterDenseSiluKernels();
+  if (options.fusedEmbedding ?? true) registerEmbeddingKernel();
+  else unregisterEmbeddingKernel();
+  if (options.fusedGroupNorm ?? true) registerGroupNormKernels();
+  else unregisterGroupNormKernels();
   const fix = options.matMulFix ?? 'kernel';
   if (fix === 'kernel') patchMatMulKernels();
   else unpatchMatMulKernels();
