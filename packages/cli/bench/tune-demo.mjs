@@ -15,6 +15,9 @@
 //                            to --lr-floor x lr by the last step (emulated here by setting the step's lr; see docs/tuning.md)
 //   --teacher-lr-decay none|cosine|linear  the same for the teacher
 //   --label NAME             the record's name
+//   --time A_JSON B_JSON     instead: ms per distillation step of settings A against B (over the demo preset's, from
+//                            --teacher-ckpt), alternating 5 steps each for 8 rounds after 3 warm-up steps; prints the
+//                            median ratio B / A of the rounds (the load hits both alike)
 // Teachers are cached in out/tune-demo/ by their settings; records are appended to out/tune-demo/results.jsonl.
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -89,6 +92,24 @@ function teacherFigures(teacherNet) {
 const teacherKey = createHash('sha1').update(JSON.stringify({ teacherCfg, teacherLrDecay, lrFloor: teacherLrDecay === 'none' ? 0 : lrFloor })).digest('hex').slice(0, 10);
 const teacherFile = (step) => join(out, `teacher-${teacherKey}-${step}.bin`);
 const teacherCkpt = opt('teacher-ckpt');
+const timeAt = args.indexOf('--time');
+if (timeAt >= 0) {
+  const trainer = TeacherTrainer.fromCheckpoint(await loadCheckpoint(teacherCkpt, 'teacher'), target);
+  const make = (json) => new CharacteristicDistiller({ teacher: trainer.ema.network, dataset: target, config: { ...DEMO_PRESET.distill, ...JSON.parse(json) }, interpolant: config.interpolant, seed: config.seed + 1 });
+  const sides = [make(args[timeAt + 1]), make(args[timeAt + 2])];
+  for (const d of sides) for (let i = 0; i < 3; i++) d.trainStep();
+  const per = [[], []];
+  for (let r = 0; r < 8; r++) {
+    for (const k of r % 2 ? [1, 0] : [0, 1]) {
+      const t0 = performance.now();
+      for (let i = 0; i < 5; i++) sides[k].trainStep();
+      per[k].push((performance.now() - t0) / 5);
+    }
+  }
+  const med = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+  record({ phase: 'time', a: JSON.parse(args[timeAt + 1]), b: JSON.parse(args[timeAt + 2]), msA: med(per[0]), msB: med(per[1]), ratioBoverA: med(per[1].map((x, i) => x / per[0][i])) });
+  process.exit(0);
+}
 if (!teacherCkpt && !teacherAt.every((s) => existsSync(teacherFile(s)))) {
   const trainer = new TeacherTrainer({ net: createRunNetwork(config, [2]), dataset: target, config: teacherCfg, interpolant: config.interpolant, seed: config.seed });
   const peak = teacherCfg.lr ?? 1e-3;
