@@ -5,6 +5,7 @@ import { selectPageBackend, webgpuStatus, type PageBackend, type WebGpuStatus } 
 import { benchTrainingStep, type BenchResult } from './bench-step.mjs';
 import { drawScatter } from './plot';
 import { BrowserRun, runTraining, type Progress, type RunSettings } from './trainer';
+import { WEB_DEFAULTS } from './run-config.mjs';
 
 /** URL parameters (all optional): `?backend=wasm&target=8gaussians&teacherSteps=20&distillSteps=5&batch=64&hidden=64,64&plotEvery=5&points=500&autorun=1`. */
 const params = new URLSearchParams(location.search);
@@ -76,8 +77,8 @@ function settings(): RunSettings {
   return {
     teacherSteps: Math.max(1, Number(ui.teacherSteps.value) || 1),
     distillSteps: Math.max(1, Number(ui.distillSteps.value) || 1),
-    batchSize: num('batch', 256),
-    hidden: (params.get('hidden') ?? '128,128,128').split(',').map((s) => Math.max(1, Number(s) || 1)),
+    batchSize: num('batch', WEB_DEFAULTS.batchSize),
+    hidden: (params.get('hidden') ?? WEB_DEFAULTS.hidden.join(',')).split(',').map((s) => Math.max(1, Number(s) || 1)),
     plotPoints: num('points', 1000),
     plotEvery: num('plotEvery', 20),
   };
@@ -183,8 +184,8 @@ async function train(): Promise<Progress['phase']> {
 async function init(): Promise<void> {
   for (const name of TARGET_NAMES) ui.target.add(new Option(name, name));
   ui.target.value = params.get('target') ?? '8gaussians';
-  ui.teacherSteps.value = String(num('teacherSteps', Number(ui.teacherSteps.value)));
-  ui.distillSteps.value = String(num('distillSteps', Number(ui.distillSteps.value)));
+  ui.teacherSteps.value = String(num('teacherSteps', WEB_DEFAULTS.teacherSteps));
+  ui.distillSteps.value = String(num('distillSteps', WEB_DEFAULTS.distillSteps));
   const webgpu = await webgpuStatus();
   hook.webgpu = webgpu;
   const gpuOption = ui.backend.querySelector<HTMLOptionElement>('option[value="webgpu"]')!;

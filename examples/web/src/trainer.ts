@@ -3,6 +3,7 @@ import { Rng } from '@charlearn/core';
 import type { Target2D } from '@charlearn/data';
 import { CharacteristicDistiller, TeacherTrainer, sampleTeacher } from '@charlearn/distill';
 import { createMlp } from '@charlearn/nets';
+import { webRunConfigs } from './run-config.mjs';
 
 /** Sizes and step counts of a browser run. */
 export interface RunSettings {
@@ -160,12 +161,13 @@ async function phase(
  * ```
  */
 export async function runTraining(run: BrowserRun, hooks: RunHooks): Promise<Progress['phase']> {
-  const { teacherSteps, distillSteps, batchSize, hidden } = run.settings;
+  const { teacherSteps, distillSteps, hidden } = run.settings;
+  const configs = webRunConfigs(run.settings);
   const teacher = new TeacherTrainer({
     net: createMlp({ dim: 2, hidden: [...hidden] }),
     dataset: run.target,
     seed: 0,
-    config: { steps: teacherSteps, batchSize, warmupSteps: Math.min(100, Math.floor(teacherSteps / 5)) },
+    config: configs.teacher,
   });
   run.teacher = teacher;
   if (!(await phase('teacher', teacherSteps, async () => (await teacher.trainStepAsync()).loss, run, hooks))) return 'stopped';
@@ -173,7 +175,7 @@ export async function runTraining(run: BrowserRun, hooks: RunHooks): Promise<Pro
     teacher: teacher.ema.network,
     dataset: run.target,
     seed: 1,
-    config: { steps: distillSteps, batchSize: Math.min(batchSize, 256), warmupSteps: Math.min(50, Math.floor(distillSteps / 5)), gridSize: 12 },
+    config: configs.distill,
   });
   run.distiller = distiller;
   if (!(await phase('distill', distillSteps, async () => (await distiller.trainStepAsync()).loss, run, hooks))) return 'stopped';

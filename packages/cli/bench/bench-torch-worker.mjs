@@ -10,6 +10,7 @@
 //   distill-cache  the same with pairs from the rollout cache (its default policy)
 //   sample   one-step sampling g(eps0, 1, z) of the two-time MLP, 2,000 points, read back
 //   unet     TeacherTrainer.trainStep() of the MNIST preset's U-Net (16 channels, [1, 2, 2], attention at 7), batch 64
+//   e2e      the demo's pipeline (endToEnd below): {"row": "e2e", "config", "heldOut", "z", "every"}
 import { createInterface } from 'node:readline';
 import * as tf from '@tensorflow/tfjs-core';
 import { configureWasmBackend, runningWasmThreads } from '@charlearn/backend-wasm';
@@ -17,6 +18,8 @@ import { follmer, Rng, useBackend } from '@charlearn/core';
 import { getTarget } from '@charlearn/data';
 import { createMlp, createNetwork } from '@charlearn/nets';
 import { CharacteristicDistiller, characteristicMap, sampleFlowMap, TeacherTrainer } from '@charlearn/distill';
+import { exactW2 } from '@charlearn/metrics';
+import { createRunNetwork, defaultRunConfig } from '@charlearn/cli';
 
 // --threads N: the wasm backend's thread count (bench-threads.mjs runs one worker a count).
 const threadsAt = process.argv.indexOf('--threads');
@@ -69,12 +72,48 @@ function row(name) {
   return r;
 }
 
+/**
+ * `charlearn demo`'s training with the library (the run config's network at its seed, teacher seed 0, distiller seed 1,
+ * the swiss roll): training seconds (steps only) and the one-step W2 of the EMA generator on `z` against `heldOut`
+ * every `every` distillation steps (evaluation not timed).
+ */
+function endToEnd(req) {
+  const target = getTarget('swiss-roll');
+  const t0 = performance.now();
+  const trainer = new TeacherTrainer({ net: createRunNetwork(defaultRunConfig(), [2]), dataset: target, config: req.config.teacher, seed: 0 });
+  for (let i = 0; i < req.config.teacher.steps; i++) trainer.trainStep();
+  const teacherSeconds = (performance.now() - t0) / 1000;
+  const distiller = new CharacteristicDistiller({ teacher: trainer.ema.network, dataset: target, config: req.config.distill, seed: 1 });
+  const z = tf.tensor2d(req.z, [req.z.length / 2, 2]);
+  const heldOut = Float32Array.from(req.heldOut);
+  const marks = [];
+  let seconds = teacherSeconds;
+  for (let step = 1; step <= req.config.distill.steps; step++) {
+    const t1 = performance.now();
+    distiller.trainStep();
+    seconds += (performance.now() - t1) / 1000;
+    if (step % req.every === 0 || step === req.config.distill.steps) {
+      const x = distiller.sample(z, 1);
+      marks.push({ step, seconds, w2: exactW2(x.dataSync(), heldOut) });
+      x.dispose();
+    }
+  }
+  tf.dispose(z);
+  distiller.dispose();
+  trainer.dispose();
+  return { teacherSeconds, marks };
+}
+
 const send = (o) => process.stdout.write(`${JSON.stringify(o)}\n`);
 send({ ready: true, tfjs: tf.version_core, backend: tf.getBackend(), threads: await runningWasmThreads() });
 for await (const line of createInterface({ input: process.stdin })) {
   if (!line.trim()) continue;
   const req = JSON.parse(line);
   try {
+    if (req.row === 'e2e') {
+      send({ row: 'e2e', ...endToEnd(req) });
+      continue;
+    }
     const r = row(req.row);
     for (let i = 0; i < (req.warmup ?? 0); i++) r.step();
     const ms = [];

@@ -12,8 +12,10 @@
 //
 // PyTorch: Debian's python3-torch for /usr/bin/python3 (PYTHON overrides). When `import torch` fails and this runs
 // as root, it runs `apt-get install -y python3-torch`; otherwise it prints that line and stops.
-// Env: BENCH_ROUNDS, BENCH_ROWS (comma list of teacher,distill,distill-cache,sample,unet; add threads for the
+// Env: BENCH_ROUNDS, BENCH_ROWS (comma list of teacher,distill,distill-cache,sample,unet,e2e; add threads for the
 // thread-scaling section of bench-threads.mjs, which runs by default). --quick: 3 rounds, fewer steps (~3 min).
+// --reference PATH (or CHARLEARN_REFERENCE_CODE=PATH): a checkout of github:burning489/CharacteristicGenerator; adds the
+// paper's own code's distillation step at batch 1024 against charlearn's (paperCodeRows below); skipped when not given.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -34,8 +36,11 @@ const ROWS = {
   sample: { steps: quick ? 6 : 12, warmup: 3, label: 'one-step sampling, two-time MLP 3x256, 2,000 points' },
   unet: { steps: quick ? 1 : 2, warmup: 1, label: 'U-Net teacher step, MNIST preset (16 channels, [1, 2, 2], attention at 7), batch 64' },
 };
-const wanted = (process.env.BENCH_ROWS ?? Object.keys(ROWS).join(',')).split(',').filter((r) => r !== 'threads'); // 'threads': bench-threads.mjs, below
-for (const r of wanted) if (!ROWS[r]) throw new Error(`BENCH_ROWS: unknown row '${r}' (rows: ${Object.keys(ROWS).join(', ')})`);
+/** Rows that are whole runs rather than timed steps (endToEndRows below); 'threads' is bench-threads.mjs, below. */
+const RUN_ROWS = ['e2e', 'threads'];
+const requested = (process.env.BENCH_ROWS ?? [...Object.keys(ROWS), ...RUN_ROWS].join(',')).split(',');
+for (const r of requested) if (!ROWS[r] && !RUN_ROWS.includes(r)) throw new Error(`BENCH_ROWS: unknown row '${r}' (rows: ${[...Object.keys(ROWS), ...RUN_ROWS].join(', ')})`);
+const wanted = requested.filter((r) => ROWS[r]);
 
 function ensureTorch() {
   const probe = () => spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0;
@@ -89,7 +94,110 @@ const median = (xs) => {
 };
 const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
+/** The checkout of the paper's code: `--reference PATH` or CHARLEARN_REFERENCE_CODE; null when neither is given. */
+function referenceCheckout() {
+  const i = process.argv.indexOf('--reference');
+  const path = i >= 0 ? process.argv[i + 1] : process.env.CHARLEARN_REFERENCE_CODE;
+  if (!path) return null;
+  if (!existsSync(join(path, 'sde.py'))) throw new Error(`--reference ${path}: no sde.py there; give a checkout of github:burning489/CharacteristicGenerator`);
+  return path;
+}
+
+/**
+ * The paper's own code's distillation step (bench_torch.py's `paper-distill` row: the reference checkout's
+ * `Follmer.compute_characteristic_loss` on the same 2-D MLP, batch 1024, RAdam + warm-up + clip + EMA) at 1 and 2
+ * threads, against charlearn's distillation step at batch 1024 on the fly and from its rollout cache, in rounds that
+ * alternate the sides as the main rows do. Both draw the teacher step count n from the same weighted 1..19 law, each
+ * its own draws, so a round's figure is the mean of its steps. Rows shaped like the main table's.
+ */
+async function paperCodeRows(ours, reference) {
+  const paper = [1, 2].map((t) => worker(`paper code ${t} thread${t > 1 ? 's' : ''}`, python, [join(here, 'bench_torch.py'), '--threads', String(t), '--reference', reference]));
+  await Promise.all(paper.map((p) => p.ready));
+  const steps = quick ? 4 : 8;
+  const rowsOut = [];
+  for (const [name, ourRow, label] of [
+    ['paper-distill', 'distill', "distillation step, batch 1024: charlearn on the fly vs the paper's own code (its loss, DEIS pairs)"],
+    ['paper-distill-cache', 'distill-cache', "distillation step, batch 1024: charlearn from its rollout cache vs the paper's own code"],
+  ]) {
+    const per = [[], [], []];
+    let parameters = [0, 0, 0];
+    for (let r = 0; r < rounds; r++) {
+      const order = [0, 1, 2].map((k) => (k + r) % 3);
+      for (const k of order) {
+        const side = k === 0 ? ours : paper[k - 1];
+        const a = await side.ask({ row: k === 0 ? ourRow : 'paper-distill', steps, warmup: r === 0 ? 2 : 0 });
+        per[k].push(mean(a.ms));
+        parameters[k] = a.parameters;
+      }
+      console.log(`  round ${r + 1}/${rounds} ${name} charlearn ${per[0].at(-1).toFixed(1)} ms, paper code 1 thread ${per[1].at(-1).toFixed(1)} ms, 2 threads ${per[2].at(-1).toFixed(1)} ms`);
+    }
+    if (parameters[0] !== parameters[1]) throw new Error(`${name}: parameter counts differ (charlearn ${parameters[0]}, paper code ${parameters[1]})`);
+    const [o, t1, t2] = per;
+    const ratio = (t) => median(o.map((x, i) => x / t[i]));
+    rowsOut.push({
+      row: name,
+      label,
+      parameters: parameters[0],
+      charlearnMs: median(o),
+      torch1Ms: median(t1),
+      torch2Ms: median(t2),
+      ratioVsTorch1: ratio(t1),
+      ratioVsTorch2: ratio(t2),
+      ratioVsBest: ratio(o.map((_, i) => Math.min(t1[i], t2[i]))),
+      leakedTensors: 0,
+    });
+  }
+  paper.forEach((p) => p.close());
+  return rowsOut;
+}
+
+/**
+ * The end-to-end row: `charlearn demo`'s training (its preset's teacher and distillation settings, swiss roll) in
+ * charlearn and in bench_torch.py's PyTorch pipeline (the same algorithm written again, at 1 and 2 threads), each
+ * timing its training steps only and taking the one-step W2 (the CLI's protocol: 2,000 samples from the same z against
+ * the same 2,000 held-out points) every `every` distillation steps. The W2 all three reach is the largest of their
+ * best figures; a side's time is its training time at its first mark at or below it. One run each (minutes).
+ */
+async function endToEndRows(ours, torch1, torch2) {
+  const [{ DEMO_PRESET }, { parseConfig }, { teacherConfigSchema, distillConfigSchema }, { getTarget, STORED_NORMALISATION }, { evaluationSamples }] = await Promise.all([
+    import('@charlearn/cli'),
+    import('@charlearn/core'),
+    import('@charlearn/distill'),
+    import('@charlearn/data'),
+    import('@charlearn/metrics'),
+  ]);
+  const shrink = quick ? 4 : 1;
+  const teacher = parseConfig(teacherConfigSchema, { ...DEMO_PRESET.teacher, steps: Math.round(DEMO_PRESET.teacher.steps / shrink) }, 'teacher');
+  const distill = parseConfig(distillConfigSchema, { ...DEMO_PRESET.distill, steps: Math.round(DEMO_PRESET.distill.steps / shrink) }, 'distill');
+  const { heldOut, z } = evaluationSamples(getTarget('swiss-roll'), 2000, 0);
+  const every = Math.max(1, Math.round(distill.steps / 10));
+  const req = { row: 'e2e', config: { teacher, distill: { ...distill, teacherSolver: String(distill.teacherSolver) } }, heldOut: Array.from(heldOut), z: Array.from(z), normalisation: STORED_NORMALISATION['swiss-roll'], every };
+  const runs = [];
+  for (const side of [ours, torch1, torch2]) {
+    const a = await side.ask(req);
+    console.log(`  e2e ${side.name}: teacher ${a.teacherSeconds.toFixed(1)} s; one-step W2 ${a.marks.map((m) => `${m.step}: ${m.w2.toFixed(4)} (${m.seconds.toFixed(1)} s)`).join(', ')}`);
+    runs.push(a);
+  }
+  const goal = Math.max(...runs.map((r) => Math.min(...r.marks.map((m) => m.w2))));
+  const [o, t1, t2] = runs.map((r) => r.marks.find((m) => m.w2 <= goal).seconds * 1000);
+  return {
+    row: 'e2e',
+    label: `end to end: the demo's training (${teacher.steps} teacher + ${distill.steps} distillation steps, swiss roll) to one-step W2 ${goal.toFixed(3)}`,
+    parameters: 0,
+    charlearnMs: o,
+    torch1Ms: t1,
+    torch2Ms: t2,
+    ratioVsTorch1: o / t1,
+    ratioVsTorch2: o / t2,
+    ratioVsBest: o / Math.min(t1, t2),
+    leakedTensors: 0,
+    goalW2: goal,
+    marks: runs.map((r) => r.marks),
+  };
+}
+
 ensureTorch();
+const reference = referenceCheckout();
 const started = performance.now();
 const load0 = os.loadavg();
 const ours = worker('charlearn', process.execPath, [join(here, 'bench-torch-worker.mjs')]);
@@ -124,6 +232,10 @@ for (let r = 0; r < rounds; r++) {
     console.log(`  round ${r + 1}/${rounds} ${name.padEnd(8)} charlearn ${o.toFixed(1)} ms, PyTorch 1 thread ${t1.toFixed(1)} ms, 2 threads ${t2.toFixed(1)} ms${ns ? ` (n = ${ns.join(', ')})` : ''}`);
   }
 }
+const e2eRows = requested.includes('e2e') ? [await endToEndRows(ours, torch1, torch2)] : [];
+let paperRows = [];
+if (reference) paperRows = await paperCodeRows(ours, reference);
+else console.log("paper code row skipped: give --reference <checkout of github:burning489/CharacteristicGenerator> (or CHARLEARN_REFERENCE_CODE) to time the paper's own distillation step");
 sides.forEach((s) => s.close());
 const load1 = os.loadavg();
 
@@ -147,6 +259,7 @@ const table = wanted.map((name) => {
     ...(name === 'sample' ? { samplesPerSec: { charlearn: 2000 / (median(o) / 1000), torch1: 2000 / (median(t1) / 1000), torch2: 2000 / (median(t2) / 1000) } } : {}),
   };
 });
+table.push(...e2eRows, ...paperRows);
 
 const f = (x) => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
 const lines = [
@@ -185,7 +298,8 @@ ${lines.join('\n')}
 - **How it is measured.** Three long-lived workers in one process tree, charlearn (packages/cli/bench/bench-torch-worker.mjs) and PyTorch (packages/cli/bench/bench_torch.py) at 1 and 2 threads; each round asks each side in turn for a few steps of a row (the order rotates), a side's figure is the median over rounds of each round's median step, and a ratio is the median over rounds of that round's charlearn / PyTorch pair (< 1: charlearn is faster). No process starts inside a timing.
 - **Same work.** Each PyTorch row is charlearn's code path written again (same layers, parameter counts checked equal, same EDM preconditioning on the Föllmer path, Adam with warm-up, global-norm clip, EMA). The distillation row uses CharacteristicDistiller's defaults (Karras grid of 20 times + t = 1, exp-integrator-edm pairs from 4 start indices, fit + 0.1 semi-group through both sides); PyTorch repeats charlearn's draws of the teacher step count n, so both spend the same teacher evaluations.
 - **Rollout cache.** The \`distill-cache\` row is charlearn with \`pairSource: 'rollout-cache'\` (its default policy: 1,024 trajectories, each used for 16 steps, so 64 new teacher solves over the grid a step instead of ~14 teacher evaluations for each of the 1,024 pairs) against PyTorch solving its pairs on the fly as the paper's code does; what that costs in quality is measured at equal wall time by \`node packages/cli/bench/bench-pairs.mjs\` (section below when it has run). Where the time of a step goes: docs/profile-steps.md.
-- **Not here yet:** the paper's own code's distillation step (it is an image code; its 2-D adaptation measured 106 ms at batch 1024 in issue 19) and the end-to-end row (wall time to the same one-step W2).
+- **End to end** (row \`e2e\`, \`endToEndRows\`): the demo preset's whole training in charlearn and in bench_torch.py's PyTorch pipeline (the same algorithm: teacher, then distillation with the preset's pairs, on the fly or from a rollout cache), one run each, timing training steps only; the figure is each side's training time to the largest of the three sides' best one-step W2 (the CLI's protocol: same z, same held-out points).
+- **The paper's own code** (rows \`paper-distill*\`, \`paperCodeRows\`): with \`--reference <checkout of github:burning489/CharacteristicGenerator>\` (or CHARLEARN_REFERENCE_CODE) the reference code's own \`Follmer.compute_characteristic_loss\` (DEIS pairs, composed consistency, adaptive-weight DSM, l2) on the same 2-D MLP at batch 1024 with RAdam, warm-up, clip and EMA, against charlearn's distillation step; skipped with a line when no checkout is given. Its code is imported from the checkout, never copied here.
 `;
 // Keep the sections other benches write into this file (bench-pairs.mjs: <!-- pairs:start --> ... <!-- pairs:end -->).
 const docPath = join(root, 'docs', 'bench-torch.md');

@@ -29,7 +29,7 @@ describe('trainer settings are parsed by their schemas', () => {
     const n = net();
     const before = tf.memory().numTensors;
     expect(message(() => new TeacherTrainer({ net: n, dataset, config: { learningRate: 0.5 } as never }))).toBe(
-      "unknown config key 'teacher.learningRate' (keys of 'teacher': steps, batchSize, lr, warmupSteps, gradClip, ema, eps0, eps1)",
+      "unknown config key 'teacher.learningRate' (keys of 'teacher': steps, batchSize, lr, warmupSteps, lrDecay, gradClip, ema, eps0, eps1)",
     );
     expect(message(() => new TeacherTrainer({ net: n, dataset, config: { stpes: 5 } as never }))).toMatch(/^unknown config key 'teacher.stpes'; did you mean 'teacher.steps'\?/);
     expect(message(() => new CharacteristicDistiller({ teacher: n, dataset, config: { teacherSolvr: 'heun' } as never }))).toMatch(
@@ -84,7 +84,7 @@ describe('trainer settings are parsed by their schemas', () => {
   });
 
   it('the defaults are the schemas', () => {
-    expect(DEFAULT_TEACHER_CONFIG).toEqual({ steps: 4000, batchSize: 512, lr: 1e-3, warmupSteps: 500, gradClip: 1, ema: 0.999, eps0: 1e-5, eps1: 1e-5 });
+    expect(DEFAULT_TEACHER_CONFIG).toEqual({ steps: 4000, batchSize: 512, lr: 1e-3, warmupSteps: 500, lrDecay: 'constant', gradClip: 1, ema: 0.999, eps0: 1e-5, eps1: 1e-5 });
     expect(DEFAULT_DISTILL_CONFIG.losses).toEqual({ fit: 1, semigroup: 0.1, ctm: 0, dsm: 0 });
     expect(DEFAULT_ONE_STEP_CONFIG.batchSize).toBe(1024);
   });

@@ -14,6 +14,7 @@ function trainingEntries(d: { steps: number; batchSize: number; warmupSteps: num
     batchSize: setting(integerSchema({ min: d.minBatch ?? 1 }), d.batchSize, d.minBatch ? 'batch (data and generated points per update)' : 'batch size'),
     lr: setting(numberSchema({ gt: 0 }), 1e-3, 'peak learning rate (Adam)'),
     warmupSteps: setting(integerSchema({ min: 0 }), d.warmupSteps, 'linear learning-rate warm-up steps'),
+    lrDecay: setting(v.picklist(['constant', 'cosine']), 'constant', "after the warm-up: 'constant' (the peak lr) or 'cosine' (a half cosine to 0 by the last of steps)"),
     gradClip: setting(numberSchema({ gt: 0 }), 1, 'global gradient-norm clip'),
     ema: setting(numberSchema({ min: 0, lt: 1 }), 0.999, emaDoc),
   };

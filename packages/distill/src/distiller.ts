@@ -283,7 +283,7 @@ export class CharacteristicDistiller {
   private beginStep(): { update: PreparedUpdate; finish: (stats: UpdateStats) => DistillStepStats } {
     assertGradientsRegistered();
     const { batchSize, pairGroups, losses, lr, warmupSteps, gradClip, ema } = this.config;
-    const lrNow = learningRateAt(this.step, lr, warmupSteps);
+    const lrNow = learningRateAt(this.step, lr, warmupSteps, { kind: this.config.lrDecay, steps: this.config.steps });
     const plan = drawPairPlan(this.rng, this.grid.length, batchSize, pairGroups);
     const shape = [batchSize, ...this.dataset.sampleShape];
     const cacheNfe = this.cache ? this.cache.advance(this.step) : 0;

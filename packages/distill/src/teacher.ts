@@ -116,7 +116,7 @@ export class TeacherTrainer {
     const z = rng.normalTensor([batchSize, ...this.dataset.sampleShape]);
     const { t, tau } = sampleTrainingTimeBatch(batchSize, rng, { eps0, eps1 });
     const online = networkDenoiser(this.net, this.interpolant, this.sigmaData);
-    const lrNow = learningRateAt(this.step, lr, warmupSteps);
+    const lrNow = learningRateAt(this.step, lr, warmupSteps, { kind: this.config.lrDecay, steps: this.config.steps });
     try {
       const { value, grads } = namedGradients(
         () => denoiserMatchingLoss({ denoiser: online, x1, z, t, tau, interpolant: this.interpolant, sigmaData: this.sigmaData }) as Scalar,

@@ -131,7 +131,7 @@ export class OneStepTrainer {
     assertGradientsRegistered();
     const { batchSize, lr, warmupSteps, gradClip, ema } = this.config;
     const { rng } = this.state;
-    const lrNow = learningRateAt(this.step, lr, warmupSteps);
+    const lrNow = learningRateAt(this.step, lr, warmupSteps, { kind: this.config.lrDecay, steps: this.config.steps });
     const data = this.dataset.sample(batchSize, rng);
     const prior = rng.normalTensor([batchSize, ...this.dataset.sampleShape]);
     let prepared: ReturnType<OneStepObjective['prepare']> | undefined;
