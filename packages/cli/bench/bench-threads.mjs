@@ -24,7 +24,7 @@ const THREAD_ROWS = {
   unet: { steps: [2, 1], warmup: 1, label: 'U-Net teacher step, MNIST preset, batch 64' },
 };
 
-/** A worker answering one JSON line per request line (bench-torch.mjs has the same helper: one can import this). */
+/** A worker answering one JSON line per request line (bench-torch.mjs imports it). */
 export function lineWorker(name, cmd, argv) {
   const child = spawn(cmd, argv, { stdio: ['pipe', 'pipe', 'inherit'], cwd: root });
   const lines = createInterface({ input: child.stdout });
