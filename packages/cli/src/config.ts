@@ -458,7 +458,8 @@ export function checkDataAndModel(config: Pick<RunConfig, 'data' | 'model' | 'ev
     throw new ConfigError(`data.dir is the folder of Fashion-MNIST's IDX files; ${source} reads no folder (set data.dir to null)`, 'data.dir');
   }
   const unitsGiven = data.sigmaData !== null || data.pixelRange[0] !== DEFAULT_PIXEL_RANGE[0] || data.pixelRange[1] !== DEFAULT_PIXEL_RANGE[1];
-  if (!images && (data.limit !== null || data.flip || unitsGiven)) {
+  // a data.file may hold images: whether its units apply is known once it is read (run-data.ts)
+  if (!images && (data.limit !== null || data.flip || (unitsGiven && data.file === null))) {
     const key = data.limit !== null ? 'data.limit' : data.flip ? 'data.flip' : data.sigmaData !== null ? 'data.sigmaData' : 'data.pixelRange';
     throw new ConfigError(`${key} applies to the image data sets; ${source} is not one (remove ${key})`, key);
   }

@@ -86,3 +86,23 @@ describe('data.file images', () => {
     expect(r.err).toContain(`ConfigError: model.kind 'mlp' trains points, but data.file '${file}' holds images [8, 8, 1]: set model.kind to 'unet' or 'dit'`);
   });
 });
+
+describe('data.file images in the model units of data.pixelRange / data.sigmaData', () => {
+  it('are served in those units (as the built-in image sets are); a points file refuses them', async () => {
+    const { loadRunData } = await import('./run-data');
+    const { loadRunConfig } = await import('./config');
+    const given = await loadRunData(loadRunConfig({ data: { file, pixelRange: [0, 1], sigmaData: 1 }, model: { kind: 'unet' } }).data);
+    expect(given.kind).toBe('image-file');
+    if (given.kind !== 'image-file') return;
+    expect([...given.dataset.range]).toEqual([0, 1]);
+    expect(given.dataset.sigmaData).toBe(1);
+    expect(given.fitted.pixelRange).toEqual({ low: 0, high: 255 }); // the file's units are the rule's, unchanged
+    const byDefault = await loadRunData(loadRunConfig({ data: { file }, model: { kind: 'unet' } }).data);
+    expect(byDefault.kind === 'image-file' && [...byDefault.dataset.range]).toEqual([-1, 1]);
+    const csv = join(out, 'points.csv');
+    writeFileSync(csv, 'x,y\n0,1\n1,0\n2,2\n3,1\n');
+    await expect(loadRunData(loadRunConfig({ data: { file: csv, pixelRange: [0, 1] } }).data)).rejects.toThrow(
+      `data.pixelRange applies to image data; data.file '${csv}' holds points [N, d] (remove data.pixelRange)`,
+    );
+  });
+});

@@ -4,7 +4,7 @@
  * config before any tensor math runs.
  */
 import { ConfigError, type Dataset } from '@charlearn/core';
-import { getTarget, type ArrayDataset, type PixelRange, type Target2D } from '@charlearn/data';
+import { DEFAULT_PIXEL_RANGE, getTarget, type ArrayDataset, type PixelRange, type Target2D } from '@charlearn/data';
 import { loadDataFile } from '@charlearn/data/node';
 import { imageDataset, loadFashionMnist, loadMnist, type ImageDataset, type ImageSet, type ImageSplit } from '@charlearn/data/images';
 import { isImageDataName, type ImageDataName } from '@charlearn/data';
@@ -111,6 +111,17 @@ export async function loadImageSplit(data: RunConfig['data'], split: ImageSplit)
   }
 }
 
+/** The model's units of an image run's pixels (`data.pixelRange`, `data.sigmaData`), as `imageDataset` takes them. */
+function modelUnits(data: RunConfig['data']): { range: readonly [number, number]; sigmaData?: number } {
+  return { range: [data.pixelRange[0]!, data.pixelRange[1]!], ...(data.sigmaData !== null ? { sigmaData: data.sigmaData } : {}) };
+}
+
+/** `data.pixelRange` / `data.sigmaData` are image settings: a `data.file` of points refuses them (the config check cannot tell before the file is read). */
+function assertNoImageUnits(data: RunConfig['data']): void {
+  const key = data.sigmaData !== null ? 'data.sigmaData' : data.pixelRange[0] !== DEFAULT_PIXEL_RANGE[0] || data.pixelRange[1] !== DEFAULT_PIXEL_RANGE[1] ? 'data.pixelRange' : null;
+  if (key) throw new ConfigError(`${key} applies to image data; data.file '${data.file}' holds points [N, d] (remove ${key})`, key);
+}
+
 /**
  * The run's data from `config.data`: a 2-D target, an image data set's training split, or a data file's training
  * rows (`options.seed` seeds its held-out split, `data.holdout`).
@@ -123,8 +134,9 @@ export async function loadImageSplit(data: RunConfig['data'], split: ImageSplit)
  */
 export async function loadRunData(data: RunConfig['data'], options: { readonly seed?: number } = {}): Promise<RunData> {
   if (data.file !== null) {
-    const loaded = await loadDataFile(data.file, { holdout: data.holdout, seed: options.seed ?? 0 });
+    const loaded = await loadDataFile(data.file, { holdout: data.holdout, seed: options.seed ?? 0, modelUnits: modelUnits(data) });
     const heldOutRows = [...loaded.heldOutRows];
+    if (loaded.kind === 'points') assertNoImageUnits(data);
     if (loaded.kind === 'images') return { kind: 'image-file', file: data.file, dataset: loaded.dataset, fitted: { pixelRange: loaded.pixelRange, heldOutRows } };
     const { mean, std } = loaded.dataset.normalisation;
     return { kind: 'file', file: data.file, dataset: loaded.dataset, heldOut: loaded.heldOut, fitted: { normalisation: { mean: [...mean], std: [...std] }, heldOutRows } };
@@ -134,7 +146,6 @@ export async function loadRunData(data: RunConfig['data'], options: { readonly s
     return { kind: 'points', target, dataset: target };
   }
   const name = data.target;
-  const units = { range: [data.pixelRange[0]!, data.pixelRange[1]!] as const, ...(data.sigmaData !== null ? { sigmaData: data.sigmaData } : {}) };
-  const dataset = imageDataset(await loadImageSplit(data, 'train'), { flip: data.flip, ...units });
+  const dataset = imageDataset(await loadImageSplit(data, 'train'), { flip: data.flip, ...modelUnits(data) });
   return { kind: 'images', name, dataset, loadSplit: (split, options = {}) => loadImageSplit(options.ignoreLimit ? { ...data, limit: null } : data, split) };
 }

@@ -12,7 +12,7 @@ import { DataFileError } from '@charlearn/core';
 import { datasetFromArray, type ArrayDataset } from './from-array';
 import { holdoutRows, selectRows } from './holdout';
 import { assertImageArrayShape, imageSetFromArray, type PixelRange } from './image-array';
-import { imageDataset, type ImageDataset } from './image-dataset';
+import { imageDataset, type ImageDataset, type ImageDatasetOptions } from './image-dataset';
 import { parseNpy, parsePointsCsv, parsePointsJson, type ParsedPoints } from './points-file';
 
 export * from './points-file';
@@ -65,6 +65,12 @@ export interface LoadDataFileOptions {
   readonly seed?: number;
   /** Images: the pixel range to use (e.g. the one a checkpoint recorded) instead of the rule's. */
   readonly pixelRange?: PixelRange;
+  /**
+   * Images: the model's units of the pixels and their σ_data, passed to {@link imageDataset} (`range`, default
+   * `[-1, 1]`; `sigmaData`, default measured): the file's values map to pixels in [0, 1] by `pixelRange`, and the
+   * pixels to the model's units by these, as for the built-in image sets (`data.pixelRange`, `data.sigmaData`).
+   */
+  readonly modelUnits?: Pick<ImageDatasetOptions, 'range' | 'sigmaData'>;
 }
 
 /** A data file's points: the training rows as a dataset (normalisation fitted to them) and the held-out rows. */
@@ -112,7 +118,7 @@ export async function loadDataFile(path: string, options: LoadDataFileOptions = 
   const train = split.heldOut.length ? selectRows(values, width, split.train) : values;
   if (shape.length === 4) {
     const { set, pixelRange } = imageSetFromArray(train, [split.train.length, ...shape.slice(1)], { dtype, name: basename(path), source: path, ...(options.pixelRange ? { pixelRange: options.pixelRange } : {}) });
-    return { kind: 'images', dataset: imageDataset(set), pixelRange, heldOutRows: split.heldOut };
+    return { kind: 'images', dataset: imageDataset(set, options.modelUnits ?? {}), pixelRange, heldOutRows: split.heldOut };
   }
   const dataset = datasetFromArray(train, width, { name: basename(path) });
   const held = selectRows(values, width, split.heldOut);

@@ -168,7 +168,7 @@ export async function importNetwork(ctx: RunContext, file: string | undefined, o
       throw new CheckpointError(`the network takes samples of shape [${net.sampleShape.join(', ')}], the run's data (${ctx.dataset.name}) has [${want}]`, path);
     }
     const from = source === 'file' ? 'the file' : "the run config's model section";
-    if (ctx.data.kind === 'images') {
+    if (ctx.data.kind === 'images' || ctx.data.kind === 'image-file') {
       const [lo, hi] = ctx.data.dataset.range;
       ctx.log(`data units: pixels 0..1 are the network's ${lo}..${hi} (data.pixelRange), σ_data ${+ctx.data.dataset.sigmaData.toPrecision(6)} (data.sigmaData${ctx.config.data.sigmaData === null ? ' null: measured on the training pixels' : ''})`);
     }
@@ -253,7 +253,7 @@ export async function exportGenerator(ctx: RunContext): Promise<string> {
     const bytes = saveNetwork(distiller.ema.network, {
       interpolant: distiller.interpolant.name,
       sigmaData: distiller.sigmaData,
-      ...(ctx.data.kind === 'images' ? { pixelRange: [...ctx.data.dataset.range], pixels: 'pixel p in [0, 1] = clip((x - lo) / (hi - lo), 0, 1), [lo, hi] = pixelRange' } : {}),
+      ...(ctx.data.kind === 'images' || ctx.data.kind === 'image-file' ? { pixelRange: [...ctx.data.dataset.range], pixels: 'pixel p in [0, 1] = clip((x - lo) / (hi - lo), 0, 1), [lo, hi] = pixelRange' } : {}),
       eps0: distiller.config.eps0,
       eps1: distiller.config.eps1,
       cNoise: '999*(1-t), t = 0 noise, t = 1 data',

@@ -155,9 +155,10 @@ export function assertSameData(ctx: RunContext, ckpt: TrainerCheckpoint, path: s
       ctx.data.file,
     );
   }
-  if (ctx.data.kind === 'file' || ctx.data.kind === 'image-file') return; // data.target is not what a data.file run trains on
   const recorded = (recordedRunConfig(ckpt).data as { target?: unknown } | undefined)?.target;
-  if (recorded !== undefined && recorded !== ctx.config.data.target) {
+  // data.target is not what a data.file run trains on
+  const fileRun = ctx.data.kind === 'file' || ctx.data.kind === 'image-file';
+  if (!fileRun && recorded !== undefined && recorded !== ctx.config.data.target) {
     throw new ResumeMismatchError(
       `data.target: the run's generator ${path} was trained on '${String(recorded)}', the config says '${ctx.config.data.target}': set data.target to '${String(recorded)}' (or evaluate another run)`,
       'data.target',
