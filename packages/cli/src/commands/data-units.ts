@@ -175,7 +175,8 @@ export interface AdoptDataUnitsOptions {
  * ```
  */
 export async function adoptDataUnits(command: string, config: RunConfig, given: DataUnitsGiven, options: AdoptDataUnitsOptions): Promise<RunConfig> {
-  if (config.data.file !== null || !isImageDataName(config.data.target)) return config;
+  // a data.file may hold images (known once read): its units are adopted as an image set's; a points file refuses them then
+  if (config.data.file === null && !isImageDataName(config.data.target)) return config;
   const fromFile = command === 'import' ? unitsOfImportFile(options.file) : undefined;
   const fromRun = await unitsOfRunCheckpoint(config, command);
   const data: Record<string, unknown> = { ...config.data };
