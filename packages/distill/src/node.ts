@@ -9,8 +9,11 @@
  * await saveCheckpoint('out/roll/teacher.ckpt', teacherTrainer.checkpoint());
  * const teacher = TeacherTrainer.fromCheckpoint(await loadCheckpoint('out/roll/teacher.ckpt', 'teacher'), dataset);
  * ```
+ * `startGradientReplicas` starts worker threads that compute a trainer's gradients on shards of each batch
+ * (data-parallel training over the cores; docs/threads.md).
  * @packageDocumentation
  */
 export * from './node-checkpoint';
 export * from './atomic';
 export * from './fs-layer';
+export * from './gradient-replicas';

@@ -45,8 +45,12 @@ const interpolantSchema = v.optional(v.union([v.string(), v.pipe(v.custom(isObje
 const seedSchema = v.optional(integerSchema({ min: 0, max: 0xffffffff }));
 const recordSchema = v.optional(v.pipe(v.custom(isObject, 'expected an object'), v.title('object')));
 
+const isShardedGradients = (x: unknown): boolean => isObject(x) && typeof x.gradients === 'function' && isObject(x.task) && typeof x.replicas === 'number';
+/** A `ShardedGradients` (`startGradientReplicas(...)` of `@charlearn/distill/node`). */
+const gradientsSchema = v.optional(v.pipe(v.custom(isShardedGradients, 'expected gradient replicas (startGradientReplicas(...) of @charlearn/distill/node)'), v.title('ShardedGradients')));
+
 /** `new TeacherTrainer(options)`. */
-export const teacherTrainerOptionsSchema = v.strictObject({ net: networkSchema, dataset: datasetSchema, config: configSchema, interpolant: interpolantSchema, seed: seedSchema });
+export const teacherTrainerOptionsSchema = v.strictObject({ net: networkSchema, dataset: datasetSchema, config: configSchema, interpolant: interpolantSchema, seed: seedSchema, gradients: gradientsSchema });
 
 /** `new CharacteristicTeacher(options)` (the distiller's frozen teacher). */
 export const characteristicTeacherOptionsSchema = v.strictObject({ teacher: networkSchema, dataset: datasetSchema, config: configSchema, interpolant: interpolantSchema });

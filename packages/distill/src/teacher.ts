@@ -1,10 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { parseOptions, teacherTrainerOptionsSchema } from './options';
-import type { Scalar } from '@tensorflow/tfjs-core';
 import {
   assertNumber,
   CheckpointError,
-  denoiserMatchingLoss,
   fieldModelFromDenoiser,
   getInterpolant,
   parseConfig,
@@ -23,6 +21,7 @@ import { assertGradientsRegistered, namedGradients, prepareUpdate, type Prepared
 import { learningRateAt } from './schedule';
 import { teacherConfigSchema, type TeacherConfig, type TeacherConfigInput } from './config';
 import { packState, type TrainerCheckpoint } from './checkpoint';
+import { assertTaskMatches, teacherGradientTask, teacherTaskLoss, type ShardedGradients } from './sharded-gradients';
 
 /** One step's figures. */
 export interface TeacherStepStats {
@@ -52,8 +51,14 @@ export class TeacherTrainer {
   readonly config: TeacherConfig;
   readonly sigmaData: number;
   private readonly state: TrainingState;
+  private readonly replicas: ShardedGradients | undefined;
 
-  constructor(options: { net: Network; dataset: Dataset; config?: TeacherConfigInput; interpolant?: string | Interpolant; seed?: number }) {
+  /**
+   * @param options.gradients - gradient replicas (`startGradientReplicas` of `@charlearn/distill/node`, started with
+   *   `teacherGradientTask(net, interpolant, dataset.sigmaData)`): each step's batch is split over them (data-parallel
+   *   training on several threads); the numbers equal one thread's to float32 rounding. The caller closes them.
+   */
+  constructor(options: { net: Network; dataset: Dataset; config?: TeacherConfigInput; interpolant?: string | Interpolant; seed?: number; gradients?: ShardedGradients }) {
     parseOptions(teacherTrainerOptionsSchema, options, 'TeacherTrainer');
     const { net, dataset, seed = 0 } = options;
     assertNumber('seed', seed, { integer: true, min: 0, max: 0xffffffff });
@@ -65,6 +70,13 @@ export class TeacherTrainer {
     }
     this.dataset = dataset;
     this.sigmaData = dataset.sigmaData;
+    if (options.gradients) {
+      assertTaskMatches(options.gradients, teacherGradientTask(net, this.interpolant.name, this.sigmaData));
+      if (this.config.batchSize < options.gradients.replicas) {
+        throw new ShapeError(`teacher.batchSize ${this.config.batchSize} is smaller than the ${options.gradients.replicas} gradient replicas (each needs at least one row)`, 'teacher.batchSize');
+      }
+    }
+    this.replicas = options.gradients;
     this.state = new TrainingState(net, seed);
   }
 
@@ -115,13 +127,12 @@ export class TeacherTrainer {
     const x1 = this.dataset.sample(batchSize, rng);
     const z = rng.normalTensor([batchSize, ...this.dataset.sampleShape]);
     const { t, tau } = sampleTrainingTimeBatch(batchSize, rng, { eps0, eps1 });
-    const online = networkDenoiser(this.net, this.interpolant, this.sigmaData);
+    const loss = teacherTaskLoss(this.net, this.interpolant, this.sigmaData);
+    const batch = { x1, z, t, tau };
     const lrNow = learningRateAt(this.step, lr, warmupSteps, { kind: this.config.lrDecay, steps: this.config.steps });
     try {
-      const { value, grads } = namedGradients(
-        () => denoiserMatchingLoss({ denoiser: online, x1, z, t, tau, interpolant: this.interpolant, sigmaData: this.sigmaData }) as Scalar,
-        this.net.namedVariables(),
-      );
+      const variables = this.net.namedVariables();
+      const { value, grads } = this.replicas ? this.replicas.gradients(variables, batch, loss) : namedGradients(() => loss(batch), variables);
       const update = prepareUpdate({ grads, scalars: { loss: value }, adam: this.state.adam, lr: lrNow, gradClip, step: this.step });
       const finish = (stats: UpdateStats): TeacherStepStats => {
         this.ema.update(this.net, this.step, ema);
@@ -156,15 +167,26 @@ export class TeacherTrainer {
     this.state.restore(checkpoint, 'net');
   }
 
-  /** Rebuilds a trainer from a checkpoint (network from its saved spec). */
-  static fromCheckpoint(checkpoint: TrainerCheckpoint, dataset: Dataset): TeacherTrainer {
+  /**
+   * Rebuilds a trainer from a checkpoint (network from its saved spec).
+   *
+   * @param options.gradients - gradient replicas for the rebuilt trainer (see the constructor).
+   */
+  static fromCheckpoint(checkpoint: TrainerCheckpoint, dataset: Dataset, options: { gradients?: ShardedGradients } = {}): TeacherTrainer {
     const net = createNetwork(checkpoint.meta.network as unknown as NetworkSpec);
-    const trainer = new TeacherTrainer({
-      net,
-      dataset,
-      config: checkpoint.meta.config as TeacherConfigInput,
-      interpolant: String(checkpoint.meta.interpolant),
-    });
+    let trainer: TeacherTrainer;
+    try {
+      trainer = new TeacherTrainer({
+        net,
+        dataset,
+        config: checkpoint.meta.config as TeacherConfigInput,
+        interpolant: String(checkpoint.meta.interpolant),
+        ...(options.gradients ? { gradients: options.gradients } : {}),
+      });
+    } catch (e) {
+      net.dispose();
+      throw e;
+    }
     trainer.restore(checkpoint);
     return trainer;
   }
