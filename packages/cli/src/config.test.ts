@@ -94,6 +94,7 @@ describe('run config', () => {
       seed: 0,
       backend: 'wasm',
       threads: 1,
+      replicas: 1,
       plugins: [],
       data: { target: 'swiss-roll', file: null, holdout: 0.1, dir: null, limit: null, flip: false, pixelRange: [-1, 1], sigmaData: null },
       interpolant: 'follmer',
@@ -155,6 +156,22 @@ describe('run config', () => {
       })();
       expect(e).toBeInstanceOf(ConfigError);
       expect((e as ConfigError).parameter).toBe('threads');
+    }
+  });
+
+  it('replicas: 1 by default, auto or 1..16, bad counts a ConfigError naming the key', () => {
+    expect(loadRunConfig().replicas).toBe(1);
+    expect(loadRunConfig({ replicas: 2 }).replicas).toBe(2);
+    expect(loadRunConfig({ replicas: 'auto' }).replicas).toBe('auto');
+    for (const bad of [0, 17, 1.5, 'two']) {
+      let e: unknown;
+      try {
+        loadRunConfig({ replicas: bad });
+      } catch (err) {
+        e = err;
+      }
+      expect(e).toBeInstanceOf(ConfigError);
+      expect((e as ConfigError).parameter).toBe('replicas');
     }
   });
 

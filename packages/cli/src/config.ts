@@ -271,6 +271,9 @@ export function locateConfigErrors<T>(raw: RawConfig, parse: () => T): T {
 // The run config
 // ---------------------------------------------------------------------------
 
+/** The most `replicas` a run may ask for. */
+export const MAX_GRADIENT_REPLICAS = 16;
+
 const nonEmpty = v.pipe(v.string(), v.minLength(1));
 
 /** The run's own settings (everything the libraries do not build). */
@@ -284,6 +287,11 @@ const runEntries = {
     v.union([v.literal('auto'), integerSchema({ min: 1, max: MAX_WASM_THREADS })]),
     DEFAULT_WASM_THREADS,
     "threads of the wasm backend (1: single-threaded SIMD; 2+: the threaded SIMD binary, docs/threads.md; 'auto': one a core); other backends ignore it",
+  ),
+  replicas: setting(
+    v.union([v.literal('auto'), integerSchema({ min: 1, max: MAX_GRADIENT_REPLICAS })]),
+    1,
+    "data-parallel teacher training on the wasm backend: worker threads that each compute the gradient of one shard of the batch (1: one thread; 'auto': one a core, at most 4; docs/threads.md)",
   ),
   plugins: setting(v.array(nonEmpty), [], 'packages or paths to import before the config is checked (solvers, objectives, network kinds, backends); paths are relative to the config file'),
   interpolant: setting(nonEmpty, 'follmer', 'interpolant (follmer | linear | cosine | plugin)'),

@@ -24,6 +24,7 @@ export interface PluginRequest {
 }
 
 const imported = new Set<string>();
+const importedTargets: string[] = [];
 
 const isPath = (spec: string): boolean => spec.startsWith('.') || isAbsolute(spec);
 
@@ -66,6 +67,15 @@ export async function importPlugin(request: PluginRequest): Promise<void> {
     throw new PluginLoadError(spec, requestedBy, notFound ? `${hint} (${why})` : hint, parameter);
   }
   imported.add(key);
+  importedTargets.push(target);
+}
+
+/**
+ * What {@link importPlugin} imported in this process, in order, as the specifiers it imported (file URLs where
+ * it resolved them): what a worker thread imports to have the same plugins (gradient replicas).
+ */
+export function importedPluginTargets(): readonly string[] {
+  return [...importedTargets];
 }
 
 /**

@@ -27,7 +27,7 @@ describe('configDifferences', () => {
   });
 
   it('ignores the resumable keys and the sections the phase does not read', () => {
-    const resumable = { 'teacher.steps': 9, 'distill.steps': 9, logEvery: 3, checkpointEvery: 7, 'eval.samples': 5, backend: 'cpu' };
+    const resumable = { 'teacher.steps': 9, 'distill.steps': 9, logEvery: 3, checkpointEvery: 7, 'eval.samples': 5, backend: 'cpu', threads: 2, replicas: 2 };
     expect(configDifferences(recorded, changed(resumable), 'teacher')).toEqual([]);
     expect(configDifferences(recorded, changed({ 'distill.lr': 0.5, 'wflow.epsilon': 1 }), 'teacher')).toEqual([]);
     expect(configDifferences(recorded, changed({ 'distill.lr': 0.5 }), 'distill').map((x) => x.key)).toEqual(['distill.lr']);

@@ -15,6 +15,8 @@ import { writeHistory } from './history';
 import { assertConfigMatches, beginPhase, cliRecord, recordedRunConfig, ResumeMismatchError, resumedHistory, writeRunConfig } from './phase-start';
 import { formatNumber } from '../progress';
 import { recordedDataUnits } from './data-units';
+import { startTeacherReplicas } from '../run-replicas';
+import type { NetworkSpec } from '@charlearn/nets';
 
 /** `charlearn train`: teacher training, resumable. */
 export async function trainTeacher(ctx: RunContext, options: { resume: boolean }): Promise<TeacherTrainer> {
@@ -22,8 +24,15 @@ export async function trainTeacher(ctx: RunContext, options: { resume: boolean }
   const { slot, resumed, history } = await beginPhase(ctx, { file: runFiles.teacher, kind: 'teacher', resume: options.resume });
   const path = slot.path;
   let trainer: TeacherTrainer;
+  let replicas: Awaited<ReturnType<typeof startTeacherReplicas>> = undefined;
   if (resumed) {
-    trainer = TeacherTrainer.fromCheckpoint(resumed, ctx.dataset);
+    replicas = await startTeacherReplicas(ctx, resumed.meta.network as unknown as NetworkSpec);
+    try {
+      trainer = TeacherTrainer.fromCheckpoint(resumed, ctx.dataset, replicas ? { gradients: replicas } : {});
+    } catch (e) {
+      await replicas?.close();
+      throw e;
+    }
     history.teacher = resumedHistory(resumed, history.teacher);
     ctx.log(`resuming the teacher from ${slot.lastGood?.path ?? path} at step ${trainer.step}`);
   } else {
@@ -31,9 +40,11 @@ export async function trainTeacher(ctx: RunContext, options: { resume: boolean }
     assertStepFits(config, 'teacher', ctx.dataset.sampleShape, ctx.backend);
     const net = createRunNetwork(config, ctx.dataset.sampleShape);
     try {
-      trainer = new TeacherTrainer({ net, dataset: ctx.dataset, config: config.teacher, interpolant: ctx.interpolant, seed: config.seed });
+      replicas = await startTeacherReplicas(ctx, net.config);
+      trainer = new TeacherTrainer({ net, dataset: ctx.dataset, config: config.teacher, interpolant: ctx.interpolant, seed: config.seed, ...(replicas ? { gradients: replicas } : {}) });
     } catch (e) {
       net.dispose();
+      await replicas?.close();
       throw e;
     }
     history.teacher = [];
@@ -62,6 +73,8 @@ export async function trainTeacher(ctx: RunContext, options: { resume: boolean }
   } catch (e) {
     trainer.dispose();
     throw e;
+  } finally {
+    await replicas?.close();
   }
   ctx.log(`teacher checkpoint: ${path}`);
   return trainer;

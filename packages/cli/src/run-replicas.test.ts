@@ -1,0 +1,46 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cliRunner, readJson } from './cli-test-helpers';
+import { replicaCount } from './run-replicas';
+import type { HistoryPoint } from './training-loop';
+
+// `replicas`: the teacher trains data-parallel over worker threads (@charlearn/distill/node's startGradientReplicas).
+let out: string;
+beforeAll(() => {
+  out = mkdtempSync(join(tmpdir(), 'charlearn-replicas-'));
+});
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+const run = cliRunner(() => out);
+
+const losses = (name: string): number[] => readJson<{ teacher: HistoryPoint[] }>(join(out, name, 'history.json')).teacher.map((p) => p.loss);
+
+describe('charlearn train --set replicas=2', () => {
+  it('trains the teacher with the losses of one thread (to float32 rounding), and resumes on one thread', async () => {
+    const common = ['--quick', '--set', 'logEvery=1', '--set', 'teacher.steps=12'];
+    expect((await run('train', ...common, '--set', 'name=one')).code).toBe(0);
+    const two = await run('train', '--quick', '--set', 'logEvery=1', '--set', 'teacher.steps=6', '--set', 'replicas=2', '--set', 'name=two');
+    expect(two.code, two.err).toBe(0);
+    expect(two.err).toMatch(/data-parallel over 2 replicas \(this thread and 1 worker thread, a shard of 64 rows each\)/);
+    const resumed = await run('train', ...common, '--set', 'name=two', '--resume');
+    expect(resumed.code, resumed.err).toBe(0);
+    expect(resumed.err).toMatch(/resuming the teacher .* at step 6/);
+    const a = losses('one');
+    const b = losses('two');
+    expect(b).toHaveLength(a.length);
+    b.forEach((loss, i) => expect(Math.abs(loss - a[i]!), `step ${i + 1}`).toBeLessThan(1e-3 * a[i]!));
+  }, 120_000);
+
+  it('refuses replicas on a backend other than wasm, naming the key', async () => {
+    const r = await run('train', '--quick', '--set', 'teacher.steps=2', '--set', 'replicas=2', '--set', 'backend=cpu', '--set', 'name=cpu2');
+    expect(r.code).not.toBe(0);
+    expect(r.err).toMatch(/replicas: 2 runs worker threads on the wasm backend; backend 'cpu'/);
+  }, 60_000);
+
+  it("'auto' is one a core, at most 4", () => {
+    expect(replicaCount(3)).toBe(3);
+    expect(replicaCount('auto')).toBeGreaterThanOrEqual(1);
+    expect(replicaCount('auto')).toBeLessThanOrEqual(4);
+  });
+});
