@@ -1,10 +1,10 @@
-// Thread scaling of the wasm backend, 1 -> 2 threads, on the teacher step and the MNIST U-Net step, against PyTorch's
+// Scaling of the wasm backend over both cores, 1 -> 2 threads and 1 -> 2 data-parallel replicas, on the teacher step and the MNIST U-Net step, against PyTorch's
 // best thread setting. Run by `npm run bench:torch` after its main table (or alone: node packages/cli/bench/bench-threads.mjs
 // [--quick]); writes the <!-- threads:start --> ... <!-- threads:end --> section of docs/bench-torch.md and
 // docs/bench-threads.json.
 //
-// Four long-lived workers: charlearn (bench-torch-worker.mjs) with `threads: 1` and with `threads: 2`, PyTorch
-// (bench_torch.py) at 1 and 2 threads. Each round asks every worker in turn for a few steps of a row, the order
+// Five long-lived workers: charlearn (bench-torch-worker.mjs) with `threads: 1`, with `threads: 2` and on 2 replicas,
+// PyTorch (bench_torch.py) at 1 and 2 threads. Each round asks every worker in turn for a few steps of a row, the order
 // rotating every round, so load from elsewhere hits all four alike. A side's figure is the median over rounds of each
 // round's median step; the scaling (charlearn 1 thread / 2 threads) and the ratios are medians of per-round pairs.
 // Env: BENCH_ROUNDS, PYTHON (as bench-torch.mjs).
@@ -67,21 +67,23 @@ export async function benchThreadScaling({ quick = false, rounds = quick ? 3 : 7
     lineWorker('charlearn 2 threads', process.execPath, [join(here, 'bench-torch-worker.mjs'), '--threads', '2']),
     lineWorker('PyTorch 1 thread', python, [join(here, 'bench_torch.py'), '--threads', '1']),
     lineWorker('PyTorch 2 threads', python, [join(here, 'bench_torch.py'), '--threads', '2']),
+    lineWorker('charlearn 2 replicas', process.execPath, [join(here, 'bench-torch-worker.mjs'), '--threads', '1', '--replicas', '2']),
   ];
   const hello = await Promise.all(sides.map((s) => s.ready));
   if (hello[0].threads !== 1 || hello[1].threads !== 2) throw new Error(`the charlearn workers run ${hello[0].threads} and ${hello[1].threads} wasm threads, expected 1 and 2`);
-  console.log(`\nthread scaling: charlearn wasm 1 and 2 threads vs PyTorch ${hello[2].torch} 1 and 2 threads; ${rounds} rounds; load ${load0.map((l) => l.toFixed(1)).join(' ')}`);
+  if (hello[4].replicas !== 2) throw new Error(`the replicas worker runs ${hello[4].replicas} replicas, expected 2`);
+  console.log(`\nboth cores: charlearn wasm 1 and 2 threads and 2 data-parallel replicas vs PyTorch ${hello[2].torch} 1 and 2 threads; ${rounds} rounds; load ${load0.map((l) => l.toFixed(1)).join(' ')}`);
 
   const perRound = {};
   for (const name of Object.keys(THREAD_ROWS)) perRound[name] = sides.map(() => []);
   for (let r = 0; r < rounds; r++) {
     for (const [name, spec] of Object.entries(THREAD_ROWS)) {
-      for (const k of [0, 1, 2, 3].map((i) => (i + r) % 4)) {
+      for (const k of sides.map((_, i) => (i + r) % sides.length)) {
         const a = await sides[k].ask({ row: name, steps: spec.steps[quick ? 1 : 0], warmup: r === 0 ? spec.warmup : 0 });
         perRound[name][k].push(median(a.ms));
       }
-      const [c1, c2, t1, t2] = perRound[name].map((x) => x.at(-1));
-      console.log(`  round ${r + 1}/${rounds} ${name.padEnd(8)} charlearn ${c1.toFixed(1)} / ${c2.toFixed(1)} ms, PyTorch ${t1.toFixed(1)} / ${t2.toFixed(1)} ms (1 / 2 threads)`);
+      const [c1, c2, t1, t2, d2] = perRound[name].map((x) => x.at(-1));
+      console.log(`  round ${r + 1}/${rounds} ${name.padEnd(8)} charlearn ${c1.toFixed(1)} / ${c2.toFixed(1)} ms (1 / 2 threads), ${d2.toFixed(1)} ms (2 replicas), PyTorch ${t1.toFixed(1)} / ${t2.toFixed(1)} ms (1 / 2 threads)`);
     }
   }
   sides.forEach((s) => s.close());
@@ -89,14 +91,17 @@ export async function benchThreadScaling({ quick = false, rounds = quick ? 3 : 7
 
   const pairs = (a, b) => median(a.map((x, i) => x / b[i]));
   const rows = Object.entries(THREAD_ROWS).map(([name, spec]) => {
-    const [c1, c2, t1, t2] = perRound[name];
+    const [c1, c2, t1, t2, d2] = perRound[name];
     const best = t1.map((x, i) => Math.min(x, t2[i]));
     return {
       row: name,
       label: spec.label,
       charlearn1Ms: median(c1),
       charlearn2Ms: median(c2),
+      replicas2Ms: median(d2),
       scaling: pairs(c1, c2),
+      replicaScaling: pairs(c1, d2),
+      ratioReplicasVsBest: pairs(d2, best),
       torch1Ms: median(t1),
       torch2Ms: median(t2),
       torchScaling: pairs(t1, t2),
@@ -107,28 +112,29 @@ export async function benchThreadScaling({ quick = false, rounds = quick ? 3 : 7
   const minutes = (performance.now() - started) / 60000;
   const f = (x) => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
   const lines = [
-    '| work | charlearn 1 thread | charlearn 2 threads | scaling 1 -> 2 | PyTorch 1 thread | PyTorch 2 threads | PyTorch scaling | 2 threads vs PyTorch best |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|',
+    '| work | charlearn 1 thread | 2 wasm threads | 2 replicas | scaling: 2 threads | scaling: 2 replicas | PyTorch 1 thread | PyTorch 2 threads | PyTorch scaling | 2 replicas vs PyTorch best |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...rows.map(
       (t) =>
-        `| ${t.label} | ${f(t.charlearn1Ms)} ms | ${f(t.charlearn2Ms)} ms | ${t.scaling.toFixed(2)}x | ${f(t.torch1Ms)} ms | ${f(t.torch2Ms)} ms | ${t.torchScaling.toFixed(2)}x | ${t.ratio2VsBest.toFixed(2)}x |`,
+        `| ${t.label} | ${f(t.charlearn1Ms)} ms | ${f(t.charlearn2Ms)} ms | ${f(t.replicas2Ms)} ms | ${t.scaling.toFixed(2)}x | ${t.replicaScaling.toFixed(2)}x | ${f(t.torch1Ms)} ms | ${f(t.torch2Ms)} ms | ${t.torchScaling.toFixed(2)}x | ${t.ratioReplicasVsBest.toFixed(2)}x |`,
     ),
   ];
-  console.log(`\n${lines.join('\n')}\n\nscaling = time at 1 thread / time at 2 threads (> 1: faster on 2); median of per-round pairs. ${minutes.toFixed(1)} min; load at the end ${load1.map((l) => l.toFixed(1)).join(' ')}`);
+  console.log(`\n${lines.join('\n')}\n\nscaling = charlearn's time at 1 thread / its time at 2 threads or on 2 replicas (> 1: faster); median of per-round pairs. ${minutes.toFixed(1)} min; load at the end ${load1.map((l) => l.toFixed(1)).join(' ')}`);
 
   const env = { date: new Date().toISOString(), node: process.version, torch: hello[2].torch, cpus: os.cpus().length, cpu: os.cpus()[0]?.model.trim(), rounds, quick, loadAverageStart: load0, loadAverageEnd: load1, minutes };
   mkdirSync(join(root, 'docs'), { recursive: true });
   writeFileSync(join(root, 'docs', 'bench-threads.json'), `${JSON.stringify({ env, rows, perRound }, null, 2)}\n`);
   const shared = load0[0] > 1.5 || load1[0] > 1.5;
   const section = `<!-- threads:start -->
-## Both cores: the wasm backend at 1 and 2 threads
+## Both cores: 2 wasm threads, and 2 data-parallel replicas
 
 Generated by \`npm run bench:torch${quick ? ' -- --quick' : ''}\` (packages/cli/bench/bench-threads.mjs; alone: \`node packages/cli/bench/bench-threads.mjs${quick ? ' --quick' : ''}\`) on ${env.date.slice(0, 10)}: ${env.cpus} cores, ${rounds} rounds, ${minutes.toFixed(1)} min; load average ${load0[0].toFixed(1)} at the start and ${load1[0].toFixed(1)} at the end${shared ? ' (the machine was shared with other jobs: a second thread only helps when a core is free, so the scaling here is a lower bound)' : ''}.
 
 ${lines.join('\n')}
 
 - charlearn at 2 threads is \`setupWasmBackend({ threads: 2 })\` (CLI: \`--set threads=2\`): tfjs-backend-wasm's threaded SIMD binary, whose XNNPACK pool splits matrix products, convolutions and element-wise kernels over the threads. charlearn starts its pthread workers in Node (upstream tfjs cannot: tensorflow/tfjs#3830; docs/threads.md). Kernels charlearn runs in JavaScript (transposes, row reductions, the fused Adam update) stay on one thread.
-- Four long-lived workers, the order rotating every round; scaling and ratios are medians of per-round pairs. "2 threads vs PyTorch best" = charlearn at 2 threads / the faster of PyTorch's two settings in the same round (< 1: charlearn faster).
+- charlearn on 2 replicas is \`TeacherTrainer\` with \`gradients: await startGradientReplicas({ replicas: 2, task })\` (\`@charlearn/distill/node\`; CLI: \`--set replicas=2\`): data-parallel training, one shard of the batch on this thread and one on a worker thread, each on a single-threaded wasm backend, the gradients averaged in shared memory (docs/threads.md).
+- Five long-lived workers, the order rotating every round; scaling and ratios are medians of per-round pairs. "2 replicas vs PyTorch best" = charlearn on 2 replicas / the faster of PyTorch's two settings in the same round (< 1: charlearn faster).
 <!-- threads:end -->`;
   const docPath = join(root, 'docs', 'bench-torch.md');
   const previous = existsSync(docPath) ? readFileSync(docPath, 'utf8') : '';

@@ -4,7 +4,7 @@
 //   {"row": "teacher", "steps": 5, "warmup": 2} -> {"row": "teacher", "ms": [...], "parameters": 153410}
 //   {"row": "distill", ...}                      -> also "ns": the teacher step counts n its steps drew
 //
-// Rows (the library's own code paths, wasm backend, one thread):
+// Rows (the library's own code paths, wasm backend, one thread unless --threads / --replicas say otherwise):
 //   teacher  TeacherTrainer.trainStep(): MLP 2 -> 256x3 -> 2, SiLU, 64-d time embedding, batch 1024, swiss roll
 //   distill  CharacteristicDistiller.trainStep() with its defaults at batch 1024 (teacher = that MLP), on-the-fly pairs
 //   distill-cache  the same with pairs from the rollout cache (its default policy)
@@ -17,7 +17,8 @@ import { configureWasmBackend, runningWasmThreads } from '@charlearn/backend-was
 import { follmer, Rng, useBackend } from '@charlearn/core';
 import { getTarget } from '@charlearn/data';
 import { createMlp, createNetwork } from '@charlearn/nets';
-import { CharacteristicDistiller, characteristicMap, sampleFlowMap, TeacherTrainer } from '@charlearn/distill';
+import { CharacteristicDistiller, characteristicMap, sampleFlowMap, TeacherTrainer, teacherGradientTask } from '@charlearn/distill';
+import { startGradientReplicas } from '@charlearn/distill/node';
 import { exactW2 } from '@charlearn/metrics';
 import { createRunNetwork, defaultRunConfig } from '@charlearn/cli';
 
@@ -25,6 +26,12 @@ import { createRunNetwork, defaultRunConfig } from '@charlearn/cli';
 const threadsAt = process.argv.indexOf('--threads');
 if (threadsAt > 0) configureWasmBackend({ threads: Number(process.argv[threadsAt + 1]) });
 await useBackend('wasm');
+// --replicas N: the teacher rows train data-parallel over N replicas (startGradientReplicas; bench-threads.mjs).
+const replicasAt = process.argv.indexOf('--replicas');
+const replicaCount = replicasAt > 0 ? Number(process.argv[replicasAt + 1]) : 1;
+/** Gradient replicas for a teacher row's network, or undefined at one replica. */
+const replicasFor = async (net, sigmaData) => (replicaCount > 1 ? startGradientReplicas({ replicas: replicaCount, task: teacherGradientTask(net, 'follmer', sigmaData) }) : undefined);
+const withReplicas = (gradients) => (gradients ? { gradients } : {});
 
 const MLP = { dim: 2, hidden: [256, 256, 256], activation: 'silu', timeEmbeddingDim: 64, timeHidden: 64, seed: 1 };
 const UNET = { kind: 'unet', sampleShape: [28, 28, 1], channels: 16, channelMult: [1, 2, 2], numResBlocks: 1, attentionResolutions: [7], heads: 1, groups: 8, seed: 1 };
@@ -38,11 +45,13 @@ function imageBatch() {
 }
 
 const rows = {};
-function row(name) {
+async function row(name) {
   if (rows[name]) return rows[name];
   let r;
   if (name === 'teacher') {
-    const trainer = new TeacherTrainer({ net: createMlp(MLP), dataset: swissRoll, config: { batchSize: 1024, warmupSteps: 200 } });
+    const net = createMlp(MLP);
+    const gradients = await replicasFor(net, swissRoll.sigmaData);
+    const trainer = new TeacherTrainer({ net, dataset: swissRoll, config: { batchSize: 1024, warmupSteps: 200 }, ...withReplicas(gradients) });
     r = { step: () => trainer.trainStep(), parameters: trainer.net.parameterCount() };
   } else if (name === 'distill' || name === 'distill-cache') {
     const teacher = createMlp(MLP);
@@ -63,7 +72,9 @@ function row(name) {
     };
   } else if (name === 'unet') {
     const dataset = imageBatch();
-    const trainer = new TeacherTrainer({ net: createNetwork(UNET), dataset, config: { batchSize: 64, warmupSteps: 200, eps0: 1e-5, eps1: 1e-5 } });
+    const net = createNetwork(UNET);
+    const gradients = await replicasFor(net, dataset.sigmaData);
+    const trainer = new TeacherTrainer({ net, dataset, config: { batchSize: 64, warmupSteps: 200, eps0: 1e-5, eps1: 1e-5 }, ...withReplicas(gradients) });
     r = { step: () => trainer.trainStep(), parameters: trainer.net.parameterCount() };
   } else {
     throw new Error(`unknown row '${name}'`);
@@ -105,7 +116,7 @@ function endToEnd(req) {
 }
 
 const send = (o) => process.stdout.write(`${JSON.stringify(o)}\n`);
-send({ ready: true, tfjs: tf.version_core, backend: tf.getBackend(), threads: await runningWasmThreads() });
+send({ ready: true, tfjs: tf.version_core, backend: tf.getBackend(), threads: await runningWasmThreads(), replicas: replicaCount });
 for await (const line of createInterface({ input: process.stdin })) {
   if (!line.trim()) continue;
   const req = JSON.parse(line);
@@ -114,7 +125,7 @@ for await (const line of createInterface({ input: process.stdin })) {
       send({ row: 'e2e', ...endToEnd(req) });
       continue;
     }
-    const r = row(req.row);
+    const r = await row(req.row);
     for (let i = 0; i < (req.warmup ?? 0); i++) r.step();
     const ms = [];
     const ns = [];

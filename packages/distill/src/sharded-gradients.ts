@@ -36,7 +36,7 @@ export const TEACHER_BATCH_INPUTS = ['x1', 'z', 't', 'tau'] as const;
 /**
  * The task of a teacher trainer's loss, for replicas.
  *
- * @param net - the teacher network (its `config` is what the replicas rebuild).
+ * @param net - the teacher network, or anything with its `config` (the spec the replicas rebuild, e.g. a checkpoint's).
  * @param interpolant - the interpolant's registered name (a replica looks it up with `getInterpolant`).
  * @param sigmaData - the data scale of the EDM preconditioning.
  * @example
@@ -44,7 +44,7 @@ export const TEACHER_BATCH_INPUTS = ['x1', 'z', 't', 'tau'] as const;
  * const replicas = await startGradientReplicas({ replicas: 2, task: teacherGradientTask(net, 'follmer', 1) });
  * ```
  */
-export function teacherGradientTask(net: Network, interpolant: string, sigmaData: number): TeacherGradientTask {
+export function teacherGradientTask(net: Pick<Network, 'config'>, interpolant: string, sigmaData: number): TeacherGradientTask {
   return { kind: 'teacher-dsm', network: net.config, interpolant, sigmaData };
 }
 
