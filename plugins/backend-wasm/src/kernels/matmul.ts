@@ -9,6 +9,7 @@ import {
   type NamedAttrMap,
   type NamedTensorInfoMap,
 } from '@tensorflow/tfjs-core';
+import { gemmMatMul } from './gemm';
 import { originalOf, Scratch, tagWrapper, transposeLastTwo, WASM, type KernelBackendLike } from './util';
 
 /**
@@ -42,11 +43,26 @@ function outputSize(aShape: readonly number[], bShape: readonly number[], tA: bo
   return batch * m * n;
 }
 
+/** Whether `BatchMatMul` runs on charlearn's GEMM where it can ({@link setGemmMatMul}). */
+let useGemm = true;
+
+/**
+ * Runs float32 `BatchMatMul` products with at least 8 output columns on charlearn's SIMD GEMM (`gemm.ts`) instead of
+ * XNNPACK (default on). Takes effect while the MatMul kernels are patched ({@link patchMatMulKernels}).
+ */
+export function setGemmMatMul(on: boolean): void {
+  useGemm = on;
+}
+
 function wrap(original: KernelConfig, allowSwap: boolean): KernelConfig {
   const kernelFunc: KernelFunc = (args) => {
     const attrs = (args.attrs ?? {}) as NamedAttrMap & { transposeA?: boolean; transposeB?: boolean };
     const tA = attrs.transposeA === true;
     const tB = attrs.transposeB === true;
+    if (allowSwap && useGemm && args.inputs.a && args.inputs.b) {
+      const viaGemm = gemmMatMul(args.backend as KernelBackendLike, args.inputs.a, args.inputs.b, tA, tB);
+      if (viaGemm) return viaGemm;
+    }
     if (!tA && !tB) return original.kernelFunc(args);
     const { a, b } = args.inputs;
     if (!a || !b || a.dtype !== 'float32' || b.dtype !== 'float32' || a.shape.length < 2 || b.shape.length < 2) return original.kernelFunc(args);

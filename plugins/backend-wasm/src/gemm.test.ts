@@ -1,0 +1,93 @@
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { setupWasmBackend } from './index';
+import { gemmAvailable, gemmProductCount } from './kernels/gemm';
+import { finiteDiff, liveCounts, on, rand, relErr } from './test-helpers';
+
+// charlearn's SIMD GEMM (kernels/gemm.ts) behind wasm's BatchMatMul: every transpose combination, ragged sizes
+// (M not a multiple of 4, N not of 8, odd K), batched and broadcast operands, against the cpu backend.
+type Case = { a: number[]; b: number[]; tA: boolean; tB: boolean };
+const CASES: Case[] = [];
+for (const tA of [false, true]) {
+  for (const tB of [false, true]) {
+    const mk = (m: number, k: number) => (tA ? [k, m] : [m, k]);
+    const kn = (k: number, n: number) => (tB ? [n, k] : [k, n]);
+    CASES.push({ a: mk(13, 7), b: kn(7, 21), tA, tB });
+    CASES.push({ a: mk(64, 33), b: kn(33, 8), tA, tB });
+    CASES.push({ a: mk(1, 5), b: kn(5, 16), tA, tB });
+    CASES.push({ a: [3, ...mk(9, 6)], b: [3, ...kn(6, 11)], tA, tB });
+    CASES.push({ a: [2, ...mk(10, 12)], b: kn(12, 9), tA, tB });
+    CASES.push({ a: mk(6, 12), b: [4, ...kn(12, 10)], tA, tB });
+  }
+}
+const label = (c: Case) => `[${c.a}]${c.tA ? 'ᵀ' : ''} x [${c.b}]${c.tB ? 'ᵀ' : ''}`;
+const size = (shape: number[]) => shape.reduce((p, d) => p * d, 1);
+
+function product(c: Case, seed: number): Float32Array {
+  return tf.tidy(() => tf.matMul(tf.tensor(rand(size(c.a), seed), c.a), tf.tensor(rand(size(c.b), seed + 1), c.b), c.tA, c.tB).dataSync() as Float32Array);
+}
+
+describe('the GEMM behind wasm BatchMatMul', () => {
+  beforeAll(() => setupWasmBackend());
+  afterAll(() => setupWasmBackend({ gemm: true }));
+
+  it('is available here (WebAssembly SIMD)', () => {
+    expect(gemmAvailable()).toBe(true);
+  });
+
+  it.each(CASES.map((c, i) => [label(c), c, i] as const))('%s matches the cpu backend', async (_, c, i) => {
+    const cpu = await on('cpu', () => product(c, 300 + i));
+    const wasm = await on('wasm', () => product(c, 300 + i));
+    expect(wasm.length).toBe(cpu.length);
+    expect(relErr(wasm, cpu)).toBeLessThan(1e-5);
+  });
+
+  it.each([false, true])('gives XNNPACK\'s numbers bit for bit on teacher-sized products (transposeA %s), and is what runs', async (tA) => {
+    const c: Case = { a: tA ? [1024, 256] : [1024, 256], b: [tA ? 1024 : 256, 256], tA, tB: false };
+    await setupWasmBackend({ gemm: true });
+    const before = gemmProductCount();
+    const mine = product(c, 7);
+    expect(gemmProductCount()).toBe(before + 1);
+    await setupWasmBackend({ gemm: false });
+    const stock = product(c, 7);
+    expect(gemmProductCount()).toBe(before + 1);
+    await setupWasmBackend({ gemm: true });
+    // the same k-ascending sum for every output: equal bits, so a run's numbers do not depend on the setting
+    expect(Buffer.from(mine.buffer).equals(Buffer.from(stock.buffer))).toBe(true);
+  });
+
+  it('gradients through it match finite differences, and nothing leaks', async () => {
+    await on('wasm', () => undefined);
+    const a = tf.tensor2d(rand(6 * 5, 1), [6, 5]);
+    const w0 = rand(5 * 9, 2);
+    const w = tf.variable(tf.tensor2d(w0, [5, 9]));
+    const loss = () => tf.sum(tf.square(tf.matMul(a, w))) as tf.Scalar;
+    const { grads } = tf.variableGrads(loss, [w]);
+    const numeric = finiteDiff((v) => tf.tidy(() => tf.sum(tf.square(tf.matMul(a, tf.tensor2d(v, [5, 9])))).dataSync()[0]!), w0, 1e-2);
+    expect(relErr(grads[w.name]!.dataSync() as Float32Array, numeric)).toBeLessThan(2e-3);
+    tf.dispose(Object.values(grads));
+    const run = () => {
+      tf.dispose(tf.matMul(a, w, false, false));
+      tf.tidy(() => {
+        tf.matMul(tf.transpose(a), w, true, false);
+      });
+      tf.tidy(() => {
+        tf.matMul(w, tf.transpose(w), true, true);
+      });
+    };
+    run(); // first calls may create cached constants
+    const before = liveCounts();
+    run();
+    expect(liveCounts()).toEqual(before);
+    a.dispose();
+    w.dispose();
+  });
+
+  it('the committed module is what scripts/gemm-wat.mjs assembles to', () => {
+    const out = execFileSync(process.execPath, [join(__dirname, '..', 'scripts', 'build-gemm.mjs'), '--check'], { encoding: 'utf8' });
+    expect(out).toMatch(/up to date/);
+  });
+});
+

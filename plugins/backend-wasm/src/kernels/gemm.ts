@@ -1,0 +1,181 @@
+import type { TensorInfo } from '@tensorflow/tfjs-core';
+import { GEMM_WASM_BASE64 } from './gemm-binary';
+import type { KernelBackendLike } from './util';
+
+/**
+ * charlearn's float32 matrix product for the wasm backend: a 4 x 8 register-blocked 128-bit SIMD microkernel
+ * (scripts/gemm-wat.mjs, assembled into gemm-binary.ts) in its own small WebAssembly module. It reads the left
+ * operand in place when it is row-major (a transposed one is first packed into 4-row blocks), packs the right one
+ * into 8-column panels (transposed or not; the packing runs in the same module) and writes the result row-major, so every `transposeA` / `transposeB` combination runs at the
+ * same speed with no transpose materialised. Used by the `BatchMatMul` wrapper of `matmul.ts` for products with at
+ * least {@link GEMM_MIN_COLUMNS} output columns; measured ~1.5x XNNPACK's speed on the teacher step's products
+ * (docs/profile-steps.md, `node plugins/backend-wasm/bench/matmul-gflops.mjs`).
+ */
+
+/** Output columns from which the GEMM is used (narrower products waste most of an 8-wide panel). */
+export const GEMM_MIN_COLUMNS = 8;
+
+const ROWS = 4;
+const COLS = 8;
+
+/** Packs the full `width`-column panels of a row-major `[rows, cols]` matrix (byte addresses). */
+type PanelPacker = (src: number, dst: number, rows: number, cols: number) => void;
+
+interface GemmModule {
+  readonly memory: WebAssembly.Memory;
+  readonly gemm: (a: number, rowStride: number, kStride: number, bp: number, c: number, rowBlocks: number, colBlocks: number, k: number, ldc: number) => void;
+  readonly panels4: PanelPacker;
+  readonly panels8: PanelPacker;
+  /** The full 8-row panels of a row-major `[n, k]` matrix, transposed (byte addresses). */
+  readonly gather8: (src: number, dst: number, n: number, k: number) => void;
+  view: Float32Array;
+}
+
+let loaded: GemmModule | null | undefined;
+let products = 0;
+
+/** How many products the GEMM has computed in this process (a diagnostic: which path a product took). */
+export function gemmProductCount(): number {
+  return products;
+}
+
+function decodeBase64(text: string): Uint8Array {
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+/** The instantiated module, or null where WebAssembly SIMD is not available (the caller falls back). */
+function gemmModule(): GemmModule | null {
+  if (loaded !== undefined) return loaded;
+  try {
+    const bytes = decodeBase64(GEMM_WASM_BASE64);
+    if (!WebAssembly.validate(bytes)) {
+      loaded = null;
+      return loaded;
+    }
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
+    const x = instance.exports as unknown as Omit<GemmModule, 'view'>;
+    loaded = { memory: x.memory, gemm: x.gemm, panels4: x.panels4, panels8: x.panels8, gather8: x.gather8, view: new Float32Array(x.memory.buffer) };
+  } catch {
+    loaded = null;
+  }
+  return loaded;
+}
+
+/** Whether this runtime can run the GEMM (WebAssembly with 128-bit SIMD). */
+export function gemmAvailable(): boolean {
+  return gemmModule() !== null;
+}
+
+/** The module's memory as floats, at least `floats` long. */
+function reserve(m: GemmModule, floats: number): Float32Array {
+  const bytes = floats * 4;
+  if (m.memory.buffer.byteLength < bytes) {
+    m.memory.grow(Math.ceil((bytes - m.memory.buffer.byteLength) / 65536));
+    m.view = new Float32Array(m.memory.buffer);
+  }
+  return m.view;
+}
+
+const product = (xs: readonly number[]): number => xs.reduce((p, d) => p * d, 1);
+
+/** Output batch dimensions of a batched product, or null when they are neither equal nor one side's alone. */
+function batchShape(aShape: readonly number[], bShape: readonly number[]): number[] | null {
+  const ba = aShape.slice(0, -2);
+  const bb = bShape.slice(0, -2);
+  const na = product(ba);
+  const nb = product(bb);
+  if (ba.length === bb.length && ba.every((d, i) => d === bb[i])) return ba;
+  if (nb === 1 && ba.length >= bb.length) return ba;
+  if (na === 1 && bb.length >= ba.length) return bb;
+  return null;
+}
+
+/**
+ * Packs the last, partial panel of `width` columns (`cols % width` of them; zeros after) of a row-major
+ * `[rows, cols]` matrix at `src[base..]` into `dst[offset..]` (rows x width floats), or, with `transposed`, of the
+ * matrix stored `[cols, rows]`. The full panels are packed in wasm.
+ */
+function packTail(dst: Float32Array, offset: number, src: Float32Array, base: number, rows: number, cols: number, width: number, transposed: boolean): void {
+  const j0 = Math.floor(cols / width) * width;
+  const w = cols - j0;
+  if (w === 0) return;
+  dst.fill(0, offset, offset + rows * width);
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < w; c++) dst[offset + r * width + c] = transposed ? src[base + (j0 + c) * rows + r]! : src[base + r * cols + j0 + c]!;
+  }
+}
+
+/**
+ * `op(a) @ op(b)` for float32 tensors on the wasm heap (`op` a transpose of the last two axes when the flag is set),
+ * batch dimensions equal or on one side only. Returns null when the product is not one the GEMM runs (fewer than
+ * {@link GEMM_MIN_COLUMNS} output columns, broadcast batch dimensions, no SIMD): the caller runs the stock kernel.
+ * The caller owns the result.
+ */
+export function gemmMatMul(backend: KernelBackendLike, a: TensorInfo, b: TensorInfo, transposeA: boolean, transposeB: boolean): TensorInfo | null {
+  if (a.dtype !== 'float32' || b.dtype !== 'float32' || a.shape.length < 2 || b.shape.length < 2) return null;
+  const ra = a.shape.length;
+  const rb = b.shape.length;
+  const m = transposeA ? a.shape[ra - 1]! : a.shape[ra - 2]!;
+  const k = transposeA ? a.shape[ra - 2]! : a.shape[ra - 1]!;
+  const kb = transposeB ? b.shape[rb - 1]! : b.shape[rb - 2]!;
+  const n = transposeB ? b.shape[rb - 2]! : b.shape[rb - 1]!;
+  if (k !== kb || n < GEMM_MIN_COLUMNS || m === 0 || k === 0) return null;
+  const batchDims = batchShape(a.shape, b.shape);
+  if (!batchDims) return null;
+  const module = gemmModule();
+  if (!module) return null;
+  const batch = product(batchDims);
+  const batchA = product(a.shape.slice(0, -2));
+  const batchB = product(b.shape.slice(0, -2));
+  const panels = Math.ceil(n / COLS);
+  const blocks = Math.ceil(m / ROWS);
+  const ldc = panels * COLS;
+  // floats: raw A | packed A (transposed A only) | raw B | packed B | C
+  const aRaw = 0;
+  const aPacked = aRaw + batchA * m * k + 16;
+  const aPackedFloats = transposeA ? batchA * blocks * k * ROWS : 0;
+  const bRaw = aPacked + aPackedFloats + 16;
+  const bPacked = bRaw + batchB * k * n + 16;
+  const bPackedFloats = batchB * panels * k * COLS;
+  const cOffset = bPacked + bPackedFloats;
+  let mem = reserve(module, cOffset + blocks * ROWS * ldc);
+  mem.set(backend.typedArrayFromHeap(a), aRaw);
+  mem.set(backend.typedArrayFromHeap(b), bRaw);
+  for (let t = 0; t < batchB; t++) {
+    const src = bRaw + t * k * n;
+    const dst = bPacked + t * panels * k * COLS;
+    if (transposeB) module.gather8(src * 4, dst * 4, n, k);
+    else module.panels8(src * 4, dst * 4, k, n);
+    packTail(mem, dst + Math.floor(n / COLS) * k * COLS, mem, src, k, n, COLS, transposeB);
+  }
+  if (transposeA) {
+    for (let t = 0; t < batchA; t++) {
+      const src = aRaw + t * k * m;
+      const dst = aPacked + t * blocks * k * ROWS;
+      module.panels4(src * 4, dst * 4, k, m);
+      packTail(mem, dst + Math.floor(m / ROWS) * k * ROWS, mem, src, k, m, ROWS, false);
+    }
+  }
+  products += batch;
+  const out = backend.makeOutput([...batchDims, m, n], 'float32');
+  const dst = backend.typedArrayFromHeap(out);
+  mem = module.view;
+  for (let t = 0; t < batch; t++) {
+    const bBase = bPacked + (batchB > 1 ? t * panels * k * COLS : 0);
+    if (transposeA) {
+      // packed 4-row blocks: row r of block ib at +4r bytes, the next k at +16 bytes, the next block at +16k bytes
+      const aBase = aPacked + (batchA > 1 ? t * blocks * k * ROWS : 0);
+      for (let ib = 0; ib < blocks; ib++) module.gemm((aBase + ib * k * ROWS) * 4, 4, 16, bBase * 4, (cOffset + ib * ROWS * ldc) * 4, 1, panels, k, ldc * 4);
+    } else {
+      const aBase = aRaw + (batchA > 1 ? t * m * k : 0);
+      module.gemm(aBase * 4, 4 * k, 4, bBase * 4, cOffset * 4, blocks, panels, k, ldc * 4);
+    }
+    const outBase = t * m * n;
+    if (ldc === n) dst.set(mem.subarray(cOffset, cOffset + m * n), outBase);
+    else for (let i = 0; i < m; i++) dst.set(mem.subarray(cOffset + i * ldc, cOffset + i * ldc + n), outBase + i * n);
+  }
+  return out;
+}
