@@ -33,7 +33,7 @@ describe('constructor options are checked by a schema', () => {
 
   it('new TeacherTrainer: an unknown key names the closest valid one; a wrong or missing network is named', () => {
     const e = configError(() => new TeacherTrainer({ network: net, dataset } as never));
-    expect(e.message).toBe("unknown config key 'TeacherTrainer.network'; did you mean 'TeacherTrainer.net'? (keys of 'TeacherTrainer': net, dataset, config, interpolant, seed)");
+    expect(e.message).toBe("unknown config key 'TeacherTrainer.network'; did you mean 'TeacherTrainer.net'? (keys of 'TeacherTrainer': net, dataset, config, interpolant, seed, gradients)");
     expect(e.parameter).toBe('TeacherTrainer.network');
     expect(configError(() => new TeacherTrainer({ net: 'mlp', dataset } as never)).message).toBe(
       "config key 'TeacherTrainer.net': expected a network of @charlearn/nets (e.g. createMlp(...)), got \"mlp\" (string)",

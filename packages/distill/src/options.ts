@@ -7,7 +7,7 @@
  * @example
  * ```ts
  * parseOptions(teacherTrainerOptionsSchema, { network: net, dataset }, 'TeacherTrainer');
- * // ConfigError: unknown config key 'TeacherTrainer.network'; did you mean 'TeacherTrainer.net'? (keys of 'TeacherTrainer': net, dataset, config, interpolant, seed)
+ * // ConfigError: unknown config key 'TeacherTrainer.network'; did you mean 'TeacherTrainer.net'? (keys of 'TeacherTrainer': net, dataset, config, interpolant, seed, gradients)
  * ```
  * @packageDocumentation
  */
