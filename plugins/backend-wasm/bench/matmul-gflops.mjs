@@ -56,17 +56,23 @@ const rows = CASES.map(([label, as, bs, tA, tB, fresh]) => {
     const bb = tf.mul(b, 1);
     bb.dispose();
   };
-  return { label, a, b, run, clone, fresh, gflop: (2 * m * k * n) / 1e9, ms: [], cloneMs: [] };
+  return { label, a, b, run, clone, fresh, gflop: (2 * m * k * n) / 1e9, ms: [], stockMs: [], cloneMs: [] };
 });
 
 for (const r of rows) for (let i = 0; i < 3; i++) r.run();
 for (let round = 0; round < ROUNDS; round++) {
   for (const r of rows) {
-    let t0 = cpuMs();
-    for (let i = 0; i < REPS; i++) r.run();
-    r.ms.push((cpuMs() - t0) / REPS);
+    // charlearn's GEMM (the default) and the stock path (XNNPACK after materialised transposes), alternating
+    for (const gemm of round % 2 ? [false, true] : [true, false]) {
+      await setupWasmBackend({ gemm });
+      r.run();
+      const t0 = cpuMs();
+      for (let i = 0; i < REPS; i++) r.run();
+      (gemm ? r.ms : r.stockMs).push((cpuMs() - t0) / REPS);
+    }
+    await setupWasmBackend({ gemm: true });
     if (r.fresh) {
-      t0 = cpuMs();
+      const t0 = cpuMs();
       for (let i = 0; i < REPS; i++) r.clone();
       r.cloneMs.push((cpuMs() - t0) / REPS);
     }
@@ -74,13 +80,18 @@ for (let round = 0; round < ROUNDS; round++) {
 }
 
 console.log(`wasm matMul on ${os.cpus()[0]?.model.trim()}, load average ${os.loadavg()[0].toFixed(1)}, ${ROUNDS} rounds x ${REPS} calls (median of rounds, CPU time); the copy making a fresh operand is subtracted`);
-console.log('| product | GFLOP | ms | GFLOP/s | of the 42 GFLOP/s ceiling |');
-console.log('|---|---:|---:|---:|---:|');
+console.log('| product | GFLOP | ms, charlearn GEMM | GFLOP/s | of the 42 GFLOP/s ceiling | ms, stock (XNNPACK) | GFLOP/s |');
+console.log('|---|---:|---:|---:|---:|---:|---:|');
 let total = 0;
+let totalStock = 0;
 for (const r of rows) {
-  const ms = median(r.ms) - (r.fresh ? median(r.cloneMs) : 0);
+  const copy = r.fresh ? median(r.cloneMs) : 0;
+  const ms = median(r.ms) - copy;
+  const stock = median(r.stockMs) - copy;
   total += ms;
+  totalStock += stock;
   const gf = r.gflop / (ms / 1e3);
-  console.log(`| ${r.label} | ${r.gflop.toFixed(3)} | ${ms.toFixed(3)} | ${gf.toFixed(1)} | ${((100 * gf) / CEILING).toFixed(0)}% |`);
+  console.log(`| ${r.label} | ${r.gflop.toFixed(3)} | ${ms.toFixed(3)} | ${gf.toFixed(1)} | ${((100 * gf) / CEILING).toFixed(0)}% | ${stock.toFixed(3)} | ${(r.gflop / (stock / 1e3)).toFixed(1)} |`);
 }
+console.log(`all products: ${total.toFixed(2)} ms with the GEMM, ${totalStock.toFixed(2)} ms stock (${(totalStock / total).toFixed(2)}x)`);
 for (const r of rows) tf.dispose([r.a, r.b]);

@@ -16,10 +16,13 @@ for (const tA of [false, true]) {
     const kn = (k: number, n: number) => (tB ? [n, k] : [k, n]);
     CASES.push({ a: mk(13, 7), b: kn(7, 21), tA, tB });
     CASES.push({ a: mk(64, 33), b: kn(33, 8), tA, tB });
-    CASES.push({ a: mk(1, 5), b: kn(5, 16), tA, tB });
+    CASES.push({ a: mk(1, 9), b: kn(9, 16), tA, tB });
+    CASES.push({ a: mk(12, 3), b: kn(3, 16), tA, tB }); // K < 8: the stock kernel
     CASES.push({ a: [3, ...mk(9, 6)], b: [3, ...kn(6, 11)], tA, tB });
     CASES.push({ a: [2, ...mk(10, 12)], b: kn(12, 9), tA, tB });
     CASES.push({ a: mk(6, 12), b: [4, ...kn(12, 10)], tA, tB });
+    CASES.push({ a: mk(40, 17), b: kn(17, 3), tA, tB }); // narrow result: transposed product when tA
+    CASES.push({ a: [2, ...mk(9, 10)], b: [2, ...kn(10, 2)], tA, tB });
   }
 }
 const label = (c: Case) => `[${c.a}]${c.tA ? 'ᵀ' : ''} x [${c.b}]${c.tB ? 'ᵀ' : ''}`;
@@ -60,12 +63,12 @@ describe('the GEMM behind wasm BatchMatMul', () => {
 
   it('gradients through it match finite differences, and nothing leaks', async () => {
     await on('wasm', () => undefined);
-    const a = tf.tensor2d(rand(6 * 5, 1), [6, 5]);
-    const w0 = rand(5 * 9, 2);
-    const w = tf.variable(tf.tensor2d(w0, [5, 9]));
+    const a = tf.tensor2d(rand(12 * 10, 1), [12, 10]);
+    const w0 = rand(10 * 9, 2);
+    const w = tf.variable(tf.tensor2d(w0, [10, 9]));
     const loss = () => tf.sum(tf.square(tf.matMul(a, w))) as tf.Scalar;
     const { grads } = tf.variableGrads(loss, [w]);
-    const numeric = finiteDiff((v) => tf.tidy(() => tf.sum(tf.square(tf.matMul(a, tf.tensor2d(v, [5, 9])))).dataSync()[0]!), w0, 1e-2);
+    const numeric = finiteDiff((v) => tf.tidy(() => tf.sum(tf.square(tf.matMul(a, tf.tensor2d(v, [10, 9])))).dataSync()[0]!), w0, 1e-2);
     expect(relErr(grads[w.name]!.dataSync() as Float32Array, numeric)).toBeLessThan(2e-3);
     tf.dispose(Object.values(grads));
     const run = () => {

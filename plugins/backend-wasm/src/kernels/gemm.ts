@@ -1,6 +1,6 @@
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 import { GEMM_WASM_BASE64 } from './gemm-binary';
-import type { KernelBackendLike } from './util';
+import { transposeLastTwo, type KernelBackendLike } from './util';
 
 /**
  * charlearn's float32 matrix product for the wasm backend: a 4 x 8 register-blocked 128-bit SIMD microkernel
@@ -12,7 +12,7 @@ import type { KernelBackendLike } from './util';
  * (docs/profile-steps.md, `node plugins/backend-wasm/bench/matmul-gflops.mjs`).
  */
 
-/** Output columns from which the GEMM is used (narrower products waste most of an 8-wide panel). */
+/** Output columns (and inner dimension) from which the GEMM is used (narrower products waste most of an 8-wide panel). */
 export const GEMM_MIN_COLUMNS = 8;
 
 const ROWS = 4;
@@ -111,7 +111,9 @@ function packTail(dst: Float32Array, offset: number, src: Float32Array, base: nu
 /**
  * `op(a) @ op(b)` for float32 tensors on the wasm heap (`op` a transpose of the last two axes when the flag is set),
  * batch dimensions equal or on one side only. Returns null when the product is not one the GEMM runs (fewer than
- * {@link GEMM_MIN_COLUMNS} output columns, broadcast batch dimensions, no SIMD): the caller runs the stock kernel.
+ * {@link GEMM_MIN_COLUMNS} output columns, unless the left operand is transposed and the result has that many
+ * rows: then it computes the transposed product; broadcast batch dimensions; no SIMD): the caller runs the stock
+ * kernel.
  * The caller owns the result.
  */
 export function gemmMatMul(backend: KernelBackendLike, a: TensorInfo, b: TensorInfo, transposeA: boolean, transposeB: boolean): TensorInfo | null {
@@ -122,7 +124,20 @@ export function gemmMatMul(backend: KernelBackendLike, a: TensorInfo, b: TensorI
   const k = transposeA ? a.shape[ra - 2]! : a.shape[ra - 1]!;
   const kb = transposeB ? b.shape[rb - 1]! : b.shape[rb - 2]!;
   const n = transposeB ? b.shape[rb - 2]! : b.shape[rb - 1]!;
-  if (k !== kb || n < GEMM_MIN_COLUMNS || m === 0 || k === 0) return null;
+  // an inner dimension under 8 (the input layer of a 2-D MLP) is mostly writing the result: the stock kernel is as fast
+  if (k !== kb || m === 0 || k < GEMM_MIN_COLUMNS) return null;
+  if (n < GEMM_MIN_COLUMNS) {
+    // a narrow result of a transposed left operand (the weight gradient hᵀ dy of a narrow layer): compute
+    // Cᵀ = op(B)ᵀ op(A)ᵀ, whose right operand op(A)ᵀ is A itself, packed by the fast 8-column packer
+    if (!transposeA || m < GEMM_MIN_COLUMNS) return null;
+    const ct = gemmMatMul(backend, b, a, !transposeB, false);
+    if (!ct) return null;
+    try {
+      return transposeLastTwo(backend, ct);
+    } finally {
+      backend.disposeData(ct.dataId);
+    }
+  }
   const batchDims = batchShape(a.shape, b.shape);
   if (!batchDims) return null;
   const module = gemmModule();
