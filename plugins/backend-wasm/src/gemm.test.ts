@@ -88,8 +88,8 @@ describe('the GEMM behind wasm BatchMatMul', () => {
     w.dispose();
   });
 
-  it('the committed module is what scripts/gemm-wat.mjs assembles to', () => {
-    const out = execFileSync(process.execPath, [join(__dirname, '..', 'scripts', 'build-gemm.mjs'), '--check'], { encoding: 'utf8' });
+  it('the committed module is what scripts/simd-wat.mjs assembles to', () => {
+    const out = execFileSync(process.execPath, [join(__dirname, '..', 'scripts', 'build-simd.mjs'), '--check'], { encoding: 'utf8' });
     expect(out).toMatch(/up to date/);
   });
 });

@@ -1,11 +1,13 @@
 import { getKernel, registerKernel, unregisterKernel, util, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
 import { ADAM_UPDATE_KERNEL, type AdamUpdateAttrs } from '@charlearn/core';
+import { reserveFloats, simdModule } from './simd-module';
 import { heapView, WASM, type KernelBackendLike } from './util';
 
 /**
- * {@link ADAM_UPDATE_KERNEL} on wasm: one JS pass over the heap writes the new variable and both moments, where the
- * op chain runs 12 kernels (and allocates 9 intermediates) a variable. Arithmetic in float64, rounded once per
- * output (the op chain rounds after every op; the two agree to a few float32 ulps).
+ * {@link ADAM_UPDATE_KERNEL} on wasm: one pass writes the new variable and both moments, where the op chain runs 12
+ * kernels (and allocates 9 intermediates) a variable. The pass is the SIMD kernels module's `adam` (float32 f32x4
+ * arithmetic in the op chain's order: copies in and out at memcpy speed, ~10x faster than a JS pass); without
+ * WebAssembly SIMD, a JS pass in float64 rounded once per output. The two agree to a few float32 ulps.
  */
 const adamUpdate: KernelFunc = ({ inputs, backend, attrs }) => {
   const { x, m, v, g } = inputs as Record<string, TensorInfo | undefined>;
@@ -23,6 +25,21 @@ const adamUpdate: KernelFunc = ({ inputs, backend, attrs }) => {
   const vo = b.makeOutput([...x.shape], 'float32');
   // Views after every allocation (growing the heap detaches earlier ones).
   const [X, M, V, G, XO, MO, VO] = [x, m, v, g, xo, mo, vo].map((t) => heapView(b, t));
+  const simd = simdModule();
+  if (simd) {
+    const n = X!.length;
+    const stride = Math.ceil(n / 4) * 4;
+    const mem = reserveFloats(simd, 4 * stride);
+    mem.set(X!, 0);
+    mem.set(M!, stride);
+    mem.set(V!, 2 * stride);
+    mem.set(G!, 3 * stride);
+    simd.adam(0, 4 * stride, 8 * stride, 12 * stride, n, beta1, beta2, 1 - beta1, 1 - beta2, stepSize, epsilon, gradScale);
+    XO!.set(mem.subarray(0, n));
+    MO!.set(mem.subarray(stride, stride + n));
+    VO!.set(mem.subarray(2 * stride, 2 * stride + n));
+    return [xo, mo, vo];
+  }
   const c1 = 1 - beta1;
   const c2 = 1 - beta2;
   for (let i = 0; i < X!.length; i++) {

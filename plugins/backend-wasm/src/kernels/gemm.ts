@@ -1,15 +1,16 @@
 import type { TensorInfo } from '@tensorflow/tfjs-core';
-import { GEMM_WASM_BASE64 } from './gemm-binary';
+import { reserveFloats, simdModule } from './simd-module';
 import { transposeLastTwo, type KernelBackendLike } from './util';
 
 /**
- * charlearn's float32 matrix product for the wasm backend: a 4 x 8 register-blocked 128-bit SIMD microkernel
- * (scripts/gemm-wat.mjs, assembled into gemm-binary.ts) in its own small WebAssembly module. It reads the left
- * operand in place when it is row-major (a transposed one is first packed into 4-row blocks), packs the right one
- * into 8-column panels (transposed or not; the packing runs in the same module) and writes the result row-major, so every `transposeA` / `transposeB` combination runs at the
- * same speed with no transpose materialised. Used by the `BatchMatMul` wrapper of `matmul.ts` for products with at
- * least {@link GEMM_MIN_COLUMNS} output columns; measured ~1.5x XNNPACK's speed on the teacher step's products
- * (docs/profile-steps.md, `node plugins/backend-wasm/bench/matmul-gflops.mjs`).
+ * charlearn's float32 matrix product for the wasm backend: a 4 x 8 register-blocked 128-bit SIMD microkernel in
+ * charlearn's SIMD kernels module (`simd-module.ts`). It reads the left operand in place when it is row-major (a
+ * transposed one is first packed into 4-row blocks), packs the right one into 8-column panels (transposed or not;
+ * the packing runs in the same module) and writes the result row-major, so every `transposeA` / `transposeB`
+ * combination runs at the same speed with no transpose materialised. Used by the `BatchMatMul` wrapper of
+ * `matmul.ts` for products with at least {@link GEMM_MIN_COLUMNS} output columns and inner dimension; measured
+ * 1.3x XNNPACK's speed on the teacher step's products (docs/profile-steps.md,
+ * `node plugins/backend-wasm/bench/matmul-gflops.mjs`).
  */
 
 /** Output columns (and inner dimension) from which the GEMM is used (narrower products waste most of an 8-wide panel). */
@@ -18,65 +19,16 @@ export const GEMM_MIN_COLUMNS = 8;
 const ROWS = 4;
 const COLS = 8;
 
-/** Packs the full `width`-column panels of a row-major `[rows, cols]` matrix (byte addresses). */
-type PanelPacker = (src: number, dst: number, rows: number, cols: number) => void;
-
-interface GemmModule {
-  readonly memory: WebAssembly.Memory;
-  readonly gemm: (a: number, rowStride: number, kStride: number, bp: number, c: number, rowBlocks: number, colBlocks: number, k: number, ldc: number) => void;
-  readonly panels4: PanelPacker;
-  readonly panels8: PanelPacker;
-  /** The full 8-row panels of a row-major `[n, k]` matrix, transposed (byte addresses). */
-  readonly gather8: (src: number, dst: number, n: number, k: number) => void;
-  view: Float32Array;
-}
-
-let loaded: GemmModule | null | undefined;
 let products = 0;
 
-/** How many products the GEMM has computed in this process (a diagnostic: which path a product took). */
+/** How many products the GEMM has computed in this thread (a diagnostic: which path a product took). */
 export function gemmProductCount(): number {
   return products;
 }
 
-function decodeBase64(text: string): Uint8Array {
-  const binary = atob(text);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return bytes;
-}
-
-/** The instantiated module, or null where WebAssembly SIMD is not available (the caller falls back). */
-function gemmModule(): GemmModule | null {
-  if (loaded !== undefined) return loaded;
-  try {
-    const bytes = decodeBase64(GEMM_WASM_BASE64);
-    if (!WebAssembly.validate(bytes)) {
-      loaded = null;
-      return loaded;
-    }
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
-    const x = instance.exports as unknown as Omit<GemmModule, 'view'>;
-    loaded = { memory: x.memory, gemm: x.gemm, panels4: x.panels4, panels8: x.panels8, gather8: x.gather8, view: new Float32Array(x.memory.buffer) };
-  } catch {
-    loaded = null;
-  }
-  return loaded;
-}
-
 /** Whether this runtime can run the GEMM (WebAssembly with 128-bit SIMD). */
 export function gemmAvailable(): boolean {
-  return gemmModule() !== null;
-}
-
-/** The module's memory as floats, at least `floats` long. */
-function reserve(m: GemmModule, floats: number): Float32Array {
-  const bytes = floats * 4;
-  if (m.memory.buffer.byteLength < bytes) {
-    m.memory.grow(Math.ceil((bytes - m.memory.buffer.byteLength) / 65536));
-    m.view = new Float32Array(m.memory.buffer);
-  }
-  return m.view;
+  return simdModule() !== null;
 }
 
 const product = (xs: readonly number[]): number => xs.reduce((p, d) => p * d, 1);
@@ -140,7 +92,7 @@ export function gemmMatMul(backend: KernelBackendLike, a: TensorInfo, b: TensorI
   }
   const batchDims = batchShape(a.shape, b.shape);
   if (!batchDims) return null;
-  const module = gemmModule();
+  const module = simdModule();
   if (!module) return null;
   const batch = product(batchDims);
   const batchA = product(a.shape.slice(0, -2));
@@ -156,7 +108,7 @@ export function gemmMatMul(backend: KernelBackendLike, a: TensorInfo, b: TensorI
   const bPacked = bRaw + batchB * k * n + 16;
   const bPackedFloats = batchB * panels * k * COLS;
   const cOffset = bPacked + bPackedFloats;
-  let mem = reserve(module, cOffset + blocks * ROWS * ldc);
+  let mem = reserveFloats(module, cOffset + blocks * ROWS * ldc);
   mem.set(backend.typedArrayFromHeap(a), aRaw);
   mem.set(backend.typedArrayFromHeap(b), bRaw);
   for (let t = 0; t < batchB; t++) {

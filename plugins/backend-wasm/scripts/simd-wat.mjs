@@ -1,7 +1,8 @@
-// The WebAssembly text of charlearn's float32 GEMM (src/kernels/gemm.ts): a 4 x 8 register-blocked microkernel with
-// 128-bit SIMD (8 f32x4 accumulators; each k step loads 8 floats of the packed right operand and splats 4 values of
-// the left one), and the loop over 4-row x 8-column blocks. scripts/build-gemm.mjs assembles it with wabt into
-// src/kernels/gemm-binary.ts; the test gemm-binary.test.ts checks that the committed bytes are this text's.
+// The WebAssembly text of charlearn's 128-bit SIMD kernels module (src/kernels/simd-module.ts): the float32 GEMM of
+// src/kernels/gemm.ts (a 4 x 8 register-blocked microkernel: 8 f32x4 accumulators; each k step loads 8 floats of the
+// packed right operand and splats 4 values of the left one; the loop over 4-row x 8-column blocks; the panel
+// packers) and the Adam update of src/kernels/adam.ts. scripts/build-simd.mjs assembles it with wabt into
+// src/kernels/simd-binary.ts; src/gemm.test.ts checks that the committed bytes are this text's.
 //
 // gemm(a, rowStride, kStride, bp, c, rowBlocks, colBlocks, k, ldc), all addresses and strides in bytes:
 //   C[i][j] = sum_k A(i, k) * B(k, j) for i < 4 rowBlocks, j < 8 colBlocks, where
@@ -14,11 +15,15 @@
 //   right operand, and a transposed left operand ([K, M] into 4-row blocks of A).
 // gather8(src, dst, n, k): the full 8-row panels of a row-major [n, k] matrix, transposed: panel jb holds k rows of
 //   the 8 floats src[jb*8 + c][kk] (packs a transposed right operand).
+// adam(x, m, v, g, n, beta1, beta2, c1, c2, stepSize, epsilon, gradScale): in place over n floats (rounded up to 4)
+//   at each address: g' = g*gradScale, m = beta1*m + c1*g', v = beta2*v + c2*g'^2 (c1 = 1 - beta1, c2 = 1 - beta2,
+//   computed by the caller in float64), x -= (m/(sqrt(v)+eps))*stepSize, each op rounded to float32 in the
+//   order of Adam's op chain.
 
 const ROWS = 4;
 
 /** @returns {string} the module's text */
-export function gemmWat() {
+export function simdWat() {
   const acc = [];
   for (let r = 0; r < ROWS; r++) acc.push(`$c${r}0`, `$c${r}1`);
   const lines = [];
@@ -85,6 +90,27 @@ export function gemmWat() {
     lines.push('   (br $lj)))');
     lines.push(' )');
   }
+  lines.push(' (func (export "adam") (param $x i32) (param $m i32) (param $v i32) (param $g i32) (param $n i32) (param $b1 f32) (param $b2 f32) (param $c1 f32) (param $c2 f32) (param $ss f32) (param $eps f32) (param $gs f32)');
+  lines.push('  (local $i i32) (local $gi v128) (local $mi v128) (local $vi v128) (local $B1 v128) (local $B2 v128) (local $C1 v128) (local $C2 v128) (local $SS v128) (local $EPS v128) (local $GS v128) (local $o i32)');
+  lines.push('  (local.set $B1 (f32x4.splat (local.get $b1)))');
+  lines.push('  (local.set $B2 (f32x4.splat (local.get $b2)))');
+  lines.push('  (local.set $C1 (f32x4.splat (local.get $c1)))');
+  lines.push('  (local.set $C2 (f32x4.splat (local.get $c2)))');
+  lines.push('  (local.set $SS (f32x4.splat (local.get $ss)))');
+  lines.push('  (local.set $EPS (f32x4.splat (local.get $eps)))');
+  lines.push('  (local.set $GS (f32x4.splat (local.get $gs)))');
+  lines.push('  (block $d (loop $l');
+  lines.push('   (br_if $d (i32.ge_u (local.get $i) (local.get $n)))');
+  lines.push('   (local.set $o (i32.shl (local.get $i) (i32.const 2)))');
+  lines.push('   (local.set $gi (f32x4.mul (v128.load (i32.add (local.get $g) (local.get $o))) (local.get $GS)))');
+  lines.push('   (local.set $mi (f32x4.add (f32x4.mul (local.get $B1) (v128.load (i32.add (local.get $m) (local.get $o)))) (f32x4.mul (local.get $C1) (local.get $gi))))');
+  lines.push('   (local.set $vi (f32x4.add (f32x4.mul (local.get $B2) (v128.load (i32.add (local.get $v) (local.get $o)))) (f32x4.mul (f32x4.mul (local.get $gi) (local.get $gi)) (local.get $C2))))');
+  lines.push('   (v128.store (i32.add (local.get $m) (local.get $o)) (local.get $mi))');
+  lines.push('   (v128.store (i32.add (local.get $v) (local.get $o)) (local.get $vi))');
+  lines.push('   (v128.store (i32.add (local.get $x) (local.get $o)) (f32x4.sub (v128.load (i32.add (local.get $x) (local.get $o))) (f32x4.mul (f32x4.div (local.get $mi) (f32x4.add (f32x4.sqrt (local.get $vi)) (local.get $EPS))) (local.get $SS))))');
+  lines.push('   (local.set $i (i32.add (local.get $i) (i32.const 4)))');
+  lines.push('   (br $l)))');
+  lines.push(' )');
   lines.push(' (func (export "gather8") (param $src i32) (param $dst i32) (param $n i32) (param $k i32)');
   lines.push('  (local $jb i32) (local $kk i32) (local $s i32) (local $panels i32) (local $rowBytes i32)');
   lines.push('  (local.set $panels (i32.div_u (local.get $n) (i32.const 8)))');
