@@ -8,6 +8,7 @@ import { registerEmbeddingKernel, unregisterEmbeddingKernel } from './kernels/em
 import { registerGroupNormKernels, unregisterGroupNormKernels } from './kernels/group-norm';
 import { registerDepthwiseKernels } from './kernels/depthwise';
 import { registerGatherKernel } from './kernels/gather';
+import { patchIdentityKernel, unpatchIdentityKernel } from './kernels/identity';
 import { registerPoolKernels } from './kernels/pool';
 import { registerSegmentKernels } from './kernels/segment';
 import { patchMatMulKernels, setGemmMatMul, unpatchMatMulKernels } from './kernels/matmul';
@@ -99,6 +100,11 @@ export interface WasmBackendOptions {
    * transpose-then-sum (~4x faster on [1024, 256]). Default true.
    */
   fastReductions?: boolean;
+  /**
+   * `Identity` without a copy: the output shares the input's data (a reference count, as on the cpu backend),
+   * where stock wasm allocates and copies; the gradient tape runs ~130 of them a training step. Default true.
+   */
+  sharedIdentity?: boolean;
   /**
    * Register the fused Adam update kernel (`ADAM_UPDATE_KERNEL` of `@charlearn/core`: one pass a variable instead
    * of 12 kernels), which charlearn's optimiser uses when the backend has it. Default true.
@@ -195,6 +201,8 @@ async function runSetup(state: PluginState): Promise<void> {
   registerPoolKernels();
   registerSegmentKernels();
   registerGatherKernel();
+  if (options.sharedIdentity ?? true) patchIdentityKernel();
+  else unpatchIdentityKernel();
   if (options.fusedAdam ?? true) registerAdamKernel();
   else unregisterAdamKernel();
   if (options.fusedDense ?? false) registerDenseSiluKernels();

@@ -1,0 +1,11 @@
+import { setupWasmBackend } from '@charlearn/backend-wasm';
+import { getTarget } from '@charlearn/data';
+import { createMlp } from '@charlearn/nets';
+import { TeacherTrainer } from '@charlearn/distill';
+await setupWasmBackend();
+const MLP = { dim: 2, hidden: [256, 256, 256], activation: 'silu', timeEmbeddingDim: 64, timeHidden: 64, seed: 1 };
+const a = new TeacherTrainer({ net: createMlp(MLP), dataset: getTarget('swiss-roll'), config: { batchSize: 1024, warmupSteps: 200 } });
+for (let i = 0; i < 10; i++) a.trainStep();
+const t0 = performance.now();
+for (let i = 0; i < 60; i++) a.trainStep();
+console.log('ms/step at batch 1024', ((performance.now() - t0) / 60).toFixed(2));
