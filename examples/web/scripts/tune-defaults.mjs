@@ -3,7 +3,8 @@
 // defaults (docs/tuning.md). At each milestone it prints the one-step samples' mode check on 8 Gaussians: the share of
 // the page's 1,000 plotted points (seed 7) within 3 std of their nearest centre, the least share any one mode gets
 // (12.5% each when all 8 are resolved), and the exact W2 of 2,000 samples against held-out data (the CLI's protocol).
-//   settings: { teacherSteps, distillSteps, batchSize, hidden, teacher: {...}, distill: {...} (over the page's configs), at: [...] }
+//   settings: { teacherSteps, distillSteps, batchSize, hidden, teacher: {...}, distill: {...} (over the page's configs),
+//               teacherAt: [...], at: [...] (milestones), variants: [{...}, ...] (distillations from one teacher, over distill) }
 import * as tf from '@tensorflow/tfjs-core';
 import '@charlearn/backend-wasm';
 import { Rng, useBackend } from '@charlearn/core';
@@ -40,10 +41,18 @@ for (let i = 1; i <= s.teacherSteps; i++) {
   if (teacherAt.includes(i) && i < s.teacherSteps) report('teacher heun@19', i, (z) => sampleTeacher(teacher.fieldModel(), z, 'heun', 19).x, t0);
 }
 report('teacher heun@19', s.teacherSteps, (z) => sampleTeacher(teacher.fieldModel(), z, 'heun', 19).x, t0);
-const distiller = new CharacteristicDistiller({ teacher: teacher.ema.network, dataset: target, seed: 1, config: configs.distill });
 const at = s.at ?? [s.distillSteps];
-for (let i = 1; i <= s.distillSteps; i++) {
-  await distiller.trainStepAsync();
-  if (at.includes(i)) report('distill', i, (z) => distiller.sample(z, 1), t0);
+// `variants`: several distillations (overrides over `distill`) from the one teacher, one after another
+for (const variant of s.variants ?? [{}]) {
+  const distill = { ...configs.distill, ...variant };
+  const distiller = new CharacteristicDistiller({ teacher: teacher.ema.network, dataset: target, seed: 1, config: distill });
+  const steps = distill.steps ?? s.distillSteps;
+  // what the student learns from: the teacher's solve over the whole distillation grid, from the prior
+  report(`teacher ${distill.teacherSolver} over grid ${distill.gridSize}`, 0, (z) => distiller.teacherRollout(z, 0, distiller.grid.length - 1).x, t0);
+  for (let i = 1; i <= steps; i++) {
+    await distiller.trainStepAsync();
+    if (at.includes(i) || i === steps) report(s.variants ? `distill ${JSON.stringify(variant)}` : 'distill', i, (z) => distiller.sample(z, 1), t0);
+  }
+  distiller.dispose();
 }
 console.log(JSON.stringify({ settings: s, configs, wallSeconds: +((performance.now() - t0) / 1000).toFixed(1) }));
