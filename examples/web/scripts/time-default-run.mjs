@@ -1,6 +1,6 @@
 // node examples/web/scripts/time-default-run.mjs [query] (after npm run build -w web): the page's run in Debian's
 // chromium on wasm (playwright-core, as test/browser/web-app.test.ts drives it), timed from the Train click (autorun)
-// to "done": wall seconds (and to the first distillation step: teacherSeconds) and the mode check of the final one-step samples on 8 Gaussians
+// to "done": wall seconds and the mode check of the final one-step samples on 8 Gaussians
 // (the page's 1,000 plotted points: share within 3 std of their nearest centre, least share of any of the 8 modes).
 // Without a query it is the page's default run (src/run-config.mjs); `query` adds URL parameters (e.g.
 // 'teacherSteps=800&distillSteps=150'). CHARLEARN_CHROMIUM overrides /usr/bin/chromium. A benchmark, not a test.
@@ -25,13 +25,11 @@ try {
   const t0 = performance.now();
   await page.click('#train');
   // (the page answers between its training slices; its yields go first, so this polls coarsely)
-  await page.waitForFunction(() => window.charlearnApp.losses.distill.length > 0 || ['done', 'error', 'stopped'].includes(window.charlearnApp.progress.phase), undefined, { timeout: 600_000, polling: 100 });
-  const teacherSeconds = (performance.now() - t0) / 1000;
   await page.waitForFunction(() => ['done', 'error', 'stopped'].includes(window.charlearnApp.progress.phase), undefined, { timeout: 600_000, polling: 100 });
   const seconds = (performance.now() - t0) / 1000;
   const end = await page.evaluate(() => ({ isolated: window.crossOriginIsolated, phase: window.charlearnApp.progress.phase, error: window.charlearnApp.error, samples: Array.from(window.charlearnApp.samples ?? []) }));
   const check = modeCheck(end.samples);
-  console.log(JSON.stringify({ query, isolated: end.isolated, phase: end.phase, error: end.error, seconds: +seconds.toFixed(1), teacherSeconds: +teacherSeconds.toFixed(1), ...check, load1: [+load0.toFixed(1), +os.loadavg()[0].toFixed(1)] }));
+  console.log(JSON.stringify({ query, isolated: end.isolated, phase: end.phase, error: end.error, seconds: +seconds.toFixed(1), ...check, load1: [+load0.toFixed(1), +os.loadavg()[0].toFixed(1)] }));
   if (process.env.SCREENSHOT) await page.screenshot({ path: process.env.SCREENSHOT, fullPage: true });
 } finally {
   await browser.close();
