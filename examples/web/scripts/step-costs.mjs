@@ -11,8 +11,7 @@ import { useBackend } from '@charlearn/core';
 import { getTarget } from '@charlearn/data';
 import { CharacteristicDistiller, TeacherTrainer } from '@charlearn/distill';
 import { createMlp } from '@charlearn/nets';
-import { webRunConfigs } from '../src/run-config.mjs';
-import { WEB_DEFAULTS } from '../src/run-config.mjs';
+import { WEB_DEFAULTS, webRunConfigs } from '../src/run-config.mjs';
 
 const variants = JSON.parse(process.argv[2] ?? '[{"name":"default"}]');
 const rounds = Number(process.argv[3] ?? 5);
