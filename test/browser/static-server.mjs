@@ -14,12 +14,18 @@ const TYPES = {
   '.svg': 'image/svg+xml',
 };
 
+/** The COOP/COEP pair of examples/web/vite.config.ts: a cross-origin-isolated page (SharedArrayBuffer: wasm threads). */
+const CROSS_ORIGIN_ISOLATION = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
+
 /**
  * Serves the files under `root` on 127.0.0.1 (a free port).
  * @param {string} root - absolute folder
+ * @param {{ crossOriginIsolated?: boolean }} [options] - `crossOriginIsolated`: send COOP/COEP as Vite's dev and
+ *   preview servers do (default false)
  * @returns {Promise<{ url: string, close(): Promise<void> }>}
  */
-export async function serveStatic(root) {
+export async function serveStatic(root, options = {}) {
+  const extra = options.crossOriginIsolated ? CROSS_ORIGIN_ISOLATION : {};
   const server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
     const file = normalize(join(root, path.endsWith('/') ? `${path}index.html` : path));
@@ -27,7 +33,7 @@ export async function serveStatic(root) {
       res.writeHead(404).end('not found');
       return;
     }
-    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
+    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store', ...extra });
     createReadStream(file).pipe(res);
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(undefined)));

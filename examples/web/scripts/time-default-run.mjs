@@ -9,11 +9,13 @@ import { fileURLToPath } from 'node:url';
 import os from 'node:os';
 import { chromium } from 'playwright-core';
 import { CHROMIUM_ARGS, serveStatic } from '../../../test/browser/static-server.mjs';
+import { modeCheck } from './mode-check.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const dist = resolve(here, '..', 'dist');
 const query = process.argv[2] ?? '';
-const server = await serveStatic(dist);
+// served cross-origin isolated, as by Vite's preview server (vite.config.ts), so that `threads=2` can run
+const server = await serveStatic(dist, { crossOriginIsolated: true });
 const browser = await chromium.launch({ executablePath: process.env.CHARLEARN_CHROMIUM ?? '/usr/bin/chromium', args: [...CHROMIUM_ARGS], headless: true });
 try {
   const page = await browser.newPage({ viewport: { width: 900, height: 720 } });
@@ -25,22 +27,9 @@ try {
   // (the page answers between its training slices; its yields go first, so this polls coarsely)
   await page.waitForFunction(() => ['done', 'error', 'stopped'].includes(window.charlearnApp.progress.phase), undefined, { timeout: 600_000, polling: 100 });
   const seconds = (performance.now() - t0) / 1000;
-  const end = await page.evaluate(() => ({ phase: window.charlearnApp.progress.phase, error: window.charlearnApp.error, samples: Array.from(window.charlearnApp.samples ?? []) }));
-  // 8 Gaussians in normalised coordinates: centres 2(cos, sin)(2πk/8) over the stored std (~1.4175), std 0.1 of it
-  const std = 1.4175;
-  const centres = Array.from({ length: 8 }, (_, k) => [(2 * Math.cos((2 * Math.PI * k) / 8)) / std, (2 * Math.sin((2 * Math.PI * k) / 8)) / std]);
-  const counts = new Array(8).fill(0);
-  const n = end.samples.length / 2;
-  let near = 0;
-  for (let i = 0; i < n; i++) {
-    const d = centres.map(([x, y]) => Math.hypot(end.samples[2 * i] - x, end.samples[2 * i + 1] - y));
-    const k = d.indexOf(Math.min(...d));
-    if (d[k] < 0.3 / std) {
-      near++;
-      counts[k]++;
-    }
-  }
-  console.log(JSON.stringify({ query, phase: end.phase, error: end.error, seconds: +seconds.toFixed(1), nearShare: near / n, leastMode: Math.min(...counts) / n, load1: [+load0.toFixed(1), +os.loadavg()[0].toFixed(1)] }));
+  const end = await page.evaluate(() => ({ isolated: window.crossOriginIsolated, phase: window.charlearnApp.progress.phase, error: window.charlearnApp.error, samples: Array.from(window.charlearnApp.samples ?? []) }));
+  const check = modeCheck(end.samples);
+  console.log(JSON.stringify({ query, isolated: end.isolated, phase: end.phase, error: end.error, seconds: +seconds.toFixed(1), ...check, load1: [+load0.toFixed(1), +os.loadavg()[0].toFixed(1)] }));
   if (process.env.SCREENSHOT) await page.screenshot({ path: process.env.SCREENSHOT, fullPage: true });
 } finally {
   await browser.close();

@@ -3,50 +3,29 @@
 // defaults (docs/tuning.md). At each milestone it prints the one-step samples' mode check on 8 Gaussians: the share of
 // the page's 1,000 plotted points (seed 7) within 3 std of their nearest centre, the least share any one mode gets
 // (12.5% each when all 8 are resolved), and the exact W2 of 2,000 samples against held-out data (the CLI's protocol).
-//   settings: { teacherSteps, distillSteps, batchSize, hidden, teacher: {...}, distill: {...} (over the page's configs), at: [...] }
+//   settings: { teacherSteps, distillSteps, batchSize, hidden, teacher: {...}, distill: {...} (over the page's configs),
+//               teacherAt: [...], at: [...] (milestones), variants: [{...}, ...] (distillations from one teacher, over distill) }
 import * as tf from '@tensorflow/tfjs-core';
 import '@charlearn/backend-wasm';
 import { Rng, useBackend } from '@charlearn/core';
-import { getTarget, STORED_NORMALISATION } from '@charlearn/data';
+import { getTarget } from '@charlearn/data';
 import { CharacteristicDistiller, sampleTeacher, TeacherTrainer } from '@charlearn/distill';
 import { evaluationSamples } from '@charlearn/metrics';
 import { createMlp } from '@charlearn/nets';
 import { webRunConfigs } from '../src/run-config.mjs';
+import { modeCheck } from './mode-check.mjs';
 
 const s = { teacherSteps: 600, distillSteps: 200, batchSize: 256, hidden: [128, 128, 128], ...JSON.parse(process.argv[2] ?? '{}') };
 await useBackend('wasm');
 const target = getTarget('8gaussians');
-const { mean, std } = STORED_NORMALISATION['8gaussians'];
-const centres = Array.from({ length: 8 }, (_, k) => [(2 * Math.cos((2 * Math.PI * k) / 8) - mean[0]) / std[0], (2 * Math.sin((2 * Math.PI * k) / 8) - mean[1]) / std[1]]);
-const radius = (3 * 0.1) / std[0];
 const { w2 } = evaluationSamples(target, 2000, 0);
-
-/** Share of points within 3 std of their nearest centre, and the least share of any mode. */
-function modes(xy) {
-  const n = xy.length / 2;
-  const counts = new Array(8).fill(0);
-  let near = 0;
-  for (let i = 0; i < n; i++) {
-    let best = Infinity;
-    let k = 0;
-    centres.forEach(([cx, cy], j) => {
-      const d = Math.hypot(xy[2 * i] - cx, xy[2 * i + 1] - cy);
-      if (d < best) [best, k] = [d, j];
-    });
-    if (best < radius) {
-      near++;
-      counts[k]++;
-    }
-  }
-  return { nearShare: near / n, leastMode: Math.min(...counts) / n };
-}
 
 const report = (phase, step, sampler, t0) => {
   const z = new Rng(7).normalTensor([1000, 2]);
   const zEval = tf.tensor2d(evaluationSamples(target, 2000, 0).z, [2000, 2]);
   const x = sampler(z);
   const xe = sampler(zEval);
-  const m = modes(x.dataSync());
+  const m = modeCheck(x.dataSync());
   const line = { phase, step, seconds: +((performance.now() - t0) / 1000).toFixed(1), ...m, w2: +w2(xe.dataSync()).toFixed(4) };
   tf.dispose([z, zEval, x, xe]);
   console.log(JSON.stringify(line));
@@ -56,12 +35,24 @@ const base = webRunConfigs(s);
 const configs = { teacher: { ...base.teacher, ...s.teacher }, distill: { ...base.distill, ...s.distill } };
 const t0 = performance.now();
 const teacher = new TeacherTrainer({ net: createMlp({ dim: 2, hidden: [...s.hidden] }), dataset: target, seed: 0, config: configs.teacher });
-for (let i = 0; i < s.teacherSteps; i++) await teacher.trainStepAsync();
+const teacherAt = s.teacherAt ?? [];
+for (let i = 1; i <= s.teacherSteps; i++) {
+  await teacher.trainStepAsync();
+  if (teacherAt.includes(i) && i < s.teacherSteps) report('teacher heun@19', i, (z) => sampleTeacher(teacher.fieldModel(), z, 'heun', 19).x, t0);
+}
 report('teacher heun@19', s.teacherSteps, (z) => sampleTeacher(teacher.fieldModel(), z, 'heun', 19).x, t0);
-const distiller = new CharacteristicDistiller({ teacher: teacher.ema.network, dataset: target, seed: 1, config: configs.distill });
 const at = s.at ?? [s.distillSteps];
-for (let i = 1; i <= s.distillSteps; i++) {
-  await distiller.trainStepAsync();
-  if (at.includes(i)) report('distill', i, (z) => distiller.sample(z, 1), t0);
+// `variants`: several distillations (overrides over `distill`) from the one teacher, one after another
+for (const variant of s.variants ?? [{}]) {
+  const distill = { ...configs.distill, ...variant };
+  const distiller = new CharacteristicDistiller({ teacher: teacher.ema.network, dataset: target, seed: 1, config: distill });
+  const steps = distill.steps ?? s.distillSteps;
+  // what the student learns from: the teacher's solve over the whole distillation grid, from the prior
+  report(`teacher ${distill.teacherSolver} over grid ${distill.gridSize}`, 0, (z) => distiller.teacherRollout(z, 0, distiller.grid.length - 1).x, t0);
+  for (let i = 1; i <= steps; i++) {
+    await distiller.trainStepAsync();
+    if (at.includes(i) || i === steps) report(s.variants ? `distill ${JSON.stringify(variant)}` : 'distill', i, (z) => distiller.sample(z, 1), t0);
+  }
+  distiller.dispose();
 }
 console.log(JSON.stringify({ settings: s, configs, wallSeconds: +((performance.now() - t0) / 1000).toFixed(1) }));
