@@ -9,8 +9,9 @@
 // For each row: kernels per call (tf.profile) on each side, then BENCH_ROUNDS rounds alternating the sides (the order
 // swaps every round), BENCH_CALLS calls each; prints medians and the median of the per-round B/A ratios, with the
 // load average. Wall times on a shared machine are indicative; the load-independent figure is the instruction count:
-//   valgrind --tool=callgrind --callgrind-out-file=/tmp/cg.%p node packages/cli/bench/time-mlp.mjs --only B --row sample --calls 2
-// (and --calls 5; the difference of the two totals / 3 is one call's instructions; --only A for the per-row side).
+//   valgrind --tool=callgrind --separate-threads=yes --callgrind-out-file=/tmp/cg node packages/cli/bench/time-mlp.mjs --only B --row sample --calls 5
+// (and --calls 12; the main thread's file, /tmp/cg-01: the difference of the two totals / 7 is one call's instructions;
+// --only A for the per-row side). Whole-process totals include V8's compiler and GC threads and do not repeat.
 // Env: BENCH_ROWS (sample,distill-cache), BENCH_ROUNDS (7), BENCH_CALLS (sample 10, distill-cache 3).
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
