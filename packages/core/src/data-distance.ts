@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor, Tensor1D } from '@tensorflow/tfjs-core';
+import { markUniform } from './uniform-batch';
 import { assertNumber, assertTensor } from './validate';
 
 /**
@@ -22,10 +23,12 @@ import { assertNumber, assertTensor } from './validate';
  * const taus = tausLike(x, 1 - 1e-6);   // [batch] of fround(1e-6): τ to 3e-8 relative
  * const D = model.denoise(x, times, taus);
  * ```
+ *
+ * Like `timesLike`, the result is marked as one value for the whole batch (`isUniformBatch`).
  */
 export function tausLike(x: Tensor, t: number): Tensor1D {
   assertNumber('t', t, { min: 0, max: 1 });
-  return tf.fill([x.shape[0] ?? 1], 1 - t) as Tensor1D;
+  return markUniform(tf.fill([x.shape[0] ?? 1], 1 - t) as Tensor1D);
 }
 
 /** Times `t: [batch]` with their distances to the data end `tau: [batch]` (both float32). */

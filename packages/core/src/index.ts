@@ -14,6 +14,7 @@ export * from './registry';
 export * from './data-distance';
 export * from './interpolants';
 export * from './broadcast';
+export { uniformBatch, isUniformBatch } from './uniform-batch';
 export * from './parameterisation';
 export * from './field';
 export * from './edm';

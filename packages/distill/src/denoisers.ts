@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor, Tensor1D } from '@tensorflow/tfjs-core';
-import { distanceToData, edmCoefficients, edmDenoiser, perSample, type Denoiser, type Interpolant } from '@charlearn/core';
+import { edmCoefficients, edmDenoiser, edmNoiseLevel, perSample, type Denoiser, type Interpolant } from '@charlearn/core';
 import type { Network } from '@charlearn/nets';
 
 /**
@@ -31,6 +31,8 @@ export type TwoTimeDenoiser = (x: Tensor, t: Tensor1D, s: Tensor1D, tauT?: Tenso
  * `t`, with the second time `s` fed as the network's second embedding
  * (`c_noise(s) = 999·(1 − s)`):
  * `D_θ(x, t, s) = c_skip(t)·x + c_out(t)·F(c_in(t)·x, c_noise(t), c_noise(s))`.
+ * Times that are one value for the batch (`timesLike` / `tausLike`, as `sampleFlowMap` passes them) reach the
+ * network as uniform `c_noise` tensors (`isUniformBatch`), and a built-in network computes its time features once.
  *
  * @example
  * ```ts
@@ -41,7 +43,7 @@ export function twoTimeDenoiser(net: Network, interpolant: Interpolant, sigmaDat
   return (x, t, s, tauT, tauS) =>
     tf.tidy(() => {
       const c = edmCoefficients(t, interpolant, sigmaData, tauT);
-      const cNoiseS = tf.mul(distanceToData(s, tauS), 999) as Tensor1D;
+      const cNoiseS = edmNoiseLevel(s, tauS);
       const f = net.apply(tf.mul(perSample(c.cIn, x), x), c.cNoise, cNoiseS);
       return tf.add(tf.mul(perSample(c.cSkip, x), x), tf.mul(perSample(c.cOut, x), f));
     });
@@ -64,8 +66,7 @@ export type FlowMap = (x: Tensor, t: Tensor1D, s: Tensor1D, tauT?: Tensor1D, tau
  * @example
  * ```ts
  * const g = characteristicMap(student, follmer);
- * const n = z.shape[0];                                // batch
- * const x1 = g(z, tf.fill([n], 1e-3), tf.ones([n])); // one-step samples
+ * const x1 = g(z, timesLike(z, 1e-3), timesLike(z, 1)); // one-step samples (one time for the batch: time MLP once)
  * ```
  */
 export function characteristicMap(net: Network, interpolant: Interpolant, sigmaData = 1): FlowMap {

@@ -24,6 +24,7 @@ import {
   type Interpolant,
   type SolverPlugin,
   type TimeBatch,
+  uniformBatch,
 } from '@charlearn/core';
 import { createNetwork, type Network, type NetworkSpec } from '@charlearn/nets';
 import { sample } from '@charlearn/solvers';
@@ -541,7 +542,8 @@ export function characteristicLosses(args: {
     const uB = timesOf(uTimes);
     const sB = timesOf(tTimes.map((t, k) => t + rng.uniform() * (uTimes[k]! - t)));
     const ctmB = timesOf(ctmIndex.map((j) => grid[j]!));
-    const oneB = timesOf(new Array<number>(batchSize).fill(1));
+    // s = 1 for the whole batch: a uniform batch, so the networks compute that time path on one row
+    const oneB: TimeBatch = { t: track(uniformBatch(batchSize, 1)), tau: track(uniformBatch(batchSize, 0)) };
     const g = characteristicMap(student, interpolant, sigmaData);
     const gTarget = characteristicMap(ema, interpolant, sigmaData);
     // Composed-consistency target (no gradient): g⁻(s, 1, g_θ(u, s, Φ_{t→u}(x_t))).

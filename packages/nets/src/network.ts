@@ -58,6 +58,14 @@ export interface Network {
    * (required iff {@link Network.twoTime}); returns `[batch, ...sampleShape]`.
    * Differentiable w.r.t. {@link Network.trainableVariables}; keeps no
    * intermediate tensors alive and never reads data back to JS.
+   *
+   * One time for the whole batch: a `cNoise` / `cNoiseS` for which
+   * `isUniformBatch` (`@charlearn/core`) is true (built by `timesLike`,
+   * `tausLike`, `uniformBatch` or derived from them by `edmNoiseLevel`, as the
+   * solvers and `sampleFlowMap` pass them) holds one value in every entry; a
+   * network may then compute that time's features on one row and broadcast
+   * them (the MLP does). The result must equal the per-row computation to
+   * float32 rounding; a network that ignores the mark is correct as it is.
    */
   apply(xIn: Tensor, cNoise: Tensor1D, cNoiseS?: Tensor1D): Tensor;
   /** The trainable variables, in a stable order (the order of {@link Network.namedVariables}). */

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Scalar, Tensor, Tensor1D } from '@tensorflow/tfjs-core';
-import { createRegistry, PluginContractError, type ConfigSectionSchema, requireMember, ShapeError, type Dataset, type Registry, type Rng } from '@charlearn/core';
+import type { Scalar, Tensor } from '@tensorflow/tfjs-core';
+import { createRegistry, PluginContractError, type ConfigSectionSchema, requireMember, ShapeError, type Dataset, type Registry, type Rng, uniformBatch } from '@charlearn/core';
 import type { JsonObject, NamedArrays, Network } from '@charlearn/nets';
 
 /** A one-step generator `z ↦ x`: `z: [batch, ...dims]` prior samples to `[batch, ...dims]` samples, one network evaluation, differentiable. */
@@ -147,7 +147,8 @@ export const ONE_STEP_C_NOISE = 0;
  * ({@link ONE_STEP_C_NOISE}; the generator has no time, so the time input is a constant). The skip connection makes
  * the freshly initialised generator (whose last layer starts at zero) the identity, i.e. the prior N(0, I), which has
  * the first two moments of normalised data; without it every sample starts at the same point and the kernel drifts
- * cannot tell the samples apart. No EDM preconditioning (there is no noise level).
+ * cannot tell the samples apart. No EDM preconditioning (there is no noise level). The constant time goes in as a
+ * `uniformBatch`, so a built-in network computes its time features once a batch.
  *
  * @example
  * ```ts
@@ -157,7 +158,7 @@ export const ONE_STEP_C_NOISE = 0;
  * ```
  */
 export function plainGenerator(net: Network, cNoise = ONE_STEP_C_NOISE): OneStepGenerator {
-  return (z) => tf.tidy(() => tf.add(z, net.apply(z, tf.fill([z.shape[0]!], cNoise) as Tensor1D)));
+  return (z) => tf.tidy(() => tf.add(z, net.apply(z, uniformBatch(z.shape[0]!, cNoise))));
 }
 
 /**
