@@ -14,7 +14,7 @@ beforeAll(() => {
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 const run = cliRunner(() => out);
 
-const losses = (name: string): number[] => readJson<{ teacher: HistoryPoint[] }>(join(out, name, 'history.json')).teacher.map((p) => p.loss);
+const losses = (name: string): number[] => readJson<{ teacher: HistoryPoint[] }>(join(out, name, 'history.json')).teacher.map((p) => Number(p['loss']));
 
 describe('charlearn train --set replicas=2', () => {
   it('trains the teacher with the losses of one thread (to float32 rounding), and resumes on one thread', async () => {
