@@ -9,12 +9,18 @@
 //   --teacher-at a,b,...     teacher steps at which to evaluate it and keep its EMA weights (default: its steps)
 //   --distill JSON           distillation settings over the demo preset's (e.g. '{"pairSource":"rollout-cache"}')
 //   --distill-at a,b,...     distillation steps at which to evaluate the one-step generator (default: its steps)
-//   --from STEP              distil from the teacher kept at that step (default: the last of --teacher-at)
+//   --from STEP              distil from the teacher kept at that step (default: the last of --teacher-at), or
+//                            STEP-emaD: its --shadow-ema D weights
 //   --teacher-ckpt FILE      distil from a run's teacher.ckpt instead (e.g. out/<run>/teacher.ckpt of a `charlearn train`)
 //   --lr-decay none|cosine|linear  the distillation learning rate after warm-up: constant (the library's), or decayed
 //                            to --lr-floor x lr by the last step (emulated here by setting the step's lr; see docs/tuning.md)
 //   --teacher-lr-decay none|cosine|linear  the same for the teacher
 //   --label NAME             the record's name
+//   --shadow-ema a,b,...     also keep EMAs of the teacher's online weights at these decays (the trainers' rule
+//                            min(decay, (1+step)/(10+step))), evaluated and kept at each of --teacher-at: exact (the
+//                            teacher's EMA does not feed back into its training)
+//   --distill-shadow-ema a,b,...  the same for the distilled generator's one-step W2: only the sampler's side (there
+//                            the EMA is also the consistency target, so a real run at that decay trains differently)
 //   --time A_JSON B_JSON     instead: ms per distillation step of settings A against B (over the demo preset's, from
 //                            --teacher-ckpt), alternating 5 steps each for 8 rounds after 3 warm-up steps; prints the
 //                            median ratio B / A of the rounds (the load hits both alike)
@@ -27,9 +33,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@charlearn/backend-wasm';
 import { decodeTensors, encodeTensors, useBackend } from '@charlearn/core';
 import { getTarget } from '@charlearn/data';
-import { CharacteristicDistiller, CharacteristicTeacher, sampleTeacher, TeacherTrainer } from '@charlearn/distill';
+import { characteristicMap, CharacteristicDistiller, CharacteristicTeacher, EmaNetwork, sampleFlowMap, sampleTeacher, TeacherTrainer } from '@charlearn/distill';
 import { loadCheckpoint } from '@charlearn/distill/node';
-import { evaluationSamples } from '@charlearn/metrics';
+import { evaluationSamples, exactW2 } from '@charlearn/metrics';
 import { createRunNetwork, defaultRunConfig, DEMO_PRESET } from '@charlearn/cli';
 
 const args = process.argv.slice(2);
@@ -42,11 +48,13 @@ const teacherCfg = { ...DEMO_PRESET.teacher, ...JSON.parse(opt('teacher', '{}'))
 const distillCfg = { ...DEMO_PRESET.distill, ...JSON.parse(opt('distill', '{}')) };
 const teacherAt = list(opt('teacher-at')) ?? [teacherCfg.steps];
 const distillAt = list(opt('distill-at')) ?? [distillCfg.steps];
-const from = Number(opt('from', teacherAt[teacherAt.length - 1]));
+const from = String(opt('from', teacherAt[teacherAt.length - 1])); // a step, or '<step>-ema<decay>' for a --shadow-ema teacher
 const lrDecay = opt('lr-decay', 'none');
 const teacherLrDecay = opt('teacher-lr-decay', 'none');
 const lrFloor = Number(opt('lr-floor', '0'));
 const label = opt('label', '');
+const shadowEma = list(opt('shadow-ema')) ?? [];
+const distillShadowEma = list(opt('distill-shadow-ema')) ?? [];
 const evalCfg = { ...defaultRunConfig().eval, ...DEMO_PRESET.eval };
 
 const root = new URL('../../../', import.meta.url).pathname;
@@ -55,7 +63,15 @@ mkdirSync(out, { recursive: true });
 await useBackend('wasm');
 const target = getTarget(DEMO_PRESET.data.target);
 const config = defaultRunConfig();
-const { floor, z: zArr, w2 } = evaluationSamples(target, evalCfg.samples, config.seed);
+const { floor, z: zArr, heldOut } = evaluationSamples(target, evalCfg.samples, config.seed);
+// the same certified-optimal W2 as the protocol's (any neighbours value gives the optimum; 8 is faster here:
+// packages/cli/bench/eval-profile.mjs), and one W2 for byte-identical point sets (every 1-NFE solve is the same)
+const seen = new Map();
+const w2 = (pts) => {
+  const key = createHash('sha1').update(new Uint8Array(pts.buffer, pts.byteOffset, pts.byteLength)).digest('hex');
+  if (!seen.has(key)) seen.set(key, exactW2(pts, heldOut, { neighbours: 8 }));
+  return seen.get(key);
+};
 const z = tf.tensor2d(zArr, [evalCfg.samples, 2]);
 const load = () => os.loadavg()[0];
 const record = (r) => {
@@ -110,22 +126,30 @@ if (timeAt >= 0) {
   record({ phase: 'time', a: JSON.parse(args[timeAt + 1]), b: JSON.parse(args[timeAt + 2]), msA: med(per[0]), msB: med(per[1]), ratioBoverA: med(per[1].map((x, i) => x / per[0][i])) });
   process.exit(0);
 }
-if (!teacherCkpt && !teacherAt.every((s) => existsSync(teacherFile(s)))) {
+if (!teacherCkpt && !teacherAt.every((s) => existsSync(teacherFile(s)) && shadowEma.every((e) => existsSync(teacherFile(`${s}-ema${e}`))))) {
   const trainer = new TeacherTrainer({ net: createRunNetwork(config, [2]), dataset: target, config: teacherCfg, interpolant: config.interpolant, seed: config.seed });
   const peak = teacherCfg.lr ?? 1e-3;
+  const shadows = shadowEma.map((decay) => ({ decay, ema: new EmaNetwork(trainer.net) }));
   let ms = 0;
   for (let s = 0; s < Math.max(...teacherAt); ) {
     trainer.config.lr = decayedLr(teacherLrDecay, s, teacherCfg.steps, teacherCfg.warmupSteps, peak);
     const t0 = performance.now();
     trainer.trainStep();
     ms += performance.now() - t0;
+    for (const sh of shadows) sh.ema.update(trainer.net, s, sh.decay);
     s++;
     if (teacherAt.includes(s)) {
       writeFileSync(teacherFile(s), encodeTensors(trainer.ema.network.getWeights(), {}));
       const f = teacherFigures(trainer.ema.network);
       record({ phase: 'teacher', teacher: teacherCfg, teacherLrDecay, step: s, msPerStep: +(ms / s).toFixed(2), floor, teacherBest: f.best, teacherW2: f.teacher });
+      for (const sh of shadows) {
+        writeFileSync(teacherFile(`${s}-ema${sh.decay}`), encodeTensors(sh.ema.network.getWeights(), {}));
+        const g = teacherFigures(sh.ema.network);
+        record({ phase: 'teacher-shadow', teacher: { ...teacherCfg, ema: sh.decay }, teacherLrDecay, step: s, floor, teacherBest: g.best, teacherW2: g.teacher });
+      }
     }
   }
+  shadows.forEach((sh) => sh.ema.dispose());
   trainer.dispose();
 }
 
@@ -143,13 +167,23 @@ if (opt('distill') !== undefined || opt('distill-at') !== undefined) {
   const f = teacherFigures(teacherNet);
   const d = new CharacteristicDistiller({ teacher: teacherNet, ownsTeacher: true, dataset: target, config: distillCfg, interpolant: config.interpolant, seed: config.seed + 1 });
   const peak = d.config.lr;
+  const shadows = distillShadowEma.map((decay) => ({ decay, ema: new EmaNetwork(d.student) }));
   let ms = 0;
   for (let s = 0; s < Math.max(...distillAt); ) {
     d.config.lr = decayedLr(lrDecay, s, distillCfg.steps, d.config.warmupSteps, peak);
     const t0 = performance.now();
     d.trainStep();
     ms += performance.now() - t0;
+    for (const sh of shadows) sh.ema.update(d.student, s, sh.decay);
     s++;
+    if (distillAt.includes(s)) {
+      for (const sh of shadows) {
+        const x1 = sampleFlowMap(characteristicMap(sh.ema.network, d.interpolant, d.sigmaData), z, 1, { eps0: d.config.eps0, eps1: d.config.eps1, start: evalCfg.start });
+        const oneStep = w2(x1.dataSync());
+        x1.dispose();
+        record({ phase: 'distill-shadow', teacher: teacherCfg, teacherStep: teacherCkpt ?? from, distill: { ...distillCfg, samplerEma: sh.decay }, lrDecay, lrFloor, step: s, floor, teacherBest: f.best, oneStep, ratio: +(oneStep / f.best.w2).toFixed(4) });
+      }
+    }
     if (distillAt.includes(s)) {
       const x1 = d.sample(z, 1, { start: evalCfg.start });
       const x2 = d.sample(z, 2, { start: evalCfg.start });
@@ -174,6 +208,7 @@ if (opt('distill') !== undefined || opt('distill-at') !== undefined) {
       });
     }
   }
+  shadows.forEach((sh) => sh.ema.dispose());
   d.dispose();
 }
 z.dispose();

@@ -42,6 +42,24 @@ describe('charlearn demo --quick', () => {
     expect(m.sampling.oneStepPerSec).toBeGreaterThan(m.sampling.teacherPerSec);
     // The floor is two data samples: it must be far below an untrained-ish teacher at NFE 1 (the mean).
     expect(m.w2.floor).toBeLessThan(m.w2.teacher['euler@1']!);
+    // every solver's one NFE is the same denoiser step from z: the same points, the same figure
+    expect(m.w2.teacher['heun@1']).toBe(m.w2.teacher['euler@1']);
+    expect(m.w2.teacher['exp-integrator@1']).toBe(m.w2.teacher['euler@1']);
+    expect(m.sampling.teacherSampler).toBe('heun@19');
+  }, 240_000);
+
+  it('eval.neighbours changes the W2 solver only: eval at 24 and at 1 gives the figures of 8 to the bit', async () => {
+    const w2At = async (neighbours: string): Promise<EvalMetrics['w2']> => {
+      const { code, err } = await run('eval', '--quick', '--set', 'name=quick', '--set', `eval.neighbours=${neighbours}`);
+      expect(code, err).toBe(0);
+      return readJson<EvalMetrics>(join(out, 'quick', 'metrics.json')).w2;
+    };
+    const at8 = await w2At('8');
+    expect(await w2At('24')).toEqual(at8);
+    expect(await w2At('1')).toEqual(at8);
+    const bad = await run('eval', '--quick', '--set', 'name=quick', '--set', 'eval.neighbours=0');
+    expect(bad.code).toBe(1);
+    expect(bad.err).toContain('eval.neighbours');
   }, 240_000);
 
   it('samples from the run with --steps and --n', async () => {

@@ -130,6 +130,7 @@ describe('run config', () => {
         teacherSolvers: ['euler', 'heun', 'exp-integrator'],
         teacherNfe: [1, 2, 5, 10, 20, 100],
         fewSteps: [1, 2, 4, 8],
+        neighbours: 8,
         start: 'prior',
       },
       checkpointEvery: 500,

@@ -301,6 +301,11 @@ const runEntries = {
     teacherSolvers: setting(v.array(nonEmpty), ['euler', 'heun', 'exp-integrator'], 'teacher solvers to compare'),
     teacherNfe: setting(v.array(integerSchema({ min: 1 })), [1, 2, 5, 10, 20, 100], 'teacher NFE budgets'),
     fewSteps: setting(v.array(integerSchema({ min: 1 })), [1, 2, 4, 8], 'student step counts'),
+    neighbours: setting(
+      integerSchema({ min: 1 }),
+      8,
+      "the exact W2's initial candidate edges per point (time only: every value gives the certified optimum; 8 takes about a third less than 24 on the demo, docs/tuning.md)",
+    ),
     start: setting(
       v.picklist(GENERATOR_STARTS),
       'prior',

@@ -4,7 +4,7 @@ import { Rng, timeGrid } from '@charlearn/core';
 import type { GaussianMixture } from '@charlearn/core';
 import { sample } from '@charlearn/solvers';
 import { sampleTeacher, type CharacteristicDistiller } from '@charlearn/distill';
-import { evaluationSamples, type EvaluationSamples } from '@charlearn/metrics';
+import { evaluationSamples, type EvaluationSamples, type ProtocolW2Options } from '@charlearn/metrics';
 import type { Target2D } from '@charlearn/data';
 import { PALETTE, panelsFigure, type Figure, type Panel } from '@charlearn/plots';
 import type { RunConfig } from './config';
@@ -17,8 +17,11 @@ export interface W2Reference {
   /** The target's or the file's name, for the figure and `metrics.json`. */
   readonly name: string;
   readonly exact?: GaussianMixture;
-  /** The protocol's samples for `n` requested points (fewer when the held-out rows are fewer). */
-  samples(n: number, seed: number): EvaluationSamples;
+  /**
+   * The protocol's samples for `n` requested points (fewer when the held-out rows are fewer); `w2Options` set the
+   * exact-W2 solver (`neighbours`: the time only, never the figures).
+   */
+  samples(n: number, seed: number, w2Options?: ProtocolW2Options): EvaluationSamples;
 }
 
 /**
@@ -31,7 +34,7 @@ export interface W2Reference {
  */
 export function targetReference(target: Target2D): W2Reference {
   const exact = (target as Target2D & { exact?: GaussianMixture }).exact;
-  return { name: target.name, ...(exact ? { exact } : {}), samples: (n, seed) => evaluationSamples(target, n, seed) };
+  return { name: target.name, ...(exact ? { exact } : {}), samples: (n, seed, w2Options = {}) => evaluationSamples(target, n, seed, 2, w2Options) };
 }
 
 /** The figures `metrics.json` holds. */
@@ -73,6 +76,35 @@ export interface EvalMetrics {
   /** Gaussian-mixture target only: mean end-point error against the exact characteristic from the same z. */
   characteristicError?: { oneStep: number; teacher: Record<string, number> };
   seconds: number;
+}
+
+/**
+ * `w2` computed once per distinct point set: a call with the same values, byte for byte, as an earlier call's
+ * (e.g. every solver's 1-NFE samples: the same single denoiser step from z) returns the earlier figure. `w2` is pure
+ * (the protocol's exact W2 against fixed held-out points), so the figures are the same as calling it every time.
+ *
+ * @example
+ * ```ts
+ * const w2 = onceByContent((pts) => exactW2(pts, heldOut));
+ * w2(a); w2(Float32Array.from(a)); // one exact W2, two equal figures
+ * ```
+ */
+export function onceByContent(w2: (points: Float32Array) => number): (points: Float32Array) => number {
+  const done: { bytes: Uint8Array; value: number }[] = [];
+  return (points) => {
+    const bytes = new Uint8Array(points.buffer, points.byteOffset, points.byteLength);
+    const hit = done.find((d) => sameBytes(d.bytes, bytes));
+    if (hit) return hit.value;
+    const value = w2(points);
+    done.push({ bytes: bytes.slice(), value });
+    return value;
+  };
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** The values of `x` as an array; disposes `x`. */
@@ -123,7 +155,9 @@ export function evaluateRun(args: {
   const { distiller, target, config, backend, log } = args;
   const t0 = performance.now();
   const seed = config.seed;
-  const { heldOut, floor, z: zArr, w2 } = target.samples(config.eval.samples, seed);
+  const { heldOut, floor, z: zArr, w2: w2Of } = target.samples(config.eval.samples, seed, { neighbours: config.eval.neighbours });
+  // every solver's 1-NFE samples are the same points (one denoiser step from z): one W2 for them
+  const w2 = onceByContent(w2Of);
   const n = heldOut.length / 2;
   const z = tf.tensor2d(zArr, [n, 2]);
   log(`  W2 floor (data vs data, n = ${n}): ${floor.toFixed(4)}`);
@@ -146,23 +180,27 @@ export function evaluateRun(args: {
   const teacherSamples: Record<string, Float32Array> = {};
   const field = distiller.teacherField;
   const eps0 = 0;
+  // Teacher throughput: Heun at the largest budget, same z, same run (the comparison's own solve when it has one).
+  const maxNfe = Math.max(...config.eval.teacherNfe);
+  let heunTimed: { points: Float32Array; nfe: number; seconds: number } | undefined;
   for (const solver of config.eval.teacherSolvers) {
     for (const nfe of config.eval.teacherNfe) {
-      const r = sampleTeacher(field, z, solver, nfe, { eps0 });
-      const pts = read(r.x);
-      const key = `${solver}@${r.nfe}`;
+      const solve = timed(() => sampleTeacher(field, z, solver, nfe, { eps0 }));
+      const pts = read(solve.value.x);
+      const key = `${solver}@${solve.value.nfe}`;
       teacherSamples[key] = pts;
       teacher[key] = w2(pts);
+      if (solver === 'heun' && nfe === maxNfe) heunTimed = { points: pts, nfe: solve.value.nfe, seconds: solve.seconds };
     }
   }
   const best = Object.entries(teacher).reduce((a, b) => (b[1] < a[1] ? b : a));
   log(`  teacher: best W2 ${best[1].toFixed(4)} (${best[0]}); ${Object.entries(teacher).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')}`);
-
-  // Teacher throughput: Heun at the largest budget, same z, same run.
-  const maxNfe = Math.max(...config.eval.teacherNfe);
-  const heunTimed = timed(() => sampleTeacher(field, z, 'heun', maxNfe, { eps0 }));
-  const teacherKey = `heun@${heunTimed.value.nfe}`;
-  const heunPts = read(heunTimed.value.x);
+  if (!heunTimed) {
+    const solve = timed(() => sampleTeacher(field, z, 'heun', maxNfe, { eps0 }));
+    heunTimed = { points: read(solve.value.x), nfe: solve.value.nfe, seconds: solve.seconds };
+  }
+  const teacherKey = `heun@${heunTimed.nfe}`;
+  const heunPts = heunTimed.points;
 
   let characteristicError: EvalMetrics['characteristicError'];
   const gmm = target.exact;
@@ -194,7 +232,7 @@ export function evaluateRun(args: {
   const starts = inter[0]!.slice(0, curves * 2);
   const panels: Panel[] = [
     { title: `data (${target.name})`, layers: [{ kind: 'scatter', points: heldOut, color: PALETTE[0]!, size: 2.5 }] },
-    { title: `teacher, Heun ${heunTimed.value.nfe} NFE`, layers: [{ kind: 'scatter', points: heunPts, color: PALETTE[1]!, size: 2.5 }] },
+    { title: `teacher, Heun ${heunTimed.nfe} NFE`, layers: [{ kind: 'scatter', points: heunPts, color: PALETTE[1]!, size: 2.5 }] },
     { title: 'one-step generator, 1 NFE', layers: [{ kind: 'scatter', points: oneStep, color: PALETTE[2]!, size: 2.5 }] },
     {
       title: 'characteristics: teacher vs one step',
@@ -278,7 +316,7 @@ export function evaluateOneStep(args: {
 }): { metrics: OneStepMetrics; figure: Figure } {
   const { generator, method, target, config, backend, training, log } = args;
   const t0 = performance.now();
-  const { heldOut, floor, z: zArr, w2: w2Of } = target.samples(config.eval.samples, config.seed);
+  const { heldOut, floor, z: zArr, w2: w2Of } = target.samples(config.eval.samples, config.seed, { neighbours: config.eval.neighbours });
   const n = heldOut.length / 2;
   const z = tf.tensor2d(zArr, [n, 2]);
   const warm = tf.slice(z, 0, 16);

@@ -123,7 +123,7 @@ export function pointsReference(ctx: Pick<RunContext, 'data'>, what: string): W2
   }
   if (data.dataset.dim !== 2) throw new CharlearnError(`${what} draws 2-D figures; data.file '${data.file}' holds points of dimension ${data.dataset.dim} (train, distill and sample work)`, 'data.file');
   const { heldOut, dataset } = data;
-  return { name: basename(data.file), samples: (n, seed) => heldOutEvaluationSamples(heldOut, dataset, n, seed) };
+  return { name: basename(data.file), samples: (n, seed, w2Options = {}) => heldOutEvaluationSamples(heldOut, dataset, n, seed, 2, w2Options) };
 }
 
 /** `dir/file`. */

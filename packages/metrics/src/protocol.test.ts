@@ -27,6 +27,30 @@ describe('evaluationSamples: the W2 protocol in one place', () => {
     expect(floor).toBeGreaterThan(0);
   });
 
+  it('w2Options.neighbours changes the solver, not the figures: the floor and w2 agree to the bit', () => {
+    const m = 150;
+    const s = evaluationSamples(target, m, 3);
+    const generated = new Rng(5).normalArray(m * 2);
+    for (const neighbours of [2, 8]) {
+      const t = evaluationSamples(target, m, 3, 2, { neighbours });
+      expect(t.floor).toBe(s.floor);
+      expect(t.w2(generated)).toBe(s.w2(generated));
+      expect(t.w2(generated)).toBe(exactW2(generated, s.heldOut, { neighbours: 24 }));
+    }
+    const f = heldOutEvaluationSamples(s.heldOut, target, m, 3, 2, { neighbours: 2 });
+    expect(f.w2(generated)).toBe(heldOutEvaluationSamples(s.heldOut, target, m, 3).w2(generated));
+  });
+
+  it('a bad w2Options is a named error before any draw', () => {
+    let draws = 0;
+    const counting = { sampleArray: (k: number, rng: Rng) => (draws++, rng.normalArray(k * 2)) };
+    expect(() => evaluationSamples(counting, 10, 0, 2, { neighbours: 0 })).toThrow(/w2Options\.neighbours/);
+    expect(() => evaluationSamples(counting, 10, 0, 2, { neighbours: 2.5 })).toThrow(/w2Options\.neighbours/);
+    expect(() => heldOutEvaluationSamples(new Float32Array(20), counting, 10, 0, 2, { neighbours: -1 })).toThrow(/w2Options\.neighbours/);
+    expect(() => evaluationSamples(counting, 10, 0, 2, null as never)).toThrow(/w2Options must be an object/);
+    expect(draws).toBe(0);
+  });
+
   it('works in any dimension', () => {
     const sampler = { sampleArray: (k: number, rng: Rng) => rng.normalArray(k * 3) };
     const s = evaluationSamples(sampler, 100, 0, 3);

@@ -1,4 +1,4 @@
-import { Rng } from '@charlearn/core';
+import { assertNumber, Rng, TypeMismatchError, typeLabel } from '@charlearn/core';
 import { exactW2, type ExactW2Options } from './exact-w2';
 import type { PointSet } from './points';
 
@@ -45,6 +45,21 @@ export interface EvaluationSamples {
 }
 
 /**
+ * Solver settings of the protocol's exact W2 ({@link ExactW2Options} but `dim`, which the protocol's own argument
+ * sets): `neighbours`, the sparse solver's initial candidate edges per point. They change the time only: every value
+ * gives the certified optimum, so the same figures.
+ */
+export type ProtocolW2Options = Omit<ExactW2Options, 'dim'>;
+
+/** The exact-W2 options of a protocol call: the caller's solver settings (checked before any draw) and the protocol's `dim`. */
+function protocolOptions(w2Options: ProtocolW2Options, dim: number): ExactW2Options {
+  if (typeof w2Options !== 'object' || w2Options === null) throw new TypeMismatchError(`w2Options must be an object { neighbours? }, got ${typeLabel(w2Options)}`, 'w2Options');
+  if (w2Options.neighbours === undefined) return { dim };
+  assertNumber('w2Options.neighbours', w2Options.neighbours, { integer: true, min: 1 });
+  return { dim, neighbours: w2Options.neighbours };
+}
+
+/**
  * The seeded samples of the evaluation protocol (method.md), the one place they are drawn: held-out data from
  * `Rng(seed + 1001)`, the floor's independent data sample from `Rng(seed + 2002)`, z from `Rng(seed + 3003)`; every
  * method of a run, the CLI, the examples and the benchmarks use these, so their W2 figures compare.
@@ -54,12 +69,14 @@ export interface EvaluationSamples {
  * import { getTarget } from '@charlearn/data';
  * const { heldOut, floor, z, w2 } = evaluationSamples(getTarget('swiss-roll'), 2000, 0);
  * w2(generated); // compare with floor
+ * evaluationSamples(getTarget('swiss-roll'), 2000, 0, 2, { neighbours: 8 }).floor; // the same figure (the optimum is certified), sooner
  * ```
  */
-export function evaluationSamples(target: PointSampler, n: number, seed: number, dim = 2): EvaluationSamples {
+export function evaluationSamples(target: PointSampler, n: number, seed: number, dim = 2, w2Options: ProtocolW2Options = {}): EvaluationSamples {
+  const options = protocolOptions(w2Options, dim);
   const heldOut = target.sampleArray(n, new Rng(seed + 1001));
-  const floor = exactW2(target.sampleArray(n, new Rng(seed + 2002)), heldOut, { dim });
-  return { heldOut, floor, z: new Rng(seed + 3003).normalArray(n * dim), w2: (generated) => exactW2(generated, heldOut, { dim }) };
+  const floor = exactW2(target.sampleArray(n, new Rng(seed + 2002)), heldOut, options);
+  return { heldOut, floor, z: new Rng(seed + 3003).normalArray(n * dim), w2: (generated) => exactW2(generated, heldOut, options) };
 }
 
 /**
@@ -75,7 +92,8 @@ export function evaluationSamples(target: PointSampler, n: number, seed: number,
  * heldOut.length / 2; // 200 = min(2000, held-out rows)
  * ```
  */
-export function heldOutEvaluationSamples(heldOutPoints: Float32Array, train: PointSampler, n: number, seed: number, dim = 2): EvaluationSamples {
+export function heldOutEvaluationSamples(heldOutPoints: Float32Array, train: PointSampler, n: number, seed: number, dim = 2, w2Options: ProtocolW2Options = {}): EvaluationSamples {
+  const options = protocolOptions(w2Options, dim);
   const rows = heldOutPoints.length / dim;
   let heldOut = heldOutPoints;
   if (rows > n) {
@@ -89,6 +107,6 @@ export function heldOutEvaluationSamples(heldOutPoints: Float32Array, train: Poi
     for (let k = 0; k < n; k++) heldOut.set(heldOutPoints.subarray(order[k]! * dim, (order[k]! + 1) * dim), k * dim);
   }
   const m = heldOut.length / dim;
-  const floor = exactW2(train.sampleArray(m, new Rng(seed + 2002)), heldOut, { dim });
-  return { heldOut, floor, z: new Rng(seed + 3003).normalArray(m * dim), w2: (generated) => exactW2(generated, heldOut, { dim }) };
+  const floor = exactW2(train.sampleArray(m, new Rng(seed + 2002)), heldOut, options);
+  return { heldOut, floor, z: new Rng(seed + 3003).normalArray(m * dim), w2: (generated) => exactW2(generated, heldOut, options) };
 }
