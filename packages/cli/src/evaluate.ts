@@ -85,8 +85,9 @@ export interface EvalMetrics {
  *
  * @example
  * ```ts
- * const w2 = onceByContent((pts) => exactW2(pts, heldOut));
- * w2(a); w2(Float32Array.from(a)); // one exact W2, two equal figures
+ * const w2 = onceByContent((pts) => pts.reduce((s, v) => s + v * v, 0)); // stands for the exact W2 to held-out points
+ * const pts = Float32Array.from([1, 2, 3, 4]);
+ * w2(pts); w2(Float32Array.from(pts)); // computed once, the same figure twice
  * ```
  */
 export function onceByContent(w2: (points: Float32Array) => number): (points: Float32Array) => number {
