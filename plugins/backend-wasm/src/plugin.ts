@@ -11,6 +11,7 @@ import { registerGatherKernel } from './kernels/gather';
 import { patchIdentityKernel, unpatchIdentityKernel } from './kernels/identity';
 import { registerPoolKernels } from './kernels/pool';
 import { registerSegmentKernels } from './kernels/segment';
+import { setGemmRelaxedSimd } from './kernels/gemm';
 import { patchMatMulKernels, setGemmMatMul, unpatchMatMulKernels } from './kernels/matmul';
 import { patchReduceKernels, unpatchReduceKernels } from './kernels/reduce';
 import { WASM } from './kernels/util';
@@ -94,6 +95,15 @@ export interface WasmBackendOptions {
    * products stay on XNNPACK's thread pool. Default true.
    */
   gemm?: boolean;
+  /**
+   * With `gemm`: where the runtime has WebAssembly relaxed SIMD (Chrome >= 114, Node >= 21; in Node 20 this option
+   * sets V8's `--experimental-wasm-relaxed-simd` flag, which only enables the feature), run the GEMM's 6 x 8
+   * microkernel that accumulates with `f32x4.relaxed_madd`: one fused multiply-add instruction on CPUs with FMA,
+   * ~1.45x the 4 x 8 multiply-then-add kernel's GFLOP/s (`node plugins/backend-wasm/bench/matmul-gflops.mjs`). Products
+   * then differ from XNNPACK's in float32 rounding (a fused sum rounds once per step: ~1e-7 relative); set false for
+   * XNNPACK's bits. Default true.
+   */
+  relaxedSimd?: boolean;
   /**
    * Compute float32 `Sum` / `Mean` over leading axes (every bias gradient,
    * `sum(dy, 0)`) by a row-wise accumulation instead of stock wasm's
@@ -250,6 +260,7 @@ async function runSetup(state: PluginState): Promise<void> {
   await tf.ready();
   // The GEMM is single-threaded: with a thread pool, XNNPACK's products split over it instead.
   setGemmMatMul((options.gemm ?? true) && wasm.getThreadsCount() === 1);
+  setGemmRelaxedSimd(options.relaxedSimd ?? true);
 }
 
 function state(): PluginState {

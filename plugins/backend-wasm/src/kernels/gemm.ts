@@ -1,10 +1,12 @@
 import type { TensorInfo } from '@tensorflow/tfjs-core';
-import { reserveFloats, simdModule } from './simd-module';
+import { relaxedSimdModule, reserveFloats, simdModule, type SimdModule } from './simd-module';
 import { transposeLastTwo, type KernelBackendLike } from './util';
 
 /**
- * charlearn's float32 matrix product for the wasm backend: a 4 x 8 register-blocked 128-bit SIMD microkernel in
- * charlearn's SIMD kernels module (`simd-module.ts`). It reads the left operand in place when it is row-major (a
+ * charlearn's float32 matrix product for the wasm backend: a register-blocked 128-bit SIMD microkernel in
+ * charlearn's SIMD kernels module (`simd-module.ts`): 6 x 8 with relaxed SIMD's fused multiply-add where the runtime
+ * has it (and {@link setGemmRelaxedSimd} allows it), else 4 x 8 with a multiply then an add (whose sums are XNNPACK's
+ * bit for bit). It reads the left operand in place when it is row-major (a
  * transposed one is first packed into 4-row blocks), packs the right one into 8-column panels (transposed or not;
  * the packing runs in the same module) and writes the result row-major, so every `transposeA` / `transposeB`
  * combination runs at the same speed with no transpose materialised. Used by the `BatchMatMul` wrapper of
@@ -16,10 +18,28 @@ import { transposeLastTwo, type KernelBackendLike } from './util';
 /** Output columns (and inner dimension) from which the GEMM is used (narrower products waste most of an 8-wide panel). */
 export const GEMM_MIN_COLUMNS = 8;
 
-const ROWS = 4;
 const COLS = 8;
 
 let products = 0;
+let allowRelaxed = true;
+
+/**
+ * Whether the GEMM may use the relaxed-SIMD module's fused multiply-add microkernel (~1.45x the GFLOP/s; sums then
+ * differ from XNNPACK's at float32 rounding). Default true; the plugin's `relaxedSimd` option sets it.
+ */
+export function setGemmRelaxedSimd(allow: boolean): void {
+  allowRelaxed = allow;
+}
+
+/** The kernels module the GEMM runs on now, or null without WebAssembly SIMD. */
+function gemmModule(): SimdModule | null {
+  return (allowRelaxed ? relaxedSimdModule() : null) ?? simdModule();
+}
+
+/** Whether the GEMM's products are computed with fused multiply-adds (relaxed SIMD) in this thread now. */
+export function gemmFusedMultiplyAdd(): boolean {
+  return gemmModule()?.fused ?? false;
+}
 
 /** How many products the GEMM has computed in this thread (a diagnostic: which path a product took). */
 export function gemmProductCount(): number {
@@ -92,8 +112,9 @@ export function gemmMatMul(backend: KernelBackendLike, a: TensorInfo, b: TensorI
   }
   const batchDims = batchShape(a.shape, b.shape);
   if (!batchDims) return null;
-  const module = simdModule();
+  const module = gemmModule();
   if (!module) return null;
+  const ROWS = module.rows;
   const batch = product(batchDims);
   const batchA = product(a.shape.slice(0, -2));
   const batchB = product(b.shape.slice(0, -2));
@@ -122,7 +143,7 @@ export function gemmMatMul(backend: KernelBackendLike, a: TensorInfo, b: TensorI
     for (let t = 0; t < batchA; t++) {
       const src = aRaw + t * k * m;
       const dst = aPacked + t * blocks * k * ROWS;
-      module.panels4(src * 4, dst * 4, k, m);
+      module.panelsRows(src * 4, dst * 4, k, m);
       packTail(mem, dst + Math.floor(m / ROWS) * k * ROWS, mem, src, k, m, ROWS, false);
     }
   }
@@ -133,9 +154,9 @@ export function gemmMatMul(backend: KernelBackendLike, a: TensorInfo, b: TensorI
   for (let t = 0; t < batch; t++) {
     const bBase = bPacked + (batchB > 1 ? t * panels * k * COLS : 0);
     if (transposeA) {
-      // packed 4-row blocks: row r of block ib at +4r bytes, the next k at +16 bytes, the next block at +16k bytes
+      // packed ROWS-row blocks: row r of block ib at +4r bytes, the next k at +4 ROWS bytes, the next block at +4 ROWS k bytes
       const aBase = aPacked + (batchA > 1 ? t * blocks * k * ROWS : 0);
-      for (let ib = 0; ib < blocks; ib++) module.gemm((aBase + ib * k * ROWS) * 4, 4, 16, bBase * 4, (cOffset + ib * ROWS * ldc) * 4, 1, panels, k, ldc * 4);
+      for (let ib = 0; ib < blocks; ib++) module.gemm((aBase + ib * k * ROWS) * 4, 4, 4 * ROWS, bBase * 4, (cOffset + ib * ROWS * ldc) * 4, 1, panels, k, ldc * 4);
     } else {
       const aBase = aRaw + (batchA > 1 ? t * m * k : 0);
       module.gemm(aBase * 4, 4 * k, 4, bBase * 4, cOffset * 4, blocks, panels, k, ldc * 4);

@@ -1,4 +1,4 @@
-import { SIMD_WASM_BASE64 } from './simd-binary';
+import { SIMD_RELAXED_WASM_BASE64, SIMD_WASM_BASE64 } from './simd-binary';
 
 /**
  * charlearn's 128-bit SIMD kernels module (scripts/simd-wat.mjs, assembled into simd-binary.ts): a small WebAssembly
@@ -6,6 +6,10 @@ import { SIMD_WASM_BASE64 } from './simd-binary';
  * The kernels copy their operands from the tfjs wasm heap into this memory (a `TypedArray.set`, memcpy speed), run,
  * and copy the results back. Instantiated once per thread, on first use; its memory grows to the largest call's
  * need and keeps that size.
+ *
+ * A second build of the same text, the relaxed-SIMD module ({@link relaxedSimdModule}), has a 6 x 8 GEMM microkernel
+ * that accumulates with `f32x4.relaxed_madd` (a fused multiply-add where the CPU has FMA: Chrome >= 114, Node >= 21;
+ * Node 20 has it behind V8's `--experimental-wasm-relaxed-simd`, which {@link relaxedSimdModule} sets).
  */
 
 /** Packs the full `width`-column panels of a row-major `[rows, cols]` matrix (byte addresses). */
@@ -17,6 +21,12 @@ export interface SimdModule {
   readonly gemm: (a: number, rowStride: number, kStride: number, bp: number, c: number, rowBlocks: number, colBlocks: number, k: number, ldc: number) => void;
   readonly panels4: PanelPacker;
   readonly panels8: PanelPacker;
+  /** Packs a transposed left operand into {@link SimdModule.rows}-row blocks (`panels4` or `panels6`). */
+  readonly panelsRows: PanelPacker;
+  /** Rows of the GEMM microkernel's block (`gemm`'s `rowBlocks` counts blocks of this many rows). */
+  readonly rows: number;
+  /** Whether `gemm` accumulates with relaxed SIMD's fused multiply-add (its sums then differ from a mul-then-add's at float32 rounding). */
+  readonly fused: boolean;
   /** The full 8-row panels of a row-major `[n, k]` matrix, transposed (byte addresses). */
   readonly gather8: (src: number, dst: number, n: number, k: number) => void;
   /** Adam in place over `n` floats (rounded up to 4) at the byte addresses of x, m, v, g. */
@@ -25,6 +35,7 @@ export interface SimdModule {
 }
 
 let loaded: SimdModule | null | undefined;
+let loadedRelaxed: SimdModule | null | undefined;
 
 function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
   const binary = atob(text);
@@ -33,22 +44,44 @@ function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
   return bytes;
 }
 
+function instantiate(base64: string, rows: number, fused: boolean): SimdModule | null {
+  try {
+    const bytes = decodeBase64(base64);
+    if (!WebAssembly.validate(bytes)) return null;
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
+    const x = instance.exports as unknown as Omit<SimdModule, 'view' | 'panelsRows' | 'rows' | 'fused'> & { panels6?: PanelPacker };
+    const panelsRows = rows === 6 ? x.panels6 : x.panels4;
+    if (!panelsRows) return null;
+    return { memory: x.memory, gemm: x.gemm, panels4: x.panels4, panels8: x.panels8, panelsRows, rows, fused, gather8: x.gather8, adam: x.adam, view: new Float32Array(x.memory.buffer) };
+  } catch {
+    return null;
+  }
+}
+
 /** The instantiated module, or null where WebAssembly SIMD is not available (the callers fall back). */
 export function simdModule(): SimdModule | null {
-  if (loaded !== undefined) return loaded;
-  try {
-    const bytes = decodeBase64(SIMD_WASM_BASE64);
-    if (!WebAssembly.validate(bytes)) {
-      loaded = null;
-      return loaded;
-    }
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
-    const x = instance.exports as unknown as Omit<SimdModule, 'view'>;
-    loaded = { memory: x.memory, gemm: x.gemm, panels4: x.panels4, panels8: x.panels8, gather8: x.gather8, adam: x.adam, view: new Float32Array(x.memory.buffer) };
-  } catch {
-    loaded = null;
-  }
+  if (loaded === undefined) loaded = instantiate(SIMD_WASM_BASE64, 4, false);
   return loaded;
+}
+
+/** V8 in Node 20 validates relaxed SIMD only behind a flag; setting it is safe at any time before a module's compile. */
+function enableRelaxedSimdInNode20(): void {
+  const proc = (globalThis as { process?: { versions?: { node?: string }; getBuiltinModule?: (id: string) => unknown } }).process;
+  if (!proc?.versions?.node?.startsWith('20.') || !proc.getBuiltinModule) return;
+  const v8 = proc.getBuiltinModule('node:v8') as { setFlagsFromString?: (flags: string) => void } | undefined;
+  v8?.setFlagsFromString?.('--experimental-wasm-relaxed-simd');
+}
+
+/**
+ * The relaxed-SIMD module (6 x 8 fused multiply-add GEMM), or null where the runtime has no relaxed SIMD (the
+ * callers then use {@link simdModule}). In Node 20 it first sets V8's `--experimental-wasm-relaxed-simd` flag.
+ */
+export function relaxedSimdModule(): SimdModule | null {
+  if (loadedRelaxed !== undefined) return loadedRelaxed;
+  const bytes = decodeBase64(SIMD_RELAXED_WASM_BASE64);
+  if (!WebAssembly.validate(bytes)) enableRelaxedSimdInNode20();
+  loadedRelaxed = instantiate(SIMD_RELAXED_WASM_BASE64, 6, true);
+  return loadedRelaxed;
 }
 
 /** The module's memory as floats, at least `floats` long (grows it when needed; earlier views are then stale). */
