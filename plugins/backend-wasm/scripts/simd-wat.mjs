@@ -21,6 +21,7 @@
 //   at each address: g' = g*gradScale, m = beta1*m + c1*g', v = beta2*v + c2*g'^2 (c1 = 1 - beta1, c2 = 1 - beta2,
 //   computed by the caller in float64), x -= (m/(sqrt(v)+eps))*stepSize, each op rounded to float32 in the
 //   order of Adam's op chain.
+// colsum(src, dst, rows, cols): the column sums of a row-major [rows, cols] matrix (rows added in order).
 
 /**
  * @param {{ rows?: number, fma?: boolean }} [options] rows: the microkernel's block height (4 for the baseline module:
@@ -122,7 +123,33 @@ export function simdWat({ rows = 4, fma = false } = {}) {
   lines.push('   (local.set $i (i32.add (local.get $i) (i32.const 4)))');
   lines.push('   (br $l)))');
   lines.push(' )');
-  lines.push(' (func (export "gather8") (param $src i32) (param $dst i32) (param $n i32) (param $k i32)');
+   // colsum(src, dst, rows, cols): dst[j] = sum over i of src[i*cols + j] (float32, rows added in order, so the same
+  // bits as a row-by-row scalar accumulation), f32x4 over the columns with a scalar tail; dst in this memory (L1)
+  lines.push(' (func (export "colsum") (param $src i32) (param $dst i32) (param $rows i32) (param $cols i32)');
+  lines.push('  (local $i i32) (local $j i32) (local $vec i32) (local $row i32) (local $o i32)');
+  lines.push('  (local.set $vec (i32.and (local.get $cols) (i32.const -4)))');
+  lines.push('  (memory.fill (local.get $dst) (i32.const 0) (i32.shl (local.get $cols) (i32.const 2)))');
+  lines.push('  (local.set $row (local.get $src))');
+  lines.push('  (block $di (loop $li');
+  lines.push('   (br_if $di (i32.ge_u (local.get $i) (local.get $rows)))');
+  lines.push('   (local.set $j (i32.const 0))');
+  lines.push('   (block $dj (loop $lj');
+  lines.push('    (br_if $dj (i32.ge_u (local.get $j) (local.get $vec)))');
+  lines.push('    (local.set $o (i32.shl (local.get $j) (i32.const 2)))');
+  lines.push('    (v128.store (i32.add (local.get $dst) (local.get $o)) (f32x4.add (v128.load (i32.add (local.get $dst) (local.get $o))) (v128.load (i32.add (local.get $row) (local.get $o)))))');
+  lines.push('    (local.set $j (i32.add (local.get $j) (i32.const 4)))');
+  lines.push('    (br $lj)))');
+  lines.push('   (block $dt (loop $lt');
+  lines.push('    (br_if $dt (i32.ge_u (local.get $j) (local.get $cols)))');
+  lines.push('    (local.set $o (i32.shl (local.get $j) (i32.const 2)))');
+  lines.push('    (f32.store (i32.add (local.get $dst) (local.get $o)) (f32.add (f32.load (i32.add (local.get $dst) (local.get $o))) (f32.load (i32.add (local.get $row) (local.get $o)))))');
+  lines.push('    (local.set $j (i32.add (local.get $j) (i32.const 1)))');
+  lines.push('    (br $lt)))');
+  lines.push('   (local.set $row (i32.add (local.get $row) (i32.shl (local.get $cols) (i32.const 2))))');
+  lines.push('   (local.set $i (i32.add (local.get $i) (i32.const 1)))');
+  lines.push('   (br $li)))');
+  lines.push(' )');
+ lines.push(' (func (export "gather8") (param $src i32) (param $dst i32) (param $n i32) (param $k i32)');
   lines.push('  (local $jb i32) (local $kk i32) (local $s i32) (local $panels i32) (local $rowBytes i32)');
   lines.push('  (local.set $panels (i32.div_u (local.get $n) (i32.const 8)))');
   lines.push('  (local.set $rowBytes (i32.mul (local.get $k) (i32.const 4)))');

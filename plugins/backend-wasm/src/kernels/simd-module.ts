@@ -2,7 +2,8 @@ import { SIMD_RELAXED_WASM_BASE64, SIMD_WASM_BASE64 } from './simd-binary';
 
 /**
  * charlearn's 128-bit SIMD kernels module (scripts/simd-wat.mjs, assembled into simd-binary.ts): a small WebAssembly
- * module with its own memory, holding the GEMM of `gemm.ts` with its panel packers and the Adam update of `adam.ts`.
+ * module with its own memory, holding the GEMM of `gemm.ts` with its panel packers, the Adam update of `adam.ts` and
+ * the column sums of `reduce.ts`.
  * The kernels copy their operands from the tfjs wasm heap into this memory (a `TypedArray.set`, memcpy speed), run,
  * and copy the results back. Instantiated once per thread, on first use; its memory grows to the largest call's
  * need and keeps that size.
@@ -29,6 +30,8 @@ export interface SimdModule {
   readonly fused: boolean;
   /** The full 8-row panels of a row-major `[n, k]` matrix, transposed (byte addresses). */
   readonly gather8: (src: number, dst: number, n: number, k: number) => void;
+  /** The column sums of a row-major `[rows, cols]` matrix at `src` into `cols` floats at `dst` (byte addresses; rows added in order). */
+  readonly colsum: (src: number, dst: number, rows: number, cols: number) => void;
   /** Adam in place over `n` floats (rounded up to 4) at the byte addresses of x, m, v, g. */
   readonly adam: (x: number, m: number, v: number, g: number, n: number, beta1: number, beta2: number, c1: number, c2: number, stepSize: number, epsilon: number, gradScale: number) => void;
   view: Float32Array;
@@ -52,7 +55,7 @@ function instantiate(base64: string, rows: number, fused: boolean): SimdModule |
     const x = instance.exports as unknown as Omit<SimdModule, 'view' | 'panelsRows' | 'rows' | 'fused'> & { panels6?: PanelPacker };
     const panelsRows = rows === 6 ? x.panels6 : x.panels4;
     if (!panelsRows) return null;
-    return { memory: x.memory, gemm: x.gemm, panels4: x.panels4, panels8: x.panels8, panelsRows, rows, fused, gather8: x.gather8, adam: x.adam, view: new Float32Array(x.memory.buffer) };
+    return { memory: x.memory, gemm: x.gemm, panels4: x.panels4, panels8: x.panels8, panelsRows, rows, fused, gather8: x.gather8, adam: x.adam, colsum: x.colsum, view: new Float32Array(x.memory.buffer) };
   } catch {
     return null;
   }
