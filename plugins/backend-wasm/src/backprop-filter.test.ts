@@ -7,12 +7,12 @@ import { absErr, finiteDiff, liveCounts, on, rand, relErr } from './test-helpers
 // The shifted-GEMM Conv2DBackpropFilter (kernels/backprop-filter-gemm.ts) against the cpu backend: odd H and W,
 // input channels ragged against the microkernel's 4 rows and output channels against its 8 columns, batch 1 and
 // several, 1x1 / 3x3 / even and non-square filters, 'same' / 'valid' / explicit padding, K over several blocks,
-// and the cases that keep the transposed-convolution kernel (strides, fewer than 4 output channels, option off).
+// and the cases that keep the transposed-convolution kernel (strides > 1, the option off).
 type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
 interface Case {
   x: [number, number, number, number];
   w: [number, number, number, number];
-  strides: number;
+  strides: number | [number, number];
   pad: Pad;
   /** Whether the shifted GEMM should run (else the fallback). */
   gemm: boolean;
@@ -30,7 +30,9 @@ const CASES: Case[] = [
   { x: [2, 6, 7, 3], w: [3, 3, 3, 4], strides: 1, pad: [[0, 0], [2, 1], [0, 2], [0, 0]], gemm: true },
   { x: [5, 31, 29, 9], w: [3, 3, 9, 20], strides: 1, pad: 'same', gemm: true }, // K = 4,803 rows: two K blocks of 3,968
   { x: [2, 7, 7, 6], w: [3, 3, 6, 8], strides: 2, pad: 'same', gemm: false },
-  { x: [2, 7, 7, 6], w: [3, 3, 6, 3], strides: 1, pad: 'same', gemm: false }, // 3 output channels
+  { x: [2, 7, 7, 6], w: [3, 3, 6, 3], strides: 1, pad: 'same', gemm: true }, // 3 output channels: one partial panel
+  { x: [3, 6, 5, 10], w: [3, 3, 10, 1], strides: 1, pad: 'same', gemm: true },
+  { x: [2, 9, 8, 4], w: [2, 3, 4, 8], strides: [2, 3], pad: 'valid', gemm: false },
 ];
 
 const size = (s: readonly number[]) => s.reduce((p, d) => p * d, 1);
@@ -48,7 +50,7 @@ function filterGradient(c: Case, seed: number): { dw: Float32Array; viaGemm: boo
   });
 }
 
-const label = (c: Case) => `x [${c.x}] W [${c.w}] strides ${c.strides} pad ${JSON.stringify(c.pad)}`;
+const label = (c: Case) => `x [${c.x}] W [${c.w}] strides ${JSON.stringify(c.strides)} pad ${JSON.stringify(c.pad)}`;
 
 describe('Conv2DBackpropFilter by shifted GEMMs on wasm', () => {
   beforeAll(() => setupWasmBackend());

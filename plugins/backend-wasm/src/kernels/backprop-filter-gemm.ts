@@ -6,24 +6,27 @@ import type { KernelBackendLike } from './util';
  * `Conv2DBackpropFilter` at stride 1 (any padding, NHWC, float32) as shifted GEMMs on charlearn's SIMD microkernel
  * (`simd-module.ts`, the GEMM of `gemm.ts`), with no im2col:
  *
- * `x` is laid out zero-padded on the grid `[N, Hp, Wp, Ci]` (`Hp = outH + KH - 1`, `Wp = outW + KW - 1`) and `dy` on
- * the same grid `[N, Hp, Wp, Co]` (zeros outside `outH x outW`), both flattened over rows
- * `r = (n Hp + h) Wp + w`. Then `dW[kh, kw] = X_sᵀ @ DY` for each shift `s = kh Wp + kw`, where `X_s` is the
+ * `x` is laid out zero-padded on a grid `[N, Hs, Ws, Ci]` ({@link ShiftedGrid}: for 3x3 'same', `Hs = H + 1`,
+ * `Ws = W + 1`, the padding shared by neighbouring rows and images) and `dy` on the same grid `[N, Hs, Ws, Co]`
+ * (zeros outside `outH x outW`), both flattened over rows `r = (n Hs + h) Ws + w`. Then `dW[kh, kw] = X_sᵀ @ DY` for
+ * each shift `s = kh Ws + kw`, where `X_s` is the
  * `[R, Ci]` view of the padded `x` starting at row `s`. The left operand `X_sᵀ` is read in place by the microkernel
  * (row stride 4 bytes, k stride `4 Ci`: no packing, no transpose); the right one, `DY`, is packed into 8-column
  * panels once, a block of {@link filterKBlock} rows at a time, and that block is used by all `KH KW` shifts while it
  * is in cache. The microkernel writes its tile (no accumulation), so the blocks' partial `dW` are summed in JS.
- * Arithmetic: `Hp Wp / (outH outW)` of the exact count (1.15x at 28x28, 3x3).
+ * Arithmetic: `Hs Ws / (outH outW)` of the exact count (1.07x at 28x28, 3x3; 1.31x at 7x7), and a multiple of 4 input and 8
+ * output channels.
  */
 
 const ROWS = 4;
 const COLS = 8;
 
-/** Floats of the left and right operand slices one K block may use (~512 KiB: half this machine's 1 MiB L2). */
+/**
+ * Floats of the left and right operand slices one K block may use (~512 KiB: half this machine's 1 MiB L2). Measured
+ * (alternating in one process, U-Net shapes): 2^15-2^17 best; 2^13 loses up to 1.5x (the JS sum of the partial
+ * tiles), no blocking up to 1.5x at 64 -> 32 channels.
+ */
 const BLOCK_FLOATS = 1 << 17;
-
-/** Fewest output channels the shifted GEMM takes (a narrower `dy` fills under half of an 8-wide panel). */
-export const FILTER_GEMM_MIN_OUT_CHANNELS = 4;
 
 let useShiftedGemm = true;
 let computed = 0;
@@ -59,34 +62,51 @@ export interface ShiftedGrid {
   /** Zero rows above and columns left of `x` on the grid. */
   readonly top: number;
   readonly left: number;
-  /** Grid height `oh + kh - 1` and width `ow + kw - 1`. */
-  readonly hp: number;
-  readonly wp: number;
+  /** Rows and columns of `x` that some window reaches (the others are left off the grid). */
+  readonly rows: number;
+  readonly cols: number;
+  /**
+   * Rows and columns an image takes on the grid: `x` at `[top, top + rows) x [left, left + cols)`, zeros elsewhere
+   * (`dy` at `[0, oh) x [0, ow)`). A window that reaches past the last column (row) wraps into the next row's
+   * (image's) zero padding, so the grid needs no separate right and bottom padding: for 3x3 'same', `(H + 1) x (W + 1)`
+   * per image instead of `(H + 2) x (W + 2)`.
+   */
+  readonly hs: number;
+  readonly ws: number;
 }
 
 /**
- * The grid of `info` when the shifted GEMM computes its filter gradient (stride 1, dilation 1, at least
- * {@link FILTER_GEMM_MIN_OUT_CHANNELS} output channels, SIMD available, switched on), else null.
+ * The grid of `info` when the shifted GEMM computes its filter gradient (stride 1, dilation 1, a nonempty `dy`,
+ * SIMD available, switched on), else null.
  */
 export function shiftedGrid(info: backend_util.Conv2DInfo): ShiftedGrid | null {
   if (!useShiftedGemm || info.strideHeight !== 1 || info.strideWidth !== 1 || info.dilationHeight !== 1 || info.dilationWidth !== 1) return null;
-  if (info.outChannels < FILTER_GEMM_MIN_OUT_CHANNELS || info.batchSize * info.outHeight * info.outWidth === 0) return null;
+  // fewer than 8 output channels waste part of the 8-wide panels, but still run 2-3x the transposed convolution
+  // (measured at 16 -> 1 and 1 -> 16 channels, 28x28, batch 64: bench/backfilter.mjs)
+  if (info.batchSize * info.outHeight * info.outWidth === 0) return null;
   if (simdModule() === null) return null;
-  const { filterHeight: kh, filterWidth: kw } = info;
+  const { filterHeight: kh, filterWidth: kw, outHeight: oh, outWidth: ow } = info;
+  const { top, left } = info.padInfo;
+  // x rows / columns that some window reaches, and the grid: wide enough for them, and for the windows' reach past
+  // the last output row / column to wrap into the next row's (next image's) zero padding
+  const rows = Math.min(info.inHeight, oh + kh - 1 - top);
+  const cols = Math.min(info.inWidth, ow + kw - 1 - left);
   return {
     n: info.batchSize,
     h: info.inHeight,
     w: info.inWidth,
     ci: info.inChannels,
-    oh: info.outHeight,
-    ow: info.outWidth,
+    oh,
+    ow,
     co: info.outChannels,
     kh,
     kw,
-    top: info.padInfo.top,
-    left: info.padInfo.left,
-    hp: info.outHeight + kh - 1,
-    wp: info.outWidth + kw - 1,
+    top,
+    left,
+    rows,
+    cols,
+    hs: Math.max(top + rows, oh + kh - 1 - top, oh),
+    ws: Math.max(left + cols, ow + kw - 1 - left, ow),
   };
 }
 
@@ -96,30 +116,28 @@ export function filterKBlock(ci: number, ldc: number): number {
 }
 
 /**
- * Writes `x` `[n, h, w, ci]` zero-padded onto the grid `[n, hp, wp, ci]` at `mem[base..]` (`top` rows above,
- * `left` columns left; what falls outside the grid is dropped), followed by `extraRows` zero rows.
+ * Writes `x` `[n, h, w, ci]` onto the grid `[n, hs, ws, ci]` at `mem[base..]` (its `rows x cols` corner at row `top`,
+ * column `left` of each image; zeros elsewhere), followed by `extraRows` zero rows.
  */
 function layOutInput(mem: Float32Array, base: number, x: Float32Array, g: ShiftedGrid, extraRows: number): void {
-  const { n, h, w, ci, hp, wp, top, left } = g;
-  mem.fill(0, base, base + (n * hp * wp + extraRows) * ci);
-  const cols = Math.min(w, wp - left);
-  if (cols <= 0) return;
+  const { n, h, w, ci, hs, ws, top, left, rows, cols } = g;
+  mem.fill(0, base, base + (n * hs * ws + extraRows) * ci);
   for (let b = 0; b < n; b++) {
-    for (let i = Math.max(0, -top); i < h && i + top < hp; i++) {
-      const src = ((b * h + i) * w) * ci;
-      mem.set(x.subarray(src, src + cols * ci), base + ((b * hp + i + top) * wp + left) * ci);
+    for (let i = 0; i < rows; i++) {
+      const src = (b * h + i) * w * ci;
+      mem.set(x.subarray(src, src + cols * ci), base + ((b * hs + i + top) * ws + left) * ci);
     }
   }
 }
 
-/** Writes `dy` `[n, oh, ow, co]` onto the grid `[n, hp, wp, co]` at `mem[base..]`, zeros elsewhere. */
+/** Writes `dy` `[n, oh, ow, co]` onto the grid `[n, hs, ws, co]` at `mem[base..]` (the top-left corner of each image), zeros elsewhere. */
 function layOutOutputGradient(mem: Float32Array, base: number, dy: Float32Array, g: ShiftedGrid): void {
-  const { n, oh, ow, co, hp, wp } = g;
-  mem.fill(0, base, base + n * hp * wp * co);
+  const { n, oh, ow, co, hs, ws } = g;
+  mem.fill(0, base, base + n * hs * ws * co);
   for (let b = 0; b < n; b++) {
     for (let i = 0; i < oh; i++) {
-      const src = ((b * oh + i) * ow) * co;
-      mem.set(dy.subarray(src, src + ow * co), base + (b * hp + i) * wp * co);
+      const src = (b * oh + i) * ow * co;
+      mem.set(dy.subarray(src, src + ow * co), base + (b * hs + i) * ws * co);
     }
   }
 }
@@ -143,11 +161,11 @@ function packTailPanel(mem: Float32Array, dst: number, src: number, rows: number
 export function shiftedGemmBackpropFilter(backend: KernelBackendLike, x: TensorInfo, dy: TensorInfo, g: ShiftedGrid): TensorInfo {
   const module = simdModule();
   if (!module) throw new Error('@charlearn/backend-wasm: the shifted-GEMM filter gradient needs WebAssembly SIMD');
-  const { n, ci, co, kh, kw, hp, wp, oh, ow } = g;
+  const { n, ci, co, kh, kw, hs, ws, oh, ow } = g;
   const shifts = kh * kw;
-  const maxShift = (kh - 1) * wp + (kw - 1);
+  const maxShift = (kh - 1) * ws + (kw - 1);
   // rows of the flattened grid up to the last nonzero dy row (the rows after it add nothing)
-  const k = ((n - 1) * hp + oh - 1) * wp + ow;
+  const k = ((n - 1) * hs + oh - 1) * ws + ow;
   const panels = Math.ceil(co / COLS);
   const ldc = panels * COLS;
   const blocks = Math.ceil(ci / ROWS);
@@ -157,9 +175,9 @@ export function shiftedGemmBackpropFilter(backend: KernelBackendLike, x: TensorI
   // floats: padded x (+ maxShift + 1 zero rows: the shifted views and the rows past ci of a ragged last 4-row block)
   // | dy on the grid | one packed K block of dy | C of every shift
   const xBase = 0;
-  const xRows = n * hp * wp + maxShift + 1;
+  const xRows = n * hs * ws + maxShift + 1;
   const dyBase = xBase + xRows * ci + 16;
-  const packedBase = dyBase + n * hp * wp * co + 16;
+  const packedBase = dyBase + n * hs * ws * co + 16;
   const cBase = packedBase + kBlock * ldc + 16;
   const mem = reserveFloats(module, cBase + shifts * tile);
   layOutInput(mem, xBase, backend.typedArrayFromHeap(x), g, maxShift + 1);
@@ -174,7 +192,7 @@ export function shiftedGemmBackpropFilter(backend: KernelBackendLike, x: TensorI
     for (let i = 0; i < kh; i++) {
       for (let j = 0; j < kw; j++) {
         const s = i * kw + j;
-        const a = xBase + (k0 + i * wp + j) * ci;
+        const a = xBase + (k0 + i * ws + j) * ci;
         module.gemm(a * 4, 4, ci * 4, packedBase * 4, (cBase + s * tile) * 4, blocks, panels, kn, ldc * 4);
       }
     }

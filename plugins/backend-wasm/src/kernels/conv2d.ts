@@ -30,8 +30,8 @@ export function requireRank4(kernel: string, name: string, info: TensorInfo | un
 }
 
 /**
- * dW of `conv2d(x, W, strides, pad)` (dilation 1, NHWC). At stride 1 (with at least 4 output channels, SIMD, and
- * the shifted GEMM on: {@link shiftedGrid}), by `KH KW` shifted GEMMs on charlearn's microkernel
+ * dW of `conv2d(x, W, strides, pad)` (dilation 1, NHWC). At stride 1 (with SIMD and the shifted GEMM on:
+ * {@link shiftedGrid}), by `KH KW` shifted GEMMs on charlearn's microkernel
  * (`backprop-filter-gemm.ts`); otherwise as one wasm (XNNPACK) convolution: batch becomes channels,
  * `dW = transpose(conv2d(transpose(pad(x), [3,1,2,0]), transpose(dy, [1,2,0,3]), 1, 'valid', dilations = strides), [1,2,0,3])`,
  * cropped to the filter size. Strides > 1 are handled through the dilation
