@@ -117,28 +117,43 @@ export function filterKBlock(ci: number, ldc: number): number {
 
 /**
  * Writes `x` `[n, h, w, ci]` onto the grid `[n, hs, ws, ci]` at `mem[base..]` (its `rows x cols` corner at row `top`,
- * column `left` of each image; zeros elsewhere), followed by `extraRows` zero rows.
+ * column `left` of each image; zeros elsewhere), followed by `extraRows` zero rows. Only the padding is zeroed.
  */
 function layOutInput(mem: Float32Array, base: number, x: Float32Array, g: ShiftedGrid, extraRows: number): void {
   const { n, h, w, ci, hs, ws, top, left, rows, cols } = g;
-  mem.fill(0, base, base + (n * hs * ws + extraRows) * ci);
+  const gridRow = ws * ci;
+  const before = left * ci;
+  const width = cols * ci;
   for (let b = 0; b < n; b++) {
+    const image = base + b * hs * gridRow;
+    mem.fill(0, image, image + top * gridRow);
     for (let i = 0; i < rows; i++) {
+      const row = image + (top + i) * gridRow;
       const src = (b * h + i) * w * ci;
-      mem.set(x.subarray(src, src + cols * ci), base + ((b * hs + i + top) * ws + left) * ci);
+      if (before > 0) mem.fill(0, row, row + before);
+      mem.set(x.subarray(src, src + width), row + before);
+      if (before + width < gridRow) mem.fill(0, row + before + width, row + gridRow);
     }
+    mem.fill(0, image + (top + rows) * gridRow, image + hs * gridRow);
   }
+  const end = base + n * hs * gridRow;
+  mem.fill(0, end, end + extraRows * ci);
 }
 
 /** Writes `dy` `[n, oh, ow, co]` onto the grid `[n, hs, ws, co]` at `mem[base..]` (the top-left corner of each image), zeros elsewhere. */
 function layOutOutputGradient(mem: Float32Array, base: number, dy: Float32Array, g: ShiftedGrid): void {
   const { n, oh, ow, co, hs, ws } = g;
-  mem.fill(0, base, base + n * hs * ws * co);
+  const gridRow = ws * co;
+  const width = ow * co;
   for (let b = 0; b < n; b++) {
+    const image = base + b * hs * gridRow;
     for (let i = 0; i < oh; i++) {
-      const src = (b * oh + i) * ow * co;
-      mem.set(dy.subarray(src, src + ow * co), base + (b * hs + i) * ws * co);
+      const row = image + i * gridRow;
+      const src = (b * oh + i) * width;
+      mem.set(dy.subarray(src, src + width), row);
+      if (width < gridRow) mem.fill(0, row + width, row + gridRow);
     }
+    mem.fill(0, image + oh * gridRow, image + hs * gridRow);
   }
 }
 
