@@ -3,7 +3,9 @@
 // training step (MNIST preset: 16 channels, [1, 2, 2], batch 64, 3x3 'same'; calls = how many a step runs), then on
 // the whole step (TeacherTrainer.trainStep(), bench-torch-worker.mjs's 'unet' row):
 //
-//   npx turbo run build --filter=@charlearn/backend-wasm... && node plugins/backend-wasm/bench/backfilter.mjs
+//   npm run build && node plugins/backend-wasm/bench/backfilter.mjs   (or, in plugins/backend-wasm: npm run bench:backfilter)
+//
+// (imports @charlearn/nets and @charlearn/distill from the workspace for the step; they are not dependencies of this package)
 //
 // Both kernels run in this one process, alternating every round (order flipped each round), so that the machine's
 // speed swings hit them alike; times are this process's CPU time (process.cpuUsage). Reported: per shape the
