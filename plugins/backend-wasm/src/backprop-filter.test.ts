@@ -28,7 +28,7 @@ const CASES: Case[] = [
   { x: [2, 9, 7, 6], w: [5, 3, 6, 5], strides: 1, pad: 'valid', gemm: true },
   { x: [2, 8, 8, 4], w: [4, 4, 4, 12], strides: 1, pad: 'same', gemm: true }, // even filter: asymmetric padding
   { x: [2, 6, 7, 3], w: [3, 3, 3, 4], strides: 1, pad: [[0, 0], [2, 1], [0, 2], [0, 0]], gemm: true },
-  { x: [5, 31, 29, 9], w: [3, 3, 9, 20], strides: 1, pad: 'same', gemm: true }, // K = 4,803 rows: two K blocks of 3,968
+  { x: [5, 31, 29, 9], w: [3, 3, 9, 20], strides: 1, pad: 'same', gemm: true }, // K = 4,769 grid rows: two K blocks of 3,968
   { x: [2, 7, 7, 6], w: [3, 3, 6, 8], strides: 2, pad: 'same', gemm: false },
   { x: [2, 7, 7, 6], w: [3, 3, 6, 3], strides: 1, pad: 'same', gemm: true }, // 3 output channels: one partial panel
   { x: [3, 6, 5, 10], w: [3, 3, 10, 1], strides: 1, pad: 'same', gemm: true },

@@ -76,14 +76,14 @@ export interface ShiftedGrid {
 }
 
 /**
- * The grid of `info` when the shifted GEMM computes its filter gradient (stride 1, dilation 1, a nonempty `dy`,
- * SIMD available, switched on), else null.
+ * The grid of `info` when the shifted GEMM computes its filter gradient (stride 1, dilation 1, nonempty `x`, `dy`
+ * and filter, SIMD available, switched on), else null.
  */
 export function shiftedGrid(info: backend_util.Conv2DInfo): ShiftedGrid | null {
   if (!useShiftedGemm || info.strideHeight !== 1 || info.strideWidth !== 1 || info.dilationHeight !== 1 || info.dilationWidth !== 1) return null;
   // fewer than 8 output channels waste part of the 8-wide panels, but still run 2-3x the transposed convolution
   // (measured at 16 -> 1 and 1 -> 16 channels, 28x28, batch 64: bench/backfilter.mjs)
-  if (info.batchSize * info.outHeight * info.outWidth === 0) return null;
+  if (info.batchSize * info.outHeight * info.outWidth * info.inChannels * info.outChannels === 0) return null;
   if (simdModule() === null) return null;
   const { filterHeight: kh, filterWidth: kw, outHeight: oh, outWidth: ow } = info;
   const { top, left } = info.padInfo;
