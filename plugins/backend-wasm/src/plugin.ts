@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { processSingleton, runSerially, type BackendAvailability, type BackendPlugin } from '@charlearn/core';
 import { overrideBatchMatMulGradient, registerAllGradients } from './gradients';
 import { registerAdamKernel, unregisterAdamKernel } from './kernels/adam';
+import { setShiftedGemmBackpropFilter } from './kernels/backprop-filter-gemm';
 import { registerConvKernels } from './kernels/conv2d';
 import { registerDenseSiluKernels, unregisterDenseSiluKernels } from './kernels/dense-silu';
 import { registerEmbeddingKernel, unregisterEmbeddingKernel } from './kernels/embedding';
@@ -104,6 +105,13 @@ export interface WasmBackendOptions {
    * XNNPACK's bits. Default true.
    */
   relaxedSimd?: boolean;
+  /**
+   * With `gemm`: compute stride-1 float32 `Conv2DBackpropFilter` (the weight gradient of every stride-1 conv2d, e.g.
+   * all of the U-Net's) as `KH x KW` shifted products on the same SIMD GEMM, reading the zero-padded input in place
+   * (no im2col), instead of a transposed XNNPACK convolution (docs/profile-steps.md). Single-threaded like `gemm`:
+   * off at `threads` > 1. Default true.
+   */
+  gemmBackpropFilter?: boolean;
   /**
    * Compute float32 `Sum` / `Mean` over leading axes (every bias gradient,
    * `sum(dy, 0)`) by a row-wise accumulation instead of stock wasm's
@@ -259,8 +267,10 @@ async function runSetup(state: PluginState): Promise<void> {
   }
   await tf.ready();
   // The GEMM is single-threaded: with a thread pool, XNNPACK's products split over it instead.
-  setGemmMatMul((options.gemm ?? true) && wasm.getThreadsCount() === 1);
+  const oneThread = wasm.getThreadsCount() === 1;
+  setGemmMatMul((options.gemm ?? true) && oneThread);
   setGemmRelaxedSimd(options.relaxedSimd ?? true);
+  setShiftedGemmBackpropFilter((options.gemm ?? true) && (options.gemmBackpropFilter ?? true) && oneThread);
 }
 
 function state(): PluginState {

@@ -11,6 +11,7 @@ import {
   type KernelFunc,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
+import { shiftedGemmBackpropFilter, shiftedGrid } from './backprop-filter-gemm';
 import { originalOf, Scratch, tagWrapper, WASM, type KernelBackendLike } from './util';
 
 /** A rank-4 shape. */
@@ -29,8 +30,9 @@ export function requireRank4(kernel: string, name: string, info: TensorInfo | un
 }
 
 /**
- * dW of `conv2d(x, W, strides, pad)` (dilation 1, NHWC), as one wasm
- * (XNNPACK) convolution: batch becomes channels,
+ * dW of `conv2d(x, W, strides, pad)` (dilation 1, NHWC). At stride 1 (with SIMD and the shifted GEMM on:
+ * {@link shiftedGrid}), by `KH KW` shifted GEMMs on charlearn's microkernel
+ * (`backprop-filter-gemm.ts`); otherwise as one wasm (XNNPACK) convolution: batch becomes channels,
  * `dW = transpose(conv2d(transpose(pad(x), [3,1,2,0]), transpose(dy, [1,2,0,3]), 1, 'valid', dilations = strides), [1,2,0,3])`,
  * cropped to the filter size. Strides > 1 are handled through the dilation
  * of that convolution.
@@ -49,6 +51,8 @@ export const conv2DBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => 
   if (dy.shape.some((d, i) => d !== want[i])) {
     throw new Error(`@charlearn/backend-wasm: ${name}: dy has shape [${dy.shape.join(', ')}], expected [${want.join(', ')}] for these strides/pad`);
   }
+  const grid = shiftedGrid(info);
+  if (grid) return shiftedGemmBackpropFilter(backend as KernelBackendLike, x, dy, grid);
   const { top, left } = info.padInfo;
   // Pad at least to the extent the last window reaches (covers 'ceil' rounding too).
   const bottom = Math.max(info.padInfo.bottom, (outHeight - 1) * sh + kh - inHeight - top);
