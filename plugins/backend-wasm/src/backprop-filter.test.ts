@@ -2,12 +2,14 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setupWasmBackend } from './index';
 import { shiftedGemmFilterCount } from './kernels/backprop-filter-gemm';
+import { gemmFusedMultiplyAdd } from './kernels/gemm';
 import { absErr, finiteDiff, liveCounts, on, rand, relErr } from './test-helpers';
 
 // The shifted-GEMM Conv2DBackpropFilter (kernels/backprop-filter-gemm.ts) against the cpu backend: odd H and W,
 // input channels ragged against the microkernel's 4 rows and output channels against its 8 columns, batch 1 and
 // several, 1x1 / 3x3 / even and non-square filters, 'same' / 'valid' / explicit padding, K over several blocks,
-// and the cases that keep the transposed-convolution kernel (strides > 1, the option off).
+// on both GEMM microkernels (6 x 8 relaxed-SIMD FMA, the default here, and 4 x 8 mul+add), and the cases that keep
+// the transposed-convolution kernel (strides > 1, the option off).
 type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
 interface Case {
   x: [number, number, number, number];
@@ -54,13 +56,24 @@ const label = (c: Case) => `x [${c.x}] W [${c.w}] strides ${JSON.stringify(c.str
 
 describe('Conv2DBackpropFilter by shifted GEMMs on wasm', () => {
   beforeAll(() => setupWasmBackend());
-  afterAll(() => setupWasmBackend({ gemmBackpropFilter: true }));
+  afterAll(() => setupWasmBackend({ gemmBackpropFilter: true, relaxedSimd: true }));
 
   it.each(CASES.map((c, i) => [label(c), c, i] as const))('%s: matches the cpu backend, on the expected path', async (_, c, i) => {
     const cpu = await on('cpu', () => filterGradient(c, 20 * i + 3));
     const wasm = await on('wasm', () => filterGradient(c, 20 * i + 3));
     expect(wasm.viaGemm).toBe(c.gemm);
     expect(relErr(wasm.dw, cpu.dw), `abs ${absErr(wasm.dw, cpu.dw)}`).toBeLessThan(1e-4);
+  });
+
+  it.each([1, 4, 6])('case %s on the 4 x 8 mul+add microkernel (relaxedSimd: false) too', async (i) => {
+    const c = CASES[i]!;
+    const cpu = await on('cpu', () => filterGradient(c, 20 * i + 3));
+    const wasm = await on('wasm', () => filterGradient(c, 20 * i + 3), { relaxedSimd: false });
+    const fused = gemmFusedMultiplyAdd();
+    await setupWasmBackend({ relaxedSimd: true });
+    expect(fused).toBe(false);
+    expect(wasm.viaGemm).toBe(true);
+    expect(relErr(wasm.dw, cpu.dw)).toBeLessThan(1e-4);
   });
 
   it('gemmBackpropFilter: false keeps the transposed convolution, with the same numbers', async () => {

@@ -1,5 +1,6 @@
 import type { backend_util, TensorInfo } from '@tensorflow/tfjs-core';
-import { reserveFloats, simdModule } from './simd-module';
+import { gemmModule } from './gemm';
+import { reserveFloats } from './simd-module';
 import type { KernelBackendLike } from './util';
 
 /**
@@ -18,7 +19,6 @@ import type { KernelBackendLike } from './util';
  * output channels.
  */
 
-const ROWS = 4;
 const COLS = 8;
 
 /**
@@ -84,7 +84,7 @@ export function shiftedGrid(info: backend_util.Conv2DInfo): ShiftedGrid | null {
   // fewer than 8 output channels waste part of the 8-wide panels, but still run 2-3x the transposed convolution
   // (measured at 16 -> 1 and 1 -> 16 channels, 28x28, batch 64: bench/backfilter.mjs)
   if (info.batchSize * info.outHeight * info.outWidth * info.inChannels * info.outChannels === 0) return null;
-  if (simdModule() === null) return null;
+  if (gemmModule() === null) return null;
   const { filterHeight: kh, filterWidth: kw, outHeight: oh, outWidth: ow } = info;
   const { top, left } = info.padInfo;
   // x rows / columns that some window reaches, and the grid: wide enough for them, and for the windows' reach past
@@ -117,9 +117,9 @@ export function filterKBlock(ci: number, ldc: number): number {
 
 /**
  * Writes `x` `[n, h, w, ci]` onto the grid `[n, hs, ws, ci]` at `mem[base..]` (its `rows x cols` corner at row `top`,
- * column `left` of each image; zeros elsewhere), followed by `extraRows` zero rows. Only the padding is zeroed.
+ * column `left` of each image; zeros elsewhere), followed by `extraFloats` zeros. Only the padding is zeroed.
  */
-function layOutInput(mem: Float32Array, base: number, x: Float32Array, g: ShiftedGrid, extraRows: number): void {
+function layOutInput(mem: Float32Array, base: number, x: Float32Array, g: ShiftedGrid, extraFloats: number): void {
   const { n, h, w, ci, hs, ws, top, left, rows, cols } = g;
   const gridRow = ws * ci;
   const before = left * ci;
@@ -137,7 +137,7 @@ function layOutInput(mem: Float32Array, base: number, x: Float32Array, g: Shifte
     mem.fill(0, image + (top + rows) * gridRow, image + hs * gridRow);
   }
   const end = base + n * hs * gridRow;
-  mem.fill(0, end, end + extraRows * ci);
+  mem.fill(0, end, end + extraFloats);
 }
 
 /** Writes `dy` `[n, oh, ow, co]` onto the grid `[n, hs, ws, co]` at `mem[base..]` (the top-left corner of each image), zeros elsewhere. */
@@ -174,7 +174,7 @@ function packTailPanel(mem: Float32Array, dst: number, src: number, rows: number
  * the result.
  */
 export function shiftedGemmBackpropFilter(backend: KernelBackendLike, x: TensorInfo, dy: TensorInfo, g: ShiftedGrid): TensorInfo {
-  const module = simdModule();
+  const module = gemmModule();
   if (!module) throw new Error('@charlearn/backend-wasm: the shifted-GEMM filter gradient needs WebAssembly SIMD');
   const { n, ci, co, kh, kw, hs, ws, oh, ow } = g;
   const shifts = kh * kw;
@@ -183,19 +183,22 @@ export function shiftedGemmBackpropFilter(backend: KernelBackendLike, x: TensorI
   const k = ((n - 1) * hs + oh - 1) * ws + ow;
   const panels = Math.ceil(co / COLS);
   const ldc = panels * COLS;
-  const blocks = Math.ceil(ci / ROWS);
-  const ciPad = blocks * ROWS;
+  const rowsPerBlock = module.rows;
+  const blocks = Math.ceil(ci / rowsPerBlock);
+  const ciPad = blocks * rowsPerBlock;
   const tile = ciPad * ldc;
   const kBlock = filterKBlock(ci, ldc);
-  // floats: padded x (+ maxShift + 1 zero rows: the shifted views and the rows past ci of a ragged last 4-row block)
-  // | dy on the grid | one packed K block of dy | C of every shift
+  // floats: x on the grid, then zeros for the shifted views' reach past the grid (K - 1 + maxShift < n hs ws +
+  // maxShift) and the rows past ci of a ragged last row block | dy on the grid | one packed K block of dy | C of
+  // every shift
   const xBase = 0;
-  const xRows = n * hs * ws + maxShift + 1;
-  const dyBase = xBase + xRows * ci + 16;
+  const xTail = (maxShift + 1) * ci + rowsPerBlock;
+  const xFloats = n * hs * ws * ci + xTail;
+  const dyBase = xBase + xFloats + 16;
   const packedBase = dyBase + n * hs * ws * co + 16;
   const cBase = packedBase + kBlock * ldc + 16;
   const mem = reserveFloats(module, cBase + shifts * tile);
-  layOutInput(mem, xBase, backend.typedArrayFromHeap(x), g, maxShift + 1);
+  layOutInput(mem, xBase, backend.typedArrayFromHeap(x), g, xTail);
   layOutOutputGradient(mem, dyBase, backend.typedArrayFromHeap(dy), g);
   const single = k <= kBlock;
   const sum = single ? null : new Float32Array(shifts * tile);

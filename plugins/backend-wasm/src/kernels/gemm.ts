@@ -31,8 +31,8 @@ export function setGemmRelaxedSimd(allow: boolean): void {
   allowRelaxed = allow;
 }
 
-/** The kernels module the GEMM runs on now, or null without WebAssembly SIMD. */
-function gemmModule(): SimdModule | null {
+/** The kernels module the GEMM runs on now (also the shifted-GEMM filter gradient's), or null without WebAssembly SIMD. */
+export function gemmModule(): SimdModule | null {
   return (allowRelaxed ? relaxedSimdModule() : null) ?? simdModule();
 }
 
