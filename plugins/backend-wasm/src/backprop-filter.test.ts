@@ -6,7 +6,7 @@ import { gemmFusedMultiplyAdd } from './kernels/gemm';
 import { absErr, finiteDiff, liveCounts, on, rand, relErr } from './test-helpers';
 
 // The shifted-GEMM Conv2DBackpropFilter (kernels/backprop-filter-gemm.ts) against the cpu backend: odd H and W,
-// input channels ragged against the microkernel's 4 rows and output channels against its 8 columns, batch 1 and
+// input channels ragged against the microkernel's 4 / 6 rows and output channels against its 8 columns, batch 1 and
 // several, 1x1 / 3x3 / even and non-square filters, 'same' / 'valid' / explicit padding, K over several blocks,
 // on both GEMM microkernels (6 x 8 relaxed-SIMD FMA, the default here, and 4 x 8 mul+add), and the cases that keep
 // the transposed-convolution kernel (strides > 1, the option off).
