@@ -98,12 +98,25 @@ async function trainOn(backend: 'wasm' | 'webgpu', run: string, options: { scree
   page.on('pageerror', (e) => pageErrors.push(String(e)));
   try {
     await page.goto(`${server.url}/?backend=${backend}&target=8gaussians&${run}&autorun=1`);
-    await page.waitForFunction(() => (window as unknown as { charlearnApp?: { webgpu: unknown } }).charlearnApp?.webgpu != null, undefined, { timeout: 20_000 });
-    const early = await readState(page);
+    // The webgpu status and the state of its option, read in the same evaluation that sees the status set: with
+    // autorun=1 training starts right after, and a later evaluation waits for the busy page (on SwiftShader beside
+    // another suite it waited past a 30 s locator timeout).
+    const early = await (
+      await page.waitForFunction(
+        () => {
+          const app = (window as unknown as { charlearnApp?: { webgpu: AppState['webgpu'] } }).charlearnApp;
+          const option = document.querySelector<HTMLOptionElement>('#backend option[value="webgpu"]');
+          return app?.webgpu != null && option ? { webgpu: app.webgpu, optionDisabled: option.disabled } : null;
+        },
+        undefined,
+        { timeout: 20_000 },
+      )
+    ).jsonValue();
+    if (!early) throw new Error('waitForFunction resolved without a value'); // it resolves on a truthy value only
     if (backend === 'webgpu') {
       // the option is enabled whenever an adapter exists (here SwiftShader, which cannot read synchronously)
       expect(early.webgpu?.available, early.webgpu?.note).toBe(true);
-      expect(await page.locator('#backend option[value="webgpu"]').isDisabled()).toBe(false);
+      expect(early.optionDisabled).toBe(false);
     }
     await page.waitForFunction(() => ['done', 'error', 'stopped'].includes((window as unknown as { charlearnApp: { progress: { phase: string } } }).charlearnApp.progress.phase), undefined, {
       timeout: options.timeoutMs,

@@ -63,7 +63,9 @@ function runCli(args: string[], plan?: FaultPlan, killOnMarker = false): Promise
     const argv = plan ? [faultCli, JSON.stringify(plan), ...args] : [bin, ...args];
     const child = spawn(process.execPath, argv, { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
-    const guard = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    // a guard against a hung child only (a run here is ~1-3 s alone): at load ~6 on 2 cores a resumed 8-step run
+    // took past 30 s (2026-12-02), failing a round that would have passed
+    const guard = setTimeout(() => child.kill('SIGKILL'), 120_000);
     child.stderr.setEncoding('utf8');
     child.stderr.on('data', (chunk: string) => {
       stderr += chunk;

@@ -66,6 +66,21 @@ export function shAsync(cmd: string, args: string[], cwd: string, env: NodeJS.Pr
   });
 }
 
+/**
+ * {@link exec} without blocking the event loop: for commands that may run past a minute on a loaded machine (tsc),
+ * where a blocked vitest worker misses its RPC deadline ("Timeout calling onTaskUpdate", an unhandled error that
+ * fails the run). Never rejects for a non-zero exit; rejects on a spawn failure.
+ */
+export function execAsync(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = cleanEnv()): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    execFile(cmd, args, { cwd, env, encoding: 'utf8', maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
+      if (!error) return resolve({ status: 0, stdout, stderr });
+      if (typeof error.code !== 'number' && !error.signal) return reject(error); // spawn failure (ENOENT...)
+      resolve({ status: typeof error.code === 'number' ? error.code : 128, stdout, stderr });
+    });
+  });
+}
+
 /** Runs the node script `file` in `cwd` and parses the last line of its stdout as JSON. */
 export function nodeJson<T>(file: string, cwd: string, env?: NodeJS.ProcessEnv): T {
   const out = sh(process.execPath, [file], cwd, env).trim();
