@@ -2,7 +2,8 @@
 // (src/trainer.ts's runTraining: the same library calls, seeds and noise) in Node on wasm, to choose the page's
 // defaults (docs/tuning.md). At each milestone it prints the one-step samples' mode check on 8 Gaussians: the share of
 // the page's 1,000 plotted points (seed 7) within 3 std of their nearest centre, the least share any one mode gets
-// (12.5% each when all 8 are resolved), and the exact W2 of 2,000 samples against held-out data (the CLI's protocol).
+// (12.5% each when all 8 are resolved), the modes' width against the data's (median distance to the nearest centre
+// over the data's: 1 as wide, > 1 wider), and the exact W2 of 2,000 samples against held-out data (the CLI's protocol).
 //   settings: { teacherSteps, distillSteps, batchSize, hidden, teacher: {...}, distill: {...} (over the page's configs),
 //               teacherAt: [...], at: [...] (milestones), variants: [{...}, ...] (distillations from one teacher, over distill) }
 import * as tf from '@tensorflow/tfjs-core';
@@ -13,7 +14,21 @@ import { CharacteristicDistiller, sampleTeacher, TeacherTrainer } from '@charlea
 import { evaluationSamples } from '@charlearn/metrics';
 import { createMlp } from '@charlearn/nets';
 import { webRunConfigs } from '../src/run-config.mjs';
-import { modeCheck } from './mode-check.mjs';
+import { CENTRES, modeCheck, NEAR_RADIUS } from './mode-check.mjs';
+
+/**
+ * How wide the modes of points `xy` (`[n, 2]` flattened) are against the data's: the median distance to the nearest
+ * centre over its value for 2-D Gaussians of the data's std (`std·√(2 ln 2)`): 1 as wide as the data, > 1 wider.
+ *
+ * @param {ArrayLike<number>} xy
+ * @returns {number}
+ */
+function modeWidth(xy) {
+  const d = [];
+  for (let i = 0; i < xy.length / 2; i++) d.push(Math.min(...CENTRES.map(([cx, cy]) => Math.hypot(xy[2 * i] - cx, xy[2 * i + 1] - cy))));
+  d.sort((a, b) => a - b);
+  return d[Math.floor(d.length / 2)] / ((NEAR_RADIUS / 3) * Math.sqrt(2 * Math.log(2)));
+}
 
 const s = { teacherSteps: 600, distillSteps: 200, batchSize: 256, hidden: [128, 128, 128], ...JSON.parse(process.argv[2] ?? '{}') };
 await useBackend('wasm');
@@ -25,8 +40,9 @@ const report = (phase, step, sampler, t0) => {
   const zEval = tf.tensor2d(evaluationSamples(target, 2000, 0).z, [2000, 2]);
   const x = sampler(z);
   const xe = sampler(zEval);
-  const m = modeCheck(x.dataSync());
-  const line = { phase, step, seconds: +((performance.now() - t0) / 1000).toFixed(1), ...m, w2: +w2(xe.dataSync()).toFixed(4) };
+  const xy = x.dataSync();
+  const m = modeCheck(xy);
+  const line = { phase, step, seconds: +((performance.now() - t0) / 1000).toFixed(1), ...m, width: +modeWidth(xy).toFixed(2), w2: +w2(xe.dataSync()).toFixed(4) };
   tf.dispose([z, zEval, x, xe]);
   console.log(JSON.stringify(line));
 };

@@ -54,11 +54,12 @@ export const distillLossesSchema = configSection({
 
 /**
  * `distill.rolloutCache`: the teacher-trajectory cache of `pairSource: 'rollout-cache'` (a ring of `lifetime` chunks:
- * every step replaces `trajectories / lifetime` of them). Defaults set by measurement (docs/profile-steps.md).
+ * every `refreshEvery` steps replaces `trajectories / lifetime` of them). Defaults set by measurement (docs/profile-steps.md).
  */
 export const distillRolloutCacheSchema = configSection({
   trajectories: setting(integerSchema({ min: 1 }), 1024, 'cached teacher trajectories (each one solve over the grid)'),
-  lifetime: setting(integerSchema({ min: 1 }), 16, 'steps a cached trajectory serves (at most trajectories)'),
+  lifetime: setting(integerSchema({ min: 1 }), 16, 'refreshes a cached trajectory serves (at most trajectories)'),
+  refreshEvery: setting(integerSchema({ min: 1 }), 1, 'steps between refreshes (each replaces trajectories / lifetime)'),
   seed: setting(v.nullable(integerSchema({ min: 0, max: 0xffffffff })), null, "seed of the cached trajectories' start points; null: the distiller's seed"),
 });
 
@@ -86,6 +87,11 @@ export const distillConfigSchema = configSection({
     'solver producing teacher targets (registry name)',
   ),
   pairGroups: setting(integerSchema({ min: 1 }), 4, 'time-pair groups per batch'),
+  fullJumpShare: setting(
+    numberSchema({ min: 0, max: 1 }),
+    0,
+    'share of batches that are the whole-grid jump grid[0] -> 1 (what one-step sampling uses); the rest P(n) ∝ n',
+  ),
   losses: distillLossesSchema,
   semigroupStopGrad: setting(v.boolean(), false, 'stop the gradient through the right-hand side g(t, u, x) of the semi-group penalty'),
   pairSource: setting(

@@ -78,6 +78,30 @@ describe('characteristic pairs', () => {
     }
     expect(counts[0]).toBe(0);
   });
+
+  it('fullJumpShare: that share of batches is the whole-grid jump from start 0; 0 keeps the P(n) ∝ n draws', () => {
+    const N = 6;
+    const draws = 20000;
+    const rng = new Rng(3);
+    let full = 0;
+    for (let k = 0; k < draws; k++) {
+      const plan = drawPairPlan(rng, N, 10, 3, 0.75);
+      if (plan.n === N - 1) {
+        full++;
+        expect(plan.groups.map((g) => g.start)).toEqual([0, 0, 0]);
+      }
+      expect(plan.groups.reduce((a, g) => a + g.size, 0)).toBe(10);
+    }
+    // P(full) = 0.75 + 0.25 · P(n = N − 1 | n ∝ n) = 0.75 + 0.25 · (N − 1) / (N(N − 1)/2)
+    const p = 0.75 + 0.25 * (2 / N);
+    expect(Math.abs(full / draws - p)).toBeLessThan(5 * Math.sqrt((p * (1 - p)) / draws));
+    const always = drawPairPlan(new Rng(4), N, 10, 2, 1);
+    expect(always).toEqual({ n: N - 1, groups: [{ start: 0, size: 5 }, { start: 0, size: 5 }] });
+    // share 0 draws exactly what the 4-argument call draws, from the same stream
+    const [a, b] = [new Rng(5), new Rng(5)];
+    for (let k = 0; k < 50; k++) expect(drawPairPlan(a, N, 10, 3, 0)).toEqual(drawPairPlan(b, N, 10, 3));
+    for (const bad of [-0.1, 1.5, Number.NaN]) expect(() => drawPairPlan(new Rng(0), N, 10, 3, bad)).toThrow(ValueRangeError);
+  });
 });
 
 describe('the generator g(t, s, x)', () => {

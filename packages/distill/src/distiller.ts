@@ -285,7 +285,7 @@ export class CharacteristicDistiller {
     assertGradientsRegistered();
     const { batchSize, pairGroups, losses, lr, warmupSteps, gradClip, ema } = this.config;
     const lrNow = learningRateAt(this.step, lr, warmupSteps, { kind: this.config.lrDecay, steps: this.config.steps });
-    const plan = drawPairPlan(this.rng, this.grid.length, batchSize, pairGroups);
+    const plan = drawPairPlan(this.rng, this.grid.length, batchSize, pairGroups, this.config.fullJumpShare);
     const shape = [batchSize, ...this.dataset.sampleShape];
     const cacheNfe = this.cache ? this.cache.advance(this.step) : 0;
     const cache = this.cache;

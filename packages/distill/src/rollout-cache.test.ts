@@ -104,6 +104,28 @@ describe('rollout cache', () => {
     teacher.dispose();
   });
 
+  it('refreshEvery: the ring moves on one chunk every refreshEvery steps, the same chunks as a step clock of floor(step / refreshEvery)', () => {
+    const teacher = bentTeacher();
+    const frozen = new CharacteristicTeacher({ teacher, dataset, config: { gridSize: 4 } });
+    const G = frozen.grid.length;
+    const before = tf.memory().numTensors;
+    const slow = frozen.rolloutCache(dataset, { trajectories: 6, lifetime: 3, refreshEvery: 4, seed: 7 });
+    const nfe = [0, 1, 2, 3, 4, 5, 6, 7, 8].map((step) => slow.advance(step));
+    // the first step fills the ring; then one chunk (G − 1 batched teacher calls) at steps 4 and 8 only
+    expect(nfe).toEqual([3 * (G - 1), 0, 0, 0, G - 1, 0, 0, 0, G - 1]);
+    expect(slow.liveChunks).toEqual([0, 1, 2]);
+    // at step 8 it holds what a default cache holds at step 2
+    const fast = frozen.rolloutCache(dataset, { trajectories: 6, lifetime: 3, seed: 7 });
+    fast.advance(2);
+    expect([0, 1, 2, 3, 4, 5].map((m) => trajectoryOf(slow, m))).toEqual([0, 1, 2, 3, 4, 5].map((m) => trajectoryOf(fast, m)));
+    for (const c of [slow, fast]) c.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    expect(() => frozen.rolloutCache(dataset, { trajectories: 6, lifetime: 3, refreshEvery: 0, seed: 7 })).toThrow(ValueRangeError);
+    expect(() => frozen.rolloutCache(dataset, { trajectories: 6, lifetime: 3, refreshEvery: 1.5, seed: 7 })).toThrow(ValueRangeError);
+    expect(tf.memory().numTensors).toBe(before);
+    teacher.dispose();
+  });
+
   it('rejects bad settings with named errors before allocating', () => {
     const teacher = bentTeacher();
     const n0 = tf.memory().numTensors;
@@ -134,7 +156,7 @@ describe('rollout cache', () => {
     };
     const a = new CharacteristicDistiller({ teacher: bentTeacher(), ownsTeacher: true, dataset, config, seed: 4 });
     const G = a.grid.length;
-    expect(a.config.rolloutCache).toEqual({ trajectories: 16, lifetime: 4, seed: 4 });
+    expect(a.config.rolloutCache).toEqual({ trajectories: 16, lifetime: 4, refreshEvery: 1, seed: 4 });
     expect(a.trainStep().teacherNfe).toBe(4 * (G - 1));
     const before = tf.memory().numTensors;
     const straight = [a.trainStep(), a.trainStep(), a.trainStep(), a.trainStep()];

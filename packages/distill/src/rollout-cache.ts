@@ -19,6 +19,12 @@ export interface RolloutCacheConfig {
    * (a ring of `lifetime` chunks), so the teacher work per step is `trajectories / lifetime` full solves.
    */
   lifetime: number;
+  /**
+   * Steps between two refreshes (default 1): the ring moves on one chunk every `refreshEvery` steps, so a trajectory
+   * serves `lifetime · refreshEvery` steps and the teacher solves a chunk in one batched call every `refreshEvery`
+   * steps (a solve's cost is mostly per call where kernel dispatch dominates, as for small MLPs on wasm).
+   */
+  refreshEvery?: number;
   /** Seed of the trajectories' starting points; default: the distiller's seed. A resumed run rebuilds the same cache from it. */
   seed?: number;
 }
@@ -30,11 +36,12 @@ export interface RolloutCacheConfig {
 export const DEFAULT_ROLLOUT_CACHE: Required<Omit<RolloutCacheConfig, 'seed'>> = {
   trajectories: DEFAULT_DISTILL_CONFIG.rolloutCache.trajectories,
   lifetime: DEFAULT_DISTILL_CONFIG.rolloutCache.lifetime,
+  refreshEvery: DEFAULT_DISTILL_CONFIG.rolloutCache.refreshEvery,
 };
 
 /** The cache settings of a parsed `distill.rolloutCache` section, its `null` seed replaced by `fallbackSeed`. */
-export function rolloutCacheSettings(section: DistillConfig['rolloutCache'], fallbackSeed: number): RolloutCacheConfig & { seed: number } {
-  return { trajectories: section.trajectories, lifetime: section.lifetime, seed: section.seed ?? fallbackSeed };
+export function rolloutCacheSettings(section: DistillConfig['rolloutCache'], fallbackSeed: number): Required<RolloutCacheConfig> {
+  return { trajectories: section.trajectories, lifetime: section.lifetime, refreshEvery: section.refreshEvery, seed: section.seed ?? fallbackSeed };
 }
 
 /** Checks a {@link RolloutCacheConfig}; throws `ValueRangeError` naming the setting. */
@@ -45,6 +52,7 @@ export function validateRolloutCacheConfig(config: RolloutCacheConfig, parameter
   if (config.lifetime > config.trajectories) {
     throw new ValueRangeError(`${parameter}.lifetime (${config.lifetime}) must be at most trajectories (${config.trajectories}): every step replaces trajectories / lifetime of them`, `${parameter}.lifetime`);
   }
+  if (config.refreshEvery !== undefined) assertNumber(`${parameter}.refreshEvery`, config.refreshEvery, { integer: true, min: 1 });
   if (config.seed !== undefined) assertNumber(`${parameter}.seed`, config.seed, { integer: true, min: 0, max: 0xffffffff });
   return config;
 }
@@ -59,7 +67,8 @@ function chunkSeed(seed: number, id: number): number {
  * cost a gather instead of `n` teacher evaluations each. One trajectory starts at `x_{t_0} = α_{t_0} x1 + σ_{t_0} z`
  * (data and noise, as an on-the-fly pair from grid index 0) and is solved over every grid interval, so every pair
  * `(i, j)` on it is a point of the teacher's solved characteristic. A ring of `lifetime` chunks of
- * `trajectories / lifetime` trajectories: before step `s` the chunks with ids `s − lifetime + 1 … s` are live; each
+ * `trajectories / lifetime` trajectories: before step `s` the chunks with ids `c − lifetime + 1 … c` are live
+ * (`c = floor(s / refreshEvery)`; `c = s` by default); each
  * chunk is generated from its own seed, so a resumed distiller rebuilds the same cache. Holds tensors: `dispose()`.
  *
  * @example
@@ -119,21 +128,22 @@ export class RolloutCache {
   }
 
   /**
-   * Makes the chunks of step `step` live (`step − lifetime + 1 … step`), dropping older ones and generating missing
-   * ones (one at a step in a run; all of them at the first step or after a resume). Returns the teacher network
-   * evaluations spent (batched calls: `gridLength − 1` a chunk).
+   * Makes the chunks of step `step` live (with `c = floor(step / refreshEvery)`: `c − lifetime + 1 … c`), dropping
+   * older ones and generating missing ones (one every `refreshEvery` steps in a run; all of them at the first step
+   * or after a resume). Returns the teacher network evaluations spent (batched calls: `gridLength − 1` a chunk).
    */
   advance(step: number): number {
     assertNumber('step', step, { integer: true, min: 0 });
-    const first = step - this.config.lifetime + 1;
+    const clock = Math.floor(step / (this.config.refreshEvery ?? 1));
+    const first = clock - this.config.lifetime + 1;
     for (const [id, t] of this.chunks) {
-      if (id < first || id > step) {
+      if (id < first || id > clock) {
         t.dispose();
         this.chunks.delete(id);
       }
     }
     let nfe = 0;
-    for (let id = first; id <= step; id++) {
+    for (let id = first; id <= clock; id++) {
       if (this.chunks.has(id)) continue;
       this.chunks.set(id, this.generate(id));
       nfe += this.grid.length - 1;

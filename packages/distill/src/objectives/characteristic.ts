@@ -84,7 +84,7 @@ export const characteristicObjective: OneStepObjectivePlugin = {
       initialNetwork: () => frozen.toTwoTime(),
       prepare(batch) {
         const batchSize = batch.data.shape[0]!;
-        const plan = drawPairPlan(batch.rng, holder.grid.length, batchSize, config.pairGroups);
+        const plan = drawPairPlan(batch.rng, holder.grid.length, batchSize, config.pairGroups, config.fullJumpShare);
         const cacheNfe = cache ? cache.advance(batch.step) : 0;
         const terms = characteristicLosses({
           ...(cache ? { pairs: (start: number, n: number, size: number) => cache.pairs(start, n, size, batch.rng) } : {}),
