@@ -3,6 +3,7 @@ import { processSingleton, runSerially, type BackendAvailability, type BackendPl
 import { overrideBatchMatMulGradient, registerAllGradients } from './gradients';
 import { registerAdamKernel, unregisterAdamKernel } from './kernels/adam';
 import { setShiftedGemmBackpropFilter } from './kernels/backprop-filter-gemm';
+import { setGemmConv2D } from './kernels/conv2d-gemm';
 import { registerConvKernels } from './kernels/conv2d';
 import { registerDenseSiluKernels, unregisterDenseSiluKernels } from './kernels/dense-silu';
 import { registerEmbeddingKernel, unregisterEmbeddingKernel } from './kernels/embedding';
@@ -112,6 +113,13 @@ export interface WasmBackendOptions {
    * off at `threads` > 1. Default true.
    */
   gemmBackpropFilter?: boolean;
+  /**
+   * With `gemm`: compute stride-1 float32 `Conv2D` and `Conv2DBackpropInput` (dilation 1, at least 2 input channels:
+   * every 3x3 convolution of the U-Net but its first) as `KH` products on the same SIMD GEMM over the zero-padded
+   * input read in place (`KW Ci` contiguous floats a row, no im2col), instead of XNNPACK's convolution
+   * (docs/profile-steps.md). Single-threaded like `gemm`: off at `threads` > 1. Default true.
+   */
+  gemmConv?: boolean;
   /**
    * Compute float32 `Sum` / `Mean` over leading axes (every bias gradient,
    * `sum(dy, 0)`) by a row-wise accumulation instead of stock wasm's
@@ -271,6 +279,7 @@ async function runSetup(state: PluginState): Promise<void> {
   setGemmMatMul((options.gemm ?? true) && oneThread);
   setGemmRelaxedSimd(options.relaxedSimd ?? true);
   setShiftedGemmBackpropFilter((options.gemm ?? true) && (options.gemmBackpropFilter ?? true) && oneThread);
+  setGemmConv2D((options.gemm ?? true) && (options.gemmConv ?? true) && oneThread);
 }
 
 function state(): PluginState {
