@@ -22,17 +22,18 @@ interface Case {
 }
 
 const CASES: Case[] = [
-  { x: [1, 5, 7, 3], w: [3, 3, 3, 8], strides: 1, pad: 'same', forward: true, input: true },
-  { x: [3, 7, 5, 5], w: [3, 3, 5, 13], strides: 1, pad: 'same', forward: true, input: true },
+  { x: [1, 5, 7, 3], w: [3, 3, 3, 8], strides: 1, pad: 'same', forward: true, input: false }, // dx: a conv to 3 channels
+  { x: [3, 7, 5, 9], w: [3, 3, 9, 13], strides: 1, pad: 'same', forward: true, input: true },
   { x: [2, 9, 9, 16], w: [3, 3, 16, 16], strides: 1, pad: 'same', forward: true, input: true },
-  { x: [2, 6, 6, 1], w: [3, 3, 1, 6], strides: 1, pad: 'same', forward: false, input: true }, // 1 input channel: XNNPACK forward
-  { x: [4, 5, 5, 7], w: [1, 1, 7, 9], strides: 1, pad: 'same', forward: true, input: true },
-  { x: [2, 9, 7, 6], w: [5, 3, 6, 5], strides: 1, pad: 'valid', forward: true, input: true },
-  { x: [2, 8, 8, 4], w: [4, 4, 4, 12], strides: 1, pad: 'same', forward: true, input: true }, // even filter: asymmetric padding
-  { x: [2, 6, 7, 3], w: [3, 3, 3, 4], strides: 1, pad: [[0, 0], [2, 1], [0, 2], [0, 0]], forward: true, input: true },
-  { x: [2, 6, 7, 3], w: [3, 3, 3, 4], strides: 1, pad: [[0, 0], [3, 0], [1, 1], [0, 0]], forward: true, input: false }, // pad > filter: dx falls back
+  { x: [2, 6, 6, 1], w: [3, 3, 1, 6], strides: 1, pad: 'same', forward: false, input: false }, // 1 input channel, 6 output: XNNPACK
+  { x: [4, 5, 5, 10], w: [1, 1, 10, 9], strides: 1, pad: 'same', forward: true, input: true },
+  { x: [2, 9, 7, 6], w: [5, 3, 6, 5], strides: 1, pad: 'valid', forward: false, input: false }, // 5 output channels: XNNPACK
+  { x: [2, 9, 7, 9], w: [5, 3, 9, 11], strides: 1, pad: 'valid', forward: true, input: true },
+  { x: [2, 8, 8, 8], w: [4, 4, 8, 12], strides: 1, pad: 'same', forward: true, input: true }, // even filter: asymmetric padding
+  { x: [2, 6, 7, 8], w: [3, 3, 8, 9], strides: 1, pad: [[0, 0], [2, 1], [0, 2], [0, 0]], forward: true, input: true },
+  { x: [2, 6, 7, 8], w: [3, 3, 8, 9], strides: 1, pad: [[0, 0], [3, 0], [1, 1], [0, 0]], forward: true, input: false }, // pad > filter: dx falls back
   { x: [5, 31, 29, 9], w: [3, 3, 9, 20], strides: 1, pad: 'same', forward: true, input: true }, // many row blocks
-  { x: [3, 6, 5, 10], w: [3, 3, 10, 1], strides: 1, pad: 'same', forward: true, input: false }, // 1 output channel: dx is a conv from 1 channel
+  { x: [3, 6, 5, 10], w: [3, 3, 10, 1], strides: 1, pad: 'same', forward: false, input: false }, // 1 output channel: XNNPACK both ways
   { x: [2, 7, 7, 6], w: [3, 3, 6, 8], strides: 2, pad: 'same', forward: false, input: false },
   { x: [2, 9, 9, 4], w: [3, 3, 4, 8], strides: 1, pad: 'same', dilations: 2, forward: false, input: false }, // forward only (tfjs has no dilated gradient)
 ];
@@ -69,7 +70,7 @@ describe('Conv2D and Conv2DBackpropInput on the GEMM on wasm', () => {
     expect(relErr(wasm.dx, cpu.dx), `abs ${absErr(wasm.dx, cpu.dx)}`).toBeLessThan(1e-4);
   });
 
-  it.each([1, 5, 9])('case %s on the 4 x 8 mul+add microkernel (relaxedSimd: false) too', async (i) => {
+  it.each([1, 6, 10])('case %s on the 4 x 8 mul+add microkernel (relaxedSimd: false) too', async (i) => {
     const c = CASES[i]!;
     const cpu = await on('cpu', () => convAndInputGradient(c, 20 * i + 5));
     const wasm = await on('wasm', () => convAndInputGradient(c, 20 * i + 5), { relaxedSimd: false });
@@ -94,12 +95,12 @@ describe('Conv2D and Conv2DBackpropInput on the GEMM on wasm', () => {
 
   it('dx through tf.grad matches central finite differences (3x3 same, ragged channels)', async () => {
     await on('wasm', () => undefined);
-    const xs: [number, number, number, number] = [2, 5, 3, 3];
-    const ws: [number, number, number, number] = [3, 3, 3, 5];
+    const xs: [number, number, number, number] = [2, 5, 3, 9];
+    const ws: [number, number, number, number] = [3, 3, 9, 10];
     const xData = rand(size(xs), 61);
     const x = tf.tensor4d(xData, xs);
     const w = tf.tensor4d(rand(size(ws), 62, 0.5), ws);
-    const r = tf.tensor4d(rand(2 * 5 * 3 * 5, 63), [2, 5, 3, 5]);
+    const r = tf.tensor4d(rand(2 * 5 * 3 * 10, 63), [2, 5, 3, 10]);
     // a quadratic loss, so that dx depends on x and the gradient is not the same linear map as the forward
     const f = (a: tf.Tensor) => tf.sum(tf.square(tf.sub(tf.conv2d(a as tf.Tensor4D, w, 1, 'same'), r)));
     const before = gemmConvCount();
@@ -114,7 +115,7 @@ describe('Conv2D and Conv2DBackpropInput on the GEMM on wasm', () => {
     await on('wasm', () => undefined);
     const x = tf.tensor4d(rand(2 * 9 * 9 * 5, 71), [2, 9, 9, 5]);
     const w1 = tf.variable(tf.tensor4d(rand(3 * 3 * 5 * 8, 72, 0.3), [3, 3, 5, 8]));
-    const w2 = tf.variable(tf.tensor4d(rand(3 * 3 * 8 * 6, 73, 0.3), [3, 3, 8, 6]));
+    const w2 = tf.variable(tf.tensor4d(rand(3 * 3 * 8 * 9, 73, 0.3), [3, 3, 8, 9]));
     const opt = tf.train.sgd(1e-2);
     const loss = (): tf.Scalar => tf.mean(tf.square(tf.conv2d(tf.relu(tf.conv2d(x, w1 as tf.Tensor4D, 1, 'same')), w2 as tf.Tensor4D, 1, 'valid')));
     opt.minimize(loss, false);

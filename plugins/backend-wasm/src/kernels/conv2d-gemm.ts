@@ -48,11 +48,12 @@ export function gemmConvCount(): { readonly forward: number; readonly inputGradi
 
 /**
  * The grid of the forward convolution `info` when the GEMM computes it (stride 1, dilation 1, nonempty, SIMD
- * available, switched on, at least 2 input channels: with one, `K = KW` floats a product leaves the microkernel
- * mostly storing its tile), else null.
+ * available, switched on), else null. XNNPACK keeps convolutions from one input channel (`K = KW` floats a product
+ * leave the microkernel mostly storing its tile: 1.0x at 1 -> 16 channels, 28x28) and to fewer than 8 output
+ * channels (most of an 8-wide panel wasted: 0.56x at 16 -> 1), measured with `bench/conv-gemm.mjs`.
  */
 export function gemmConvGrid(info: backend_util.Conv2DInfo): ShiftedGrid | null {
-  if (!useGemmConv || info.inChannels < 2) return null;
+  if (!useGemmConv || info.inChannels < 2 || info.outChannels < COLS) return null;
   return stride1Grid(info);
 }
 
