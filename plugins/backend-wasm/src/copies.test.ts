@@ -5,7 +5,7 @@ import { heapCopyCount } from './kernels/copies';
 import { liveCounts, on, rand } from './test-helpers';
 
 // The heap-copy Concat and SplitV (kernels/copies.ts): byte-exact against the cpu backend on every axis, ragged
-// pieces (short rows copied element by element, long ones by copyWithin, whole blocks at axis 0), int32, empty
+// pieces (short and long rows, whole blocks at axis 0), int32, empty
 // pieces, gradients through tf.concat / tf.split, and no leaks.
 const size = (s: readonly number[]) => s.reduce((p, d) => p * d, 1);
 
@@ -16,7 +16,7 @@ interface ConcatCase {
 const CONCATS: ConcatCase[] = [
   { shapes: [[4, 5, 7, 16], [4, 5, 7, 16]], axis: 3 },
   { shapes: [[3, 6, 5, 32], [3, 6, 5, 16], [3, 6, 5, 3]], axis: -1 },
-  { shapes: [[2, 3, 100], [2, 3, 70]], axis: 2 }, // rows of >= 64 elements: copyWithin
+  { shapes: [[2, 3, 100], [2, 3, 70]], axis: 2 },
   { shapes: [[2, 3, 4], [2, 5, 4]], axis: 1 },
   { shapes: [[2, 3], [5, 3]], axis: 0 },
   { shapes: [[3, 0], [3, 4], [3, 2]], axis: 1 }, // an empty piece

@@ -18,17 +18,16 @@ import { heapView, originalOf, tagWrapper, WASM, type KernelBackendLike } from '
  * `Concat` and `SplitV` on wasm as row copies inside the wasm heap. tfjs-backend-wasm 4.22's `Concat` makes a
  * `subarray` view per row and input (~0.4 µs each: 39 ms for `[64,28,28,16] x 2` on the last axis, the U-Net's
  * skip connections), and its `SplitV` is one strided `Slice` per piece (67 ms for `[64,28,28,48] -> 32 + 16`).
- * Here every row segment is a `copyWithin` on one view of the whole heap (or, under {@link SHORT_ROW} floats, an
- * element loop): no allocation a row. float32 and int32 only (4-byte elements); other dtypes take the stock kernel.
+ * Here every row segment is a `copyWithin` on one view of the whole heap: no allocation a row (an element loop for
+ * rows of 16-48 floats measured slower, `bench/copies.mjs`). float32 and int32 only (4-byte elements); other dtypes
+ * take the stock kernel.
  */
-
-/** Row segments shorter than this many elements are copied element by element (cheaper than a `copyWithin` call). */
-const SHORT_ROW = 64;
 
 /** Kernels this file replaces. */
 export const COPY_KERNELS = [Concat, SplitV] as const;
 
-type Heap = Float32Array | Int32Array;
+/** The heap as 32-bit integers: one monomorphic view for both dtypes, and bit-exact (no float NaN canonicalisation). */
+type Heap = Int32Array;
 
 let copies = 0;
 
@@ -40,8 +39,7 @@ export function heapCopyCount(): number {
 /** One view of the whole wasm heap and `info`'s element offset in it. */
 function heapAndOffset(backend: KernelBackendLike, info: TensorInfo): { heap: Heap; offset: number } {
   const view = heapView(backend, info);
-  const heap = view instanceof Float32Array ? new Float32Array(view.buffer) : new Int32Array(view.buffer);
-  return { heap, offset: view.byteOffset / 4 };
+  return { heap: new Int32Array(view.buffer), offset: view.byteOffset / 4 };
 }
 
 /** Copies `rows` segments of `len` elements from `src` (row stride `srcStride`) to `dst` (row stride `dstStride`), all in `heap`. */
@@ -54,8 +52,7 @@ function copyRows(heap: Heap, dst: number, dstStride: number, src: number, srcSt
   for (let r = 0; r < rows; r++) {
     const s = src + r * srcStride;
     const d = dst + r * dstStride;
-    if (len < SHORT_ROW) for (let i = 0; i < len; i++) heap[d + i] = heap[s + i]!;
-    else heap.copyWithin(d, s, s + len);
+    heap.copyWithin(d, s, s + len);
   }
 }
 
