@@ -3,6 +3,8 @@ import { processSingleton, runSerially, type BackendAvailability, type BackendPl
 import { overrideBatchMatMulGradient, registerAllGradients } from './gradients';
 import { registerAdamKernel, unregisterAdamKernel } from './kernels/adam';
 import { setShiftedGemmBackpropFilter } from './kernels/backprop-filter-gemm';
+import { setGemmConv2D } from './kernels/conv2d-gemm';
+import { patchCopyKernels, unpatchCopyKernels } from './kernels/copies';
 import { registerConvKernels } from './kernels/conv2d';
 import { registerDenseSiluKernels, unregisterDenseSiluKernels } from './kernels/dense-silu';
 import { registerEmbeddingKernel, unregisterEmbeddingKernel } from './kernels/embedding';
@@ -112,6 +114,19 @@ export interface WasmBackendOptions {
    * off at `threads` > 1. Default true.
    */
   gemmBackpropFilter?: boolean;
+  /**
+   * With `gemm`: compute stride-1 float32 `Conv2D` and `Conv2DBackpropInput` (dilation 1, at least 2 input channels:
+   * every 3x3 convolution of the U-Net but its first) as `KH` products on the same SIMD GEMM over the zero-padded
+   * input read in place (`KW Ci` contiguous floats a row, no im2col), instead of XNNPACK's convolution
+   * (docs/profile-steps.md). Single-threaded like `gemm`: off at `threads` > 1. Default true.
+   */
+  gemmConv?: boolean;
+  /**
+   * Run float32 / int32 `Concat` and `SplitV` as row copies inside the wasm heap (`copyWithin`, no view a row)
+   * instead of stock wasm's per-row `subarray` loop (`Concat`) and strided `Slice`s (`SplitV`): the U-Net's skip
+   * connections, ~10x faster on `[64, 28, 28, 48]` (docs/profile-steps.md). Default true.
+   */
+  fastCopies?: boolean;
   /**
    * Compute float32 `Sum` / `Mean` over leading axes (every bias gradient,
    * `sum(dy, 0)`) by a row-wise accumulation instead of stock wasm's
@@ -235,6 +250,8 @@ async function runSetup(state: PluginState): Promise<void> {
   overrideBatchMatMulGradient(fix === 'gradient');
   if (options.fastReductions ?? true) patchReduceKernels();
   else unpatchReduceKernels();
+  if (options.fastCopies ?? true) patchCopyKernels();
+  else unpatchCopyKernels();
 
   if (wasmInitialised() && threads !== 'auto' && options.threads !== undefined) {
     const running = wasm.getThreadsCount();
@@ -271,6 +288,7 @@ async function runSetup(state: PluginState): Promise<void> {
   setGemmMatMul((options.gemm ?? true) && oneThread);
   setGemmRelaxedSimd(options.relaxedSimd ?? true);
   setShiftedGemmBackpropFilter((options.gemm ?? true) && (options.gemmBackpropFilter ?? true) && oneThread);
+  setGemmConv2D((options.gemm ?? true) && (options.gemmConv ?? true) && oneThread);
 }
 
 function state(): PluginState {

@@ -80,7 +80,15 @@ export interface ShiftedGrid {
  * and filter, SIMD available, switched on), else null.
  */
 export function shiftedGrid(info: backend_util.Conv2DInfo): ShiftedGrid | null {
-  if (!useShiftedGemm || info.strideHeight !== 1 || info.strideWidth !== 1 || info.dilationHeight !== 1 || info.dilationWidth !== 1) return null;
+  return useShiftedGemm ? stride1Grid(info) : null;
+}
+
+/**
+ * The shifted grid of a stride-1, dilation-1 conv2d `info` (nonempty, SIMD available), else null: the geometry
+ * {@link shiftedGrid} uses regardless of the option (also the forward convolution's, `conv2d-gemm.ts`).
+ */
+export function stride1Grid(info: backend_util.Conv2DInfo): ShiftedGrid | null {
+  if (info.strideHeight !== 1 || info.strideWidth !== 1 || info.dilationHeight !== 1 || info.dilationWidth !== 1) return null;
   // fewer than 8 output channels waste part of the 8-wide panels, but still run 2-3x the transposed convolution
   // (measured at 16 -> 1 and 1 -> 16 channels, 28x28, batch 64: bench/backfilter.mjs)
   if (info.batchSize * info.outHeight * info.outWidth * info.inChannels * info.outChannels === 0) return null;
@@ -119,7 +127,7 @@ export function filterKBlock(ci: number, ldc: number): number {
  * Writes `x` `[n, h, w, ci]` onto the grid `[n, hs, ws, ci]` at `mem[base..]` (its `rows x cols` corner at row `top`,
  * column `left` of each image; zeros elsewhere), followed by `extraFloats` zeros. Only the padding is zeroed.
  */
-function layOutInput(mem: Float32Array, base: number, x: Float32Array, g: ShiftedGrid, extraFloats: number): void {
+export function layOutInput(mem: Float32Array, base: number, x: Float32Array, g: ShiftedGrid, extraFloats: number): void {
   const { n, h, w, ci, hs, ws, top, left, rows, cols } = g;
   const gridRow = ws * ci;
   const before = left * ci;
@@ -158,7 +166,7 @@ function layOutOutputGradient(mem: Float32Array, base: number, dy: Float32Array,
 }
 
 /** Packs the last, partial 8-column panel (`cols % 8` columns, zeros after) of the row-major `[rows, cols]` matrix at `mem[src..]` to `mem[dst..]`. */
-function packTailPanel(mem: Float32Array, dst: number, src: number, rows: number, cols: number): void {
+export function packTailPanel(mem: Float32Array, dst: number, src: number, rows: number, cols: number): void {
   const j0 = Math.floor(cols / COLS) * COLS;
   const width = cols - j0;
   if (width === 0) return;

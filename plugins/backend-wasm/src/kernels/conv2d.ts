@@ -1,17 +1,20 @@
 import {
   backend_util,
+  Conv2D,
   Conv2DBackpropFilter,
   Conv2DBackpropInput,
   getKernel,
   registerKernel,
   unregisterKernel,
   type Conv2DBackpropFilterAttrs,
+  type Conv2DAttrs,
   type Conv2DBackpropInputAttrs,
   type KernelConfig,
   type KernelFunc,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
 import { shiftedGemmBackpropFilter, shiftedGrid } from './backprop-filter-gemm';
+import { backpropInputForwardInfo, gemmConv2D, gemmConvGrid } from './conv2d-gemm';
 import { originalOf, Scratch, tagWrapper, WASM, type KernelBackendLike } from './util';
 
 /** A rank-4 shape. */
@@ -112,8 +115,8 @@ export function spreadForBackpropInput(scratch: Scratch, dy: TensorInfo & { shap
 }
 
 /**
- * dx of `conv2d(x, W, strides, pad)` (dilation 1, NHWC) through one wasm
- * (XNNPACK) convolution:
+ * dx of `conv2d(x, W, strides, pad)` (dilation 1, NHWC): at stride 1 (with SIMD and the GEMM convolution on:
+ * {@link gemmConvGrid}) on charlearn's GEMM (`conv2d-gemm.ts`), otherwise through one wasm (XNNPACK) convolution:
  * `dx = conv2d(spread(dy), transpose(reverse(W, [0,1]), [0,1,3,2]), 1, 'valid')`,
  * with `spread` = dilate by the strides + pad ({@link spreadForBackpropInput}).
  * Non-float32 inputs go to `fallback`, the stock wasm kernel.
@@ -133,6 +136,9 @@ function conv2DBackpropInputWith(fallback: KernelConfig): KernelFunc {
     if (dy.shape.some((d, i) => d !== want[i])) {
       throw new Error(`@charlearn/backend-wasm: ${name}: dy has shape [${dy.shape.join(', ')}], expected [${want.join(', ')}] for inputShape [${inputShape.join(', ')}] and these strides/pad`);
     }
+    const forward = backpropInputForwardInfo(info);
+    const grid = forward && gemmConvGrid(forward);
+    if (grid) return gemmConv2D(backend as KernelBackendLike, dy, filter, grid, true);
     const scratch = new Scratch(backend as KernelBackendLike);
     try {
       const dyp = spreadForBackpropInput(scratch, dy, info);
@@ -145,16 +151,38 @@ function conv2DBackpropInputWith(fallback: KernelConfig): KernelFunc {
   };
 }
 
+/**
+ * `Conv2D` that runs stride-1 float32 NHWC convolutions (dilation 1) on charlearn's GEMM ({@link gemmConvGrid},
+ * `conv2d-gemm.ts`) and everything else on `original`, the stock wasm (XNNPACK) kernel.
+ */
+function conv2DWith(original: KernelConfig): KernelFunc {
+  return (args) => {
+    const { x, filter } = args.inputs;
+    const { strides, pad, dataFormat, dilations, dimRoundingMode } = (args.attrs ?? {}) as unknown as Conv2DAttrs;
+    if (!x || !filter || x.shape.length !== 4 || filter.shape.length !== 4 || x.dtype !== 'float32' || filter.dtype !== 'float32') return original.kernelFunc(args);
+    if ((dataFormat !== undefined && dataFormat !== 'NHWC') || x.shape[3] !== filter.shape[2]) return original.kernelFunc(args);
+    const info = backend_util.computeConv2DInfo(x.shape as Shape4, filter.shape as Shape4, strides, dilations ?? 1, pad, dimRoundingMode, false, 'channelsLast');
+    const grid = gemmConvGrid(info);
+    return grid ? gemmConv2D(args.backend as KernelBackendLike, x, filter, grid, false) : original.kernelFunc(args);
+  };
+}
+
 /** Kernels this package adds to or replaces on wasm (the training path of conv2d). */
-export const CONV_KERNELS = [Conv2DBackpropFilter, Conv2DBackpropInput] as const;
+export const CONV_KERNELS = [Conv2D, Conv2DBackpropFilter, Conv2DBackpropInput] as const;
 
 /**
- * Registers `Conv2DBackpropFilter` (missing on wasm) and replaces
- * `Conv2DBackpropInput` (present, but a scalar loop) with XNNPACK-based
- * versions, so that the stock Conv2D gradient runs unchanged and fast.
+ * Registers `Conv2DBackpropFilter` (missing on wasm), replaces
+ * `Conv2DBackpropInput` (present, but a scalar loop) with GEMM- and XNNPACK-based
+ * versions, so that the stock Conv2D gradient runs unchanged and fast, and wraps `Conv2D`
+ * so that stride-1 float32 convolutions run on charlearn's GEMM.
  * Idempotent.
  */
 export function registerConvKernels(): void {
+  const forwardKernel = getKernel(Conv2D, WASM);
+  if (forwardKernel && !originalOf(forwardKernel)) {
+    unregisterKernel(Conv2D, WASM);
+    registerKernel({ ...forwardKernel, kernelFunc: tagWrapper(conv2DWith(forwardKernel), forwardKernel) });
+  }
   const filterKernel = getKernel(Conv2DBackpropFilter, WASM);
   if (!filterKernel) {
     registerKernel({ kernelName: Conv2DBackpropFilter, backendName: WASM, kernelFunc: conv2DBackpropFilter });
