@@ -14,6 +14,8 @@
 //   --teacher-ckpt FILE      distil from a run's teacher.ckpt instead (e.g. out/<run>/teacher.ckpt of a `charlearn train`)
 //   --lr-decay none|cosine|linear  the distillation learning rate after warm-up: constant (the library's), or decayed
 //                            to --lr-floor x lr by the last step (emulated here by setting the step's lr; see docs/tuning.md)
+//                            (the library's own `lrDecay` setting, which the demo preset's distill uses since 2026-12-02,
+//                            applies on top: pass --distill '{"lrDecay":"constant"}' with it)
 //   --teacher-lr-decay none|cosine|linear  the same for the teacher
 //   --label NAME             the record's name
 //   --shadow-ema a,b,...     also keep EMAs of the teacher's online weights at these decays (the trainers' rule

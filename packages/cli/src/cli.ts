@@ -68,7 +68,7 @@ flags:
 ${formatFlagsHelp(EXTRA_FLAGS)}
 
 examples:
-  charlearn demo                               # the main job, about 3 minutes on wasm
+  charlearn demo                               # the main job, about 2 minutes on wasm
   charlearn train -c run.yaml --set name=roll  # then: charlearn distill -c run.yaml --set name=roll
   charlearn train -c run.yaml --set name=roll --resume
   charlearn train --method drifting --set name=roll-drift  # teacher-free; then: charlearn sample --method drifting --set name=roll-drift
