@@ -28,8 +28,10 @@ const COMPARED_STEPS = { teacher: 6, distill: 3 };
  * Relative tolerance of that comparison: float32 with different summation orders and sin/cos (measured: 1.2e-6 at
  * most at the page's old learning rates, 1e-3 for distillation). Adam's first steps move each weight by about
  * `lr · sign(g)`, so a gradient entry at rounding level whose sign differs between backends moves by 2·lr: at the
- * page's lr 1e-2 (src/run-config.mjs) distillation step 1 differed by 1.06e-4 (2026-12-02). A wrong kernel is off by
- * far more (percent).
+ * page's distillation lr 0.1 (src/run-config.mjs) distillation steps 1 and 2 differed by 1.5e-4 and 1.1e-4, the
+ * teacher's steps by 6e-6 at most (2026-12-02, an Intel Xeon). That sensitivity depends on the run: with a rollout
+ * cache of 256 trajectories instead of the page's 2,048, distillation step 1 differed by 3.8e-3. A wrong kernel is off
+ * by far more (percent).
  */
 const LOSS_RTOL = 1e-3;
 
