@@ -131,6 +131,31 @@ describe('startGradientReplicas', () => {
     net.dispose();
   });
 
+  it('on 3 replicas that poll before they sleep (spinMs), each thread reducing a third of the parameters, the gradient is still the full batch gradient', async () => {
+    const net = trainedLookingMlp();
+    const loss = teacherTaskLoss(net, follmer, 1);
+    const three = await startGradientReplicas({ replicas: 3, task: teacherGradientTask(net, 'follmer', 1), spinMs: 2 });
+    try {
+      for (const seed of [1, 2]) {
+        const batch = teacherBatch(67, seed);
+        const full = namedGradients(() => loss(batch), net.namedVariables());
+        const before = tf.memory().numTensors;
+        const sharded = three.gradients(net.namedVariables(), batch, loss);
+        const two = replicas.gradients(net.namedVariables(), batch, loss);
+        expect(tf.memory().numTensors).toBe(before + 2 * (1 + Object.keys(sharded.grads).length));
+        for (const name of Object.keys(full.grads)) {
+          expect(maxRelativeDiff(sharded.grads[name]!.dataSync(), full.grads[name]!.dataSync())).toBeLessThan(1e-5);
+          expect(maxRelativeDiff(two.grads[name]!.dataSync(), full.grads[name]!.dataSync())).toBeLessThan(1e-5);
+        }
+        expect(Math.abs(sharded.value.dataSync()[0]! - full.value.dataSync()[0]!)).toBeLessThan(1e-6 * Math.abs(full.value.dataSync()[0]!));
+        tf.dispose([full.value, sharded.value, two.value, ...Object.values(full.grads), ...Object.values(sharded.grads), ...Object.values(two.grads), ...Object.values(batch)]);
+      }
+    } finally {
+      await three.close();
+      net.dispose();
+    }
+  }, 60_000);
+
   it('refuses replicas of another task, a batch smaller than the replicas and a bad count, with named errors', async () => {
     const other = createMlp({ ...tiny, hidden: [16, 16] });
     let error: unknown;
@@ -144,6 +169,7 @@ describe('startGradientReplicas', () => {
     expect((error as Error).message).toMatch(/another task: network/);
     expect(() => new TeacherTrainer({ net: createMlp(tiny), dataset, config: { batchSize: 1 }, gradients: replicas })).toThrow(/smaller than the 2 gradient replicas/);
     await expect(startGradientReplicas({ replicas: 0, task: teacherGradientTask(other, 'follmer', 1) })).rejects.toBeInstanceOf(ValueRangeError);
+    await expect(startGradientReplicas({ replicas: 2, task: teacherGradientTask(other, 'follmer', 1), spinMs: -1 })).rejects.toThrow(/spinMs must be a number of milliseconds from 0 to 1000/);
     other.dispose();
   });
 

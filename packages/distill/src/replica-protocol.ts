@@ -45,6 +45,8 @@ export interface InputSlot {
 /** What the trainer posts before each step (read synchronously by the replica with `receiveMessageOnPort`). */
 export interface StepMessage {
   readonly inputs: readonly InputSlot[];
+  /** Rows of every shard of this step, the trainer's first (the weights `nₖ / B` of the reduce). */
+  readonly shardRows: readonly number[];
   /** A new, larger inputs buffer, when the last one was too small. */
   readonly inputBuffer?: SharedArrayBuffer;
 }
@@ -57,11 +59,22 @@ export interface ReplicaInit {
   readonly modules: readonly string[];
   /** The registered backend to select with `useBackend`. */
   readonly backend: string;
+  /** Shards a batch is split into, the trainer's thread included (= the parts of the reduce). */
+  readonly replicas: number;
+  /** How long a waiting thread polls shared memory before it sleeps (`waitWhile`), in ms. */
+  readonly spinMs: number;
   readonly variables: readonly VariableSlot[];
   readonly control: SharedArrayBuffer;
   readonly weights: SharedArrayBuffer;
-  /** `parameters + 1` floats: the gradient, then the shard's mean loss. */
-  readonly grads: SharedArrayBuffer;
+  /**
+   * Every shard's gradient buffer, index 0 the trainer's, index `index` this replica's: `parameters + 1` floats each,
+   * the gradient, then the shard's mean loss.
+   */
+  readonly shardGrads: readonly SharedArrayBuffer[];
+  /** `Int32Array` of `replicas` words: word `k` is the sequence number of the last step whose shard-`k` gradient is written. */
+  readonly ready: SharedArrayBuffer;
+  /** `parameters` floats: the reduced gradient `Σ nₖ/B · ∇Lₖ`; replica `k` writes the `k`-th of `reduceRanges(parameters, replicas)`. */
+  readonly sum: SharedArrayBuffer;
   readonly inputs: SharedArrayBuffer;
   readonly error: SharedArrayBuffer;
   readonly port: import('node:worker_threads').MessagePort;
@@ -76,4 +89,42 @@ export function variableSlots(variables: ReadonlyArray<{ name: string; shape: re
     offset += size;
     return slot;
   });
+}
+
+/** Marks shard `shard`'s gradient of step `sequence` as written (its buffer in `shardGrads`) and wakes the waiters. */
+export function markShardReady(ready: Int32Array, shard: number, sequence: number): void {
+  Atomics.store(ready, shard, sequence);
+  Atomics.notify(ready, shard);
+}
+
+/**
+ * Waits while `words[index]` still holds `value`: polls it for up to `spinMs` first (so that a writer that comes soon
+ * finds no sleeper to wake: `Atomics.notify` on a sleeping thread can hand it the writer's core), then sleeps in
+ * `Atomics.wait` for at most `timeoutMs`. Returns when the word changed or the time is up (the caller re-checks).
+ */
+export function waitWhile(words: Int32Array, index: number, value: number, timeoutMs: number, spinMs: number): void {
+  if (spinMs > 0) {
+    const until = performance.now() + spinMs;
+    for (let i = 0; Atomics.load(words, index) === value; i++) {
+      if ((i & 255) === 255 && performance.now() > until) break;
+    }
+  }
+  Atomics.wait(words, index, value, timeoutMs);
+}
+
+/**
+ * Blocks until every shard's gradient of step `sequence` is written (see {@link markShardReady}), checking `stopped`
+ * every `sliceMs`, polling `spinMs` before each sleep ({@link waitWhile}). Returns false when `stopped()` turned true
+ * first (the replica is being closed, or the trainer gave up on it).
+ */
+export function awaitShardsReady(ready: Int32Array, sequence: number, stopped: () => boolean, spinMs: number, sliceMs = 100): boolean {
+  for (let k = 0; k < ready.length; k++) {
+    for (;;) {
+      const seen = Atomics.load(ready, k);
+      if (seen === sequence) break;
+      if (stopped()) return false;
+      waitWhile(ready, k, seen, sliceMs, spinMs);
+    }
+  }
+  return true;
 }
