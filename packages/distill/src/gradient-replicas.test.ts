@@ -54,6 +54,16 @@ describe('shardSizes', () => {
     expect(shardSizes(7, 3)).toEqual([3, 2, 2]);
     expect(() => shardSizes(1, 2)).toThrow(/at least one row/);
   });
+
+  it('gives the first shard hostShare of the rows (rounded, at least one row each) and splits the rest evenly', () => {
+    expect(shardSizes(1024, 2, 0.51)).toEqual([522, 502]);
+    expect(shardSizes(1024, 3, 0.5)).toEqual([512, 256, 256]);
+    expect(shardSizes(10, 3, 0.99)).toEqual([8, 1, 1]);
+    expect(shardSizes(10, 2, 0.01)).toEqual([1, 9]);
+    expect(shardSizes(7, 1, 0.3)).toEqual([7]);
+    expect(() => shardSizes(1024, 2, 1)).toThrow(ValueRangeError);
+    expect(() => shardSizes(1024, 2, Number.NaN)).toThrow(/hostShare must be a fraction/);
+  });
 });
 
 describe('startGradientReplicas', () => {
@@ -156,6 +166,23 @@ describe('startGradientReplicas', () => {
     }
   }, 60_000);
 
+  it('with an uneven split (hostShare 0.7) the gradient is still the full batch gradient (shards weighted by their rows)', async () => {
+    const net = trainedLookingMlp();
+    const loss = teacherTaskLoss(net, follmer, 1);
+    const uneven = await startGradientReplicas({ replicas: 2, task: teacherGradientTask(net, 'follmer', 1), hostShare: 0.7 });
+    try {
+      const batch = teacherBatch(64, 4);
+      const full = namedGradients(() => loss(batch), net.namedVariables());
+      const sharded = uneven.gradients(net.namedVariables(), batch, loss);
+      for (const name of Object.keys(full.grads)) expect(maxRelativeDiff(sharded.grads[name]!.dataSync(), full.grads[name]!.dataSync())).toBeLessThan(1e-5);
+      expect(Math.abs(sharded.value.dataSync()[0]! - full.value.dataSync()[0]!)).toBeLessThan(1e-6 * Math.abs(full.value.dataSync()[0]!));
+      tf.dispose([full.value, sharded.value, ...Object.values(full.grads), ...Object.values(sharded.grads), ...Object.values(batch)]);
+    } finally {
+      await uneven.close();
+      net.dispose();
+    }
+  }, 60_000);
+
   it('refuses replicas of another task, a batch smaller than the replicas and a bad count, with named errors', async () => {
     const other = createMlp({ ...tiny, hidden: [16, 16] });
     let error: unknown;
@@ -170,6 +197,7 @@ describe('startGradientReplicas', () => {
     expect(() => new TeacherTrainer({ net: createMlp(tiny), dataset, config: { batchSize: 1 }, gradients: replicas })).toThrow(/smaller than the 2 gradient replicas/);
     await expect(startGradientReplicas({ replicas: 0, task: teacherGradientTask(other, 'follmer', 1) })).rejects.toBeInstanceOf(ValueRangeError);
     await expect(startGradientReplicas({ replicas: 2, task: teacherGradientTask(other, 'follmer', 1), spinMs: -1 })).rejects.toThrow(/spinMs must be a number of milliseconds from 0 to 1000/);
+    await expect(startGradientReplicas({ replicas: 2, task: teacherGradientTask(other, 'follmer', 1), hostShare: 1.5 })).rejects.toThrow(/hostShare must be a fraction/);
     other.dispose();
   });
 

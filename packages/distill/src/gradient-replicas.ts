@@ -39,6 +39,12 @@ export interface GradientReplicaOptions {
    * keeps a core busy while it waits, but waking a sleeping thread costs the waker its core on a busy machine.
    */
   spinMs?: number;
+  /**
+   * The fraction of each batch's rows the trainer's own thread computes, in (0, 1); the replicas split the rest
+   * evenly (default: an even split, `1 / replicas`). Above the even share when the replicas' extra work (copying the
+   * weights in) outweighs the trainer's; see `shardSizes`.
+   */
+  hostShare?: number;
 }
 
 /** The default {@link GradientReplicaOptions.spinMs}. */
@@ -90,10 +96,11 @@ async function workerScript(): Promise<URL> {
  * ```
  */
 export async function startGradientReplicas(options: GradientReplicaOptions): Promise<GradientReplicas> {
-  const { replicas, task, timeoutMs = 600_000, spinMs = DEFAULT_REPLICA_SPIN_MS } = options;
+  const { replicas, task, timeoutMs = 600_000, spinMs = DEFAULT_REPLICA_SPIN_MS, hostShare } = options;
   if (!Number.isInteger(replicas) || replicas < 1 || replicas > 16) throw new ValueRangeError(`replicas must be an integer from 1 to 16, got ${String(replicas)}`, 'replicas');
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new ValueRangeError(`timeoutMs must be a positive number of milliseconds, got ${String(timeoutMs)}`, 'timeoutMs');
   if (!Number.isFinite(spinMs) || spinMs < 0 || spinMs > 1000) throw new ValueRangeError(`spinMs must be a number of milliseconds from 0 to 1000, got ${String(spinMs)}`, 'spinMs');
+  if (hostShare !== undefined && !(hostShare > 0 && hostShare < 1)) throw new ValueRangeError(`hostShare must be a fraction of the batch between 0 and 1 (exclusive), got ${String(hostShare)}`, 'hostShare');
   if (typeof SharedArrayBuffer !== 'function' || typeof Atomics?.wait !== 'function') {
     throw new CharlearnError('gradient replicas need SharedArrayBuffer and Atomics.wait (Node 20+); use replicas: 1', 'replicas');
   }
@@ -148,7 +155,7 @@ export async function startGradientReplicas(options: GradientReplicaOptions): Pr
     gradients(variables, batch, localLoss) {
       if (closed) throw new CharlearnError('these gradient replicas were closed; start new ones', 'gradients');
       sequence++;
-      return shardedStep({ variables, batch, localLoss, slots, weights, reduce, workers, sequence, timeoutMs, spinMs, replicas });
+      return shardedStep({ variables, batch, localLoss, slots, weights, reduce, workers, sequence, timeoutMs, spinMs, replicas, hostShare });
     },
     close: async () => {
       closed = true;
@@ -212,11 +219,12 @@ interface ShardedStepArgs {
   timeoutMs: number;
   spinMs: number;
   replicas: number;
+  hostShare: number | undefined;
 }
 
 /** One step: publish weights and shards, compute shard 0 here, reduce this thread's range, wait, collect. */
 function shardedStep(args: ShardedStepArgs): { value: Scalar; grads: Record<string, Tensor> } {
-  const { variables, batch, localLoss, slots, weights, reduce, workers, sequence, timeoutMs, spinMs, replicas } = args;
+  const { variables, batch, localLoss, slots, weights, reduce, workers, sequence, timeoutMs, spinMs, replicas, hostShare } = args;
   const names = Object.keys(batch);
   if (!names.length) throw new CharlearnError('a sharded gradient needs at least one batch tensor', 'batch');
   const rows = batch[names[0]!]!.shape[0]!;
@@ -227,7 +235,7 @@ function shardedStep(args: ShardedStepArgs): { value: Scalar; grads: Record<stri
     const v = variables[s.name];
     if (!v || v.shape.join(',') !== s.shape.join(',')) throw new CharlearnError(`the replicas were started for a network with '${s.name}' of shape [${s.shape.join(', ')}]; this trainer's is ${v ? `[${v.shape.join(', ')}]` : 'missing'}`, 'gradients');
   }
-  const sizes = shardSizes(rows, replicas);
+  const sizes = shardSizes(rows, replicas, hostShare);
   for (const s of slots) weights.set(variables[s.name]!.dataSync() as Float32Array, s.offset);
   const host = names.map((n) => ({ name: n, data: batch[n]!.dataSync() as Float32Array, rowShape: batch[n]!.shape.slice(1), rowSize: batch[n]!.size / rows }));
   let start = sizes[0]!;
