@@ -3,8 +3,8 @@ import type { Scalar, Tensor, Variable } from '@tensorflow/tfjs-core';
 import { CharlearnError, ValueRangeError } from '@charlearn/core';
 import { namedGradients } from './optim-step';
 import { shardSizes, sliceBatch, type GradientTask, type ShardedGradients } from './sharded-gradients';
-import { awaitShardsReady, Control, CONTROL_WORDS, ERROR_BYTES, markShardReady, waitWhile, variableSlots, type InputSlot, type ReplicaInit, type StepMessage, type VariableSlot } from './replica-protocol';
-import { reduceRanges, weightedSumRange, type ParameterRange } from './shard-reduce';
+import { arriveLast, Control, CONTROL_WORDS, ERROR_BYTES, waitWhile, variableSlots, type InputSlot, type ReplicaInit, type StepMessage, type VariableSlot } from './replica-protocol';
+import { weightedSumRange } from './shard-reduce';
 
 /** A gradient replica failed: it could not start, threw during a step, or did not answer in time. */
 export class ReplicaError extends CharlearnError {
@@ -82,9 +82,9 @@ async function workerScript(): Promise<URL> {
  * Starts `replicas − 1` worker threads that compute a task's gradients on shards of each batch, so that a trainer
  * uses more cores (data-parallel training). Each worker rebuilds the task's network on its own backend instance and
  * holds no optimiser state: every step, the trainer's thread publishes its current weights to shared memory, each
- * replica computes the gradient of its shard's mean loss, every thread sums its own range of the parameters over the
- * shards into the weighted mean `Σ nᵢ/B · ∇Lᵢ` (the full batch's gradient, to float32 rounding: the sums run in
- * another order than one thread's), and the trainer's thread applies the update itself. Node only (`worker_threads`, `SharedArrayBuffer`, `Atomics.wait`).
+ * replica computes the gradient of its shard's mean loss into shared memory, the thread whose shard arrives last sums
+ * them into the weighted mean `Σ nᵢ/B · ∇Lᵢ` (the full batch's gradient, to float32 rounding: the sums run in another
+ * order than one thread's), and the trainer's thread applies the update itself. Node only (`worker_threads`, `SharedArrayBuffer`, `Atomics.wait`).
  *
  * @example
  * ```ts
@@ -115,19 +115,18 @@ export async function startGradientReplicas(options: GradientReplicaOptions): Pr
   const weightsBuffer = new SharedArrayBuffer(parameters * 4);
   const weights = new Float32Array(weightsBuffer);
   const shardGradBuffers = Array.from({ length: replicas }, () => new SharedArrayBuffer((parameters + 1) * 4));
-  const readyBuffer = new SharedArrayBuffer(replicas * 4);
+  const arrivalsBuffer = new SharedArrayBuffer(4);
   const sumBuffer = new SharedArrayBuffer(parameters * 4);
   const reduce: SharedReduce = {
     shards: shardGradBuffers.map((b) => new Float32Array(b)),
-    ready: new Int32Array(readyBuffer),
+    arrivals: new Int32Array(arrivalsBuffer),
     sum: new Float32Array(sumBuffer),
-    range: reduceRanges(parameters, replicas)[0]!,
   };
   const { Worker, MessageChannel } = await import('node:worker_threads');
   const script = await workerScript();
   const workers: Replica[] = [];
   const close = async (): Promise<void> => {
-    await Promise.all(workers.map((r) => stopReplica(r, reduce.ready)));
+    await Promise.all(workers.map((r) => stopReplica(r)));
   };
   try {
     for (let index = 1; index < replicas; index++) {
@@ -135,7 +134,7 @@ export async function startGradientReplicas(options: GradientReplicaOptions): Pr
       const control = new SharedArrayBuffer(CONTROL_WORDS * 4);
       const inputs = new SharedArrayBuffer(4);
       const error = new SharedArrayBuffer(ERROR_BYTES);
-      const init: ReplicaInit = { index, task, modules, backend, replicas, spinMs, variables: slots, control, weights: weightsBuffer, shardGrads: shardGradBuffers, ready: readyBuffer, sum: sumBuffer, inputs, error, port: port2 };
+      const init: ReplicaInit = { index, task, modules, backend, replicas, spinMs, variables: slots, control, weights: weightsBuffer, shardGrads: shardGradBuffers, arrivals: arrivalsBuffer, sum: sumBuffer, inputs, error, port: port2 };
       const worker = new Worker(script, { workerData: init, transferList: [port2] });
       const replica: Replica = { index, worker, port: port1, control: new Int32Array(control), error: new Uint8Array(error), inputs: new Float32Array(inputs), exited: false };
       worker.on('exit', () => (replica.exited = true));
@@ -183,12 +182,11 @@ function awaitReady(r: Replica, timeoutMs: number): Promise<void> {
   });
 }
 
-async function stopReplica(r: Replica, ready: Int32Array): Promise<void> {
+async function stopReplica(r: Replica): Promise<void> {
   if (r.exited) return;
   Atomics.store(r.control, Control.stop, 1);
   Atomics.add(r.control, Control.go, 1);
   Atomics.notify(r.control, Control.go);
-  for (let k = 0; k < ready.length; k++) Atomics.notify(ready, k);
   r.port.close();
   const exited = new Promise<void>((resolve) => {
     if (r.exited) resolve();
@@ -199,12 +197,11 @@ async function stopReplica(r: Replica, ready: Int32Array): Promise<void> {
   clearTimeout(timer);
 }
 
-/** The trainer's side of the parallel reduce: every shard's gradient buffer, the ready words, the sum, its own range. */
+/** The trainer's side of the reduce: every shard's gradient buffer, the arrivals count, the sum. */
 interface SharedReduce {
   readonly shards: readonly Float32Array[];
-  readonly ready: Int32Array;
+  readonly arrivals: Int32Array;
   readonly sum: Float32Array;
-  readonly range: ParameterRange;
 }
 
 interface ShardedStepArgs {
@@ -222,7 +219,7 @@ interface ShardedStepArgs {
   hostShare: number | undefined;
 }
 
-/** One step: publish weights and shards, compute shard 0 here, reduce this thread's range, wait, collect. */
+/** One step: publish weights and shards, compute shard 0 here, reduce if it arrived last, wait, collect. */
 function shardedStep(args: ShardedStepArgs): { value: Scalar; grads: Record<string, Tensor> } {
   const { variables, batch, localLoss, slots, weights, reduce, workers, sequence, timeoutMs, spinMs, replicas, hostShare } = args;
   const names = Object.keys(batch);
@@ -238,6 +235,7 @@ function shardedStep(args: ShardedStepArgs): { value: Scalar; grads: Record<stri
   const sizes = shardSizes(rows, replicas, hostShare);
   for (const s of slots) weights.set(variables[s.name]!.dataSync() as Float32Array, s.offset);
   const host = names.map((n) => ({ name: n, data: batch[n]!.dataSync() as Float32Array, rowShape: batch[n]!.shape.slice(1), rowSize: batch[n]!.size / rows }));
+  Atomics.store(reduce.arrivals, 0, 0);
   let start = sizes[0]!;
   for (const r of workers) {
     const n = sizes[r.index]!;
@@ -252,17 +250,13 @@ function shardedStep(args: ShardedStepArgs): { value: Scalar; grads: Record<stri
   try {
     writeOwnShard(variables, batch, sizes[0]!, localLoss, slots, mine);
   } catch (e) {
-    markShardReady(reduce.ready, 0, sequence);
+    arriveLast(reduce.arrivals, replicas);
     waitAll(workers, sequence, timeoutMs, spinMs, true);
     throw e;
   }
-  markShardReady(reduce.ready, 0, sequence);
-  const deadline = Date.now() + timeoutMs;
   const shardWeights = sizes.map((n) => n / rows);
-  // a replica that exited or ran out of time never marks its shard: waitAll below names it
-  if (awaitShardsReady(reduce.ready, sequence, () => Date.now() > deadline || workers.some((r) => r.exited), spinMs)) {
-    weightedSumRange(reduce.sum, reduce.shards, shardWeights, reduce.range);
-  }
+  // the last shard to arrive sums them all: here when the replicas are done first, else in the last replica
+  if (arriveLast(reduce.arrivals, replicas)) weightedSumRange(reduce.sum, reduce.shards, shardWeights, { start: 0, end: reduce.sum.length });
   waitAll(workers, sequence, timeoutMs, spinMs, false);
   let loss = 0;
   reduce.shards.forEach((g, k) => (loss += shardWeights[k]! * g[g.length - 1]!));

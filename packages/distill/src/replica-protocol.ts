@@ -71,9 +71,9 @@ export interface ReplicaInit {
    * the gradient, then the shard's mean loss.
    */
   readonly shardGrads: readonly SharedArrayBuffer[];
-  /** `Int32Array` of `replicas` words: word `k` is the sequence number of the last step whose shard-`k` gradient is written. */
-  readonly ready: SharedArrayBuffer;
-  /** `parameters` floats: the reduced gradient `Σ nₖ/B · ∇Lₖ`; replica `k` writes the `k`-th of `reduceRanges(parameters, replicas)`. */
+  /** `Int32Array` of one word: how many shards' gradients of the current step are written (see `arriveLast`). */
+  readonly arrivals: SharedArrayBuffer;
+  /** `parameters` floats: the reduced gradient `Σ nₖ/B · ∇Lₖ`, written by the shard that arrived last. */
   readonly sum: SharedArrayBuffer;
   readonly inputs: SharedArrayBuffer;
   readonly error: SharedArrayBuffer;
@@ -89,12 +89,6 @@ export function variableSlots(variables: ReadonlyArray<{ name: string; shape: re
     offset += size;
     return slot;
   });
-}
-
-/** Marks shard `shard`'s gradient of step `sequence` as written (its buffer in `shardGrads`) and wakes the waiters. */
-export function markShardReady(ready: Int32Array, shard: number, sequence: number): void {
-  Atomics.store(ready, shard, sequence);
-  Atomics.notify(ready, shard);
 }
 
 /**
@@ -113,18 +107,10 @@ export function waitWhile(words: Int32Array, index: number, value: number, timeo
 }
 
 /**
- * Blocks until every shard's gradient of step `sequence` is written (see {@link markShardReady}), checking `stopped`
- * every `sliceMs`, polling `spinMs` before each sleep ({@link waitWhile}). Returns false when `stopped()` turned true
- * first (the replica is being closed, or the trainer gave up on it).
+ * Counts one shard's gradient of the current step as written (its buffer in `shardGrads`); true for the shard that
+ * arrived last, which then sums all of them (no thread waits for another to reduce, and no sleeping thread is woken
+ * for it). The trainer zeroes `arrivals[0]` before it starts the step's replicas.
  */
-export function awaitShardsReady(ready: Int32Array, sequence: number, stopped: () => boolean, spinMs: number, sliceMs = 100): boolean {
-  for (let k = 0; k < ready.length; k++) {
-    for (;;) {
-      const seen = Atomics.load(ready, k);
-      if (seen === sequence) break;
-      if (stopped()) return false;
-      waitWhile(ready, k, seen, sliceMs, spinMs);
-    }
-  }
-  return true;
+export function arriveLast(arrivals: Int32Array, replicas: number): boolean {
+  return Atomics.add(arrivals, 0, 1) === replicas - 1;
 }

@@ -1,10 +1,9 @@
 /**
  * A gradient replica (a `worker_threads` worker started by `startGradientReplicas`): rebuilds the task's network on
  * its own backend, then, for every step the trainer asks for, copies the trainer's current weights in, computes the
- * gradient of the task's loss on its shard, and writes it (and the shard's mean loss) back to shared memory; once every
- * shard's gradient is written it sums its own range of the parameters over all shards (`weightedSumRange`), the other
- * threads summing theirs at the same time. It holds no optimiser state: the trainer's thread applies the reduced
- * gradient, so the weights cannot drift apart.
+ * gradient of the task's loss on its shard, and writes it (and the shard's mean loss) back to shared memory; when its
+ * shard is the last of the step to arrive, it also sums all shards into the reduced gradient (`weightedSumRange`). It
+ * holds no optimiser state: the trainer's thread applies the reduced gradient, so the weights cannot drift apart.
  */
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
@@ -13,18 +12,17 @@ import { useBackend } from '@charlearn/core';
 import { createNetwork } from '@charlearn/nets';
 import { namedGradients } from './optim-step';
 import { gradientTaskLoss } from './sharded-gradients';
-import { awaitShardsReady, Control, ERROR_BYTES, markShardReady, waitWhile, type ReplicaInit, type StepMessage } from './replica-protocol';
-import { reduceRanges, weightedSumRange } from './shard-reduce';
+import { arriveLast, Control, ERROR_BYTES, waitWhile, type ReplicaInit, type StepMessage } from './replica-protocol';
+import { weightedSumRange } from './shard-reduce';
 
 const init = workerData as ReplicaInit;
 const control = new Int32Array(init.control);
 const weights = new Float32Array(init.weights);
 const shardGrads = init.shardGrads.map((b) => new Float32Array(b));
 const grads = shardGrads[init.index]!;
-const ready = new Int32Array(init.ready);
+const arrivals = new Int32Array(init.arrivals);
 const sum = new Float32Array(init.sum);
 const parameters = grads.length - 1;
-const myRange = reduceRanges(parameters, init.replicas)[init.index]!;
 const errorBytes = new Uint8Array(init.error);
 let inputs = new Float32Array(init.inputs);
 
@@ -42,10 +40,10 @@ async function start(): Promise<ReturnType<typeof setUp>> {
   return setUp();
 }
 
-/** A replica's two phases of a step: its shard's gradient (returns the shard rows of the step), then its range of the reduce. */
+/** A replica's two phases of a step: its shard's gradient (returns the shard rows of the step), then the reduce. */
 interface ReplicaStep {
   gradient(): readonly number[];
-  reduce(sequence: number, shardRows: readonly number[]): void;
+  reduce(shardRows: readonly number[]): void;
 }
 
 function setUp(): ReplicaStep {
@@ -86,10 +84,9 @@ function setUp(): ReplicaStep {
     }
     return message.shardRows;
   };
-  const reduce = (sequence: number, shardRows: readonly number[]): void => {
-    if (!awaitShardsReady(ready, sequence, () => Atomics.load(control, Control.stop) === 1, init.spinMs)) return;
+  const reduce = (shardRows: readonly number[]): void => {
     const rows = shardRows.reduce((a, b) => a + b, 0);
-    weightedSumRange(sum, shardGrads, shardRows.map((n) => n / rows), myRange);
+    weightedSumRange(sum, shardGrads, shardRows.map((n) => n / rows), { start: 0, end: parameters });
   };
   return { gradient, reduce };
 }
@@ -116,11 +113,10 @@ async function main(): Promise<void> {
     } catch (e) {
       report(e);
     }
-    // marked on failure too, so that the other threads' reduce does not wait for this shard (the trainer throws)
-    markShardReady(ready, init.index, seen);
-    if (shardRows) {
+    // counted on failure too (the trainer then throws), so that the count of the step stays right
+    if (arriveLast(arrivals, init.replicas) && shardRows) {
       try {
-        replica.reduce(seen, shardRows);
+        replica.reduce(shardRows);
       } catch (e) {
         report(e);
       }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { reduceRanges, weightedSumRange } from './shard-reduce';
+import { weightedSumRange, type ParameterRange } from './shard-reduce';
 
 /** Deterministic pseudo-random floats in [-1, 1) (a 32-bit LCG), so the test needs no tensors. */
 function randomFloats(n: number, seed: number): Float32Array {
@@ -11,24 +11,6 @@ function randomFloats(n: number, seed: number): Float32Array {
   }
   return out;
 }
-
-describe('reduceRanges', () => {
-  it.each([
-    [10, 3],
-    [1001, 2],
-    [2, 4],
-    [0, 2],
-  ])('splits %i parameters into %i contiguous ranges covering all of them, sizes differing by at most one', (parameters, parts) => {
-    const ranges = reduceRanges(parameters, parts);
-    expect(ranges).toHaveLength(parts);
-    expect(ranges[0]!.start).toBe(0);
-    expect(ranges.at(-1)!.end).toBe(parameters);
-    for (let k = 1; k < parts; k++) expect(ranges[k]!.start).toBe(ranges[k - 1]!.end);
-    const sizes = ranges.map((r) => r.end - r.start);
-    expect(Math.max(...sizes) - Math.min(...sizes)).toBeLessThanOrEqual(1);
-    expect(sizes).toEqual([...sizes].sort((a, b) => b - a));
-  });
-});
 
 describe('weightedSumRange', () => {
   const parameters = 1237;
@@ -45,12 +27,17 @@ describe('weightedSumRange', () => {
     }
   });
 
-  it.each([2, 3, 8])('summed in %i ranges (as the threads do at once) gives the same bits as one pass', (parts) => {
-    const serial = new Float32Array(parameters);
-    weightedSumRange(serial, shards, weights, { start: 0, end: parameters });
+  it('is, bit for bit, the former serial reduce (acc = w₀g₀, then acc += wₖgₖ in float32), in one pass or in ranges', () => {
+    const former = new Float32Array(parameters);
+    for (let i = 0; i < parameters; i++) former[i] = weights[0]! * shards[0]![i]!;
+    for (let k = 1; k < shards.length; k++) for (let i = 0; i < parameters; i++) former[i] = former[i]! + weights[k]! * shards[k]![i]!;
+    const once = new Float32Array(parameters);
+    weightedSumRange(once, shards, weights, { start: 0, end: parameters });
+    expect(new Uint8Array(once.buffer)).toEqual(new Uint8Array(former.buffer));
     const split = new Float32Array(parameters).fill(Number.NaN);
-    for (const range of reduceRanges(parameters, parts)) weightedSumRange(split, shards, weights, range);
-    expect(new Uint8Array(split.buffer)).toEqual(new Uint8Array(serial.buffer));
+    const ranges: ParameterRange[] = [{ start: 0, end: 1 }, { start: 1, end: 600 }, { start: 600, end: parameters }];
+    for (const range of ranges) weightedSumRange(split, shards, weights, range);
+    expect(new Uint8Array(split.buffer)).toEqual(new Uint8Array(former.buffer));
   });
 
   it('writes only its range and ignores the trailing loss slot', () => {

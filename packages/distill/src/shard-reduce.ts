@@ -1,7 +1,6 @@
 /**
- * The reduce of data-parallel gradients, split by parameter range: every shard's gradient lies in its own flat
- * buffer, and each of the `replicas` threads sums one contiguous range of the parameters over all shards, so the
- * reduce runs on every thread at once instead of serially on the trainer's. Internal to this package.
+ * The reduce of data-parallel gradients: every shard's gradient lies in its own flat (shared) buffer, and one pass
+ * sums a range of the parameters over all shards, weighted by their rows. Internal to this package.
  */
 
 /** A half-open range `[start, end)` of a flat parameter buffer. */
@@ -11,30 +10,9 @@ export interface ParameterRange {
 }
 
 /**
- * Splits `parameters` floats into `parts` contiguous ranges, as even as possible, the larger ones first (like
- * `shardSizes`); a range may be empty when there are fewer parameters than parts.
- *
- * @example
- * ```ts
- * reduceRanges(10, 3); // [{ start: 0, end: 4 }, { start: 4, end: 7 }, { start: 7, end: 10 }]
- * ```
- */
-export function reduceRanges(parameters: number, parts: number): ParameterRange[] {
-  const base = Math.floor(parameters / parts);
-  const extra = parameters % parts;
-  const ranges: ParameterRange[] = [];
-  let start = 0;
-  for (let k = 0; k < parts; k++) {
-    const end = start + base + (k < extra ? 1 : 0);
-    ranges.push({ start, end });
-    start = end;
-  }
-  return ranges;
-}
-
-/**
  * Writes `out[i] = Σₖ weights[k] · shards[k][i]` for `i` in `range`, the shards summed in order and each partial sum
- * rounded to float32 (so any split of the parameters into ranges gives the same bits as one pass over all of them).
+ * rounded to float32 (so any split of the parameters into ranges gives the same bits as one pass over all of them;
+ * the partial sums are those of the trainer's former serial reduce).
  *
  * @param out - the reduced gradient, `[parameters]` (or longer); only `range` is written.
  * @param shards - each shard's flat gradient, `[parameters]` (or longer: a trailing loss slot is ignored).
