@@ -84,7 +84,8 @@ async function workerScript(): Promise<URL> {
  * holds no optimiser state: every step, the trainer's thread publishes its current weights to shared memory, each
  * replica computes the gradient of its shard's mean loss into shared memory, the thread whose shard arrives last sums
  * them into the weighted mean `Σ nᵢ/B · ∇Lᵢ` (the full batch's gradient, to float32 rounding: the sums run in another
- * order than one thread's), and the trainer's thread applies the update itself. Node only (`worker_threads`, `SharedArrayBuffer`, `Atomics.wait`).
+ * order than one thread's), and the trainer's thread applies the update itself. Node only (`worker_threads`,
+ * `SharedArrayBuffer`, `Atomics.wait`).
  *
  * @example
  * ```ts
