@@ -4,8 +4,10 @@
 // docs/bench-threads.json.
 //
 // Five long-lived workers: charlearn (bench-torch-worker.mjs) with `threads: 1`, with `threads: 2` and on 2 replicas,
-// PyTorch (bench_torch.py) at 1 and 2 threads. Each round asks every worker in turn for a few steps of a row, the order
-// rotating every round, so load from elsewhere hits all four alike. A side's figure is the median over rounds of each
+// PyTorch (bench_torch.py) at 1 and 2 threads. Each round asks every worker in turn for a few steps of a row, in an
+// order that changes every round (`turnOrder`: a start and a stride that both change, so that no worker always
+// follows the same one, e.g. the replicas PyTorch's 2 threads, whose pool may still be spinning), so load from
+// elsewhere hits all five alike. A side's figure is the median over rounds of each
 // round's median step; the scaling (charlearn 1 thread / 2 threads) and the ratios are medians of per-round pairs.
 // Env: BENCH_ROUNDS, PYTHON (as bench-torch.mjs).
 import { spawn } from 'node:child_process';
@@ -49,6 +51,18 @@ export function lineWorker(name, cmd, argv) {
   };
 }
 
+/**
+ * The order of round `round`'s turns over `n` workers: stride `1 + (round mod (n - 1))` from start `round mod n` when
+ * `n` is prime (5 here), so that over `n - 1` consecutive rounds every worker follows each other one exactly once.
+ * A plain rotation (`(i + round) mod n`) keeps every worker behind the same one in every round.
+ * For other `n`, where not every stride gives a permutation, it alternates the direction (strides 1 and n - 1).
+ */
+export function turnOrder(n, round) {
+  const isPrime = n > 1 && Array.from({ length: n - 2 }, (_, k) => k + 2).every((d) => n % d !== 0);
+  const stride = isPrime && n > 2 ? 1 + (round % (n - 1)) : round % 2 ? n - 1 : 1;
+  return Array.from({ length: n }, (_, i) => (round + i * stride) % n);
+}
+
 export const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -78,7 +92,7 @@ export async function benchThreadScaling({ quick = false, rounds = quick ? 3 : 7
   for (const name of Object.keys(THREAD_ROWS)) perRound[name] = sides.map(() => []);
   for (let r = 0; r < rounds; r++) {
     for (const [name, spec] of Object.entries(THREAD_ROWS)) {
-      for (const k of sides.map((_, i) => (i + r) % sides.length)) {
+      for (const k of turnOrder(sides.length, r)) {
         const a = await sides[k].ask({ row: name, steps: spec.steps[quick ? 1 : 0], warmup: r === 0 ? spec.warmup : 0 });
         perRound[name][k].push(median(a.ms));
       }
@@ -134,7 +148,7 @@ ${lines.join('\n')}
 
 - charlearn at 2 threads is \`setupWasmBackend({ threads: 2 })\` (CLI: \`--set threads=2\`): tfjs-backend-wasm's threaded SIMD binary, whose XNNPACK pool splits matrix products, convolutions and element-wise kernels over the threads. charlearn starts its pthread workers in Node (upstream tfjs cannot: tensorflow/tfjs#3830; docs/threads.md). Kernels charlearn runs in JavaScript (transposes, row reductions, the fused Adam update) stay on one thread.
 - charlearn on 2 replicas is \`TeacherTrainer\` with \`gradients: await startGradientReplicas({ replicas: 2, task })\` (\`@charlearn/distill/node\`; CLI: \`--set replicas=2\`): data-parallel training, one shard of the batch on this thread and one on a worker thread, each on a single-threaded wasm backend, the gradients averaged in shared memory (docs/threads.md).
-- Five long-lived workers, the order rotating every round; scaling and ratios are medians of per-round pairs. "2 replicas vs PyTorch best" = charlearn on 2 replicas / the faster of PyTorch's two settings in the same round (< 1: charlearn faster).
+- Five long-lived workers, the order changing every round so that no worker always follows the same one; scaling and ratios are medians of per-round pairs. "2 replicas vs PyTorch best" = charlearn on 2 replicas / the faster of PyTorch's two settings in the same round (< 1: charlearn faster).
 <!-- threads:end -->`;
   const docPath = join(root, 'docs', 'bench-torch.md');
   const previous = existsSync(docPath) ? readFileSync(docPath, 'utf8') : '';

@@ -54,6 +54,16 @@ describe('shardSizes', () => {
     expect(shardSizes(7, 3)).toEqual([3, 2, 2]);
     expect(() => shardSizes(1, 2)).toThrow(/at least one row/);
   });
+
+  it('gives the first shard hostShare of the rows (rounded, at least one row each) and splits the rest evenly', () => {
+    expect(shardSizes(1024, 2, 0.51)).toEqual([522, 502]);
+    expect(shardSizes(1024, 3, 0.5)).toEqual([512, 256, 256]);
+    expect(shardSizes(10, 3, 0.99)).toEqual([8, 1, 1]);
+    expect(shardSizes(10, 2, 0.01)).toEqual([1, 9]);
+    expect(shardSizes(7, 1, 0.3)).toEqual([7]);
+    expect(() => shardSizes(1024, 2, 1)).toThrow(ValueRangeError);
+    expect(() => shardSizes(1024, 2, Number.NaN)).toThrow(/hostShare must be a fraction/);
+  });
 });
 
 describe('startGradientReplicas', () => {
@@ -131,6 +141,49 @@ describe('startGradientReplicas', () => {
     net.dispose();
   });
 
+  it('on 3 replicas that poll before they sleep (spinMs), whichever shard arrives last reducing them, the gradient is still the full batch gradient', async () => {
+    const net = trainedLookingMlp();
+    const loss = teacherTaskLoss(net, follmer, 1);
+    // a small first shard, so that a replica usually arrives last and reduces (with hostShare 0.7 below, the trainer's thread)
+    const three = await startGradientReplicas({ replicas: 3, task: teacherGradientTask(net, 'follmer', 1), spinMs: 2, hostShare: 0.1 });
+    try {
+      for (const seed of [1, 2]) {
+        const batch = teacherBatch(67, seed);
+        const full = namedGradients(() => loss(batch), net.namedVariables());
+        const before = tf.memory().numTensors;
+        const sharded = three.gradients(net.namedVariables(), batch, loss);
+        const two = replicas.gradients(net.namedVariables(), batch, loss);
+        expect(tf.memory().numTensors).toBe(before + 2 * (1 + Object.keys(sharded.grads).length));
+        for (const name of Object.keys(full.grads)) {
+          expect(maxRelativeDiff(sharded.grads[name]!.dataSync(), full.grads[name]!.dataSync())).toBeLessThan(1e-5);
+          expect(maxRelativeDiff(two.grads[name]!.dataSync(), full.grads[name]!.dataSync())).toBeLessThan(1e-5);
+        }
+        expect(Math.abs(sharded.value.dataSync()[0]! - full.value.dataSync()[0]!)).toBeLessThan(1e-6 * Math.abs(full.value.dataSync()[0]!));
+        tf.dispose([full.value, sharded.value, two.value, ...Object.values(full.grads), ...Object.values(sharded.grads), ...Object.values(two.grads), ...Object.values(batch)]);
+      }
+    } finally {
+      await three.close();
+      net.dispose();
+    }
+  }, 60_000);
+
+  it('with an uneven split (hostShare 0.7) the gradient is still the full batch gradient (shards weighted by their rows)', async () => {
+    const net = trainedLookingMlp();
+    const loss = teacherTaskLoss(net, follmer, 1);
+    const uneven = await startGradientReplicas({ replicas: 2, task: teacherGradientTask(net, 'follmer', 1), hostShare: 0.7 });
+    try {
+      const batch = teacherBatch(64, 4);
+      const full = namedGradients(() => loss(batch), net.namedVariables());
+      const sharded = uneven.gradients(net.namedVariables(), batch, loss);
+      for (const name of Object.keys(full.grads)) expect(maxRelativeDiff(sharded.grads[name]!.dataSync(), full.grads[name]!.dataSync())).toBeLessThan(1e-5);
+      expect(Math.abs(sharded.value.dataSync()[0]! - full.value.dataSync()[0]!)).toBeLessThan(1e-6 * Math.abs(full.value.dataSync()[0]!));
+      tf.dispose([full.value, sharded.value, ...Object.values(full.grads), ...Object.values(sharded.grads), ...Object.values(batch)]);
+    } finally {
+      await uneven.close();
+      net.dispose();
+    }
+  }, 60_000);
+
   it('refuses replicas of another task, a batch smaller than the replicas and a bad count, with named errors', async () => {
     const other = createMlp({ ...tiny, hidden: [16, 16] });
     let error: unknown;
@@ -144,6 +197,8 @@ describe('startGradientReplicas', () => {
     expect((error as Error).message).toMatch(/another task: network/);
     expect(() => new TeacherTrainer({ net: createMlp(tiny), dataset, config: { batchSize: 1 }, gradients: replicas })).toThrow(/smaller than the 2 gradient replicas/);
     await expect(startGradientReplicas({ replicas: 0, task: teacherGradientTask(other, 'follmer', 1) })).rejects.toBeInstanceOf(ValueRangeError);
+    await expect(startGradientReplicas({ replicas: 2, task: teacherGradientTask(other, 'follmer', 1), spinMs: -1 })).rejects.toThrow(/spinMs must be a number of milliseconds from 0 to 1000/);
+    await expect(startGradientReplicas({ replicas: 2, task: teacherGradientTask(other, 'follmer', 1), hostShare: 1.5 })).rejects.toThrow(/hostShare must be a fraction/);
     other.dispose();
   });
 

@@ -45,6 +45,8 @@ export interface InputSlot {
 /** What the trainer posts before each step (read synchronously by the replica with `receiveMessageOnPort`). */
 export interface StepMessage {
   readonly inputs: readonly InputSlot[];
+  /** Rows of every shard of this step, the trainer's first (the weights `nₖ / B` of the reduce). */
+  readonly shardRows: readonly number[];
   /** A new, larger inputs buffer, when the last one was too small. */
   readonly inputBuffer?: SharedArrayBuffer;
 }
@@ -57,11 +59,22 @@ export interface ReplicaInit {
   readonly modules: readonly string[];
   /** The registered backend to select with `useBackend`. */
   readonly backend: string;
+  /** Shards a batch is split into, the trainer's thread included (= the parts of the reduce). */
+  readonly replicas: number;
+  /** How long a waiting thread polls shared memory before it sleeps (`waitWhile`), in ms. */
+  readonly spinMs: number;
   readonly variables: readonly VariableSlot[];
   readonly control: SharedArrayBuffer;
   readonly weights: SharedArrayBuffer;
-  /** `parameters + 1` floats: the gradient, then the shard's mean loss. */
-  readonly grads: SharedArrayBuffer;
+  /**
+   * Every shard's gradient buffer, index 0 the trainer's, index `index` this replica's: `parameters + 1` floats each,
+   * the gradient, then the shard's mean loss.
+   */
+  readonly shardGrads: readonly SharedArrayBuffer[];
+  /** `Int32Array` of one word: how many shards' gradients of the current step are written (see `arriveLast`). */
+  readonly arrivals: SharedArrayBuffer;
+  /** `parameters` floats: the reduced gradient `Σ nₖ/B · ∇Lₖ`, written by the shard that arrived last. */
+  readonly sum: SharedArrayBuffer;
   readonly inputs: SharedArrayBuffer;
   readonly error: SharedArrayBuffer;
   readonly port: import('node:worker_threads').MessagePort;
@@ -76,4 +89,28 @@ export function variableSlots(variables: ReadonlyArray<{ name: string; shape: re
     offset += size;
     return slot;
   });
+}
+
+/**
+ * Waits while `words[index]` still holds `value`: polls it for up to `spinMs` first (so that a writer that comes soon
+ * finds no sleeper to wake: `Atomics.notify` on a sleeping thread can hand it the writer's core), then sleeps in
+ * `Atomics.wait` for at most `timeoutMs`. Returns when the word changed or the time is up (the caller re-checks).
+ */
+export function waitWhile(words: Int32Array, index: number, value: number, timeoutMs: number, spinMs: number): void {
+  if (spinMs > 0) {
+    const until = performance.now() + spinMs;
+    for (let i = 0; Atomics.load(words, index) === value; i++) {
+      if ((i & 255) === 255 && performance.now() > until) break;
+    }
+  }
+  Atomics.wait(words, index, value, timeoutMs);
+}
+
+/**
+ * Counts one shard's gradient of the current step as written (its buffer in `shardGrads`); true for the shard that
+ * arrived last, which then sums all of them (no thread waits for another to reduce, and no sleeping thread is woken
+ * for it). The trainer zeroes `arrivals[0]` before it starts the step's replicas.
+ */
+export function arriveLast(arrivals: Int32Array, replicas: number): boolean {
+  return Atomics.add(arrivals, 0, 1) === replicas - 1;
 }

@@ -1,8 +1,9 @@
 /**
  * A gradient replica (a `worker_threads` worker started by `startGradientReplicas`): rebuilds the task's network on
  * its own backend, then, for every step the trainer asks for, copies the trainer's current weights in, computes the
- * gradient of the task's loss on its shard, and writes it (and the shard's mean loss) back to shared memory. It holds
- * no optimiser state: the trainer's thread applies the reduced gradient, so the weights cannot drift apart.
+ * gradient of the task's loss on its shard, and writes it (and the shard's mean loss) back to shared memory; when its
+ * shard is the last of the step to arrive, it also sums all shards into the reduced gradient (`weightedSumRange`). It
+ * holds no optimiser state: the trainer's thread applies the reduced gradient, so the weights cannot drift apart.
  */
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
@@ -11,12 +12,17 @@ import { useBackend } from '@charlearn/core';
 import { createNetwork } from '@charlearn/nets';
 import { namedGradients } from './optim-step';
 import { gradientTaskLoss } from './sharded-gradients';
-import { Control, ERROR_BYTES, type ReplicaInit, type StepMessage } from './replica-protocol';
+import { arriveLast, Control, ERROR_BYTES, waitWhile, type ReplicaInit, type StepMessage } from './replica-protocol';
+import { weightedSumRange } from './shard-reduce';
 
 const init = workerData as ReplicaInit;
 const control = new Int32Array(init.control);
 const weights = new Float32Array(init.weights);
-const grads = new Float32Array(init.grads);
+const shardGrads = init.shardGrads.map((b) => new Float32Array(b));
+const grads = shardGrads[init.index]!;
+const arrivals = new Int32Array(init.arrivals);
+const sum = new Float32Array(init.sum);
+const parameters = grads.length - 1;
 const errorBytes = new Uint8Array(init.error);
 let inputs = new Float32Array(init.inputs);
 
@@ -34,7 +40,13 @@ async function start(): Promise<ReturnType<typeof setUp>> {
   return setUp();
 }
 
-function setUp(): { step: () => void } {
+/** A replica's two phases of a step: its shard's gradient (returns the shard rows of the step), then the reduce. */
+interface ReplicaStep {
+  gradient(): readonly number[];
+  reduce(shardRows: readonly number[]): void;
+}
+
+function setUp(): ReplicaStep {
   const net = createNetwork(init.task.network);
   const variables = net.namedVariables();
   for (const slot of init.variables) {
@@ -44,7 +56,7 @@ function setUp(): { step: () => void } {
     }
   }
   const loss = gradientTaskLoss(init.task, net);
-  const step = (): void => {
+  const gradient = (): readonly number[] => {
     const message = receiveMessageOnPort(init.port)?.message as StepMessage | undefined;
     if (!message) throw new Error(`replica ${init.index}: no step message arrived with the step`);
     if (message.inputBuffer) inputs = new Float32Array(message.inputBuffer);
@@ -70,12 +82,17 @@ function setUp(): { step: () => void } {
     } finally {
       tf.dispose(Object.values(batch));
     }
+    return message.shardRows;
   };
-  return { step };
+  const reduce = (shardRows: readonly number[]): void => {
+    const rows = shardRows.reduce((a, b) => a + b, 0);
+    weightedSumRange(sum, shardGrads, shardRows.map((n) => n / rows), { start: 0, end: parameters });
+  };
+  return { gradient, reduce };
 }
 
 async function main(): Promise<void> {
-  let replica: { step: () => void };
+  let replica: ReplicaStep;
   try {
     replica = await start();
   } catch (e) {
@@ -85,14 +102,24 @@ async function main(): Promise<void> {
   parentPort!.postMessage({ ready: true });
   let seen = 0;
   for (;;) {
-    Atomics.wait(control, Control.go, seen);
+    waitWhile(control, Control.go, seen, Infinity, init.spinMs);
+    if (Atomics.load(control, Control.go) === seen) continue;
     if (Atomics.load(control, Control.stop) === 1) break;
     seen = Atomics.load(control, Control.go);
     Atomics.store(control, Control.status, 0);
+    let shardRows: readonly number[] | undefined;
     try {
-      replica.step();
+      shardRows = replica.gradient();
     } catch (e) {
       report(e);
+    }
+    // counted on failure too (the trainer then throws), so that the count of the step stays right
+    if (arriveLast(arrivals, init.replicas) && shardRows) {
+      try {
+        replica.reduce(shardRows);
+      } catch (e) {
+        report(e);
+      }
     }
     Atomics.store(control, Control.done, seen);
     Atomics.notify(control, Control.done);

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Scalar, Tensor, Variable } from '@tensorflow/tfjs-core';
-import { CharlearnError, ConfigError, denoiserMatchingLoss, getInterpolant, type Interpolant } from '@charlearn/core';
+import { CharlearnError, ConfigError, denoiserMatchingLoss, getInterpolant, ValueRangeError, type Interpolant } from '@charlearn/core';
 import type { Network, NetworkSpec } from '@charlearn/nets';
 import { networkDenoiser } from './denoisers';
 
@@ -90,20 +90,35 @@ export interface ShardedGradients {
 
 /**
  * Shard sizes of a batch of `batch` rows over `replicas` replicas: as even as possible, the larger ones first
- * (`shardSizes(1025, 2)` is `[513, 512]`). Every shard has at least one row.
+ * (`shardSizes(1025, 2)` is `[513, 512]`). With `hostShare`, the first shard (the trainer's thread's) gets that
+ * fraction of the rows, rounded, and the others split the rest evenly. Every shard has at least one row.
  *
+ * @param batch - rows of the batch.
+ * @param replicas - shards, the trainer's thread included.
+ * @param hostShare - the first shard's fraction of the rows, in (0, 1) (default: an even split).
+ * @returns one row count a shard, summing to `batch`.
  * @example
  * ```ts
  * shardSizes(1024, 2); // [512, 512]
+ * shardSizes(1024, 2, 0.51); // [522, 502]
  * ```
  */
-export function shardSizes(batch: number, replicas: number): number[] {
+export function shardSizes(batch: number, replicas: number, hostShare?: number): number[] {
   if (!Number.isInteger(batch) || !Number.isInteger(replicas) || replicas < 1 || batch < replicas) {
     throw new CharlearnError(`a batch of ${batch} rows cannot be split over ${replicas} replicas (each needs at least one row): use a batch of at least ${replicas} or fewer replicas`, 'replicas');
   }
-  const base = Math.floor(batch / replicas);
-  const extra = batch % replicas;
-  return Array.from({ length: replicas }, (_, i) => base + (i < extra ? 1 : 0));
+  if (hostShare !== undefined && replicas > 1) {
+    if (!(hostShare > 0 && hostShare < 1)) throw new ValueRangeError(`hostShare must be a fraction of the batch between 0 and 1 (exclusive), got ${String(hostShare)}`, 'hostShare');
+    const first = Math.min(batch - (replicas - 1), Math.max(1, Math.round(batch * hostShare)));
+    return [first, ...evenSizes(batch - first, replicas - 1)];
+  }
+  return evenSizes(batch, replicas);
+}
+
+function evenSizes(batch: number, parts: number): number[] {
+  const base = Math.floor(batch / parts);
+  const extra = batch % parts;
+  return Array.from({ length: parts }, (_, i) => base + (i < extra ? 1 : 0));
 }
 
 /**
