@@ -1,6 +1,9 @@
-import { _FusedMatMul, getKernel, Multiply, registerKernel, Sigmoid, unregisterKernel, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
+import { _FusedMatMul, BatchMatMul, getKernel, Multiply, registerKernel, Sigmoid, unregisterKernel, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
 import { DENSE_SILU_KERNEL, SILU_BIAS_GRAD_KERNEL } from '@charlearn/core';
-import { heapView, Scratch, WASM, type KernelBackendLike } from './util';
+import { GEMM_MIN_COLUMNS, gemmIntoModule, gemmModule, type ModuleProduct } from './gemm';
+import { gemmRunsMatMul } from './matmul';
+import { reserveFloats, type SimdModule } from './simd-module';
+import { heapView, runWasmKernel, Scratch, WASM, type KernelBackendLike } from './util';
 
 function fail(kernel: string, message: string): never {
   throw new Error(`@charlearn/backend-wasm: ${kernel}: ${message}`);
@@ -18,10 +21,84 @@ function relabel(t: TensorInfo, shape: number[]): TensorInfo {
   return { dataId: t.dataId, shape, dtype: t.dtype };
 }
 
+/** Copies the first `n` floats of `rows` rows of stride `ld` at `src[from..]` to the contiguous `dst`. */
+function copyRows(dst: Float32Array, src: Float32Array, from: number, ld: number, rows: number, n: number): void {
+  if (ld === n) dst.set(src.subarray(from, from + rows * n));
+  else for (let i = 0; i < rows; i++) dst.set(src.subarray(from + i * ld, from + i * ld + n), i * n);
+}
+
 /**
- * {@link DENSE_SILU_KERNEL} on wasm: the wasm kernels `_FusedMatMul` (XNNPACK, bias fused; its operator is cached
- * on `w` and `b`, so repeated forwards with the same weights pack them once), `Sigmoid` and `Multiply`, called
- * directly on the backend: one engine dispatch (and one tape entry) where the op chain makes four.
+ * `x @ w` by the wasm `BatchMatMul` kernel (XNNPACK, threaded where the backend runs threads), copied into the
+ * module's memory with rows of `n` rounded up to 4 floats: the product where charlearn's GEMM does not run it.
+ */
+function stockProductIntoModule(be: KernelBackendLike, module: SimdModule, x: TensorInfo, w: TensorInfo): ModuleProduct {
+  const [m, k] = x.shape as [number, number];
+  const n = w.shape[1]!;
+  const attrs = { transposeA: false, transposeB: false };
+  const z = runWasmKernel(BatchMatMul, be, { a: relabel(x, [1, m, k]), b: relabel(w, [1, k, n]) }, attrs);
+  try {
+    const ldc = Math.ceil(n / 4) * 4;
+    const mem = reserveFloats(module, m * ldc);
+    const src = be.typedArrayFromHeap(z);
+    if (ldc === n) mem.set(src, 0);
+    else for (let i = 0; i < m; i++) mem.set(src.subarray(i * n, (i + 1) * n), i * ldc);
+    return { c: 0, ldc, rows: m, end: m * ldc };
+  } finally {
+    be.disposeData(z.dataId);
+  }
+}
+
+/**
+ * The layer in charlearn's SIMD module: the product on its GEMM where that runs `BatchMatMul` (`k`, `n` >= 8; else
+ * the stock kernel's product copied in), then the `biasSilu` epilogue (bias, a polynomial-exp sigmoid, the product
+ * with it) over the product while it is in cache, and one copy out each of `y` and `s`.
+ */
+function denseSiluSimd(be: KernelBackendLike, module: SimdModule, x: TensorInfo, w: TensorInfo, b: TensorInfo): TensorInfo[] {
+  const [m, k] = x.shape as [number, number];
+  const n = w.shape[1]!;
+  const onGemm = gemmRunsMatMul() && k >= GEMM_MIN_COLUMNS && n >= GEMM_MIN_COLUMNS;
+  const product = onGemm ? gemmIntoModule(be, module, x, w) : stockProductIntoModule(be, module, x, w);
+  const { c, ldc } = product;
+  const biasAt = product.end;
+  const sAt = biasAt + ldc;
+  let mem = reserveFloats(module, sAt + m * ldc);
+  mem.fill(0, biasAt + n, biasAt + ldc);
+  mem.set(be.typedArrayFromHeap(b), biasAt);
+  module.biasSilu(c * 4, biasAt * 4, sAt * 4, m, ldc);
+  const y = be.makeOutput([m, n], 'float32');
+  const s = be.makeOutput([m, n], 'float32');
+  mem = module.view;
+  copyRows(be.typedArrayFromHeap(y), mem, c, ldc, m, n);
+  copyRows(be.typedArrayFromHeap(s), mem, sAt, ldc, m, n);
+  return [y, s];
+}
+
+/**
+ * The layer as wasm kernels, for runtimes without WebAssembly SIMD: `_FusedMatMul` (XNNPACK, bias fused), `Sigmoid`
+ * and `Multiply`, called directly on the backend.
+ */
+function denseSiluKernels(be: KernelBackendLike, x: TensorInfo, w: TensorInfo, b: TensorInfo): TensorInfo[] {
+  const [m, k] = x.shape as [number, number];
+  const n = w.shape[1]!;
+  const scratch = new Scratch(be);
+  try {
+    const attrs = { transposeA: false, transposeB: false, activation: 'linear', leakyreluAlpha: 0 };
+    const z = scratch.run(_FusedMatMul, { a: relabel(x, [1, m, k]), b: relabel(w, [1, k, n]), bias: b }, attrs);
+    const s = scratch.run(Sigmoid, { x: z });
+    const y = scratch.run(Multiply, { a: z, b: s });
+    scratch.keep(y);
+    scratch.keep(s);
+    return [relabel(y, [m, n]), relabel(s, [m, n])];
+  } finally {
+    scratch.dispose();
+  }
+}
+
+/**
+ * {@link DENSE_SILU_KERNEL} on wasm: one engine dispatch (and one tape entry) where the op chain makes four. With
+ * WebAssembly SIMD ({@link denseSiluSimd}) the product, bias, sigmoid and SiLU run in charlearn's SIMD module and
+ * the activations are copied out once; σ then differs from the stock `Sigmoid`'s by float32 rounding (max relative
+ * ~2e-7). Without SIMD it calls the wasm kernels `_FusedMatMul`, `Sigmoid` and `Multiply`.
  */
 const denseSilu: KernelFunc = ({ inputs, backend }) => {
   const { x, w, b } = inputs as Record<string, TensorInfo | undefined>;
@@ -32,21 +109,12 @@ const denseSilu: KernelFunc = ({ inputs, backend }) => {
     fail(DENSE_SILU_KERNEL, `expected x [batch, in], w [in, out], b [out]; got x [${x!.shape.join(', ')}], w [${w!.shape.join(', ')}], b [${b!.shape.join(', ')}]`);
   }
   const be = backend as KernelBackendLike;
-  const scratch = new Scratch(be);
-  try {
-    const attrs = { transposeA: false, transposeB: false, activation: 'linear', leakyreluAlpha: 0 };
-    const z = scratch.run(_FusedMatMul, { a: relabel(x!, [1, m!, k!]), b: relabel(w!, [1, k!, n!]), bias: b! }, attrs);
-    const s = scratch.run(Sigmoid, { x: z });
-    const y = scratch.run(Multiply, { a: z, b: s });
-    scratch.keep(y);
-    scratch.keep(s);
-    return [relabel(y, [m!, n!]), relabel(s, [m!, n!])];
-  } finally {
-    scratch.dispose();
-  }
+  const module = gemmModule();
+  if (!module || m === 0 || n === 0 || k === 0) return denseSiluKernels(be, x!, w!, b!);
+  return denseSiluSimd(be, module, x!, w!, b!);
 };
 
-/** `dz = dy·(s + y·(1 − s))` and the column sums of `dz` (rows of length `n`), accumulated in float64. */
+/** `dz = dy·(s + y·(1 − s))` and the column sums of `dz` (rows of length `n`), accumulated in float64 (no-SIMD fallback). */
 function writeSiluBiasGrad(dy: Float32Array, y: Float32Array, s: Float32Array, dz: Float32Array, db: Float32Array, n: number): void {
   const acc = new Float64Array(n);
   const size = dy.length;
@@ -63,9 +131,25 @@ function writeSiluBiasGrad(dy: Float32Array, y: Float32Array, s: Float32Array, d
 }
 
 /**
- * {@link SILU_BIAS_GRAD_KERNEL} on wasm: one JS pass over the heap writes `dz = dy·(s + y·(1 − s))` and accumulates
- * the bias gradient `db = Σ_batch dz` in float64 (rounded once), where the op chain runs five elementwise kernels and a
- * reduction.
+ * The SIMD module's `siluGrad` over copies of `dy`, `y`, `s` (`dz` written over `dy`'s copy), results copied out
+ * into `dz` and `db`; the column sums in float32, rows added in order (as the `Sum` kernel's bias gradient).
+ */
+function writeSiluBiasGradSimd(module: SimdModule, dy: Float32Array, y: Float32Array, s: Float32Array, dz: Float32Array, db: Float32Array, n: number): void {
+  const size = dy.length;
+  const stride = Math.ceil(size / 4) * 4;
+  const mem = reserveFloats(module, 3 * stride + n);
+  mem.set(dy, 0);
+  mem.set(y, stride);
+  mem.set(s, 2 * stride);
+  module.siluGrad(0, 4 * stride, 8 * stride, 0, 12 * stride, size / n, n);
+  dz.set(mem.subarray(0, size));
+  db.set(mem.subarray(3 * stride, 3 * stride + n));
+}
+
+/**
+ * {@link SILU_BIAS_GRAD_KERNEL} on wasm: one pass writes `dz = dy·(s + y·(1 − s))` and accumulates the bias gradient
+ * `db = Σ_batch dz`, where the op chain runs five elementwise kernels and a reduction: f32x4 in charlearn's SIMD
+ * module where WebAssembly SIMD is available (float32 sums), else a JS loop (float64 sums, rounded once).
  */
 const siluBiasGrad: KernelFunc = ({ inputs, backend }) => {
   const { dy, y, s } = inputs as Record<string, TensorInfo | undefined>;
@@ -83,7 +167,10 @@ const siluBiasGrad: KernelFunc = ({ inputs, backend }) => {
   const dbInfo = be.makeOutput([n], 'float32');
   // Views after every allocation (growing the heap detaches earlier ones); float32 checked above.
   const view = (t: TensorInfo) => heapView(be, t) as Float32Array;
-  writeSiluBiasGrad(view(dy!), view(y!), view(s!), view(dzInfo), view(dbInfo), n);
+  const module = gemmModule();
+  const size = view(dy!).length;
+  if (module && size > 0) writeSiluBiasGradSimd(module, view(dy!), view(y!), view(s!), view(dzInfo), view(dbInfo), n);
+  else writeSiluBiasGrad(view(dy!), view(y!), view(s!), view(dzInfo), view(dbInfo), n);
   return [dzInfo, dbInfo];
 };
 
