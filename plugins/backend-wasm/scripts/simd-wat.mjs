@@ -188,17 +188,21 @@ const EXP_POLY = ['1.9875691500e-4', '1.3981999507e-3', '8.3334519073e-3', '4.16
 
 /**
  * Instructions setting the v128 local `out` to the sigmoid of the v128 local `z` (f32x4), with the locals $t $n $r
- * $e as scratch: e = exp(-|z|), then 1/(1+e) where z >= 0, else e/(1+e) (see biasSilu in the header).
+ * $e $p2 as scratch: e = exp(-|z|), then 1/(1+e) where z >= 0, else e/(1+e) (see biasSilu in the header).
  */
 function sigmoidLines(z, out, indent) {
   const l = [];
-  l.push(`(local.set $t (f32x4.max (f32x4.neg (f32x4.abs (local.get ${z}))) ${splat('-87.3365')}))`);
-  l.push(`(local.set $n (f32x4.nearest (f32x4.mul (local.get $t) ${splat('1.44269504088896341')})))`);
+  // t = -|z| clamped (pmax: one maxps; NaN then gives a finite s and a NaN y); n = round(t / ln 2) by the magic-number
+  // add (1.5·2^23 + 127: the sum's low mantissa bits hold n + 127, so its bits shifted left by 23 are 2^n)
+  l.push(`(local.set $t (f32x4.pmax (f32x4.neg (f32x4.abs (local.get ${z}))) ${splat('-87.3365')}))`);
+  l.push(`(local.set $n (f32x4.add (f32x4.mul (local.get $t) ${splat('1.44269504088896341')}) ${splat('12583039')}))`);
+  l.push('(local.set $p2 (i32x4.shl (local.get $n) (i32.const 23)))');
+  l.push(`(local.set $n (f32x4.sub (local.get $n) ${splat('12583039')}))`);
   l.push(`(local.set $r (f32x4.sub (f32x4.sub (local.get $t) (f32x4.mul (local.get $n) ${splat('0.693359375')})) (f32x4.mul (local.get $n) ${splat('-2.12194440e-4')})))`);
   let poly = splat(EXP_POLY[0]);
   for (const c of EXP_POLY.slice(1)) poly = `(f32x4.add (f32x4.mul ${poly} (local.get $r)) ${splat(c)})`;
   l.push(`(local.set $e (f32x4.add (f32x4.add (f32x4.mul ${poly} (f32x4.mul (local.get $r) (local.get $r))) (local.get $r)) ${splat('1')}))`);
-  l.push(`(local.set $e (f32x4.mul (local.get $e) (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $n)) (v128.const i32x4 127 127 127 127)) (i32.const 23))))`);
+  l.push('(local.set $e (f32x4.mul (local.get $e) (local.get $p2)))');
   l.push(`(local.set $r (f32x4.div ${splat('1')} (f32x4.add (local.get $e) ${splat('1')})))`);
   l.push(`(local.set ${out} (v128.bitselect (local.get $r) (f32x4.mul (local.get $e) (local.get $r)) (f32x4.ge (local.get ${z}) ${splat('0')})))`);
   return l.map((x) => `${indent}${x}`);
@@ -208,7 +212,7 @@ function sigmoidLines(z, out, indent) {
 function biasSiluFunc() {
   const l = [];
   l.push(' (func (export "biasSilu") (param $c i32) (param $bias i32) (param $s i32) (param $rows i32) (param $ldc i32)');
-  l.push('  (local $i i32) (local $j i32) (local $o i32) (local $rowBytes i32) (local $z v128) (local $sg v128) (local $t v128) (local $n v128) (local $r v128) (local $e v128)');
+  l.push('  (local $i i32) (local $j i32) (local $o i32) (local $rowBytes i32) (local $z v128) (local $sg v128) (local $t v128) (local $n v128) (local $r v128) (local $e v128) (local $p2 v128)');
   l.push('  (local.set $rowBytes (i32.shl (local.get $ldc) (i32.const 2)))');
   l.push('  (block $di (loop $li');
   l.push('   (br_if $di (i32.ge_u (local.get $i) (local.get $rows)))');

@@ -1,5 +1,5 @@
-import { _FusedMatMul, BatchMatMul, getKernel, Multiply, registerKernel, Sigmoid, unregisterKernel, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
-import { DENSE_SILU_KERNEL, SILU_BIAS_GRAD_KERNEL } from '@charlearn/core';
+import { _FusedMatMul, Add, BatchMatMul, getKernel, Multiply, registerKernel, Sigmoid, unregisterKernel, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
+import { BIAS_SILU_KERNEL, DENSE_SILU_KERNEL, SILU_BIAS_GRAD_KERNEL } from '@charlearn/core';
 import { GEMM_MIN_COLUMNS, gemmIntoModule, gemmModule, type ModuleProduct } from './gemm';
 import { gemmRunsMatMul } from './matmul';
 import { reserveFloats, type SimdModule } from './simd-module';
@@ -37,27 +37,29 @@ function stockProductIntoModule(be: KernelBackendLike, module: SimdModule, x: Te
   const attrs = { transposeA: false, transposeB: false };
   const z = runWasmKernel(BatchMatMul, be, { a: relabel(x, [1, m, k]), b: relabel(w, [1, k, n]) }, attrs);
   try {
-    const ldc = Math.ceil(n / 4) * 4;
-    const mem = reserveFloats(module, m * ldc);
-    const src = be.typedArrayFromHeap(z);
-    if (ldc === n) mem.set(src, 0);
-    else for (let i = 0; i < m; i++) mem.set(src.subarray(i * n, (i + 1) * n), i * ldc);
-    return { c: 0, ldc, rows: m, end: m * ldc };
+    return copyIntoModule(be, module, relabel(z, [m, n]));
   } finally {
     be.disposeData(z.dataId);
   }
 }
 
+/** A row-major `z [m, n]` on the wasm heap copied into the module's memory with rows of `n` rounded up to 4 floats. */
+function copyIntoModule(be: KernelBackendLike, module: SimdModule, z: TensorInfo): ModuleProduct {
+  const [m, n] = z.shape as [number, number];
+  const ldc = Math.ceil(n / 4) * 4;
+  const mem = reserveFloats(module, m * ldc);
+  const src = be.typedArrayFromHeap(z);
+  if (ldc === n) mem.set(src, 0);
+  else for (let i = 0; i < m; i++) mem.set(src.subarray(i * n, (i + 1) * n), i * ldc);
+  return { c: 0, ldc, rows: m, end: Math.ceil((m * ldc) / 4) * 4 };
+}
+
 /**
- * The layer in charlearn's SIMD module: the product on its GEMM where that runs `BatchMatMul` (`k`, `n` >= 8; else
- * the stock kernel's product copied in), then the `biasSilu` epilogue (bias, a polynomial-exp sigmoid, the product
- * with it) over the product while it is in cache, and one copy out each of `y` and `s`.
+ * The `biasSilu` epilogue on a pre-activation already in the module's memory (`[m, ldc]` at `product.c`): adds `b`,
+ * writes `s = σ(z)` and `y = z·σ(z)` while the rows are in cache, and copies `y` and `s` out once each.
  */
-function denseSiluSimd(be: KernelBackendLike, module: SimdModule, x: TensorInfo, w: TensorInfo, b: TensorInfo): TensorInfo[] {
-  const [m, k] = x.shape as [number, number];
-  const n = w.shape[1]!;
-  const onGemm = gemmRunsMatMul() && k >= GEMM_MIN_COLUMNS && n >= GEMM_MIN_COLUMNS;
-  const product = onGemm ? gemmIntoModule(be, module, x, w) : stockProductIntoModule(be, module, x, w);
+function biasSiluFromModule(be: KernelBackendLike, module: SimdModule, product: ModuleProduct, m: number, b: TensorInfo): TensorInfo[] {
+  const n = b.shape[0]!;
   const { c, ldc } = product;
   const biasAt = product.end;
   const sAt = biasAt + ldc;
@@ -71,6 +73,18 @@ function denseSiluSimd(be: KernelBackendLike, module: SimdModule, x: TensorInfo,
   copyRows(be.typedArrayFromHeap(y), mem, c, ldc, m, n);
   copyRows(be.typedArrayFromHeap(s), mem, sAt, ldc, m, n);
   return [y, s];
+}
+
+/**
+ * The layer in charlearn's SIMD module: the product on its GEMM where that runs `BatchMatMul` (`k`, `n` >= 8; else
+ * the stock kernel's product copied in), then {@link biasSiluFromModule}.
+ */
+function denseSiluSimd(be: KernelBackendLike, module: SimdModule, x: TensorInfo, w: TensorInfo, b: TensorInfo): TensorInfo[] {
+  const [m, k] = x.shape as [number, number];
+  const n = w.shape[1]!;
+  const onGemm = gemmRunsMatMul() && k >= GEMM_MIN_COLUMNS && n >= GEMM_MIN_COLUMNS;
+  const product = onGemm ? gemmIntoModule(be, module, x, w) : stockProductIntoModule(be, module, x, w);
+  return biasSiluFromModule(be, module, product, m, b);
 }
 
 /**
@@ -112,6 +126,32 @@ const denseSilu: KernelFunc = ({ inputs, backend }) => {
   const module = gemmModule();
   if (!module || m === 0 || n === 0 || k === 0) return denseSiluKernels(be, x!, w!, b!);
   return denseSiluSimd(be, module, x!, w!, b!);
+};
+
+/**
+ * {@link BIAS_SILU_KERNEL} on wasm: `z` copied into charlearn's SIMD module and {@link biasSiluFromModule}; without
+ * WebAssembly SIMD the wasm kernels `Add`, `Sigmoid` and `Multiply`, called directly on the backend.
+ */
+const biasSilu: KernelFunc = ({ inputs, backend }) => {
+  const { z, b } = inputs as Record<string, TensorInfo | undefined>;
+  requireFloat32(BIAS_SILU_KERNEL, { z, b });
+  if (z!.shape.length !== 2 || b!.shape.length !== 1 || b!.shape[0] !== z!.shape[1]) {
+    fail(BIAS_SILU_KERNEL, `expected z [batch, out], b [out]; got z [${z!.shape.join(', ')}], b [${b!.shape.join(', ')}]`);
+  }
+  const be = backend as KernelBackendLike;
+  const module = gemmModule();
+  if (module && z!.shape[0]! > 0 && z!.shape[1]! > 0) return biasSiluFromModule(be, module, copyIntoModule(be, module, z!), z!.shape[0]!, b!);
+  const scratch = new Scratch(be);
+  try {
+    const pre = scratch.run(Add, { a: z!, b: b! });
+    const s = scratch.run(Sigmoid, { x: pre });
+    const y = scratch.run(Multiply, { a: pre, b: s });
+    scratch.keep(y);
+    scratch.keep(s);
+    return [y, s];
+  } finally {
+    scratch.dispose();
+  }
 };
 
 /** `dz = dy·(s + y·(1 − s))` and the column sums of `dz` (rows of length `n`), accumulated in float64 (no-SIMD fallback). */
@@ -174,13 +214,18 @@ const siluBiasGrad: KernelFunc = ({ inputs, backend }) => {
   return [dzInfo, dbInfo];
 };
 
-/** Registers {@link DENSE_SILU_KERNEL} and {@link SILU_BIAS_GRAD_KERNEL} for wasm (idempotent). */
+const DENSE_SILU_KERNELS: readonly [string, KernelFunc][] = [
+  [DENSE_SILU_KERNEL, denseSilu],
+  [BIAS_SILU_KERNEL, biasSilu],
+  [SILU_BIAS_GRAD_KERNEL, siluBiasGrad],
+];
+
+/** Registers {@link DENSE_SILU_KERNEL}, {@link BIAS_SILU_KERNEL} and {@link SILU_BIAS_GRAD_KERNEL} for wasm (idempotent). */
 export function registerDenseSiluKernels(): void {
-  if (!getKernel(DENSE_SILU_KERNEL, WASM)) registerKernel({ kernelName: DENSE_SILU_KERNEL, backendName: WASM, kernelFunc: denseSilu });
-  if (!getKernel(SILU_BIAS_GRAD_KERNEL, WASM)) registerKernel({ kernelName: SILU_BIAS_GRAD_KERNEL, backendName: WASM, kernelFunc: siluBiasGrad });
+  for (const [kernelName, kernelFunc] of DENSE_SILU_KERNELS) if (!getKernel(kernelName, WASM)) registerKernel({ kernelName, backendName: WASM, kernelFunc });
 }
 
-/** Removes both (the libraries then run their op chains). */
+/** Removes all three (the libraries then run their op chains). */
 export function unregisterDenseSiluKernels(): void {
-  for (const name of [DENSE_SILU_KERNEL, SILU_BIAS_GRAD_KERNEL]) if (getKernel(name, WASM)) unregisterKernel(name, WASM);
+  for (const [name] of DENSE_SILU_KERNELS) if (getKernel(name, WASM)) unregisterKernel(name, WASM);
 }
