@@ -46,7 +46,20 @@ export interface AdamUpdateAttrs {
 export const DENSE_SILU_KERNEL = 'CharlearnDenseSilu';
 
 /**
- * Name of the SiLU backward kernel of {@link DENSE_SILU_KERNEL}. Inputs `{ dy, y, s }`: the gradient of the
+ * Name of the bias + SiLU kernel `y = SiLU(z + b)` (the epilogue of {@link DENSE_SILU_KERNEL} on a pre-activation
+ * computed elsewhere, e.g. a product plus per-row time features). Inputs `{ z, b }`: `z [batch, out]`, `b [out]`,
+ * float32. Outputs `[y, s]`, both `[batch, out]`, as {@link DENSE_SILU_KERNEL}'s; {@link SILU_BIAS_GRAD_KERNEL} gives
+ * `dz` (the gradient of `z`) and `db`. No gradient is registered for it (see `biasActivated` in `@charlearn/nets`).
+ *
+ * @example
+ * ```ts
+ * const fused = tf.getKernel(BIAS_SILU_KERNEL, tf.getBackend()) !== undefined;
+ * ```
+ */
+export const BIAS_SILU_KERNEL = 'CharlearnBiasSilu';
+
+/**
+ * Name of the SiLU backward kernel of {@link DENSE_SILU_KERNEL} and {@link BIAS_SILU_KERNEL}. Inputs `{ dy, y, s }`: the gradient of the
  * layer's output and the forward's `y` and `s`, float32, all `[batch, out]`. Outputs `[dz, db]`: the gradient of the
  * pre-activation `dz = dy·(s + y·(1 − s))` (`[batch, out]`) and of the bias, `db = Σ_batch dz` (`[out]`).
  *

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { GradSaveFunc, Tensor } from '@tensorflow/tfjs-core';
-import { DENSE_SILU_KERNEL, SILU_BIAS_GRAD_KERNEL } from '@charlearn/core';
+import { BIAS_SILU_KERNEL, DENSE_SILU_KERNEL, SILU_BIAS_GRAD_KERNEL } from '@charlearn/core';
 import { activate, type Activation } from './activations';
 
 /**
@@ -38,10 +38,26 @@ const fusedDenseSilu = tf.customGrad(((h: Tensor, w: Tensor, b: Tensor, save: Gr
   };
 }) as unknown as Parameters<typeof tf.customGrad>[0]) as (h: Tensor, w: Tensor, b: Tensor) => Tensor;
 
-/** Whether the current backend registers both fused dense-SiLU kernels. */
-function hasFusedDenseSilu(): boolean {
+/**
+ * `SiLU(z + b)` through the backend's {@link BIAS_SILU_KERNEL} (forward) and {@link SILU_BIAS_GRAD_KERNEL} (backward:
+ * `dz` is the gradient of `z`, `db` of `b`).
+ */
+const fusedBiasSilu = tf.customGrad(((z: Tensor, b: Tensor, save: GradSaveFunc) => {
+  const [y, s] = tf.engine().runKernel(BIAS_SILU_KERNEL, { z, b }) as [Tensor, Tensor];
+  save([y, s]);
+  return {
+    value: y,
+    gradFunc: (dy: Tensor, saved: Tensor[]) => {
+      const [ys, ss] = saved as [Tensor, Tensor];
+      return tf.engine().runKernel(SILU_BIAS_GRAD_KERNEL, { dy, y: ys, s: ss }) as [Tensor, Tensor];
+    },
+  };
+}) as unknown as Parameters<typeof tf.customGrad>[0]) as (z: Tensor, b: Tensor) => Tensor;
+
+/** Whether the current backend registers the fused kernel `kernel` and {@link SILU_BIAS_GRAD_KERNEL}. */
+function hasFusedSilu(kernel: string): boolean {
   const backend = tf.getBackend();
-  return tf.getKernel(DENSE_SILU_KERNEL, backend) !== undefined && tf.getKernel(SILU_BIAS_GRAD_KERNEL, backend) !== undefined;
+  return tf.getKernel(kernel, backend) !== undefined && tf.getKernel(SILU_BIAS_GRAD_KERNEL, backend) !== undefined;
 }
 
 /**
@@ -56,6 +72,23 @@ function hasFusedDenseSilu(): boolean {
  * ```
  */
 export function denseActivated(h: Tensor, w: Tensor, b: Tensor, activation: Activation): Tensor {
-  if (activation === 'silu' && h.rank === 2 && h.dtype === 'float32' && hasFusedDenseSilu()) return fusedDenseSilu(h, w, b);
+  if (activation === 'silu' && h.rank === 2 && h.dtype === 'float32' && hasFusedSilu(DENSE_SILU_KERNEL)) return fusedDenseSilu(h, w, b);
   return activate(dense(h, w, b), activation);
+}
+
+/**
+ * The activation of a pre-activation plus a bias, `act(z + b)`: `z [batch, out]`, `b [out]` → `[batch, out]` (the
+ * first layer of an MLP with per-row time features, whose `z` is a product plus those features). For SiLU on a
+ * float32 rank-2 `z`, when the backend registers {@link BIAS_SILU_KERNEL} and {@link SILU_BIAS_GRAD_KERNEL}, one
+ * fused kernel forward and one fused pass backward; otherwise `activate(z + b, act)`. Both agree to float32
+ * rounding (first-order gradients only).
+ *
+ * @example
+ * ```ts
+ * const y = biasActivated(tf.fill([8, 4], 2), tf.ones([4]), 'silu'); // SiLU(3) ≈ 2.858 everywhere
+ * ```
+ */
+export function biasActivated(z: Tensor, b: Tensor, activation: Activation): Tensor {
+  if (activation === 'silu' && z.rank === 2 && z.dtype === 'float32' && b.rank === 1 && hasFusedSilu(BIAS_SILU_KERNEL)) return fusedBiasSilu(z, b);
+  return activate(tf.add(z, b), activation);
 }

@@ -45,7 +45,7 @@ export { VariablesNetwork, copyVariables, type TimeConditionedSpec } from './var
 export type { ImageCommonSpec } from './image-config';
 export { conv2dSame, groupNorm, layerNormNoAffine, downsample2x, upsample2x, selfAttention, geluTanh, dropout, sinCosPositions2d, linear } from './layers';
 export { ACTIVATIONS, activate, type Activation } from './activations';
-export { dense, denseActivated } from './dense';
+export { biasActivated, dense, denseActivated } from './dense';
 export { sinusoidalEmbedding, sinusoidalFrequencies } from './embedding';
 export { fanInUniform, activationGainSquared, xavierUniform } from './init';
 /** @deprecated Import from `@charlearn/core`: the tensor file format moved there (re-exported for compatibility). */

@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor, Tensor1D, Variable } from '@tensorflow/tfjs-core';
 import { isUniformBatch, Rng } from '@charlearn/core';
-import { activate } from './activations';
-import { dense, denseActivated } from './dense';
+import { biasActivated, dense, denseActivated } from './dense';
 import { sinusoidalEmbedding } from './embedding';
 import { activationGainSquared, fanInUniform } from './init';
 import { mlpWeightShapes, resolveMlpConfig, type MlpConfig, type MlpSpec } from './mlp-config';
@@ -151,8 +150,8 @@ export class Mlp extends VariablesNetwork<MlpSpec> {
         h = denseActivated(xIn, v['in/w']!, tf.reshape(bias, [-1]), act);
       } else {
         // Per-row times (a uniform path among them is one row, broadcast over the batch).
-        const pre = times.reduce<Tensor>((p, [c, prefix]) => tf.add(p, this.timeFeatures(isUniformBatch(c) ? firstRow(c) : c, prefix)), dense(xIn, v['in/w']!, v['in/b']!));
-        h = activate(pre, act);
+        const pre = times.reduce<Tensor>((p, [c, prefix]) => tf.add(p, this.timeFeatures(isUniformBatch(c) ? firstRow(c) : c, prefix)), tf.matMul(xIn, v['in/w']!));
+        h = biasActivated(pre, v['in/b']!, act);
       }
       for (let i = 0; i + 1 < this.config.hidden.length; i++) h = denseActivated(h, v[`h${i}/w`]!, v[`h${i}/b`]!, act);
       return dense(h, v['out/w']!, v['out/b']!);

@@ -6,7 +6,7 @@ import '@charlearn/backend-wasm';
 import { CharlearnError, isUniformBatch, Rng, uniformBatch, useBackend } from '@charlearn/core';
 import type { Tensor, Tensor1D } from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { activate, createMlp, dense, denseActivated, sinusoidalEmbedding, sinusoidalFrequencies, type Activation, type Mlp } from './index';
+import { biasActivated, createMlp, dense, denseActivated, sinusoidalEmbedding, sinusoidalFrequencies, type Activation, type Mlp } from './index';
 import { maxAbsDiff, randomizeWeights } from './test-helpers';
 
 beforeAll(async () => {
@@ -119,8 +119,8 @@ describe('one time for the batch (isUniformBatch)', () => {
       const want = tf.tidy(() => {
         const freqs = tf.tensor2d(sinusoidalFrequencies(16, 10000), [1, 8]);
         const time = (ct: Tensor1D, p: string) => tf.matMul(denseActivated(sinusoidalEmbedding(ct, freqs), v[`${p}/w0`]!, v[`${p}/b0`]!, 'silu'), v[`${p}/w1`]!);
-        const pre = tf.add(tf.add(dense(tf.tensor2d(x, [BATCH, 3]), v['in/w']!, v['in/b']!), time(tf.tensor1d(c), 'temb')), time(tf.tensor1d(cs), 'temb_s'));
-        let h = activate(pre, 'silu');
+        const pre = tf.add(tf.add(tf.matMul(tf.tensor2d(x, [BATCH, 3]), v['in/w']!), time(tf.tensor1d(c), 'temb')), time(tf.tensor1d(cs), 'temb_s'));
+        let h = biasActivated(pre, v['in/b']!, 'silu');
         for (let i = 0; i < 2; i++) h = denseActivated(h, v[`h${i}/w`]!, v[`h${i}/b`]!, 'silu');
         return dense(h, v['out/w']!, v['out/b']!).dataSync() as Float32Array;
       });

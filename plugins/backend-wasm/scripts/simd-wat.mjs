@@ -22,6 +22,13 @@
 //   computed by the caller in float64), x -= (m/(sqrt(v)+eps))*stepSize, each op rounded to float32 in the
 //   order of Adam's op chain.
 // colsum(src, dst, rows, cols): the column sums of a row-major [rows, cols] matrix (rows added in order).
+// biasSilu(c, bias, s, rows, ldc): the dense layer's epilogue, in place on a row-major [rows, ldc] matrix at c (ldc a
+//   multiple of 4): z = c + bias[j]; s[i][j] = sigmoid(z) (at s, same layout); c[i][j] = z * sigmoid(z). The
+//   sigmoid is 1 / (1 + e) or e / (1 + e) with e = exp(-|z|) as Cephes' expf computes it (range reduction by ln 2
+//   in two parts, a degree-7 polynomial, the power of two built in the exponent bits); |z| is clamped to 87.3365
+//   (e = 2^-126), so for z < -87.3 s is ~1e-38 where float32's exact value is subnormal or zero.
+// siluGrad(dy, y, s, dz, db, rows, cols): the SiLU layer's backward over row-major [rows, cols] matrices, one pass:
+//   dz = dy * (s + y * (1 - s)) and db[j] = the column sums of dz (float32, rows added in order).
 
 /**
  * @param {{ rows?: number, fma?: boolean }} [options] rows: the microkernel's block height (4 for the baseline module:
@@ -123,7 +130,7 @@ export function simdWat({ rows = 4, fma = false } = {}) {
   lines.push('   (local.set $i (i32.add (local.get $i) (i32.const 4)))');
   lines.push('   (br $l)))');
   lines.push(' )');
-   // colsum(src, dst, rows, cols): dst[j] = sum over i of src[i*cols + j] (float32, rows added in order, so the same
+  // colsum(src, dst, rows, cols): dst[j] = sum over i of src[i*cols + j] (float32, rows added in order, so the same
   // bits as a row-by-row scalar accumulation), f32x4 over the columns with a scalar tail; dst in this memory (L1)
   lines.push(' (func (export "colsum") (param $src i32) (param $dst i32) (param $rows i32) (param $cols i32)');
   lines.push('  (local $i i32) (local $j i32) (local $vec i32) (local $row i32) (local $o i32)');
@@ -149,7 +156,8 @@ export function simdWat({ rows = 4, fma = false } = {}) {
   lines.push('   (local.set $i (i32.add (local.get $i) (i32.const 1)))');
   lines.push('   (br $li)))');
   lines.push(' )');
- lines.push(' (func (export "gather8") (param $src i32) (param $dst i32) (param $n i32) (param $k i32)');
+  lines.push(...biasSiluFunc(), ...siluGradFunc());
+  lines.push(' (func (export "gather8") (param $src i32) (param $dst i32) (param $n i32) (param $k i32)');
   lines.push('  (local $jb i32) (local $kk i32) (local $s i32) (local $panels i32) (local $rowBytes i32)');
   lines.push('  (local.set $panels (i32.div_u (local.get $n) (i32.const 8)))');
   lines.push('  (local.set $rowBytes (i32.mul (local.get $k) (i32.const 4)))');
@@ -171,6 +179,93 @@ export function simdWat({ rows = 4, fma = false } = {}) {
   lines.push(' )');
   lines.push(')');
   return `${lines.join('\n')}\n`;
+}
+
+const splat = (x) => `(v128.const f32x4 ${x} ${x} ${x} ${x})`;
+
+/** Cephes expf's polynomial p with exp(r) = 1 + r + r^2 p(r) on |r| <= ln(2)/2, highest coefficient first. */
+const EXP_POLY = ['1.9875691500e-4', '1.3981999507e-3', '8.3334519073e-3', '4.1665795894e-2', '1.6666665459e-1', '5.0000001201e-1'];
+
+/**
+ * Instructions setting the v128 local `out` to the sigmoid of the v128 local `z` (f32x4), with the locals $t $n $r
+ * $e $p2 as scratch: e = exp(-|z|), then 1/(1+e) where z >= 0, else e/(1+e) (see biasSilu in the header).
+ */
+function sigmoidLines(z, out, indent) {
+  const l = [];
+  // t = -|z| clamped (pmax: one maxps; NaN then gives a finite s and a NaN y); n = round(t / ln 2) by the magic-number
+  // add (1.5·2^23 + 127: the sum's low mantissa bits hold n + 127, so its bits shifted left by 23 are 2^n)
+  l.push(`(local.set $t (f32x4.pmax (f32x4.neg (f32x4.abs (local.get ${z}))) ${splat('-87.3365')}))`);
+  l.push(`(local.set $n (f32x4.add (f32x4.mul (local.get $t) ${splat('1.44269504088896341')}) ${splat('12583039')}))`);
+  l.push('(local.set $p2 (i32x4.shl (local.get $n) (i32.const 23)))');
+  l.push(`(local.set $n (f32x4.sub (local.get $n) ${splat('12583039')}))`);
+  l.push(`(local.set $r (f32x4.sub (f32x4.sub (local.get $t) (f32x4.mul (local.get $n) ${splat('0.693359375')})) (f32x4.mul (local.get $n) ${splat('-2.12194440e-4')})))`);
+  let poly = splat(EXP_POLY[0]);
+  for (const c of EXP_POLY.slice(1)) poly = `(f32x4.add (f32x4.mul ${poly} (local.get $r)) ${splat(c)})`;
+  l.push(`(local.set $e (f32x4.add (f32x4.add (f32x4.mul ${poly} (f32x4.mul (local.get $r) (local.get $r))) (local.get $r)) ${splat('1')}))`);
+  l.push('(local.set $e (f32x4.mul (local.get $e) (local.get $p2)))');
+  l.push(`(local.set $r (f32x4.div ${splat('1')} (f32x4.add (local.get $e) ${splat('1')})))`);
+  l.push(`(local.set ${out} (v128.bitselect (local.get $r) (f32x4.mul (local.get $e) (local.get $r)) (f32x4.ge (local.get ${z}) ${splat('0')})))`);
+  return l.map((x) => `${indent}${x}`);
+}
+
+/** The biasSilu function (see the header). */
+function biasSiluFunc() {
+  const l = [];
+  l.push(' (func (export "biasSilu") (param $c i32) (param $bias i32) (param $s i32) (param $rows i32) (param $ldc i32)');
+  l.push('  (local $i i32) (local $j i32) (local $o i32) (local $rowBytes i32) (local $z v128) (local $sg v128) (local $t v128) (local $n v128) (local $r v128) (local $e v128) (local $p2 v128)');
+  l.push('  (local.set $rowBytes (i32.shl (local.get $ldc) (i32.const 2)))');
+  l.push('  (block $di (loop $li');
+  l.push('   (br_if $di (i32.ge_u (local.get $i) (local.get $rows)))');
+  l.push('   (local.set $j (i32.const 0))');
+  l.push('   (block $dj (loop $lj');
+  l.push('    (br_if $dj (i32.ge_u (local.get $j) (local.get $rowBytes)))');
+  l.push('    (local.set $o (i32.add (local.get $c) (local.get $j)))');
+  l.push('    (local.set $z (f32x4.add (v128.load (local.get $o)) (v128.load (i32.add (local.get $bias) (local.get $j)))))');
+  l.push(...sigmoidLines('$z', '$sg', '    '));
+  l.push('    (v128.store (i32.add (local.get $s) (local.get $j)) (local.get $sg))');
+  l.push('    (v128.store (local.get $o) (f32x4.mul (local.get $z) (local.get $sg)))');
+  l.push('    (local.set $j (i32.add (local.get $j) (i32.const 16)))');
+  l.push('    (br $lj)))');
+  l.push('   (local.set $c (i32.add (local.get $c) (local.get $rowBytes)))');
+  l.push('   (local.set $s (i32.add (local.get $s) (local.get $rowBytes)))');
+  l.push('   (local.set $i (i32.add (local.get $i) (i32.const 1)))');
+  l.push('   (br $li)))');
+  l.push(' )');
+  return l;
+}
+
+/** The siluGrad function (see the header). */
+function siluGradFunc() {
+  const l = [];
+  l.push(' (func (export "siluGrad") (param $dy i32) (param $y i32) (param $s i32) (param $dz i32) (param $db i32) (param $rows i32) (param $cols i32)');
+  l.push('  (local $i i32) (local $j i32) (local $vec i32) (local $rowBytes i32) (local $sv v128) (local $g v128) (local $ss f32) (local $gs f32)');
+  l.push('  (local.set $vec (i32.shl (i32.and (local.get $cols) (i32.const -4)) (i32.const 2)))');
+  l.push('  (local.set $rowBytes (i32.shl (local.get $cols) (i32.const 2)))');
+  l.push('  (memory.fill (local.get $db) (i32.const 0) (local.get $rowBytes))');
+  l.push('  (block $di (loop $li');
+  l.push('   (br_if $di (i32.ge_u (local.get $i) (local.get $rows)))');
+  l.push('   (local.set $j (i32.const 0))');
+  l.push('   (block $dj (loop $lj');
+  l.push('    (br_if $dj (i32.ge_u (local.get $j) (local.get $vec)))');
+  l.push('    (local.set $sv (v128.load (i32.add (local.get $s) (local.get $j))))');
+  l.push(`    (local.set $g (f32x4.mul (v128.load (i32.add (local.get $dy) (local.get $j))) (f32x4.add (local.get $sv) (f32x4.mul (v128.load (i32.add (local.get $y) (local.get $j))) (f32x4.sub ${splat('1')} (local.get $sv))))))`);
+  l.push('    (v128.store (i32.add (local.get $dz) (local.get $j)) (local.get $g))');
+  l.push('    (v128.store (i32.add (local.get $db) (local.get $j)) (f32x4.add (v128.load (i32.add (local.get $db) (local.get $j))) (local.get $g)))');
+  l.push('    (local.set $j (i32.add (local.get $j) (i32.const 16)))');
+  l.push('    (br $lj)))');
+  l.push('   (block $dt (loop $lt');
+  l.push('    (br_if $dt (i32.ge_u (local.get $j) (local.get $rowBytes)))');
+  l.push('    (local.set $ss (f32.load (i32.add (local.get $s) (local.get $j))))');
+  l.push('    (local.set $gs (f32.mul (f32.load (i32.add (local.get $dy) (local.get $j))) (f32.add (local.get $ss) (f32.mul (f32.load (i32.add (local.get $y) (local.get $j))) (f32.sub (f32.const 1) (local.get $ss))))))');
+  l.push('    (f32.store (i32.add (local.get $dz) (local.get $j)) (local.get $gs))');
+  l.push('    (f32.store (i32.add (local.get $db) (local.get $j)) (f32.add (f32.load (i32.add (local.get $db) (local.get $j))) (local.get $gs)))');
+  l.push('    (local.set $j (i32.add (local.get $j) (i32.const 4)))');
+  l.push('    (br $lt)))');
+  for (const p of ['$dy', '$y', '$s', '$dz']) l.push(`   (local.set ${p} (i32.add (local.get ${p}) (local.get $rowBytes)))`);
+  l.push('   (local.set $i (i32.add (local.get $i) (i32.const 1)))');
+  l.push('   (br $li)))');
+  l.push(' )');
+  return l;
 }
 
 /** Rows of the baseline module's microkernel block (the relaxed-SIMD module's is {@link GEMM_RELAXED_ROWS}). */

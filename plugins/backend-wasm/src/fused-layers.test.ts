@@ -47,7 +47,6 @@ function layerAndGrads(layer: typeof opChain): Float32Array[] {
 describe('fused dense + SiLU kernels', () => {
   it('match the op chain on the cpu backend, forward and all three gradients, and leak nothing', async () => {
     const expected = await on('cpu', () => layerAndGrads(opChain));
-    // fusedDense is off by default (measured no faster); the kernels are registered on request
     const actual = await on(
       'wasm',
       () => {
@@ -88,7 +87,7 @@ describe('fused dense + SiLU kernels', () => {
     probe(bv, db, (v) => loss(xv, wv, v), [0, 11, N - 1]);
   });
 
-  it('reject wrong shapes and dtypes with a message naming them; fusedDense: false (the default) unregisters them', async () => {
+  it('reject wrong shapes and dtypes with a message naming them; fusedDense: false unregisters them', async () => {
     await setupWasmBackend({ fusedDense: true });
     const [x, w, b] = [tf.zeros([4, 3]), tf.zeros([2, 5]), tf.zeros([5])];
     expect(() => tf.engine().runKernel(DENSE_SILU_KERNEL, { x, w, b })).toThrow(/x \[4, 3\], w \[2, 5\], b \[5\]/);

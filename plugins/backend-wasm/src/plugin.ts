@@ -152,11 +152,12 @@ export interface WasmBackendOptions {
    */
   threads?: WasmThreads;
   /**
-   * Register the fused dense-layer kernels (`DENSE_SILU_KERNEL` and `SILU_BIAS_GRAD_KERNEL` of `@charlearn/core`:
-   * `SiLU(x W + b)` in one dispatch, its backward's elementwise part and bias gradient in one pass), which
-   * `@charlearn/nets`' MLPs use when the backend has them. Default false: measured no faster than the op chain on
-   * the teacher step (callgrind: +4.8% instructions a step; wall-clock A/B within noise), because its JS pass over
-   * the activations is slower than wasm's SIMD elementwise kernels (docs/profile-steps.md).
+   * Register the fused dense-layer kernels (`DENSE_SILU_KERNEL`, `BIAS_SILU_KERNEL` and `SILU_BIAS_GRAD_KERNEL` of
+   * `@charlearn/core`), which `@charlearn/nets`' MLPs use when the backend has them: `SiLU(x W + b)` as the GEMM's
+   * product with a bias + SiLU epilogue (a polynomial-exp sigmoid, max relative error ~2e-7) in charlearn's SIMD
+   * module, `SiLU(z + b)` for the first layer's pre-activation, and the backward's `dy·SiLU'(z)` with the bias
+   * gradient in one f32x4 pass. Default: true at one thread (the teacher step ~0.91x the op chain's CPU time,
+   * docs/profile-steps.md), false at `threads` > 1 (the epilogue is single-threaded; unmeasured there).
    */
   fusedDense?: boolean;
   /**
@@ -238,8 +239,6 @@ async function runSetup(state: PluginState): Promise<void> {
   else unpatchIdentityKernel();
   if (options.fusedAdam ?? true) registerAdamKernel();
   else unregisterAdamKernel();
-  if (options.fusedDense ?? false) registerDenseSiluKernels();
-  else unregisterDenseSiluKernels();
   if (options.fusedEmbedding ?? true) registerEmbeddingKernel();
   else unregisterEmbeddingKernel();
   if (options.fusedGroupNorm ?? true) registerGroupNormKernels();
@@ -289,6 +288,8 @@ async function runSetup(state: PluginState): Promise<void> {
   setGemmRelaxedSimd(options.relaxedSimd ?? true);
   setShiftedGemmBackpropFilter((options.gemm ?? true) && (options.gemmBackpropFilter ?? true) && oneThread);
   setGemmConv2D((options.gemm ?? true) && (options.gemmConv ?? true) && oneThread);
+  if (options.fusedDense ?? oneThread) registerDenseSiluKernels();
+  else unregisterDenseSiluKernels();
 }
 
 function state(): PluginState {

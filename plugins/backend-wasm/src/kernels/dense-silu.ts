@@ -1,6 +1,9 @@
-import { _FusedMatMul, getKernel, Multiply, registerKernel, Sigmoid, unregisterKernel, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
-import { DENSE_SILU_KERNEL, SILU_BIAS_GRAD_KERNEL } from '@charlearn/core';
-import { heapView, Scratch, WASM, type KernelBackendLike } from './util';
+import { _FusedMatMul, Add, BatchMatMul, getKernel, Multiply, registerKernel, Sigmoid, unregisterKernel, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
+import { BIAS_SILU_KERNEL, DENSE_SILU_KERNEL, SILU_BIAS_GRAD_KERNEL } from '@charlearn/core';
+import { GEMM_MIN_COLUMNS, gemmIntoModule, gemmModule, type ModuleProduct } from './gemm';
+import { gemmRunsMatMul } from './matmul';
+import { reserveFloats, type SimdModule } from './simd-module';
+import { heapView, runWasmKernel, Scratch, WASM, type KernelBackendLike } from './util';
 
 function fail(kernel: string, message: string): never {
   throw new Error(`@charlearn/backend-wasm: ${kernel}: ${message}`);
@@ -18,10 +21,98 @@ function relabel(t: TensorInfo, shape: number[]): TensorInfo {
   return { dataId: t.dataId, shape, dtype: t.dtype };
 }
 
+/** Copies the first `n` floats of `rows` rows of stride `ld` at `src[from..]` to the contiguous `dst`. */
+function copyRows(dst: Float32Array, src: Float32Array, from: number, ld: number, rows: number, n: number): void {
+  if (ld === n) dst.set(src.subarray(from, from + rows * n));
+  else for (let i = 0; i < rows; i++) dst.set(src.subarray(from + i * ld, from + i * ld + n), i * n);
+}
+
 /**
- * {@link DENSE_SILU_KERNEL} on wasm: the wasm kernels `_FusedMatMul` (XNNPACK, bias fused; its operator is cached
- * on `w` and `b`, so repeated forwards with the same weights pack them once), `Sigmoid` and `Multiply`, called
- * directly on the backend: one engine dispatch (and one tape entry) where the op chain makes four.
+ * `x @ w` by the wasm `BatchMatMul` kernel (XNNPACK, threaded where the backend runs threads), copied into the
+ * module's memory with rows of `n` rounded up to 4 floats: the product where charlearn's GEMM does not run it.
+ */
+function stockProductIntoModule(be: KernelBackendLike, module: SimdModule, x: TensorInfo, w: TensorInfo): ModuleProduct {
+  const [m, k] = x.shape as [number, number];
+  const n = w.shape[1]!;
+  const attrs = { transposeA: false, transposeB: false };
+  const z = runWasmKernel(BatchMatMul, be, { a: relabel(x, [1, m, k]), b: relabel(w, [1, k, n]) }, attrs);
+  try {
+    return copyIntoModule(be, module, relabel(z, [m, n]));
+  } finally {
+    be.disposeData(z.dataId);
+  }
+}
+
+/** A row-major `z [m, n]` on the wasm heap copied into the module's memory with rows of `n` rounded up to 4 floats. */
+function copyIntoModule(be: KernelBackendLike, module: SimdModule, z: TensorInfo): ModuleProduct {
+  const [m, n] = z.shape as [number, number];
+  const ldc = Math.ceil(n / 4) * 4;
+  const mem = reserveFloats(module, m * ldc);
+  const src = be.typedArrayFromHeap(z);
+  if (ldc === n) mem.set(src, 0);
+  else for (let i = 0; i < m; i++) mem.set(src.subarray(i * n, (i + 1) * n), i * ldc);
+  return { c: 0, ldc, rows: m, end: Math.ceil((m * ldc) / 4) * 4 };
+}
+
+/**
+ * The `biasSilu` epilogue on a pre-activation already in the module's memory (`[m, ldc]` at `product.c`): adds `b`,
+ * writes `s = σ(z)` and `y = z·σ(z)` while the rows are in cache, and copies `y` and `s` out once each.
+ */
+function biasSiluFromModule(be: KernelBackendLike, module: SimdModule, product: ModuleProduct, m: number, b: TensorInfo): TensorInfo[] {
+  const n = b.shape[0]!;
+  const { c, ldc } = product;
+  const biasAt = product.end;
+  const sAt = biasAt + ldc;
+  let mem = reserveFloats(module, sAt + m * ldc);
+  mem.fill(0, biasAt + n, biasAt + ldc);
+  mem.set(be.typedArrayFromHeap(b), biasAt);
+  module.biasSilu(c * 4, biasAt * 4, sAt * 4, m, ldc);
+  const y = be.makeOutput([m, n], 'float32');
+  const s = be.makeOutput([m, n], 'float32');
+  mem = module.view;
+  copyRows(be.typedArrayFromHeap(y), mem, c, ldc, m, n);
+  copyRows(be.typedArrayFromHeap(s), mem, sAt, ldc, m, n);
+  return [y, s];
+}
+
+/**
+ * The layer in charlearn's SIMD module: the product on its GEMM where that runs `BatchMatMul` (`k`, `n` >= 8; else
+ * the stock kernel's product copied in), then {@link biasSiluFromModule}.
+ */
+function denseSiluSimd(be: KernelBackendLike, module: SimdModule, x: TensorInfo, w: TensorInfo, b: TensorInfo): TensorInfo[] {
+  const [m, k] = x.shape as [number, number];
+  const n = w.shape[1]!;
+  const onGemm = gemmRunsMatMul() && k >= GEMM_MIN_COLUMNS && n >= GEMM_MIN_COLUMNS;
+  const product = onGemm ? gemmIntoModule(be, module, x, w) : stockProductIntoModule(be, module, x, w);
+  return biasSiluFromModule(be, module, product, m, b);
+}
+
+/**
+ * The layer as wasm kernels, for runtimes without WebAssembly SIMD: `_FusedMatMul` (XNNPACK, bias fused), `Sigmoid`
+ * and `Multiply`, called directly on the backend.
+ */
+function denseSiluKernels(be: KernelBackendLike, x: TensorInfo, w: TensorInfo, b: TensorInfo): TensorInfo[] {
+  const [m, k] = x.shape as [number, number];
+  const n = w.shape[1]!;
+  const scratch = new Scratch(be);
+  try {
+    const attrs = { transposeA: false, transposeB: false, activation: 'linear', leakyreluAlpha: 0 };
+    const z = scratch.run(_FusedMatMul, { a: relabel(x, [1, m, k]), b: relabel(w, [1, k, n]), bias: b }, attrs);
+    const s = scratch.run(Sigmoid, { x: z });
+    const y = scratch.run(Multiply, { a: z, b: s });
+    scratch.keep(y);
+    scratch.keep(s);
+    return [relabel(y, [m, n]), relabel(s, [m, n])];
+  } finally {
+    scratch.dispose();
+  }
+}
+
+/**
+ * {@link DENSE_SILU_KERNEL} on wasm: one engine dispatch (and one tape entry) where the op chain makes four. With
+ * WebAssembly SIMD ({@link denseSiluSimd}) the product, bias, sigmoid and SiLU run in charlearn's SIMD module and
+ * the activations are copied out once; σ then differs from the stock `Sigmoid`'s by float32 rounding (max relative
+ * ~2e-7). Without SIMD it calls the wasm kernels `_FusedMatMul`, `Sigmoid` and `Multiply`.
  */
 const denseSilu: KernelFunc = ({ inputs, backend }) => {
   const { x, w, b } = inputs as Record<string, TensorInfo | undefined>;
@@ -32,21 +123,38 @@ const denseSilu: KernelFunc = ({ inputs, backend }) => {
     fail(DENSE_SILU_KERNEL, `expected x [batch, in], w [in, out], b [out]; got x [${x!.shape.join(', ')}], w [${w!.shape.join(', ')}], b [${b!.shape.join(', ')}]`);
   }
   const be = backend as KernelBackendLike;
+  const module = gemmModule();
+  if (!module || m === 0 || n === 0 || k === 0) return denseSiluKernels(be, x!, w!, b!);
+  return denseSiluSimd(be, module, x!, w!, b!);
+};
+
+/**
+ * {@link BIAS_SILU_KERNEL} on wasm: `z` copied into charlearn's SIMD module and {@link biasSiluFromModule}; without
+ * WebAssembly SIMD the wasm kernels `Add`, `Sigmoid` and `Multiply`, called directly on the backend.
+ */
+const biasSilu: KernelFunc = ({ inputs, backend }) => {
+  const { z, b } = inputs as Record<string, TensorInfo | undefined>;
+  requireFloat32(BIAS_SILU_KERNEL, { z, b });
+  if (z!.shape.length !== 2 || b!.shape.length !== 1 || b!.shape[0] !== z!.shape[1]) {
+    fail(BIAS_SILU_KERNEL, `expected z [batch, out], b [out]; got z [${z!.shape.join(', ')}], b [${b!.shape.join(', ')}]`);
+  }
+  const be = backend as KernelBackendLike;
+  const module = gemmModule();
+  if (module && z!.shape[0]! > 0 && z!.shape[1]! > 0) return biasSiluFromModule(be, module, copyIntoModule(be, module, z!), z!.shape[0]!, b!);
   const scratch = new Scratch(be);
   try {
-    const attrs = { transposeA: false, transposeB: false, activation: 'linear', leakyreluAlpha: 0 };
-    const z = scratch.run(_FusedMatMul, { a: relabel(x!, [1, m!, k!]), b: relabel(w!, [1, k!, n!]), bias: b! }, attrs);
-    const s = scratch.run(Sigmoid, { x: z });
-    const y = scratch.run(Multiply, { a: z, b: s });
+    const pre = scratch.run(Add, { a: z!, b: b! });
+    const s = scratch.run(Sigmoid, { x: pre });
+    const y = scratch.run(Multiply, { a: pre, b: s });
     scratch.keep(y);
     scratch.keep(s);
-    return [relabel(y, [m!, n!]), relabel(s, [m!, n!])];
+    return [y, s];
   } finally {
     scratch.dispose();
   }
 };
 
-/** `dz = dy·(s + y·(1 − s))` and the column sums of `dz` (rows of length `n`), accumulated in float64. */
+/** `dz = dy·(s + y·(1 − s))` and the column sums of `dz` (rows of length `n`), accumulated in float64 (no-SIMD fallback). */
 function writeSiluBiasGrad(dy: Float32Array, y: Float32Array, s: Float32Array, dz: Float32Array, db: Float32Array, n: number): void {
   const acc = new Float64Array(n);
   const size = dy.length;
@@ -63,9 +171,25 @@ function writeSiluBiasGrad(dy: Float32Array, y: Float32Array, s: Float32Array, d
 }
 
 /**
- * {@link SILU_BIAS_GRAD_KERNEL} on wasm: one JS pass over the heap writes `dz = dy·(s + y·(1 − s))` and accumulates
- * the bias gradient `db = Σ_batch dz` in float64 (rounded once), where the op chain runs five elementwise kernels and a
- * reduction.
+ * The SIMD module's `siluGrad` over copies of `dy`, `y`, `s` (`dz` written over `dy`'s copy), results copied out
+ * into `dz` and `db`; the column sums in float32, rows added in order (as the `Sum` kernel's bias gradient).
+ */
+function writeSiluBiasGradSimd(module: SimdModule, dy: Float32Array, y: Float32Array, s: Float32Array, dz: Float32Array, db: Float32Array, n: number): void {
+  const size = dy.length;
+  const stride = Math.ceil(size / 4) * 4;
+  const mem = reserveFloats(module, 3 * stride + n);
+  mem.set(dy, 0);
+  mem.set(y, stride);
+  mem.set(s, 2 * stride);
+  module.siluGrad(0, 4 * stride, 8 * stride, 0, 12 * stride, size / n, n);
+  dz.set(mem.subarray(0, size));
+  db.set(mem.subarray(3 * stride, 3 * stride + n));
+}
+
+/**
+ * {@link SILU_BIAS_GRAD_KERNEL} on wasm: one pass writes `dz = dy·(s + y·(1 − s))` and accumulates the bias gradient
+ * `db = Σ_batch dz`, where the op chain runs five elementwise kernels and a reduction: f32x4 in charlearn's SIMD
+ * module where WebAssembly SIMD is available (float32 sums), else a JS loop (float64 sums, rounded once).
  */
 const siluBiasGrad: KernelFunc = ({ inputs, backend }) => {
   const { dy, y, s } = inputs as Record<string, TensorInfo | undefined>;
@@ -83,17 +207,25 @@ const siluBiasGrad: KernelFunc = ({ inputs, backend }) => {
   const dbInfo = be.makeOutput([n], 'float32');
   // Views after every allocation (growing the heap detaches earlier ones); float32 checked above.
   const view = (t: TensorInfo) => heapView(be, t) as Float32Array;
-  writeSiluBiasGrad(view(dy!), view(y!), view(s!), view(dzInfo), view(dbInfo), n);
+  const module = gemmModule();
+  const size = view(dy!).length;
+  if (module && size > 0) writeSiluBiasGradSimd(module, view(dy!), view(y!), view(s!), view(dzInfo), view(dbInfo), n);
+  else writeSiluBiasGrad(view(dy!), view(y!), view(s!), view(dzInfo), view(dbInfo), n);
   return [dzInfo, dbInfo];
 };
 
-/** Registers {@link DENSE_SILU_KERNEL} and {@link SILU_BIAS_GRAD_KERNEL} for wasm (idempotent). */
+const DENSE_SILU_KERNELS: readonly [string, KernelFunc][] = [
+  [DENSE_SILU_KERNEL, denseSilu],
+  [BIAS_SILU_KERNEL, biasSilu],
+  [SILU_BIAS_GRAD_KERNEL, siluBiasGrad],
+];
+
+/** Registers {@link DENSE_SILU_KERNEL}, {@link BIAS_SILU_KERNEL} and {@link SILU_BIAS_GRAD_KERNEL} for wasm (idempotent). */
 export function registerDenseSiluKernels(): void {
-  if (!getKernel(DENSE_SILU_KERNEL, WASM)) registerKernel({ kernelName: DENSE_SILU_KERNEL, backendName: WASM, kernelFunc: denseSilu });
-  if (!getKernel(SILU_BIAS_GRAD_KERNEL, WASM)) registerKernel({ kernelName: SILU_BIAS_GRAD_KERNEL, backendName: WASM, kernelFunc: siluBiasGrad });
+  for (const [kernelName, kernelFunc] of DENSE_SILU_KERNELS) if (!getKernel(kernelName, WASM)) registerKernel({ kernelName, backendName: WASM, kernelFunc });
 }
 
-/** Removes both (the libraries then run their op chains). */
+/** Removes all three (the libraries then run their op chains). */
 export function unregisterDenseSiluKernels(): void {
-  for (const name of [DENSE_SILU_KERNEL, SILU_BIAS_GRAD_KERNEL]) if (getKernel(name, WASM)) unregisterKernel(name, WASM);
+  for (const [name] of DENSE_SILU_KERNELS) if (getKernel(name, WASM)) unregisterKernel(name, WASM);
 }

@@ -80,6 +80,47 @@ function packTail(dst: Float32Array, offset: number, src: Float32Array, base: nu
   }
 }
 
+/** Rounds a float offset up to a multiple of 4 (16-byte alignment in the module's memory). */
+const align4 = (floats: number): number => Math.ceil(floats / 4) * 4;
+
+/** Where {@link gemmIntoModule} left its product in the module's memory (offsets in floats). */
+export interface ModuleProduct {
+  /** The product `[rows, ldc]`, row-major: its first `m` rows and `n` columns are `a @ b`, the rest zeros or junk. */
+  readonly c: number;
+  /** Floats a row: `n` rounded up to a multiple of 8 (a multiple of 4 is what an epilogue over it needs). */
+  readonly ldc: number;
+  /** Rows written (`m` rounded up to the microkernel's block height). */
+  readonly rows: number;
+  /** The first float offset after the product, 16-byte aligned (free for the caller's buffers). */
+  readonly end: number;
+}
+
+/**
+ * `a @ b` for row-major float32 `a [m, k]` and `b [k, n]` on the wasm heap, computed into the GEMM module's memory
+ * and left there (no copy back), for a caller that runs an epilogue on it in the same module (the fused dense
+ * layer). Needs `k, n >= GEMM_MIN_COLUMNS` (the caller checks) and the module of {@link gemmModule}.
+ */
+export function gemmIntoModule(backend: KernelBackendLike, module: SimdModule, a: TensorInfo, b: TensorInfo): ModuleProduct {
+  const [m, k] = a.shape as [number, number];
+  const n = b.shape[1]!;
+  const ROWS = module.rows;
+  const panels = Math.ceil(n / COLS);
+  const blocks = Math.ceil(m / ROWS);
+  const ldc = panels * COLS;
+  const bRaw = align4(m * k);
+  const bPacked = align4(bRaw + k * n);
+  const c = align4(bPacked + panels * k * COLS);
+  const end = c + blocks * ROWS * ldc;
+  const mem = reserveFloats(module, end);
+  mem.set(backend.typedArrayFromHeap(a), 0);
+  mem.set(backend.typedArrayFromHeap(b), bRaw);
+  module.panels8(bRaw * 4, bPacked * 4, k, n);
+  packTail(mem, bPacked + Math.floor(n / COLS) * k * COLS, mem, bRaw, k, n, COLS, false);
+  products += 1;
+  module.gemm(0, 4 * k, 4, bPacked * 4, c * 4, blocks, panels, k, ldc * 4);
+  return { c, ldc, rows: blocks * ROWS, end };
+}
+
 /**
  * `op(a) @ op(b)` for float32 tensors on the wasm heap (`op` a transpose of the last two axes when the flag is set),
  * batch dimensions equal or on one side only. Returns null when the product is not one the GEMM runs (fewer than

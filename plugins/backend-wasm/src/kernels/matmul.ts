@@ -54,6 +54,11 @@ export function setGemmMatMul(on: boolean): void {
   useGemm = on;
 }
 
+/** Whether `BatchMatMul` runs on charlearn's GEMM now: the option is on and the MatMul kernels are patched. */
+export function gemmRunsMatMul(): boolean {
+  return useGemm && originalOf(getKernel(BatchMatMul, WASM)) !== undefined;
+}
+
 function wrap(original: KernelConfig, allowSwap: boolean): KernelConfig {
   const kernelFunc: KernelFunc = (args) => {
     const attrs = (args.attrs ?? {}) as NamedAttrMap & { transposeA?: boolean; transposeB?: boolean };

@@ -2,8 +2,8 @@ import { SIMD_RELAXED_WASM_BASE64, SIMD_WASM_BASE64 } from './simd-binary';
 
 /**
  * charlearn's 128-bit SIMD kernels module (scripts/simd-wat.mjs, assembled into simd-binary.ts): a small WebAssembly
- * module with its own memory, holding the GEMM of `gemm.ts` with its panel packers, the Adam update of `adam.ts` and
- * the column sums of `reduce.ts`.
+ * module with its own memory, holding the GEMM of `gemm.ts` with its panel packers, the Adam update of `adam.ts`,
+ * the column sums of `reduce.ts` and the fused dense layer's SiLU epilogue and backward (`dense-silu.ts`).
  * The kernels copy their operands from the tfjs wasm heap into this memory (a `TypedArray.set`, memcpy speed), run,
  * and copy the results back. Instantiated once per thread, on first use; its memory grows to the largest call's
  * need and keeps that size.
@@ -34,6 +34,14 @@ export interface SimdModule {
   readonly colsum: (src: number, dst: number, rows: number, cols: number) => void;
   /** Adam in place over `n` floats (rounded up to 4) at the byte addresses of x, m, v, g. */
   readonly adam: (x: number, m: number, v: number, g: number, n: number, beta1: number, beta2: number, c1: number, c2: number, stepSize: number, epsilon: number, gradScale: number) => void;
+  /**
+   * The dense layer's epilogue in place on a row-major `[rows, ldc]` product at `c` (`ldc` a multiple of 4; byte
+   * addresses): `z = c + bias[j]`, `s = σ(z)` written at `s` (same layout), `c = z·σ(z)`; σ by a polynomial exp
+   * (max relative error ~2e-7 against float64).
+   */
+  readonly biasSilu: (c: number, bias: number, s: number, rows: number, ldc: number) => void;
+  /** SiLU's backward over row-major `[rows, cols]` matrices (byte addresses): `dz = dy·(s + y·(1 − s))` and the column sums of `dz` at `db`, one pass. */
+  readonly siluGrad: (dy: number, y: number, s: number, dz: number, db: number, rows: number, cols: number) => void;
   view: Float32Array;
 }
 
@@ -55,7 +63,7 @@ function instantiate(base64: string, rows: number, fused: boolean): SimdModule |
     const x = instance.exports as unknown as Omit<SimdModule, 'view' | 'panelsRows' | 'rows' | 'fused'> & { panels6?: PanelPacker };
     const panelsRows = rows === 6 ? x.panels6 : x.panels4;
     if (!panelsRows) return null;
-    return { memory: x.memory, gemm: x.gemm, panels4: x.panels4, panels8: x.panels8, panelsRows, rows, fused, gather8: x.gather8, adam: x.adam, colsum: x.colsum, view: new Float32Array(x.memory.buffer) };
+    return { memory: x.memory, gemm: x.gemm, panels4: x.panels4, panels8: x.panels8, panelsRows, rows, fused, gather8: x.gather8, adam: x.adam, colsum: x.colsum, biasSilu: x.biasSilu, siluGrad: x.siluGrad, view: new Float32Array(x.memory.buffer) };
   } catch {
     return null;
   }

@@ -1,0 +1,187 @@
+// The fused dense-SiLU kernels on charlearn's SIMD module (kernels/dense-silu.ts, scripts/simd-wat.mjs: biasSilu,
+// siluGrad): the polynomial-exp sigmoid against float64, every product path (the GEMM on either microkernel, the
+// stock product for narrow layers and with `gemm: false`) and BIAS_SILU_KERNEL against the op chain on the cpu
+// backend, forward and gradients, on sizes that are not multiples of 4 or 8; finite differences; leaks; errors.
+import * as tf from '@tensorflow/tfjs-core';
+import { describe, expect, it } from 'vitest';
+import { BIAS_SILU_KERNEL, DENSE_SILU_KERNEL, SILU_BIAS_GRAD_KERNEL } from '@charlearn/core';
+import { setupWasmBackend, type WasmBackendOptions } from './index';
+import { finiteDiff, liveCounts, on, rand, relErr } from './test-helpers';
+
+/** `SiLU(x W + b)` by the kernels, differentiable as nets' denseActivated wraps them. */
+const fusedDenseSilu = tf.customGrad(((x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
+  const [y, s] = tf.engine().runKernel(DENSE_SILU_KERNEL, { x, w, b }) as [tf.Tensor, tf.Tensor];
+  save([x, w, y, s]);
+  return {
+    value: y,
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [xs, ws, ys, ss] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+      const [dz, db] = tf.engine().runKernel(SILU_BIAS_GRAD_KERNEL, { dy, y: ys, s: ss }) as [tf.Tensor, tf.Tensor];
+      return [tf.matMul(dz, ws, false, true), tf.matMul(xs, dz, true, false), db];
+    },
+  };
+}) as unknown as Parameters<typeof tf.customGrad>[0]) as (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => tf.Tensor;
+
+/** `SiLU(z + b)` by the kernels, differentiable as nets' biasActivated wraps them. */
+const fusedBiasSilu = tf.customGrad(((z: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
+  const [y, s] = tf.engine().runKernel(BIAS_SILU_KERNEL, { z, b }) as [tf.Tensor, tf.Tensor];
+  save([y, s]);
+  return {
+    value: y,
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.engine().runKernel(SILU_BIAS_GRAD_KERNEL, { dy, y: saved[0]!, s: saved[1]! }) as tf.Tensor[],
+  };
+}) as unknown as Parameters<typeof tf.customGrad>[0]) as (z: tf.Tensor, b: tf.Tensor) => tf.Tensor;
+
+const silu = (z: tf.Tensor) => tf.mul(z, tf.sigmoid(z));
+
+/** The layer's output and the gradients of `Σ cotangent·y` w.r.t. each input, on the current backend. */
+function valueAndGrads(layer: (...xs: tf.Tensor[]) => tf.Tensor, inputs: { values: Float32Array; shape: number[] }[], cotangent: Float32Array): Float32Array[] {
+  return tf.tidy(() => {
+    const ts = inputs.map(({ values, shape }) => tf.tensor(values, shape));
+    const y = layer(...ts);
+    const ct = tf.tensor(cotangent, y.shape);
+    const grads = tf.grads((...xs: tf.Tensor[]) => tf.sum(tf.mul(layer(...xs), ct)))(ts);
+    return [y, ...grads].map((t) => t.dataSync() as Float32Array);
+  });
+}
+
+describe('the SIMD sigmoid of biasSilu', () => {
+  it('is within 5e-7 relative of float64 sigmoid for z in [-87, 90] (and below 2e-38 beyond -87.3), SiLU likewise', async () => {
+    const [rows, cols] = [515, 13]; // 6,695 values, the row length not a multiple of 4
+    const z = Float32Array.from({ length: rows * cols }, (_, i) => -100 + (190 * i) / (rows * cols - 1));
+    z[17] = 0;
+    z[18] = -0;
+    const [y, s] = await on('wasm', () =>
+      tf.tidy(() => (tf.engine().runKernel(BIAS_SILU_KERNEL, { z: tf.tensor2d(z, [rows, cols]), b: tf.zeros([cols]) }) as tf.Tensor[]).map((t) => t.dataSync())),
+      { fusedDense: true },
+    );
+    let worstS = 0;
+    let worstY = 0;
+    for (let i = 0; i < z.length; i++) {
+      const exact = 1 / (1 + Math.exp(-z[i]!));
+      if (z[i]! < -87.3) {
+        expect(s![i]!).toBeLessThan(2e-38);
+        continue;
+      }
+      worstS = Math.max(worstS, Math.abs(s![i]! - exact) / exact);
+      if (z[i] !== 0) worstY = Math.max(worstY, Math.abs(y![i]! - z[i]! * exact) / Math.abs(z[i]! * exact));
+    }
+    expect(worstS).toBeLessThan(5e-7);
+    expect(worstY).toBeLessThan(5e-7);
+    expect(s![17]).toBe(0.5);
+    expect(y![17]).toBe(0);
+  });
+});
+
+describe('DENSE_SILU_KERNEL on every product path', () => {
+  // [M, K, N]: the GEMM (K, N >= 8, ragged), a narrow layer (N < 8) and the 2-D input layer (K = 2) on the stock product
+  const SIZES: [number, number, number][] = [
+    [37, 19, 23],
+    [29, 11, 5],
+    [33, 2, 13],
+  ];
+  const PATHS: [string, WasmBackendOptions][] = [
+    ['GEMM, relaxed SIMD', { fusedDense: true }],
+    ['GEMM, 4 x 8 mul+add', { fusedDense: true, relaxedSimd: false }],
+    ['gemm: false (stock product)', { fusedDense: true, gemm: false }],
+  ];
+  const cases = SIZES.flatMap((size) => PATHS.map(([label, options]) => [`[${size.join(', ')}] ${label}`, size, options] as const));
+
+  it.each(cases)('%s matches the op chain on the cpu backend, forward and the three gradients, and leaks nothing', async (_, [m, k, n], options) => {
+    const inputs = [
+      { values: rand(m * k, 1, 2), shape: [m, k] },
+      { values: rand(k * n, 2, 0.8), shape: [k, n] },
+      { values: rand(n, 3, 0.5), shape: [n] },
+    ];
+    const ct = rand(m * n, 4);
+    const expected = await on('cpu', () => valueAndGrads((x, w, b) => silu(tf.add(tf.matMul(x!, w!), b!)), inputs, ct));
+    const actual = await on(
+      'wasm',
+      () => {
+        valueAndGrads(fusedDenseSilu as (...xs: tf.Tensor[]) => tf.Tensor, inputs, ct);
+        const before = liveCounts();
+        const out = valueAndGrads(fusedDenseSilu as (...xs: tf.Tensor[]) => tf.Tensor, inputs, ct);
+        expect(liveCounts()).toEqual(before);
+        return out;
+      },
+      options,
+    );
+    expect(relErr(actual[0]!, expected[0]!)).toBeLessThan(1e-5);
+    for (let i = 1; i < 4; i++) expect(relErr(actual[i]!, expected[i]!)).toBeLessThan(1e-4);
+  });
+});
+
+describe('BIAS_SILU_KERNEL', () => {
+  const [M, N] = [41, 13];
+  const zv = rand(M * N, 5, 4);
+  const bv = rand(N, 6, 1);
+  const ct = rand(M * N, 7);
+  const inputs = [
+    { values: zv, shape: [M, N] },
+    { values: bv, shape: [N] },
+  ];
+
+  it('matches SiLU(z + b) on the cpu backend, forward and both gradients, and leaks nothing', async () => {
+    const expected = await on('cpu', () => valueAndGrads((z, b) => silu(tf.add(z!, b!)), inputs, ct));
+    const actual = await on(
+      'wasm',
+      () => {
+        const before = liveCounts();
+        const out = valueAndGrads(fusedBiasSilu as (...xs: tf.Tensor[]) => tf.Tensor, inputs, ct);
+        expect(liveCounts()).toEqual(before);
+        return out;
+      },
+      { fusedDense: true },
+    );
+    expect(relErr(actual[0]!, expected[0]!)).toBeLessThan(1e-5);
+    expect(relErr(actual[1]!, expected[1]!)).toBeLessThan(1e-5);
+    expect(relErr(actual[2]!, expected[2]!)).toBeLessThan(1e-5);
+  });
+
+  it('has the gradient of central finite differences of its forward', async () => {
+    await setupWasmBackend({ fusedDense: true });
+    const [, dz, db] = valueAndGrads(fusedBiasSilu as (...xs: tf.Tensor[]) => tf.Tensor, inputs, ct);
+    const loss = (z: Float32Array, b: Float32Array) =>
+      tf.tidy(() => {
+        const y = fusedBiasSilu(tf.tensor2d(z, [M, N]), tf.tensor1d(b)).dataSync();
+        let s = 0;
+        for (let i = 0; i < y.length; i++) s += y[i]! * ct[i]!;
+        return s;
+      });
+    const zi = [0, 3, 200, M * N - 1];
+    const bi = [0, 4, N - 1];
+    const fdz = finiteDiff((v) => loss(v, bv), zv, 1e-2, zi);
+    const fdb = finiteDiff((v) => loss(zv, v), bv, 1e-2, bi);
+    zi.forEach((i, j) => expect(Math.abs(fdz[j]! - dz![i]!)).toBeLessThan(2e-3 * Math.max(1, Math.abs(fdz[j]!))));
+    bi.forEach((i, j) => expect(Math.abs(fdb[j]! - db![i]!)).toBeLessThan(2e-3 * Math.max(1, Math.abs(fdb[j]!))));
+  });
+
+  it('rejects wrong shapes and dtypes with a message naming them; fusedDense: false unregisters it', async () => {
+    await setupWasmBackend({ fusedDense: true });
+    const [z, b, zi] = [tf.zeros([4, 3]), tf.zeros([5]), tf.zeros([4, 3], 'int32')];
+    expect(() => tf.engine().runKernel(BIAS_SILU_KERNEL, { z, b })).toThrow(/z \[4, 3\], b \[5\]/);
+    expect(() => tf.engine().runKernel(BIAS_SILU_KERNEL, { z: zi, b: tf.zeros([3]) })).toThrow(/input z is int32/);
+    tf.dispose([z, b, zi]);
+    await setupWasmBackend({ fusedDense: false });
+    expect(tf.getKernel(BIAS_SILU_KERNEL, 'wasm')).toBeUndefined();
+  });
+});
+
+describe('SILU_BIAS_GRAD_KERNEL', () => {
+  it('on a rank-3 dy with rows of 7 gives dy·(s + y·(1 − s)) and its sums over the leading axes', async () => {
+    const shape = [3, 5, 7];
+    const size = 105;
+    const [dy, s] = [rand(size, 8), rand(size, 9, 0.5).map((v) => v + 0.5)];
+    const y = rand(size, 10, 3);
+    const [dz, db] = await on(
+      'wasm',
+      () => tf.tidy(() => (tf.engine().runKernel(SILU_BIAS_GRAD_KERNEL, { dy: tf.tensor(dy, shape), y: tf.tensor(y, shape), s: tf.tensor(s, shape) }) as tf.Tensor[]).map((t) => t.dataSync())),
+      { fusedDense: true },
+    );
+    const expDz = Float64Array.from(dy, (g, i) => g * (s[i]! + y[i]! * (1 - s[i]!)));
+    const expDb = new Float64Array(7);
+    expDz.forEach((g, i) => (expDb[i % 7]! += g));
+    expect(relErr(dz!, expDz)).toBeLessThan(1e-6);
+    expect(relErr(db!, expDb)).toBeLessThan(1e-6);
+  });
+});
