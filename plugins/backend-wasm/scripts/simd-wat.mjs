@@ -22,6 +22,7 @@
 //   computed by the caller in float64), x -= (m/(sqrt(v)+eps))*stepSize, each op rounded to float32 in the
 //   order of Adam's op chain.
 // colsum(src, dst, rows, cols): the column sums of a row-major [rows, cols] matrix (rows added in order).
+// coldot, colsqdev, gnforward, gnbackward: the group-norm passes of src/kernels/group-norm.ts (groupNormFunctions).
 
 /**
  * @param {{ rows?: number, fma?: boolean }} [options] rows: the microkernel's block height (4 for the baseline module:
@@ -169,8 +170,74 @@ export function simdWat({ rows = 4, fma = false } = {}) {
   lines.push('   (local.set $jb (i32.add (local.get $jb) (i32.const 1)))');
   lines.push('   (br $lj)))');
   lines.push(' )');
+  groupNormFunctions(lines);
   lines.push(')');
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * Pushes a loop over the f32x4 vectors of a row-major `[rows, cols]` block (`cols` a multiple of 4): in `body`, local
+ * `$o` is the vector's byte offset in the block and `$j` its column's byte offset in a row (so `(i32.add (local.get
+ * $src) (local.get $o))` addresses the element vector and `(i32.add (local.get $mean) (local.get $j))` its per-column
+ * vector). The function must declare `$o $j $rowBytes $end` (i32) and take `$rows $cols`.
+ * @param {string[]} lines the module text so far
+ * @param {string[]} body the loop body's instructions
+ */
+function columnVectorLoop(lines, body) {
+  lines.push('  (local.set $rowBytes (i32.shl (local.get $cols) (i32.const 2)))');
+  lines.push('  (local.set $end (i32.mul (local.get $rows) (local.get $rowBytes)))');
+  lines.push('  (block $di (loop $li');
+  lines.push('   (br_if $di (i32.ge_u (local.get $o) (local.get $end)))');
+  lines.push('   (local.set $j (i32.const 0))');
+  lines.push('   (block $dj (loop $lj');
+  lines.push('    (br_if $dj (i32.ge_u (local.get $j) (local.get $rowBytes)))');
+  for (const b of body) lines.push(`    ${b}`);
+  lines.push('    (local.set $o (i32.add (local.get $o) (i32.const 16)))');
+  lines.push('    (local.set $j (i32.add (local.get $j) (i32.const 16)))');
+  lines.push('    (br $lj)))');
+  lines.push('   (br $li)))');
+}
+
+/**
+ * The group-norm passes of src/kernels/group-norm.ts over one sample's row-major `[rows (positions), cols (channels)]`
+ * block, `cols` a multiple of 4, f32x4 over channels, every per-channel vector (`dst`, `mean`, ...) `cols` floats
+ * (byte addresses throughout; the per-channel sums add rows in order):
+ *   coldot(a, b, dst, rows, cols):            dst[j] = sum_i a[i][j] * b[i][j]
+ *   colsqdev(src, mean, dst, rows, cols):     dst[j] = sum_i (src[i][j] - mean[j])^2
+ *   gnforward(x, xhat, y, mean, rstd, gamma, beta, rows, cols):
+ *                                             xhat = (x - mean[j]) * rstd[j], y = xhat * gamma[j] + beta[j]
+ *   gnbackward(dy, xhat, dx, rstd, gamma, m1, m2, rows, cols):
+ *                                             dx = rstd[j] * ((dy * gamma[j] - m1[j]) - xhat * m2[j])
+ * @param {string[]} lines the module text so far
+ */
+function groupNormFunctions(lines) {
+  const locals = '(local $o i32) (local $j i32) (local $rowBytes i32) (local $end i32)';
+  const at = (base, off) => `(v128.load (i32.add (local.get ${base}) (local.get ${off})))`;
+  const accumulate = (value) => `(v128.store (i32.add (local.get $dst) (local.get $j)) (f32x4.add ${at('$dst', '$j')} ${value}))`;
+  lines.push(' (func (export "coldot") (param $a i32) (param $b i32) (param $dst i32) (param $rows i32) (param $cols i32)');
+  lines.push(`  ${locals}`);
+  lines.push('  (memory.fill (local.get $dst) (i32.const 0) (i32.shl (local.get $cols) (i32.const 2)))');
+  columnVectorLoop(lines, [accumulate(`(f32x4.mul ${at('$a', '$o')} ${at('$b', '$o')})`)]);
+  lines.push(' )');
+  lines.push(' (func (export "colsqdev") (param $src i32) (param $mean i32) (param $dst i32) (param $rows i32) (param $cols i32)');
+  lines.push(`  ${locals} (local $d v128)`);
+  lines.push('  (memory.fill (local.get $dst) (i32.const 0) (i32.shl (local.get $cols) (i32.const 2)))');
+  columnVectorLoop(lines, [`(local.set $d (f32x4.sub ${at('$src', '$o')} ${at('$mean', '$j')}))`, accumulate('(f32x4.mul (local.get $d) (local.get $d))')]);
+  lines.push(' )');
+  lines.push(' (func (export "gnforward") (param $x i32) (param $xhat i32) (param $y i32) (param $mean i32) (param $rstd i32) (param $gamma i32) (param $beta i32) (param $rows i32) (param $cols i32)');
+  lines.push(`  ${locals} (local $h v128)`);
+  columnVectorLoop(lines, [
+    `(local.set $h (f32x4.mul (f32x4.sub ${at('$x', '$o')} ${at('$mean', '$j')}) ${at('$rstd', '$j')}))`,
+    '(v128.store (i32.add (local.get $xhat) (local.get $o)) (local.get $h))',
+    `(v128.store (i32.add (local.get $y) (local.get $o)) (f32x4.add (f32x4.mul (local.get $h) ${at('$gamma', '$j')}) ${at('$beta', '$j')}))`,
+  ]);
+  lines.push(' )');
+  lines.push(' (func (export "gnbackward") (param $dy i32) (param $xhat i32) (param $dx i32) (param $rstd i32) (param $gamma i32) (param $m1 i32) (param $m2 i32) (param $rows i32) (param $cols i32)');
+  lines.push(`  ${locals}`);
+  columnVectorLoop(lines, [
+    `(v128.store (i32.add (local.get $dx) (local.get $o)) (f32x4.mul ${at('$rstd', '$j')} (f32x4.sub (f32x4.sub (f32x4.mul ${at('$dy', '$o')} ${at('$gamma', '$j')}) ${at('$m1', '$j')}) (f32x4.mul ${at('$xhat', '$o')} ${at('$m2', '$j')}))))`,
+  ]);
+  lines.push(' )');
 }
 
 /** Rows of the baseline module's microkernel block (the relaxed-SIMD module's is {@link GEMM_RELAXED_ROWS}). */

@@ -8,7 +8,7 @@ import { patchCopyKernels, unpatchCopyKernels } from './kernels/copies';
 import { registerConvKernels } from './kernels/conv2d';
 import { registerDenseSiluKernels, unregisterDenseSiluKernels } from './kernels/dense-silu';
 import { registerEmbeddingKernel, unregisterEmbeddingKernel } from './kernels/embedding';
-import { registerGroupNormKernels, unregisterGroupNormKernels } from './kernels/group-norm';
+import { registerGroupNormKernels, setSimdGroupNorm, unregisterGroupNormKernels } from './kernels/group-norm';
 import { registerDepthwiseKernels } from './kernels/depthwise';
 import { registerGatherKernel } from './kernels/gather';
 import { patchIdentityKernel, unpatchIdentityKernel } from './kernels/identity';
@@ -171,6 +171,14 @@ export interface WasmBackendOptions {
    * `@charlearn/nets`' `groupNorm` (the U-Net's) uses when the backend has them. Default true.
    */
   fusedGroupNorm?: boolean;
+  /**
+   * With `fusedGroupNorm`: run the group-norm kernels' passes in charlearn's SIMD kernels module (f32x4 over the
+   * channels, one sample's block at a time; channel counts that are a multiple of 4, where WebAssembly SIMD is
+   * available) instead of JS loops over the heap: forward and backward ~3-5x faster on the U-Net's activations
+   * (docs/profile-steps.md). Per-channel sums then accumulate in float32 (positions in order; groups and the
+   * variance from squared deviations in float64), ~1e-6 relative from the JS passes. Default true.
+   */
+  simdGroupNorm?: boolean;
 }
 
 interface PluginState {
@@ -244,6 +252,7 @@ async function runSetup(state: PluginState): Promise<void> {
   else unregisterEmbeddingKernel();
   if (options.fusedGroupNorm ?? true) registerGroupNormKernels();
   else unregisterGroupNormKernels();
+  setSimdGroupNorm(options.simdGroupNorm ?? true);
   const fix = options.matMulFix ?? 'kernel';
   if (fix === 'kernel') patchMatMulKernels();
   else unpatchMatMulKernels();
