@@ -34,6 +34,38 @@ describe('leading-axes Sum / Mean on wasm', () => {
     for (let j = 0; j < cols; j++) expect(wasm[j]).toBeCloseTo(cpu[j]!, 3);
   });
 
+  it.each([
+    [[4, 7, 5, 12], [1, 2]],
+    [[3, 17, 6], [1]],
+    [[2, 3, 16, 5, 3], [2, 3]],
+    [[5, 20, 3], [1]],
+  ] as [number[], number[]][])('%j over axes %j (a middle block: per outer slice) is the sequential float32 sum bit for bit, with keepDims and the mean; nothing leaks', async (shape, axes) => {
+    await on('wasm', () => undefined);
+    const size = shape.reduce((a, b) => a * b, 1);
+    const data = rand(size, 7);
+    const outer = shape.slice(0, axes[0]).reduce((a, b) => a * b, 1);
+    const p = axes.reduce((a: number, ax) => a * shape[ax]!, 1);
+    const q = size / outer / p;
+    const expected = new Float32Array(outer * q);
+    for (let o = 0; o < outer; o++) expected.set(sequentialSum(data.subarray(o * p * q, (o + 1) * p * q), p, q), o * q);
+    const x = tf.tensor(data, [...shape]);
+    const before = liveCounts();
+    const s = tf.sum(x, [...axes]);
+    const kept = tf.sum(x, [...axes], true);
+    const m = tf.mean(x, [...axes]);
+    expect(s.shape).toEqual(shape.filter((_, i) => !axes.includes(i)));
+    expect(kept.shape).toEqual(shape.map((d, i) => (axes.includes(i) ? 1 : d)));
+    expect(Array.from(s.dataSync())).toEqual(Array.from(expected));
+    expect(Array.from(kept.dataSync())).toEqual(Array.from(expected));
+    expect(Array.from(m.dataSync())).toEqual(Array.from(expected.map((v) => v / p)));
+    const cpu = await on('cpu', () => tf.tidy(() => tf.sum(tf.tensor(data, [...shape]), [...axes]).dataSync() as Float32Array));
+    await on('wasm', () => undefined);
+    for (let j = 0; j < cpu.length; j++) expect(Math.abs(s.dataSync()[j]! - cpu[j]!)).toBeLessThan(1e-4 * Math.max(1, Math.abs(cpu[j]!)));
+    tf.dispose([s, kept, m]);
+    expect(liveCounts()).toEqual(before);
+    x.dispose();
+  });
+
   it('reduces several leading axes, with keepDims, and the mean; nothing leaks', async () => {
     await on('wasm', () => undefined);
     const data = rand(6 * 5 * 7, 3);
