@@ -23,6 +23,7 @@
 //   order of Adam's op chain.
 // colsum(src, dst, rows, cols): the column sums of a row-major [rows, cols] matrix (rows added in order).
 // coldot, colsqdev, gnforward, gnbackward: the group-norm passes of src/kernels/group-norm.ts (groupNormFunctions).
+// silugrad(dy, x, s, dx, n): the SiLU input gradient of src/kernels/silu-grad.ts, dy * (s * (1 + x * (1 - s))).
 
 /**
  * @param {{ rows?: number, fma?: boolean }} [options] rows: the microkernel's block height (4 for the baseline module:
@@ -171,6 +172,18 @@ export function simdWat({ rows = 4, fma = false } = {}) {
   lines.push('   (br $lj)))');
   lines.push(' )');
   groupNormFunctions(lines);
+  // silugrad(dy, x, s, dx, n): dx = dy * (s * (1 + x * (1 - s))) over n floats (rounded up to 4), in the op chain's order
+  lines.push(' (func (export "silugrad") (param $dy i32) (param $x i32) (param $s i32) (param $dx i32) (param $n i32)');
+  lines.push('  (local $o i32) (local $end i32) (local $sv v128) (local $one v128)');
+  lines.push('  (local.set $one (f32x4.splat (f32.const 1)))');
+  lines.push('  (local.set $end (i32.shl (local.get $n) (i32.const 2)))');
+  lines.push('  (block $d (loop $l');
+  lines.push('   (br_if $d (i32.ge_u (local.get $o) (local.get $end)))');
+  lines.push('   (local.set $sv (v128.load (i32.add (local.get $s) (local.get $o))))');
+  lines.push('   (v128.store (i32.add (local.get $dx) (local.get $o)) (f32x4.mul (v128.load (i32.add (local.get $dy) (local.get $o))) (f32x4.mul (local.get $sv) (f32x4.add (local.get $one) (f32x4.mul (v128.load (i32.add (local.get $x) (local.get $o))) (f32x4.sub (local.get $one) (local.get $sv)))))))');
+  lines.push('   (local.set $o (i32.add (local.get $o) (i32.const 16)))');
+  lines.push('   (br $l)))');
+  lines.push(' )');
   lines.push(')');
   return `${lines.join('\n')}\n`;
 }

@@ -9,6 +9,7 @@ import { registerConvKernels } from './kernels/conv2d';
 import { registerDenseSiluKernels, unregisterDenseSiluKernels } from './kernels/dense-silu';
 import { registerEmbeddingKernel, unregisterEmbeddingKernel } from './kernels/embedding';
 import { registerGroupNormKernels, setSimdGroupNorm, unregisterGroupNormKernels } from './kernels/group-norm';
+import { registerSiluGradKernel, unregisterSiluGradKernel } from './kernels/silu-grad';
 import { registerDepthwiseKernels } from './kernels/depthwise';
 import { registerGatherKernel } from './kernels/gather';
 import { patchIdentityKernel, unpatchIdentityKernel } from './kernels/identity';
@@ -179,6 +180,13 @@ export interface WasmBackendOptions {
    * variance from squared deviations in float64), ~1e-6 relative from the JS passes. Default true.
    */
   simdGroupNorm?: boolean;
+  /**
+   * Register the SiLU input-gradient kernel (`SILU_GRAD_KERNEL` of `@charlearn/core`: `dy·(s·(1 + x·(1 − s)))` in
+   * one SIMD pass where the op chain runs five kernels, with the same float32 bits), which `@charlearn/nets`'
+   * `activate(x, 'silu')` uses in its gradient when the backend has it: every SiLU of the MLPs and the U-Net.
+   * Default true.
+   */
+  fusedSiluGrad?: boolean;
 }
 
 interface PluginState {
@@ -253,6 +261,8 @@ async function runSetup(state: PluginState): Promise<void> {
   if (options.fusedGroupNorm ?? true) registerGroupNormKernels();
   else unregisterGroupNormKernels();
   setSimdGroupNorm(options.simdGroupNorm ?? true);
+  if (options.fusedSiluGrad ?? true) registerSiluGradKernel();
+  else unregisterSiluGradKernel();
   const fix = options.matMulFix ?? 'kernel';
   if (fix === 'kernel') patchMatMulKernels();
   else unpatchMatMulKernels();
