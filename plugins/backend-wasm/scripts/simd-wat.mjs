@@ -221,7 +221,6 @@ function columnVectorLoop(lines, body) {
  *                                             xhat = (x - mean[j]) * rstd[j], y = xhat * gamma[j] + beta[j]
  *   gnbackward(dy, xhat, dx, rstd, gamma, m1, m2, rows, cols):
  *                                             dx = rstd[j] * ((dy * gamma[j] - m1[j]) - xhat * m2[j])
- *   addcols(src, vec, dst, rows, cols):       dst = src + vec[j] (the broadcast Add of src/kernels/broadcast-add.ts)
  * @param {string[]} lines the module text so far
  */
 function groupNormFunctions(lines) {
@@ -245,10 +244,6 @@ function groupNormFunctions(lines) {
     '(v128.store (i32.add (local.get $xhat) (local.get $o)) (local.get $h))',
     `(v128.store (i32.add (local.get $y) (local.get $o)) (f32x4.add (f32x4.mul (local.get $h) ${at('$gamma', '$j')}) ${at('$beta', '$j')}))`,
   ]);
-  lines.push(' )');
-  lines.push(' (func (export "addcols") (param $src i32) (param $vec i32) (param $dst i32) (param $rows i32) (param $cols i32)');
-  lines.push(`  ${locals}`);
-  columnVectorLoop(lines, [`(v128.store (i32.add (local.get $dst) (local.get $o)) (f32x4.add ${at('$src', '$o')} ${at('$vec', '$j')}))`]);
   lines.push(' )');
   lines.push(' (func (export "gnbackward") (param $dy i32) (param $xhat i32) (param $dx i32) (param $rstd i32) (param $gamma i32) (param $m1 i32) (param $m2 i32) (param $rows i32) (param $cols i32)');
   lines.push(`  ${locals}`);

@@ -10,7 +10,6 @@ import { registerDenseSiluKernels, unregisterDenseSiluKernels } from './kernels/
 import { registerEmbeddingKernel, unregisterEmbeddingKernel } from './kernels/embedding';
 import { registerGroupNormKernels, setSimdGroupNorm, unregisterGroupNormKernels } from './kernels/group-norm';
 import { registerSiluGradKernel, unregisterSiluGradKernel } from './kernels/silu-grad';
-import { patchBroadcastAdd, unpatchBroadcastAdd } from './kernels/broadcast-add';
 import { registerDepthwiseKernels } from './kernels/depthwise';
 import { registerGatherKernel } from './kernels/gather';
 import { patchIdentityKernel, unpatchIdentityKernel } from './kernels/identity';
@@ -135,13 +134,6 @@ export interface WasmBackendOptions {
    * transpose-then-sum (~4x faster on [1024, 256]). Default true.
    */
   fastReductions?: boolean;
-  /**
-   * Compute float32 `Add` where one operand is broadcast over a middle block of the other's axes (a bias `[c]` on
-   * `[b, h, w, c]`, a per-sample `[b, 1, 1, c]` on `[b, h, w, c]`, `[n, c] + [c]`; channels a multiple of 4) by the
-   * SIMD kernels module's f32x4 row pass instead of stock wasm's generic broadcasting loop: the same bits
-   * (docs/profile-steps.md). Default true.
-   */
-  fastBroadcastAdd?: boolean;
   /**
    * `Identity` without a copy: the output shares the input's data (a reference count, as on the cpu backend),
    * where stock wasm allocates and copies; the gradient tape runs ~130 of them a training step. Default true.
@@ -279,8 +271,6 @@ async function runSetup(state: PluginState): Promise<void> {
   else unpatchReduceKernels();
   if (options.fastCopies ?? true) patchCopyKernels();
   else unpatchCopyKernels();
-  if (options.fastBroadcastAdd ?? true) patchBroadcastAdd();
-  else unpatchBroadcastAdd();
 
   if (wasmInitialised() && threads !== 'auto' && options.threads !== undefined) {
     const running = wasm.getThreadsCount();
