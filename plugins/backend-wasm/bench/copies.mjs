@@ -5,7 +5,7 @@
 //   npm run build && node plugins/backend-wasm/bench/copies.mjs   (or, in plugins/backend-wasm: npm run bench:copies)
 //
 // Alternating in one process, CPU time, medians; env as bench/conv-gemm.mjs (BENCH_ROUNDS, BENCH_REPS,
-// BENCH_STEP_ROUNDS, BENCH_QUICK).
+// BENCH_STEP_ROUNDS, BENCH_QUICK) and BENCH_AGAINST (below).
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { setupWasmBackend } from '@charlearn/backend-wasm';
@@ -35,7 +35,10 @@ const cpuMs = () => {
 };
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 const rand = (shape, seed) => tf.randomUniform(shape, -1, 1, 'float32', seed);
-const setKernel = (on) => setupWasmBackend({ fastCopies: on });
+// BENCH_AGAINST=copyWithin: the wasm row copier (wasmRowCopies, the default) against a copyWithin a row
+// (wasmRowCopies: false), both heap copies; the "stock" columns are then the copyWithin path.
+const againstCopyWithin = process.env.BENCH_AGAINST === 'copyWithin';
+const setKernel = (on) => setupWasmBackend(againstCopyWithin ? { fastCopies: true, wasmRowCopies: on } : { fastCopies: on });
 
 const rows = SHAPES.map(([kernel, shapes, sizes, calls], i) => {
   const tensors = shapes.map((s, j) => rand(s, 2 * i + j + 1));

@@ -24,22 +24,25 @@
 // colsum(src, dst, rows, cols): the column sums of a row-major [rows, cols] matrix (rows added in order).
 // coldot, colsqdev, gnforward, gnbackward: the group-norm passes of src/kernels/group-norm.ts (groupNormFunctions).
 // silugrad(dy, x, s, dx, n): the SiLU input gradient of src/kernels/silu-grad.ts, dy * (s * (1 + x * (1 - s))).
+// copyrows(src, srcStride, dst, dstStride, rows, len): strided row copies (bytes) for src/kernels/copies.ts, run on
+//   the heap-memory build (heapMemory), which imports the tfjs heap instead of owning a memory.
 
 /**
- * @param {{ rows?: number, fma?: boolean }} [options] rows: the microkernel's block height (4 for the baseline module:
+ * @param {{ rows?: number, fma?: boolean, heapMemory?: boolean }} [options] rows: the microkernel's block height (4 for the baseline module:
  *   8 accumulators; 6 for the relaxed-SIMD one: 12 accumulators, 15 of x86's 16 vector registers); fma: accumulate
  *   with relaxed SIMD's `f32x4.relaxed_madd` (one fused multiply-add where the CPU has FMA) instead of `f32x4.mul`
  *   then `f32x4.add`. With rows = 6 the module also exports `panels6` (packs a transposed left operand into 6-row
- *   blocks).
+ *   blocks); heapMemory: import the memory (`env.memory`: the tfjs wasm heap, so that `copyrows` moves tensors' rows
+ *   in place) instead of declaring and exporting its own.
  * @returns {string} the module's text
  */
-export function simdWat({ rows = 4, fma = false } = {}) {
+export function simdWat({ rows = 4, fma = false, heapMemory = false } = {}) {
   const ROWS = rows;
   const acc = [];
   for (let r = 0; r < ROWS; r++) acc.push(`$c${r}0`, `$c${r}1`);
   const lines = [];
   lines.push('(module');
-  lines.push(' (memory (export "memory") 16)');
+  lines.push(heapMemory ? ' (import "env" "memory" (memory 1))' : ' (memory (export "memory") 16)');
   lines.push(' (func $micro (param $a i32) (param $rs i32) (param $ks i32) (param $bp i32) (param $cp i32) (param $k i32) (param $ldc i32)');
   lines.push(`  ${acc.map((a) => `(local ${a} v128)`).join(' ')} (local $x v128) (local $b0 v128) (local $b1 v128)`);
   lines.push(`  ${Array.from({ length: ROWS }, (_, r) => `(local $p${r} i32)`).join(' ')}`);
@@ -172,6 +175,16 @@ export function simdWat({ rows = 4, fma = false } = {}) {
   lines.push('   (br $lj)))');
   lines.push(' )');
   groupNormFunctions(lines);
+  // copyrows(src, srcStride, dst, dstStride, rows, len): rows segments of len bytes (byte strides), memory.copy each
+  lines.push(' (func (export "copyrows") (param $src i32) (param $ss i32) (param $dst i32) (param $ds i32) (param $rows i32) (param $len i32)');
+  lines.push('  (block $d (loop $l');
+  lines.push('   (br_if $d (i32.eqz (local.get $rows)))');
+  lines.push('   (memory.copy (local.get $dst) (local.get $src) (local.get $len))');
+  lines.push('   (local.set $src (i32.add (local.get $src) (local.get $ss)))');
+  lines.push('   (local.set $dst (i32.add (local.get $dst) (local.get $ds)))');
+  lines.push('   (local.set $rows (i32.sub (local.get $rows) (i32.const 1)))');
+  lines.push('   (br $l)))');
+  lines.push(' )');
   // silugrad(dy, x, s, dx, n): dx = dy * (s * (1 + x * (1 - s))) over n floats (rounded up to 4), in the op chain's order
   lines.push(' (func (export "silugrad") (param $dy i32) (param $x i32) (param $s i32) (param $dx i32) (param $n i32)');
   lines.push('  (local $o i32) (local $end i32) (local $sv v128) (local $one v128)');

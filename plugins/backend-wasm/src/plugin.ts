@@ -4,7 +4,7 @@ import { overrideBatchMatMulGradient, registerAllGradients } from './gradients';
 import { registerAdamKernel, unregisterAdamKernel } from './kernels/adam';
 import { setShiftedGemmBackpropFilter } from './kernels/backprop-filter-gemm';
 import { setGemmConv2D } from './kernels/conv2d-gemm';
-import { patchCopyKernels, unpatchCopyKernels } from './kernels/copies';
+import { patchCopyKernels, setWasmRowCopies, unpatchCopyKernels } from './kernels/copies';
 import { registerConvKernels } from './kernels/conv2d';
 import { registerDenseSiluKernels, unregisterDenseSiluKernels } from './kernels/dense-silu';
 import { registerEmbeddingKernel, unregisterEmbeddingKernel } from './kernels/embedding';
@@ -128,6 +128,13 @@ export interface WasmBackendOptions {
    * connections, ~10x faster on `[64, 28, 28, 48]` (docs/profile-steps.md). Default true.
    */
   fastCopies?: boolean;
+  /**
+   * With `fastCopies`: copy the strided rows of `Concat` / `SplitV` inside WebAssembly (charlearn's SIMD kernels
+   * module instantiated on the tfjs heap: a `memory.copy` a row, no JS call a row) instead of a `copyWithin` a row,
+   * where the heap's memory can be imported (tfjs-backend-wasm's single-threaded binaries; the threaded one's memory
+   * is shared and keeps `copyWithin`). The same bytes. Default true.
+   */
+  wasmRowCopies?: boolean;
   /**
    * Compute float32 `Sum` / `Mean` over leading axes (every bias gradient,
    * `sum(dy, 0)`) by a row-wise accumulation instead of stock wasm's
@@ -271,6 +278,7 @@ async function runSetup(state: PluginState): Promise<void> {
   else unpatchReduceKernels();
   if (options.fastCopies ?? true) patchCopyKernels();
   else unpatchCopyKernels();
+  setWasmRowCopies(options.wasmRowCopies ?? true);
 
   if (wasmInitialised() && threads !== 'auto' && options.threads !== undefined) {
     const running = wasm.getThreadsCount();

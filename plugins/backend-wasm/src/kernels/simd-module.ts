@@ -1,4 +1,4 @@
-import { SIMD_RELAXED_WASM_BASE64, SIMD_WASM_BASE64 } from './simd-binary';
+import { SIMD_HEAP_WASM_BASE64, SIMD_RELAXED_WASM_BASE64, SIMD_WASM_BASE64 } from './simd-binary';
 
 /**
  * charlearn's 128-bit SIMD kernels module (scripts/simd-wat.mjs, assembled into simd-binary.ts): a small WebAssembly
@@ -105,4 +105,36 @@ export function reserveFloats(m: SimdModule, floats: number): Float32Array {
     m.view = new Float32Array(m.memory.buffer);
   }
   return m.view;
+}
+
+/** The SIMD kernels module's text instantiated on the tfjs wasm heap ({@link heapSimdModule}): byte addresses into it. */
+export interface HeapSimdModule {
+  /** Copies `rows` segments of `len` bytes from `src` (row stride `srcStride` bytes) to `dst` (stride `dstStride`), a `memory.copy` each. */
+  readonly copyrows: (src: number, srcStride: number, dst: number, dstStride: number, rows: number, len: number) => void;
+}
+
+const onHeap = new WeakMap<WebAssembly.Memory, HeapSimdModule | null>();
+
+/**
+ * The SIMD kernels module on the wasm backend's own memory (`backend.wasm.asm.memory` of tfjs-backend-wasm 4.22's
+ * binaries), so that it moves tensors' data in place; one instance per memory. Null where that memory is not
+ * reachable or not importable (the threaded binary's memory is shared, this import is not): the callers fall back.
+ */
+export function heapSimdModule(backend: unknown): HeapSimdModule | null {
+  const memory = (backend as { wasm?: { asm?: { memory?: unknown } } } | null)?.wasm?.asm?.memory;
+  if (!(memory instanceof WebAssembly.Memory)) return null;
+  const cached = onHeap.get(memory);
+  if (cached !== undefined) return cached;
+  let module: HeapSimdModule | null = null;
+  try {
+    const bytes = decodeBase64(SIMD_HEAP_WASM_BASE64);
+    if (WebAssembly.validate(bytes)) {
+      const x = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports as unknown as HeapSimdModule;
+      module = { copyrows: x.copyrows };
+    }
+  } catch {
+    module = null;
+  }
+  onHeap.set(memory, module);
+  return module;
 }
