@@ -1,7 +1,8 @@
 // node plugins/backend-wasm/bench/unet-passes.mjs (after npm run build): the U-Net's elementwise and normalisation
 // kernels with charlearn's SIMD passes on and off, alternating in one process (the order swapped every round), on the
 // MNIST preset's shapes at batch 64: GroupNorm forward and backward (simdGroupNorm), the SiLU input gradient
-// (fusedSiluGrad: the kernel against the op chain of five kernels it replaces). CPU time (process.cpuUsage), median over rounds of BENCH_REPS calls.
+// (fusedSiluGrad: the kernel against the op chain of five kernels it replaces), and the weight gradients of the 1x1
+// skip convolutions, aᵀ @ b with k = 64·h·w (gemmLongInner: k-chunked against the one-pass GEMM). CPU time (process.cpuUsage), median over rounds of BENCH_REPS calls.
 // Env: BENCH_ROUNDS (default 9), BENCH_REPS (default 5).
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
@@ -36,10 +37,15 @@ for (const shape of [[64, 28, 28, 16], [64, 28, 28, 48], [64, 14, 14, 32], [64, 
     (on) => (on ? tf.engine().runKernel(SILU_GRAD_KERNEL, { dy, x, s }) : tf.tidy(() => tf.mul(dy, tf.mul(s, tf.add(1, tf.mul(x, tf.sub(1, s))))))),
   ]);
 }
+for (const [k, m, n] of [[50176, 32, 16], [50176, 48, 16], [12544, 64, 32], [12544, 48, 32]]) {
+  const a = tf.randomNormal([k, m], 0, 1, 'float32', 3);
+  const b = tf.randomNormal([k, n], 0, 1, 'float32', 4);
+  cases.push([`[${k},${m}]ᵀ @ [${k},${n}]`, 'gemmLongInner', () => tf.matMul(a, b, true, false)]);
+}
 const times = new Map(cases.map(([label]) => [label, { on: [], off: [] }]));
 for (let round = 0; round < ROUNDS; round++) {
   for (const value of round % 2 ? [false, true] : [true, false]) {
-    await setupWasmBackend({ simdGroupNorm: value, fusedSiluGrad: value });
+    await setupWasmBackend({ simdGroupNorm: value, fusedSiluGrad: value, gemmLongInner: value });
     for (const [label, , call] of cases) {
       tf.dispose(call(value)); // warm
       const t0 = cpuMs();

@@ -15,7 +15,7 @@ import { registerGatherKernel } from './kernels/gather';
 import { patchIdentityKernel, unpatchIdentityKernel } from './kernels/identity';
 import { registerPoolKernels } from './kernels/pool';
 import { registerSegmentKernels } from './kernels/segment';
-import { setGemmRelaxedSimd } from './kernels/gemm';
+import { setGemmLongInner, setGemmRelaxedSimd } from './kernels/gemm';
 import { patchMatMulKernels, setGemmMatMul, unpatchMatMulKernels } from './kernels/matmul';
 import { patchReduceKernels, unpatchReduceKernels } from './kernels/reduce';
 import { WASM } from './kernels/util';
@@ -108,6 +108,13 @@ export interface WasmBackendOptions {
    * XNNPACK's bits. Default true.
    */
   relaxedSimd?: boolean;
+  /**
+   * With `gemm`: compute `aᵀ @ b` with an inner dimension of at least 8,192 (both rank 2: the weight gradient of a
+   * 1x1 convolution or a linear layer applied over whole images, `k = b·h·w`) in cache-sized chunks of `k`, each chunk
+   * of both operands copied, packed and multiplied while it is in cache, the chunks' tiles added in float64; instead of
+   * packing both whole operands first (docs/profile-steps.md). Default true.
+   */
+  gemmLongInner?: boolean;
   /**
    * With `gemm`: compute stride-1 float32 `Conv2DBackpropFilter` (the weight gradient of every stride-1 conv2d, e.g.
    * all of the U-Net's) as `KH x KW` shifted products on the same SIMD GEMM, reading the zero-padded input in place
@@ -314,6 +321,7 @@ async function runSetup(state: PluginState): Promise<void> {
   const oneThread = wasm.getThreadsCount() === 1;
   setGemmMatMul((options.gemm ?? true) && oneThread);
   setGemmRelaxedSimd(options.relaxedSimd ?? true);
+  setGemmLongInner(options.gemmLongInner ?? true);
   setShiftedGemmBackpropFilter((options.gemm ?? true) && (options.gemmBackpropFilter ?? true) && oneThread);
   setGemmConv2D((options.gemm ?? true) && (options.gemmConv ?? true) && oneThread);
 }
