@@ -1,6 +1,6 @@
 // node packages/cli/bench/fused-kernels.mjs [option ...] (after npm run build): A/B of @charlearn/backend-wasm's
 // fused kernels on charlearn's steps. For each option named (default: fusedDense; any boolean WasmBackendOptions key,
-// e.g. fusedAdam, fusedEdm), alternating blocks of BENCH_STEPS steps with the option on and off in one process
+// e.g. fusedAdam, fusedEdm; several joined by '+', e.g. simdGroupNorm+fusedSiluGrad, switch together), alternating blocks of BENCH_STEPS steps with the option on and off in one process
 // (setupWasmBackend({ [option]: on })), the order swapped every round; a step's time is this process's CPU time
 // (process.cpuUsage: on a shared machine other processes inflate it far less than the wall clock) and the wall time.
 // Prints each round and the median ratios on/off. Steps (BENCH_WHICH, comma-separated, default teacher,distill): the
@@ -60,7 +60,7 @@ for (const option of options) {
     for (let r = 0; r < ROUNDS; r++) {
       const ms = {};
       for (const value of r % 2 ? [false, true] : [true, false]) {
-        await setupWasmBackend({ [option]: value });
+        await setupWasmBackend(Object.fromEntries(option.split('+').map((name) => [name, value])));
         trainer.trainStep(); // the first step after a switch is not timed
         ms[value] = block(trainer);
       }
@@ -70,7 +70,7 @@ for (const option of options) {
       off.push(ms.false.cpu);
       console.log(`${label}, ${option}: round ${r + 1}: on ${ms.true.cpu.toFixed(1)} ms CPU (${ms.true.wall.toFixed(1)} wall), off ${ms.false.cpu.toFixed(1)} ms CPU (${ms.false.wall.toFixed(1)} wall)`);
     }
-    await setupWasmBackend({ [option]: true });
+    await setupWasmBackend(Object.fromEntries(option.split('+').map((name) => [name, true])));
     console.log(`${label}, ${option} on/off: CPU ${median(on).toFixed(1)} / ${median(off).toFixed(1)} ms, median ratio ${median(rc).toFixed(3)} (wall ${median(rw).toFixed(3)}) over ${ROUNDS} rounds, load ${os.loadavg()[0].toFixed(1)}`);
   }
 }

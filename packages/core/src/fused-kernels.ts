@@ -72,6 +72,20 @@ export const BIAS_SILU_KERNEL = 'CharlearnBiasSilu';
 export const SILU_BIAS_GRAD_KERNEL = 'CharlearnSiluBiasGrad';
 
 /**
+ * Name of the SiLU input-gradient kernel. Inputs `{ dy, x, s }`: the gradient of `silu(x) = x·σ(x)`, its input and
+ * `s = σ(x)` (which the forward computed), float32, all of one shape. Output `dx` of that shape:
+ * `dx = dy·(s·(1 + x·(1 − s)))`, each operation rounded to float32 in that order (the op chain's; see `activate` in
+ * `@charlearn/nets`, which calls it in its hand-written SiLU gradient when the backend has it).
+ *
+ * @example
+ * ```ts
+ * const dy = tf.ones([4, 3]), x = tf.zeros([4, 3]), s = tf.fill([4, 3], 0.5);
+ * const dx = tf.engine().runKernel(SILU_GRAD_KERNEL, { dy, x, s }) as tf.Tensor; // 0.5 everywhere, on a backend that has it
+ * ```
+ */
+export const SILU_GRAD_KERNEL = 'CharlearnSiluGrad';
+
+/**
  * Name of the sinusoidal time-embedding kernel. Inputs `{ c, freqs }`: times `c [batch]` and frequencies
  * `freqs [1, half]`, float32. Output `[batch, 2·half]`: `[sin(c·f_k), cos(c·f_k)]`, sines first, with `c·f_k`
  * rounded to float32 as the op chain `concat([sin(c·f), cos(c·f)], 1)` rounds it. A backend may compute each distinct

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { GradSaveFunc, Tensor } from '@tensorflow/tfjs-core';
+import { SILU_GRAD_KERNEL } from '@charlearn/core';
 
 /** The activation functions a network can use. */
 export type Activation = 'silu' | 'relu' | 'tanh' | 'gelu';
@@ -13,7 +14,9 @@ const SQRT1_2 = Math.SQRT1_2;
  * `silu(x) = x·σ(x)` with a hand-written gradient
  * `dy·σ(x)·(1 + x·(1 − σ(x)))` from the saved `x` and `σ(x)`: one kernel
  * fewer per layer than the autodiff of `mul(x, sigmoid(x))`, ~4% of an MLP
- * training step on wasm (measured; see the README). First order only.
+ * training step on wasm (measured; see the README), and one kernel
+ * ({@link SILU_GRAD_KERNEL}, same float32 operations in the same order) where
+ * the backend registers it for float32. First order only.
  */
 const siluWithGrad = tf.customGrad(((x: Tensor, save: GradSaveFunc) => {
   const s = tf.sigmoid(x);
@@ -22,6 +25,9 @@ const siluWithGrad = tf.customGrad(((x: Tensor, save: GradSaveFunc) => {
     value: tf.mul(x, s),
     gradFunc: (dy: Tensor, saved: Tensor[]) => {
       const [xs, ss] = saved as [Tensor, Tensor];
+      if (dy.dtype === 'float32' && xs.dtype === 'float32' && tf.getKernel(SILU_GRAD_KERNEL, tf.getBackend()) !== undefined) {
+        return tf.engine().runKernel(SILU_GRAD_KERNEL, { dy, x: xs, s: ss }) as Tensor;
+      }
       return tf.mul(dy, tf.mul(ss, tf.add(1, tf.mul(xs, tf.sub(1, ss)))));
     },
   };

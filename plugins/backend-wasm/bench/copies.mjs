@@ -5,7 +5,7 @@
 //   npm run build && node plugins/backend-wasm/bench/copies.mjs   (or, in plugins/backend-wasm: npm run bench:copies)
 //
 // Alternating in one process (bench/ab.mjs: CPU time, medians, env BENCH_ROUNDS, BENCH_REPS, BENCH_STEP_ROUNDS,
-// BENCH_QUICK).
+// BENCH_QUICK) and BENCH_AGAINST (below).
 import * as tf from '@tensorflow/tfjs-core';
 import { setupWasmBackend } from '@charlearn/backend-wasm';
 import { alternateRows, alternateUnetStep, printRows, rand } from './ab.mjs';
@@ -21,7 +21,10 @@ const SHAPES = [
 ];
 
 await setupWasmBackend();
-const setKernel = (on) => setupWasmBackend({ fastCopies: on });
+// BENCH_AGAINST=copyWithin: the wasm row copier (wasmRowCopies, the default) against a copyWithin a row
+// (wasmRowCopies: false), both heap copies; the "stock" columns are then the copyWithin path.
+const againstCopyWithin = process.env.BENCH_AGAINST === 'copyWithin';
+const setKernel = (on) => setupWasmBackend(againstCopyWithin ? { fastCopies: true, wasmRowCopies: on } : { fastCopies: on });
 
 const rows = SHAPES.map(([kernel, shapes, sizes, calls], i) => {
   const tensors = shapes.map((s, j) => rand(s, 2 * i + j + 1));
@@ -34,6 +37,6 @@ const rows = SHAPES.map(([kernel, shapes, sizes, calls], i) => {
 });
 
 await alternateRows(rows, setKernel);
-printRows({ title: 'Concat / SplitV', firstColumn: 'kernel, shape', unit: 'GB', newLabel: 'heap copies', oldLabel: 'stock', stepLabel: 'these calls of a U-Net step' }, rows);
+printRows({ title: 'Concat / SplitV', firstColumn: 'kernel, shape', unit: 'GB', newLabel: 'heap copies', oldLabel: againstCopyWithin ? 'copyWithin' : 'stock', stepLabel: 'these calls of a U-Net step' }, rows);
 for (const r of rows) tf.dispose(r.tensors);
-await alternateUnetStep(setKernel, { newLabel: 'the heap copies', oldLabel: 'stock Concat / SplitV' });
+await alternateUnetStep(setKernel, { newLabel: 'the heap copies', oldLabel: againstCopyWithin ? 'a copyWithin a row' : 'stock Concat / SplitV' });

@@ -29,22 +29,27 @@
 //   (e = 2^-126), so for z < -87.3 s is ~1e-38 where float32's exact value is subnormal or zero.
 // siluGrad(dy, y, s, dz, db, rows, cols): the SiLU layer's backward over row-major [rows, cols] matrices, one pass:
 //   dz = dy * (s + y * (1 - s)) and db[j] = the column sums of dz (float32, rows added in order).
+// coldot, colsqdev, gnforward, gnbackward: the group-norm passes of src/kernels/group-norm.ts (groupNormFunctions).
+// silugrad(dy, x, s, dx, n): the SiLU input gradient of src/kernels/silu-grad.ts, dy * (s * (1 + x * (1 - s))).
+// copyrows(src, srcStride, dst, dstStride, rows, len): strided row copies (bytes) for src/kernels/copies.ts, run on
+//   the heap-memory build (heapMemory), which imports the tfjs heap instead of owning a memory.
 
 /**
- * @param {{ rows?: number, fma?: boolean }} [options] rows: the microkernel's block height (4 for the baseline module:
+ * @param {{ rows?: number, fma?: boolean, heapMemory?: boolean }} [options] rows: the microkernel's block height (4 for the baseline module:
  *   8 accumulators; 6 for the relaxed-SIMD one: 12 accumulators, 15 of x86's 16 vector registers); fma: accumulate
  *   with relaxed SIMD's `f32x4.relaxed_madd` (one fused multiply-add where the CPU has FMA) instead of `f32x4.mul`
  *   then `f32x4.add`. With rows = 6 the module also exports `panels6` (packs a transposed left operand into 6-row
- *   blocks).
+ *   blocks); heapMemory: import the memory (`env.memory`: the tfjs wasm heap, so that `copyrows` moves tensors' rows
+ *   in place) instead of declaring and exporting its own.
  * @returns {string} the module's text
  */
-export function simdWat({ rows = 4, fma = false } = {}) {
+export function simdWat({ rows = 4, fma = false, heapMemory = false } = {}) {
   const ROWS = rows;
   const acc = [];
   for (let r = 0; r < ROWS; r++) acc.push(`$c${r}0`, `$c${r}1`);
   const lines = [];
   lines.push('(module');
-  lines.push(' (memory (export "memory") 16)');
+  lines.push(heapMemory ? ' (import "env" "memory" (memory 1))' : ' (memory (export "memory") 16)');
   lines.push(' (func $micro (param $a i32) (param $rs i32) (param $ks i32) (param $bp i32) (param $cp i32) (param $k i32) (param $ldc i32)');
   lines.push(`  ${acc.map((a) => `(local ${a} v128)`).join(' ')} (local $x v128) (local $b0 v128) (local $b1 v128)`);
   lines.push(`  ${Array.from({ length: ROWS }, (_, r) => `(local $p${r} i32)`).join(' ')}`);
@@ -177,6 +182,29 @@ export function simdWat({ rows = 4, fma = false } = {}) {
   lines.push('   (local.set $jb (i32.add (local.get $jb) (i32.const 1)))');
   lines.push('   (br $lj)))');
   lines.push(' )');
+  groupNormFunctions(lines);
+  // copyrows(src, srcStride, dst, dstStride, rows, len): rows segments of len bytes (byte strides), memory.copy each
+  lines.push(' (func (export "copyrows") (param $src i32) (param $ss i32) (param $dst i32) (param $ds i32) (param $rows i32) (param $len i32)');
+  lines.push('  (block $d (loop $l');
+  lines.push('   (br_if $d (i32.eqz (local.get $rows)))');
+  lines.push('   (memory.copy (local.get $dst) (local.get $src) (local.get $len))');
+  lines.push('   (local.set $src (i32.add (local.get $src) (local.get $ss)))');
+  lines.push('   (local.set $dst (i32.add (local.get $dst) (local.get $ds)))');
+  lines.push('   (local.set $rows (i32.sub (local.get $rows) (i32.const 1)))');
+  lines.push('   (br $l)))');
+  lines.push(' )');
+  // silugrad(dy, x, s, dx, n): dx = dy * (s * (1 + x * (1 - s))) over n floats (rounded up to 4), in the op chain's order
+  lines.push(' (func (export "silugrad") (param $dy i32) (param $x i32) (param $s i32) (param $dx i32) (param $n i32)');
+  lines.push('  (local $o i32) (local $end i32) (local $sv v128) (local $one v128)');
+  lines.push('  (local.set $one (f32x4.splat (f32.const 1)))');
+  lines.push('  (local.set $end (i32.shl (local.get $n) (i32.const 2)))');
+  lines.push('  (block $d (loop $l');
+  lines.push('   (br_if $d (i32.ge_u (local.get $o) (local.get $end)))');
+  lines.push('   (local.set $sv (v128.load (i32.add (local.get $s) (local.get $o))))');
+  lines.push('   (v128.store (i32.add (local.get $dx) (local.get $o)) (f32x4.mul (v128.load (i32.add (local.get $dy) (local.get $o))) (f32x4.mul (local.get $sv) (f32x4.add (local.get $one) (f32x4.mul (v128.load (i32.add (local.get $x) (local.get $o))) (f32x4.sub (local.get $one) (local.get $sv)))))))');
+  lines.push('   (local.set $o (i32.add (local.get $o) (i32.const 16)))');
+  lines.push('   (br $l)))');
+  lines.push(' )');
   lines.push(')');
   return `${lines.join('\n')}\n`;
 }
@@ -266,6 +294,71 @@ function siluGradFunc() {
   l.push('   (br $li)))');
   l.push(' )');
   return l;
+}
+
+/**
+ * Pushes a loop over the f32x4 vectors of a row-major `[rows, cols]` block (`cols` a multiple of 4): in `body`, local
+ * `$o` is the vector's byte offset in the block and `$j` its column's byte offset in a row (so `(i32.add (local.get
+ * $src) (local.get $o))` addresses the element vector and `(i32.add (local.get $mean) (local.get $j))` its per-column
+ * vector). The function must declare `$o $j $rowBytes $end` (i32) and take `$rows $cols`.
+ * @param {string[]} lines the module text so far
+ * @param {string[]} body the loop body's instructions
+ */
+function columnVectorLoop(lines, body) {
+  lines.push('  (local.set $rowBytes (i32.shl (local.get $cols) (i32.const 2)))');
+  lines.push('  (local.set $end (i32.mul (local.get $rows) (local.get $rowBytes)))');
+  lines.push('  (block $di (loop $li');
+  lines.push('   (br_if $di (i32.ge_u (local.get $o) (local.get $end)))');
+  lines.push('   (local.set $j (i32.const 0))');
+  lines.push('   (block $dj (loop $lj');
+  lines.push('    (br_if $dj (i32.ge_u (local.get $j) (local.get $rowBytes)))');
+  for (const b of body) lines.push(`    ${b}`);
+  lines.push('    (local.set $o (i32.add (local.get $o) (i32.const 16)))');
+  lines.push('    (local.set $j (i32.add (local.get $j) (i32.const 16)))');
+  lines.push('    (br $lj)))');
+  lines.push('   (br $li)))');
+}
+
+/**
+ * The group-norm passes of src/kernels/group-norm.ts over one sample's row-major `[rows (positions), cols (channels)]`
+ * block, `cols` a multiple of 4, f32x4 over channels, every per-channel vector (`dst`, `mean`, ...) `cols` floats
+ * (byte addresses throughout; the per-channel sums add rows in order):
+ *   coldot(a, b, dst, rows, cols):            dst[j] = sum_i a[i][j] * b[i][j]
+ *   colsqdev(src, mean, dst, rows, cols):     dst[j] = sum_i (src[i][j] - mean[j])^2
+ *   gnforward(x, xhat, y, mean, rstd, gamma, beta, rows, cols):
+ *                                             xhat = (x - mean[j]) * rstd[j], y = xhat * gamma[j] + beta[j]
+ *   gnbackward(dy, xhat, dx, rstd, gamma, m1, m2, rows, cols):
+ *                                             dx = rstd[j] * ((dy * gamma[j] - m1[j]) - xhat * m2[j])
+ * @param {string[]} lines the module text so far
+ */
+function groupNormFunctions(lines) {
+  const locals = '(local $o i32) (local $j i32) (local $rowBytes i32) (local $end i32)';
+  const at = (base, off) => `(v128.load (i32.add (local.get ${base}) (local.get ${off})))`;
+  const accumulate = (value) => `(v128.store (i32.add (local.get $dst) (local.get $j)) (f32x4.add ${at('$dst', '$j')} ${value}))`;
+  lines.push(' (func (export "coldot") (param $a i32) (param $b i32) (param $dst i32) (param $rows i32) (param $cols i32)');
+  lines.push(`  ${locals}`);
+  lines.push('  (memory.fill (local.get $dst) (i32.const 0) (i32.shl (local.get $cols) (i32.const 2)))');
+  columnVectorLoop(lines, [accumulate(`(f32x4.mul ${at('$a', '$o')} ${at('$b', '$o')})`)]);
+  lines.push(' )');
+  lines.push(' (func (export "colsqdev") (param $src i32) (param $mean i32) (param $dst i32) (param $rows i32) (param $cols i32)');
+  lines.push(`  ${locals} (local $d v128)`);
+  lines.push('  (memory.fill (local.get $dst) (i32.const 0) (i32.shl (local.get $cols) (i32.const 2)))');
+  columnVectorLoop(lines, [`(local.set $d (f32x4.sub ${at('$src', '$o')} ${at('$mean', '$j')}))`, accumulate('(f32x4.mul (local.get $d) (local.get $d))')]);
+  lines.push(' )');
+  lines.push(' (func (export "gnforward") (param $x i32) (param $xhat i32) (param $y i32) (param $mean i32) (param $rstd i32) (param $gamma i32) (param $beta i32) (param $rows i32) (param $cols i32)');
+  lines.push(`  ${locals} (local $h v128)`);
+  columnVectorLoop(lines, [
+    `(local.set $h (f32x4.mul (f32x4.sub ${at('$x', '$o')} ${at('$mean', '$j')}) ${at('$rstd', '$j')}))`,
+    '(v128.store (i32.add (local.get $xhat) (local.get $o)) (local.get $h))',
+    `(v128.store (i32.add (local.get $y) (local.get $o)) (f32x4.add (f32x4.mul (local.get $h) ${at('$gamma', '$j')}) ${at('$beta', '$j')}))`,
+  ]);
+  lines.push(' )');
+  lines.push(' (func (export "gnbackward") (param $dy i32) (param $xhat i32) (param $dx i32) (param $rstd i32) (param $gamma i32) (param $m1 i32) (param $m2 i32) (param $rows i32) (param $cols i32)');
+  lines.push(`  ${locals}`);
+  columnVectorLoop(lines, [
+    `(v128.store (i32.add (local.get $dx) (local.get $o)) (f32x4.mul ${at('$rstd', '$j')} (f32x4.sub (f32x4.sub (f32x4.mul ${at('$dy', '$o')} ${at('$gamma', '$j')}) ${at('$m1', '$j')}) (f32x4.mul ${at('$xhat', '$o')} ${at('$m2', '$j')}))))`,
+  ]);
+  lines.push(' )');
 }
 
 /** Rows of the baseline module's microkernel block (the relaxed-SIMD module's is {@link GEMM_RELAXED_ROWS}). */

@@ -1,12 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setupWasmBackend } from './index';
-import { heapCopyCount } from './kernels/copies';
+import { heapCopyCount, wasmRowCopyCount } from './kernels/copies';
 import { liveCounts, on, rand } from './test-helpers';
 
 // The heap-copy Concat and SplitV (kernels/copies.ts): byte-exact against the cpu backend on every axis, ragged
 // pieces (short and long rows, whole blocks at axis 0), int32, empty
-// pieces, gradients through tf.concat / tf.split, and no leaks.
+// pieces, gradients through tf.concat / tf.split, and no leaks; strided rows both by the wasm row copier on the heap
+// (wasmRowCopies, default) and by copyWithin.
 const size = (s: readonly number[]) => s.reduce((p, d) => p * d, 1);
 
 interface ConcatCase {
@@ -71,6 +72,26 @@ describe('heap-copy Concat and SplitV on wasm', () => {
     const wasm = await on('wasm', () => splitValues(c));
     expect(heapCopyCount()).toBe(count + 1);
     expect(wasm).toEqual(cpu);
+  });
+
+  it.each([true, false])('wasmRowCopies %s: the same bytes as the cpu backend (float32, int32, splits), on the path asked for', async (rowCopies) => {
+    for (const c of CONCATS) {
+      for (const dtype of ['float32', 'int32'] as const) {
+        const cpu = await on('cpu', () => concatValues(c, dtype));
+        const count = wasmRowCopyCount();
+        const wasm = await on('wasm', () => concatValues(c, dtype), { wasmRowCopies: rowCopies });
+        // axis 0 concatenates whole blocks (one contiguous copy a piece): no strided rows to copy
+        const strided = c.axis !== 0;
+        expect(wasmRowCopyCount() > count).toBe(rowCopies && strided);
+        expect(Buffer.from(Float32Array.from(wasm).buffer).equals(Buffer.from(Float32Array.from(cpu).buffer))).toBe(true);
+      }
+    }
+    for (const c of SPLITS) {
+      const cpu = await on('cpu', () => splitValues(c));
+      const wasm = await on('wasm', () => splitValues(c), { wasmRowCopies: rowCopies });
+      expect(wasm).toEqual(cpu);
+    }
+    await setupWasmBackend({ wasmRowCopies: true });
   });
 
   it('fastCopies: false gives the same bits', async () => {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setupWasmBackend } from './index';
-import { gemmAvailable, gemmFusedMultiplyAdd, gemmProductCount } from './kernels/gemm';
+import { gemmAvailable, gemmFusedMultiplyAdd, gemmLongInnerCount, gemmProductCount, LONG_K } from './kernels/gemm';
 import { finiteDiff, liveCounts, on, rand, relErr } from './test-helpers';
 
 // charlearn's SIMD GEMM (kernels/gemm.ts) behind wasm's BatchMatMul: every transpose combination, ragged sizes
@@ -44,6 +44,31 @@ describe('the GEMM behind wasm BatchMatMul', () => {
     expect(gemmFusedMultiplyAdd()).toBe(false);
     await setupWasmBackend({ gemm: true, relaxedSimd: true });
     expect(gemmFusedMultiplyAdd()).toBe(true);
+  });
+
+  // aᵀ @ b with a long inner dimension (the weight gradient of a 1x1 convolution over whole images) runs in k-chunks
+  it.each([
+    [[20011, 37], [20011, 19], true],
+    [[50176, 48], [50176, 16], true],
+    [[LONG_K, 9], [LONG_K, 8], true],
+    [[LONG_K - 1, 9], [LONG_K - 1, 8], false],
+  ] as [number[], number[], boolean][])('[%j]ᵀ x %j: k-chunked (%s), the cpu backend\'s values on both microkernels and with gemmLongInner false, no leak', async (aShape, bShape, chunked) => {
+    const c: Case = { a: aShape, b: bShape, tA: true, tB: false };
+    const cpu = await on('cpu', () => product(c, 77));
+    for (const relaxed of [true, false]) {
+      await setupWasmBackend({ gemm: true, relaxedSimd: relaxed });
+      const count = gemmLongInnerCount();
+      const before = liveCounts();
+      const wasm = product(c, 77);
+      expect(liveCounts()).toEqual(before);
+      expect(gemmLongInnerCount()).toBe(count + (chunked ? 1 : 0));
+      expect(relErr(wasm, cpu)).toBeLessThan(1e-5);
+    }
+    await setupWasmBackend({ gemm: true, relaxedSimd: true, gemmLongInner: false });
+    const count = gemmLongInnerCount();
+    expect(relErr(product(c, 77), cpu)).toBeLessThan(1e-5);
+    expect(gemmLongInnerCount()).toBe(count);
+    await setupWasmBackend({ gemm: true, relaxedSimd: true, gemmLongInner: true });
   });
 
   // each case on both microkernels: the 6 x 8 fused one (ragged M against 6 rows) and the 4 x 8 multiply-then-add one

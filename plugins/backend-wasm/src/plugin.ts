@@ -4,17 +4,18 @@ import { overrideBatchMatMulGradient, registerAllGradients } from './gradients';
 import { registerAdamKernel, unregisterAdamKernel } from './kernels/adam';
 import { setShiftedGemmBackpropFilter } from './kernels/backprop-filter-gemm';
 import { setGemmConv2D } from './kernels/conv2d-gemm';
-import { patchCopyKernels, unpatchCopyKernels } from './kernels/copies';
+import { patchCopyKernels, setWasmRowCopies, unpatchCopyKernels } from './kernels/copies';
 import { registerConvKernels } from './kernels/conv2d';
 import { registerDenseSiluKernels, unregisterDenseSiluKernels } from './kernels/dense-silu';
 import { registerEmbeddingKernel, unregisterEmbeddingKernel } from './kernels/embedding';
-import { registerGroupNormKernels, unregisterGroupNormKernels } from './kernels/group-norm';
+import { registerGroupNormKernels, setSimdGroupNorm, unregisterGroupNormKernels } from './kernels/group-norm';
+import { registerSiluGradKernel, unregisterSiluGradKernel } from './kernels/silu-grad';
 import { registerDepthwiseKernels } from './kernels/depthwise';
 import { registerGatherKernel } from './kernels/gather';
 import { patchIdentityKernel, unpatchIdentityKernel } from './kernels/identity';
 import { registerPoolKernels } from './kernels/pool';
 import { registerSegmentKernels } from './kernels/segment';
-import { setGemmRelaxedSimd } from './kernels/gemm';
+import { setGemmLongInner, setGemmRelaxedSimd } from './kernels/gemm';
 import { patchMatMulKernels, setGemmMatMul, unpatchMatMulKernels } from './kernels/matmul';
 import { patchReduceKernels, unpatchReduceKernels } from './kernels/reduce';
 import { WASM } from './kernels/util';
@@ -108,6 +109,13 @@ export interface WasmBackendOptions {
    */
   relaxedSimd?: boolean;
   /**
+   * With `gemm`: compute `aᵀ @ b` with an inner dimension of at least 8,192 (both rank 2: the weight gradient of a
+   * 1x1 convolution or a linear layer applied over whole images, `k = b·h·w`) in cache-sized chunks of `k`, each chunk
+   * of both operands copied, packed and multiplied while it is in cache, the chunks' tiles added in float64; instead of
+   * packing both whole operands first (docs/profile-steps.md). Default true.
+   */
+  gemmLongInner?: boolean;
+  /**
    * With `gemm`: compute stride-1 float32 `Conv2DBackpropFilter` (the weight gradient of every stride-1 conv2d, e.g.
    * all of the U-Net's) as `KH x KW` shifted products on the same SIMD GEMM, reading the zero-padded input in place
    * (no im2col), instead of a transposed XNNPACK convolution (docs/profile-steps.md). Single-threaded like `gemm`:
@@ -127,6 +135,13 @@ export interface WasmBackendOptions {
    * connections, ~10x faster on `[64, 28, 28, 48]` (docs/profile-steps.md). Default true.
    */
   fastCopies?: boolean;
+  /**
+   * With `fastCopies`: copy the strided rows of `Concat` / `SplitV` inside WebAssembly (charlearn's SIMD kernels
+   * module instantiated on the tfjs heap: a `memory.copy` a row, no JS call a row) instead of a `copyWithin` a row,
+   * where the heap's memory can be imported (tfjs-backend-wasm's single-threaded binaries; the threaded one's memory
+   * is shared and keeps `copyWithin`). The same bytes. Default true.
+   */
+  wasmRowCopies?: boolean;
   /**
    * Compute float32 `Sum` / `Mean` over leading axes (every bias gradient,
    * `sum(dy, 0)`) by a row-wise accumulation instead of stock wasm's
@@ -172,6 +187,21 @@ export interface WasmBackendOptions {
    * `@charlearn/nets`' `groupNorm` (the U-Net's) uses when the backend has them. Default true.
    */
   fusedGroupNorm?: boolean;
+  /**
+   * With `fusedGroupNorm`: run the group-norm kernels' passes in charlearn's SIMD kernels module (f32x4 over the
+   * channels, one sample's block at a time; channel counts that are a multiple of 4, where WebAssembly SIMD is
+   * available) instead of JS loops over the heap: forward and backward ~3-5x faster on the U-Net's activations
+   * (docs/profile-steps.md). Per-channel sums then accumulate in float32 (positions in order; groups and the
+   * variance from squared deviations in float64), ~1e-6 relative from the JS passes. Default true.
+   */
+  simdGroupNorm?: boolean;
+  /**
+   * Register the SiLU input-gradient kernel (`SILU_GRAD_KERNEL` of `@charlearn/core`: `dy·(s·(1 + x·(1 − s)))` in
+   * one SIMD pass where the op chain runs five kernels, with the same float32 bits), which `@charlearn/nets`'
+   * `activate(x, 'silu')` uses in its gradient when the backend has it: every SiLU of the MLPs and the U-Net.
+   * Default true.
+   */
+  fusedSiluGrad?: boolean;
 }
 
 interface PluginState {
@@ -243,6 +273,9 @@ async function runSetup(state: PluginState): Promise<void> {
   else unregisterEmbeddingKernel();
   if (options.fusedGroupNorm ?? true) registerGroupNormKernels();
   else unregisterGroupNormKernels();
+  setSimdGroupNorm(options.simdGroupNorm ?? true);
+  if (options.fusedSiluGrad ?? true) registerSiluGradKernel();
+  else unregisterSiluGradKernel();
   const fix = options.matMulFix ?? 'kernel';
   if (fix === 'kernel') patchMatMulKernels();
   else unpatchMatMulKernels();
@@ -251,6 +284,7 @@ async function runSetup(state: PluginState): Promise<void> {
   else unpatchReduceKernels();
   if (options.fastCopies ?? true) patchCopyKernels();
   else unpatchCopyKernels();
+  setWasmRowCopies(options.wasmRowCopies ?? true);
 
   if (wasmInitialised() && threads !== 'auto' && options.threads !== undefined) {
     const running = wasm.getThreadsCount();
@@ -286,6 +320,7 @@ async function runSetup(state: PluginState): Promise<void> {
   const oneThread = wasm.getThreadsCount() === 1;
   setGemmMatMul((options.gemm ?? true) && oneThread);
   setGemmRelaxedSimd(options.relaxedSimd ?? true);
+  setGemmLongInner(options.gemmLongInner ?? true);
   setShiftedGemmBackpropFilter((options.gemm ?? true) && (options.gemmBackpropFilter ?? true) && oneThread);
   setGemmConv2D((options.gemm ?? true) && (options.gemmConv ?? true) && oneThread);
   if (options.fusedDense ?? oneThread) registerDenseSiluKernels();

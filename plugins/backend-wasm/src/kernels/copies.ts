@@ -12,6 +12,7 @@ import {
   type SplitVAttrs,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
+import { heapSimdModule, type HeapSimdModule } from './simd-module';
 import { heapView, originalOf, tagWrapper, WASM, type KernelBackendLike } from './util';
 
 /**
@@ -42,11 +43,34 @@ function heapAndOffset(backend: KernelBackendLike, info: TensorInfo): { heap: He
   return { heap: new Int32Array(view.buffer), offset: view.byteOffset / 4 };
 }
 
-/** Copies `rows` segments of `len` elements from `src` (row stride `srcStride`) to `dst` (row stride `dstStride`), all in `heap`. */
-function copyRows(heap: Heap, dst: number, dstStride: number, src: number, srcStride: number, rows: number, len: number): void {
+let useHeapModule = true;
+
+/**
+ * Copies strided rows with the SIMD kernels module instantiated on the wasm heap ({@link heapSimdModule}: one
+ * `memory.copy` a row inside wasm, no JS call a row) where it is available (default on); off, or otherwise, a
+ * `copyWithin` a row. Set by the plugin from the `wasmRowCopies` option.
+ */
+export function setWasmRowCopies(on: boolean): void {
+  useHeapModule = on;
+}
+
+let wasmCopies = 0;
+
+/** How many strided row copies (one a piece of a `Concat` / `SplitV`) ran inside wasm in this thread (a diagnostic: which path ran). */
+export function wasmRowCopyCount(): number {
+  return wasmCopies;
+}
+
+/** Copies `rows` segments of `len` elements from `src` (row stride `srcStride`) to `dst` (row stride `dstStride`), all in `heap` (whose wasm rows copier is `module`, or null). */
+function copyRows(heap: Heap, module: HeapSimdModule | null, dst: number, dstStride: number, src: number, srcStride: number, rows: number, len: number): void {
   if (len === 0) return;
-  if (len === srcStride && len === dstStride) {
+  if (rows === 1 || (len === srcStride && len === dstStride)) {
     heap.copyWithin(dst, src, src + rows * len);
+    return;
+  }
+  if (module) {
+    wasmCopies++;
+    module.copyrows(4 * src, 4 * srcStride, 4 * dst, 4 * dstStride, rows, 4 * len);
     return;
   }
   for (let r = 0; r < rows; r++) {
@@ -55,6 +79,9 @@ function copyRows(heap: Heap, dst: number, dstStride: number, src: number, srcSt
     heap.copyWithin(d, s, s + len);
   }
 }
+
+/** The wasm row copier on `backend`'s heap when switched on and available, else null. */
+const rowCopier = (backend: KernelBackendLike): HeapSimdModule | null => (useHeapModule ? heapSimdModule(backend) : null);
 
 const copyable = (t: TensorInfo): boolean => t.dtype === 'float32' || t.dtype === 'int32';
 
@@ -75,10 +102,11 @@ function concatWith(original: KernelConfig): KernelFunc {
     const widths = nonEmpty.map((t) => util.sizeFromShape(t.shape.slice(axis)));
     const total = widths.reduce((a, b) => a + b, 0);
     const { heap, offset: outBase } = heapAndOffset(backend, out);
+    const module = rowCopier(backend);
     let column = 0;
     nonEmpty.forEach((t, i) => {
       const src = heapAndOffset(backend, t).offset;
-      copyRows(heap, outBase + column, total, src, widths[i]!, rows, widths[i]!);
+      copyRows(heap, module, outBase + column, total, src, widths[i]!, rows, widths[i]!);
       column += widths[i]!;
     });
     copies++;
@@ -104,10 +132,11 @@ function splitVWith(original: KernelConfig): KernelFunc {
     });
     // views after every allocation (growing the heap detaches earlier ones)
     const { heap, offset: src } = heapAndOffset(backend, x);
+    const module = rowCopier(backend);
     let column = 0;
     outs.forEach((o, i) => {
       const width = sizes[i]! * inner;
-      if (width > 0) copyRows(heap, heapAndOffset(backend, o).offset, width, src + column, total, rows, width);
+      if (width > 0) copyRows(heap, module, heapAndOffset(backend, o).offset, width, src + column, total, rows, width);
       column += width;
     });
     copies++;

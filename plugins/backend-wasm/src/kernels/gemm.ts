@@ -122,6 +122,74 @@ export function gemmIntoModule(backend: KernelBackendLike, module: SimdModule, a
 }
 
 /**
+ * Inner dimension from which `aᵀ @ b` (both rank 2, `b` not transposed) runs in cache-sized chunks of `k`
+ * ({@link longInnerProduct}): the weight gradients of 1x1 convolutions over whole images (`k = b·h·w`, 50,176 for
+ * the U-Net's 28x28 at batch 64).
+ */
+export const LONG_K = 8192;
+
+let longProducts = 0;
+let useLongInner = true;
+
+/** Whether long-`k` products `aᵀ @ b` run in cache-sized `k`-chunks ({@link LONG_K}; default true). The plugin's `gemmLongInner` option sets it. */
+export function setGemmLongInner(on: boolean): void {
+  useLongInner = on;
+}
+
+/** How many products the chunked long-`k` path ({@link longInnerProduct}) has computed in this thread (a diagnostic). */
+export function gemmLongInnerCount(): number {
+  return longProducts;
+}
+
+/** Floats of one `k`-chunk's raw and packed operands together (~512 KiB: they stay in L2 between copy, pack and product). */
+const CHUNK_FLOATS = 1 << 17;
+
+/**
+ * `aᵀ @ b` for `a [k, m]`, `b [k, n]` with a long inner dimension, chunk by chunk of `kc` rows of both: copy the
+ * chunks in, pack them (`panelsRows`, `panels8`), multiply into a tile, and add the tile to a float64 accumulator.
+ * The one-pass path copies and packs both whole operands before streaming each packed panel once per row block, which
+ * for `k` in the tens of thousands runs from memory (~10 GFLOP/s on `[50176, 32]ᵀ @ [50176, 16]`); here every
+ * chunk is read from the tfjs heap once and then used from cache. The sums differ from the one-pass path's in
+ * float32 rounding (the chunks' partial sums are added in float64). The caller owns the result.
+ */
+function longInnerProduct(backend: KernelBackendLike, module: SimdModule, a: TensorInfo, b: TensorInfo, m: number, k: number, n: number): TensorInfo {
+  const ROWS = module.rows;
+  const panels = Math.ceil(n / COLS);
+  const blocks = Math.ceil(m / ROWS);
+  const ldc = panels * COLS;
+  const kc = Math.max(COLS, Math.floor(CHUNK_FLOATS / (m + blocks * ROWS + n + ldc)));
+  // floats: raw A chunk | packed A chunk | raw B chunk | packed B chunk | C tile
+  const aRaw = 0;
+  const aPacked = aRaw + kc * m + 16;
+  const bRaw = aPacked + blocks * kc * ROWS + 16;
+  const bPacked = bRaw + kc * n + 16;
+  const cOffset = bPacked + panels * kc * COLS;
+  const mem = reserveFloats(module, cOffset + blocks * ROWS * ldc);
+  const out = backend.makeOutput([m, n], 'float32');
+  // views after the allocation (which may grow the heap)
+  const [A, B, O] = [a, b, out].map((t) => backend.typedArrayFromHeap(t)) as [Float32Array, Float32Array, Float32Array];
+  const acc = new Float64Array(m * n);
+  for (let k0 = 0; k0 < k; k0 += kc) {
+    const len = Math.min(kc, k - k0);
+    mem.set(A.subarray(k0 * m, (k0 + len) * m), aRaw);
+    mem.set(B.subarray(k0 * n, (k0 + len) * n), bRaw);
+    module.panelsRows(aRaw * 4, aPacked * 4, len, m);
+    packTail(mem, aPacked + Math.floor(m / ROWS) * len * ROWS, mem, aRaw, len, m, ROWS, false);
+    module.panels8(bRaw * 4, bPacked * 4, len, n);
+    packTail(mem, bPacked + Math.floor(n / COLS) * len * COLS, mem, bRaw, len, n, COLS, false);
+    for (let ib = 0; ib < blocks; ib++) module.gemm((aPacked + ib * len * ROWS) * 4, 4, 4 * ROWS, bPacked * 4, (cOffset + ib * ROWS * ldc) * 4, 1, panels, len, ldc * 4);
+    for (let i = 0; i < m; i++) {
+      const row = cOffset + i * ldc;
+      for (let j = 0; j < n; j++) acc[i * n + j]! += mem[row + j]!;
+    }
+  }
+  O.set(acc);
+  products++;
+  longProducts++;
+  return out;
+}
+
+/**
  * `op(a) @ op(b)` for float32 tensors on the wasm heap (`op` a transpose of the last two axes when the flag is set),
  * batch dimensions equal or on one side only. Returns null when the product is not one the GEMM runs (fewer than
  * {@link GEMM_MIN_COLUMNS} output columns, unless the left operand is transposed and the result has that many
@@ -150,6 +218,10 @@ export function gemmMatMul(backend: KernelBackendLike, a: TensorInfo, b: TensorI
     } finally {
       backend.disposeData(ct.dataId);
     }
+  }
+  if (useLongInner && transposeA && !transposeB && ra === 2 && rb === 2 && k >= LONG_K) {
+    const module = gemmModule();
+    return module ? longInnerProduct(backend, module, a, b, m, k, n) : null;
   }
   const batchDims = batchShape(a.shape, b.shape);
   if (!batchDims) return null;

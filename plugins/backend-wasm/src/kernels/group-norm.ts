@@ -1,6 +1,29 @@
 import { getKernel, registerKernel, unregisterKernel, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
 import { GROUP_NORM_GRAD_KERNEL, GROUP_NORM_KERNEL, type GroupNormAttrs } from '@charlearn/core';
+import { reserveFloats, simdModule, type SimdModule } from './simd-module';
 import { heapView, WASM, type KernelBackendLike } from './util';
+
+let useSimd = true;
+const computed = { forward: 0, backward: 0 };
+
+/**
+ * Runs both kernels' passes in the SIMD kernels module (f32x4 over channels, one sample's block at a time copied in
+ * and out) where the channel count is a multiple of 4 and WebAssembly SIMD is available (default on); off, or
+ * otherwise, the JS passes (float64 accumulation). Set by the plugin from the `simdGroupNorm` option.
+ */
+export function setSimdGroupNorm(on: boolean): void {
+  useSimd = on;
+}
+
+/** How many forward and backward calls the SIMD passes have computed in this thread (a diagnostic: which path ran). */
+export function simdGroupNormCount(): { readonly forward: number; readonly backward: number } {
+  return { ...computed };
+}
+
+/** The SIMD module when the SIMD passes apply to `c` channels, else null. */
+function simdFor(c: number): SimdModule | null {
+  return useSimd && c % 4 === 0 ? simdModule() : null;
+}
 
 function fail(kernel: string, message: string): never {
   throw new Error(`@charlearn/backend-wasm: ${kernel}: ${message}`);
@@ -73,8 +96,93 @@ function normaliseSample(x: Float32Array, gamma: Float32Array, beta: Float32Arra
 }
 
 /**
- * {@link GROUP_NORM_KERNEL} on wasm: two JS passes over each sample (sums, write), float64 accumulation (the variance
- * as E[x²] − mean², exact enough in float64 unless |mean|/std exceeds ~1e6). The op chain's broadcast binary ops and reductions over axes [1, 3] of `[b, h·w, groups, c/groups]`
+ * Forward of all `b` samples in the SIMD module: per sample, its `positions × c` block is copied in, `colsum` gives the
+ * per-channel sums (float32, positions in order), folded per group in float64 into the mean; `colsqdev` the per-channel
+ * sums of squared deviations from it (so no E[x²] − mean² cancellation), folded into `rstd`; `gnforward` writes
+ * `xhat` and `y`, which are copied out. Module memory (floats): the block, `xhat`, `y` (`n` each), then per-channel
+ * vectors of `c` floats: sums, mean, rstd, gamma, beta.
+ */
+function normaliseSimd(m: SimdModule, X: Float32Array, G: Float32Array, B: Float32Array, Y: Float32Array, XH: Float32Array, R: Float32Array, b: number, positions: number, c: number, cg: number, eps: number): void {
+  const groups = c / cg;
+  const count = positions * cg;
+  const n = positions * c;
+  const [sums, mean, rstd, gamma, beta] = [0, 1, 2, 3, 4].map((k) => 3 * n + k * c) as [number, number, number, number, number];
+  const mem = reserveFloats(m, 3 * n + 5 * c);
+  mem.set(G, gamma);
+  mem.set(B, beta);
+  for (let s = 0; s < b; s++) {
+    const o = s * n;
+    mem.set(X.subarray(o, o + n), 0);
+    m.colsum(0, 4 * sums, positions, c);
+    for (let g = 0; g < groups; g++) {
+      let s1 = 0;
+      for (let ch = g * cg; ch < (g + 1) * cg; ch++) s1 += mem[sums + ch]!;
+      mem.fill(s1 / count, mean + g * cg, mean + (g + 1) * cg);
+    }
+    m.colsqdev(0, 4 * mean, 4 * sums, positions, c);
+    for (let g = 0; g < groups; g++) {
+      let s2 = 0;
+      for (let ch = g * cg; ch < (g + 1) * cg; ch++) s2 += mem[sums + ch]!;
+      const r = 1 / Math.sqrt(s2 / count + eps);
+      R[s * groups + g] = r;
+      mem.fill(r, rstd + g * cg, rstd + (g + 1) * cg);
+    }
+    m.gnforward(0, 4 * n, 8 * n, 4 * mean, 4 * rstd, 4 * gamma, 4 * beta, positions, c);
+    XH.set(mem.subarray(n, 2 * n), o);
+    Y.set(mem.subarray(2 * n, 3 * n), o);
+  }
+  computed.forward++;
+}
+
+/**
+ * Backward of all `b` samples in the SIMD module: per sample, its `dy` and `xhat` blocks are copied in, `colsum` and
+ * `coldot` give the per-channel Σ dy and Σ dy·xhat (float32, positions in order; accumulated over samples in float64
+ * for `dBeta` and `dGamma`), folded per group in float64 into mean(gamma·dy) and mean(gamma·dy·xhat); `gnbackward`
+ * writes `dx`, which is copied out. Module memory (floats): `dy`, `xhat`, `dx` (`n` each), then per-channel vectors of
+ * `c` floats: Σ dy, Σ dy·xhat, rstd, gamma, the two group means.
+ */
+function normGradSimd(m: SimdModule, DY: Float32Array, XH: Float32Array, R: Float32Array, G: Float32Array, DX: Float32Array, DG: Float32Array, DB: Float32Array, b: number, positions: number, c: number, cg: number): void {
+  const groups = c / cg;
+  const count = positions * cg;
+  const n = positions * c;
+  const [sdy, sdyx, rstd, gamma, m1, m2] = [0, 1, 2, 3, 4, 5].map((k) => 3 * n + k * c) as [number, number, number, number, number, number];
+  const mem = reserveFloats(m, 3 * n + 6 * c);
+  mem.set(G, gamma);
+  const accGamma = new Float64Array(c);
+  const accBeta = new Float64Array(c);
+  for (let s = 0; s < b; s++) {
+    const o = s * n;
+    mem.set(DY.subarray(o, o + n), 0);
+    mem.set(XH.subarray(o, o + n), n);
+    m.colsum(0, 4 * sdy, positions, c);
+    m.coldot(0, 4 * n, 4 * sdyx, positions, c);
+    for (let g = 0; g < groups; g++) {
+      let a = 0;
+      let q = 0;
+      for (let ch = g * cg; ch < (g + 1) * cg; ch++) {
+        a += G[ch]! * mem[sdy + ch]!;
+        q += G[ch]! * mem[sdyx + ch]!;
+      }
+      mem.fill(R[s * groups + g]!, rstd + g * cg, rstd + (g + 1) * cg);
+      mem.fill(a / count, m1 + g * cg, m1 + (g + 1) * cg);
+      mem.fill(q / count, m2 + g * cg, m2 + (g + 1) * cg);
+    }
+    for (let ch = 0; ch < c; ch++) {
+      accGamma[ch] = accGamma[ch]! + mem[sdyx + ch]!;
+      accBeta[ch] = accBeta[ch]! + mem[sdy + ch]!;
+    }
+    m.gnbackward(0, 4 * n, 8 * n, 4 * rstd, 4 * gamma, 4 * m1, 4 * m2, positions, c);
+    DX.set(mem.subarray(2 * n, 3 * n), o);
+  }
+  DG.set(accGamma);
+  DB.set(accBeta);
+  computed.backward++;
+}
+
+/**
+ * {@link GROUP_NORM_KERNEL} on wasm: the SIMD module's passes ({@link normaliseSimd}) where {@link setSimdGroupNorm}
+ * allows and `c` is a multiple of 4; otherwise two JS passes over each sample (sums, write), float64 accumulation (the
+ * variance as E[x²] − mean², exact enough in float64 unless |mean|/std exceeds ~1e6). The op chain's broadcast binary ops and reductions over axes [1, 3] of `[b, h·w, groups, c/groups]`
  * take wasm's generic (non-SIMD, strided) paths: ~10 kernels of a few ms each on a U-Net's 28x28x16 activations.
  */
 const groupNorm: KernelFunc = ({ inputs, backend, attrs }) => {
@@ -88,11 +196,19 @@ const groupNorm: KernelFunc = ({ inputs, backend, attrs }) => {
   const rstd = be.makeOutput([b, groups], 'float32');
   // Views after every allocation (growing the heap detaches earlier ones); float32 checked above.
   const [X, G, B, Y, XH, R] = [x, gamma!, beta!, y, xhat, rstd].map((t) => heapView(be, t) as Float32Array);
+  const simd = simdFor(c);
+  if (simd) {
+    normaliseSimd(simd, X!, G!, B!, Y!, XH!, R!, b, positions, c, cg, epsilon);
+    return [y, xhat, rstd];
+  }
   for (let s = 0; s < b; s++) normaliseSample(X!, G!, B!, Y!, XH!, R!, s * positions * c, s * groups, positions, c, cg, epsilon);
   return [y, xhat, rstd];
 };
 
-/** {@link GROUP_NORM_GRAD_KERNEL} on wasm: two JS passes a sample (per-channel sums, write), float64 accumulation. */
+/**
+ * {@link GROUP_NORM_GRAD_KERNEL} on wasm: the SIMD module's passes ({@link normGradSimd}) where the forward's apply;
+ * otherwise two JS passes a sample (per-channel sums, write), float64 accumulation.
+ */
 const groupNormGrad: KernelFunc = ({ inputs, backend, attrs }) => {
   const { dy, xhat, rstd, gamma } = inputs as Record<string, TensorInfo | undefined>;
   const { groups } = attrs as unknown as Pick<GroupNormAttrs, 'groups'>;
@@ -105,6 +221,11 @@ const groupNormGrad: KernelFunc = ({ inputs, backend, attrs }) => {
   const dGamma = be.makeOutput([c], 'float32');
   const dBeta = be.makeOutput([c], 'float32');
   const [DY, XH, R, G, DX, DG, DB] = [dy, xhat, rstd, gamma!, dx, dGamma, dBeta].map((t) => heapView(be, t) as Float32Array);
+  const simd = simdFor(c);
+  if (simd) {
+    normGradSimd(simd, DY!, XH!, R!, G!, DX!, DG!, DB!, b, positions, c, cg);
+    return [dx, dGamma, dBeta];
+  }
   const accGamma = new Float64Array(c);
   const accBeta = new Float64Array(c);
   const sdy = new Float64Array(c);

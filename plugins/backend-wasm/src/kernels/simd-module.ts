@@ -1,9 +1,10 @@
-import { SIMD_RELAXED_WASM_BASE64, SIMD_WASM_BASE64 } from './simd-binary';
+import { SIMD_HEAP_WASM_BASE64, SIMD_RELAXED_WASM_BASE64, SIMD_WASM_BASE64 } from './simd-binary';
 
 /**
  * charlearn's 128-bit SIMD kernels module (scripts/simd-wat.mjs, assembled into simd-binary.ts): a small WebAssembly
  * module with its own memory, holding the GEMM of `gemm.ts` with its panel packers, the Adam update of `adam.ts`,
- * the column sums of `reduce.ts` and the fused dense layer's SiLU epilogue and backward (`dense-silu.ts`).
+ * the column sums of `reduce.ts`, the fused dense layer's SiLU epilogue and backward (`dense-silu.ts`), the
+ * group-norm passes of `group-norm.ts` and the SiLU gradient of `silu-grad.ts`.
  * The kernels copy their operands from the tfjs wasm heap into this memory (a `TypedArray.set`, memcpy speed), run,
  * and copy the results back. Instantiated once per thread, on first use; its memory grows to the largest call's
  * need and keeps that size.
@@ -32,6 +33,16 @@ export interface SimdModule {
   readonly gather8: (src: number, dst: number, n: number, k: number) => void;
   /** The column sums of a row-major `[rows, cols]` matrix at `src` into `cols` floats at `dst` (byte addresses; rows added in order). */
   readonly colsum: (src: number, dst: number, rows: number, cols: number) => void;
+  /** Per-column sums of products of two row-major `[rows, cols]` blocks into `cols` floats (`cols` a multiple of 4; byte addresses; rows added in order). */
+  readonly coldot: (a: number, b: number, dst: number, rows: number, cols: number) => void;
+  /** Per-column sums of squared deviations from `cols` floats at `mean` (`cols` a multiple of 4; byte addresses; rows added in order). */
+  readonly colsqdev: (src: number, mean: number, dst: number, rows: number, cols: number) => void;
+  /** Group-norm forward of a `[rows, cols]` block: `xhat = (x − mean) · rstd`, `y = xhat · gamma + beta`, each a per-column vector (`cols` a multiple of 4; byte addresses). */
+  readonly gnforward: (x: number, xhat: number, y: number, mean: number, rstd: number, gamma: number, beta: number, rows: number, cols: number) => void;
+  /** Group-norm input gradient of a `[rows, cols]` block: `dx = rstd · ((dy · gamma − m1) − xhat · m2)`, per-column vectors (`cols` a multiple of 4; byte addresses). */
+  readonly gnbackward: (dy: number, xhat: number, dx: number, rstd: number, gamma: number, m1: number, m2: number, rows: number, cols: number) => void;
+  /** The SiLU input gradient `dx = dy · (s · (1 + x · (1 − s)))` over `n` floats (rounded up to 4; byte addresses). */
+  readonly silugrad: (dy: number, x: number, s: number, dx: number, n: number) => void;
   /** Adam in place over `n` floats (rounded up to 4) at the byte addresses of x, m, v, g. */
   readonly adam: (x: number, m: number, v: number, g: number, n: number, beta1: number, beta2: number, c1: number, c2: number, stepSize: number, epsilon: number, gradScale: number) => void;
   /**
@@ -63,7 +74,7 @@ function instantiate(base64: string, rows: number, fused: boolean): SimdModule |
     const x = instance.exports as unknown as Omit<SimdModule, 'view' | 'panelsRows' | 'rows' | 'fused'> & { panels6?: PanelPacker };
     const panelsRows = rows === 6 ? x.panels6 : x.panels4;
     if (!panelsRows) return null;
-    return { memory: x.memory, gemm: x.gemm, panels4: x.panels4, panels8: x.panels8, panelsRows, rows, fused, gather8: x.gather8, adam: x.adam, colsum: x.colsum, biasSilu: x.biasSilu, siluGrad: x.siluGrad, view: new Float32Array(x.memory.buffer) };
+    return { memory: x.memory, gemm: x.gemm, panels4: x.panels4, panels8: x.panels8, panelsRows, rows, fused, gather8: x.gather8, adam: x.adam, colsum: x.colsum, coldot: x.coldot, colsqdev: x.colsqdev, gnforward: x.gnforward, gnbackward: x.gnbackward, silugrad: x.silugrad, biasSilu: x.biasSilu, siluGrad: x.siluGrad, view: new Float32Array(x.memory.buffer) };
   } catch {
     return null;
   }
@@ -103,4 +114,36 @@ export function reserveFloats(m: SimdModule, floats: number): Float32Array {
     m.view = new Float32Array(m.memory.buffer);
   }
   return m.view;
+}
+
+/** The SIMD kernels module's text instantiated on the tfjs wasm heap ({@link heapSimdModule}): byte addresses into it. */
+export interface HeapSimdModule {
+  /** Copies `rows` segments of `len` bytes from `src` (row stride `srcStride` bytes) to `dst` (stride `dstStride`), a `memory.copy` each. */
+  readonly copyrows: (src: number, srcStride: number, dst: number, dstStride: number, rows: number, len: number) => void;
+}
+
+const onHeap = new WeakMap<WebAssembly.Memory, HeapSimdModule | null>();
+
+/**
+ * The SIMD kernels module on the wasm backend's own memory (`backend.wasm.asm.memory` of tfjs-backend-wasm 4.22's
+ * binaries), so that it moves tensors' data in place; one instance per memory. Null where that memory is not
+ * reachable or not importable (the threaded binary's memory is shared, this import is not): the callers fall back.
+ */
+export function heapSimdModule(backend: unknown): HeapSimdModule | null {
+  const memory = (backend as { wasm?: { asm?: { memory?: unknown } } } | null)?.wasm?.asm?.memory;
+  if (!(memory instanceof WebAssembly.Memory)) return null;
+  const cached = onHeap.get(memory);
+  if (cached !== undefined) return cached;
+  let module: HeapSimdModule | null = null;
+  try {
+    const bytes = decodeBase64(SIMD_HEAP_WASM_BASE64);
+    if (WebAssembly.validate(bytes)) {
+      const x = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports as unknown as HeapSimdModule;
+      module = { copyrows: x.copyrows };
+    }
+  } catch {
+    module = null;
+  }
+  onHeap.set(memory, module);
+  return module;
 }
