@@ -1,8 +1,9 @@
 /**
  * The shared-memory protocol between a trainer's thread and its gradient replicas (`startGradientReplicas` in
  * `@charlearn/distill/node` and `replica-worker.ts`): one `Int32Array` control block a replica, the weights in one
- * shared `Float32Array` for all, and a replica's inputs, gradients and error text in its own shared buffers.
- * Internal to this package.
+ * shared `Float32Array` for all, and a replica's inputs, gradients and error text in its own shared buffers. Sampling
+ * replicas (`startSamplingReplicas`, `sampling-worker.ts`) use the same control block and weights, and one shard buffer
+ * a replica (its rows of `z` in, their samples out). Internal to this package.
  */
 
 /** Control words of a replica (an `Int32Array` of {@link CONTROL_WORDS} on a `SharedArrayBuffer`). */
@@ -76,4 +77,38 @@ export function variableSlots(variables: ReadonlyArray<{ name: string; shape: re
     offset += size;
     return slot;
   });
+}
+
+/** What the caller posts before each sampling call (read synchronously by the sampling replica). */
+export interface SampleMessage {
+  /** Shape of this replica's shard of `z`, `[rows, ...sampleShape]`, at the start of its shard buffer. */
+  readonly shape: readonly number[];
+  /** Network evaluations (`sampleFlowMap`'s `steps`). */
+  readonly steps: number;
+  readonly eps0: number;
+  readonly eps1: number;
+  readonly start: import('./sampling').GeneratorStart;
+  /** `E[x1]`, one sample's values (`z.shape.slice(1)`), for the starts that shift by it. */
+  readonly dataMean?: Float32Array;
+  /** Version of the weights in the shared buffer: the replica reassigns its variables when it changed. */
+  readonly weightsVersion: number;
+  /** A new, larger shard buffer, when the last one was too small. */
+  readonly shardBuffer?: SharedArrayBuffer;
+}
+
+/** What a sampling replica gets at start (`workerData`). */
+export interface SamplingReplicaInit {
+  readonly index: number;
+  readonly task: import('./sampling-task').SamplingTask;
+  /** Modules to import before the backend is selected (backend plugins, interpolant and network plugins). */
+  readonly modules: readonly string[];
+  /** The registered backend to select with `useBackend`. */
+  readonly backend: string;
+  readonly variables: readonly VariableSlot[];
+  readonly control: SharedArrayBuffer;
+  readonly weights: SharedArrayBuffer;
+  /** The shard of `z` in, the shard's samples out (the same shape: a flow map keeps it). */
+  readonly shard: SharedArrayBuffer;
+  readonly error: SharedArrayBuffer;
+  readonly port: import('node:worker_threads').MessagePort;
 }

@@ -11,7 +11,8 @@ import { useBackend } from '@charlearn/core';
 import { createNetwork } from '@charlearn/nets';
 import { namedGradients } from './optim-step';
 import { gradientTaskLoss } from './sharded-gradients';
-import { Control, ERROR_BYTES, type ReplicaInit, type StepMessage } from './replica-protocol';
+import { type ReplicaInit, type StepMessage } from './replica-protocol';
+import { serveSteps } from './replica-threads';
 
 const init = workerData as ReplicaInit;
 const control = new Int32Array(init.control);
@@ -19,14 +20,6 @@ const weights = new Float32Array(init.weights);
 const grads = new Float32Array(init.grads);
 const errorBytes = new Uint8Array(init.error);
 let inputs = new Float32Array(init.inputs);
-
-function report(e: unknown): void {
-  const text = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-  const bytes = new TextEncoder().encode(text).subarray(0, ERROR_BYTES);
-  errorBytes.set(bytes);
-  Atomics.store(control, Control.errorLength, bytes.length);
-  Atomics.store(control, Control.status, 1);
-}
 
 async function start(): Promise<ReturnType<typeof setUp>> {
   for (const id of init.modules) await import(/* @vite-ignore */ id);
@@ -83,20 +76,7 @@ async function main(): Promise<void> {
     return;
   }
   parentPort!.postMessage({ ready: true });
-  let seen = 0;
-  for (;;) {
-    Atomics.wait(control, Control.go, seen);
-    if (Atomics.load(control, Control.stop) === 1) break;
-    seen = Atomics.load(control, Control.go);
-    Atomics.store(control, Control.status, 0);
-    try {
-      replica.step();
-    } catch (e) {
-      report(e);
-    }
-    Atomics.store(control, Control.done, seen);
-    Atomics.notify(control, Control.done);
-  }
+  serveSteps(control, errorBytes, replica.step);
 }
 
 void main();

@@ -1,0 +1,239 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Tensor } from '@tensorflow/tfjs-core';
+import { CharlearnError, ConfigError, ValueRangeError } from '@charlearn/core';
+import type { Network } from '@charlearn/nets';
+import { resolveGeneratorTimes, sampleFlowMap, type GeneratorTimes, type ResolvedGeneratorTimes } from './sampling';
+import { shardSizes } from './sharded-gradients';
+import { samplingTaskMap, type SamplingTask } from './sampling-task';
+import { CONTROL_WORDS, ERROR_BYTES, variableSlots, type SampleMessage, type SamplingReplicaInit, type VariableSlot } from './replica-protocol';
+import { awaitReady, signalStep, stopReplica, waitAll, workerScript, type ReplicaRole, type ReplicaThread } from './replica-threads';
+
+/** How sampling replicas are named in errors. */
+const ROLE: ReplicaRole = { noun: 'sampling replica', fallback: 'use replicas: 1 to sample on one thread' };
+
+/** Options of {@link startSamplingReplicas}. */
+export interface SamplingReplicaOptions {
+  /** Shards a batch of noise is split into, the calling thread included: 2 uses one worker thread (1 to 16). */
+  replicas: number;
+  /** What the replicas evaluate (e.g. `characteristicSamplingTask(student, 'follmer')`). */
+  task: SamplingTask;
+  /** The registered backend each replica selects (default: the current tfjs backend, e.g. `'wasm'`). */
+  backend?: string;
+  /**
+   * Modules each replica imports before selecting the backend: the backend's plugin and any plugin the task's
+   * network or interpolant needs (default `['@charlearn/backend-wasm']`). Bare names resolve from this package's
+   * folder; give `file:` URLs for anything else.
+   */
+  modules?: readonly string[];
+  /** How long a replica may take for one call or for its start before a `ReplicaError` (default 600,000 ms). */
+  timeoutMs?: number;
+}
+
+/** `sampleFlowMap` over worker threads, for one network architecture; {@link SamplingReplicas.close} ends them. */
+export interface SamplingReplicas {
+  /** What the replicas evaluate; {@link SamplingReplicas.sample} refuses a network of another spec. */
+  readonly task: SamplingTask;
+  /** How many shards a batch is split into (the calling thread samples the first). */
+  readonly replicas: number;
+  /**
+   * `sampleFlowMap(samplingTaskMap(task, net), z, steps, times)`, its rows sampled in shards on the replicas, each
+   * with `net`'s current weights: the same samples as on one thread (bitwise on the wasm backend: a row's math does
+   * not depend on the rows beside it).
+   *
+   * @param net - the generator network: its spec must be the task's; its weights are sent when they changed.
+   * @param z - prior noise `[batch, ...sampleShape]` (a batch smaller than the replicas uses fewer shards).
+   * @param steps - network evaluations (≥ 1).
+   * @param times - `eps0`, `eps1`, `start` and `dataMean`, as for `sampleFlowMap`.
+   * @returns the samples `[batch, ...sampleShape]`, owned by the caller.
+   */
+  sample(net: Network, z: Tensor, steps: number, times?: GeneratorTimes): Tensor;
+  /** Ends the worker threads (idempotent). The replicas cannot sample afterwards. */
+  close(): Promise<void>;
+}
+
+interface SamplingReplica extends ReplicaThread {
+  shard: Float32Array;
+}
+
+/** The shared weights and the version the replicas last saw of them. */
+interface SharedWeights {
+  readonly slots: readonly VariableSlot[];
+  readonly values: Float32Array;
+  version: number;
+}
+
+/**
+ * Starts `replicas − 1` worker threads that sample a generator on shards of each batch of noise, so that one- and
+ * few-step sampling uses more cores. Sampling is row-independent: each worker rebuilds the task's network on its own
+ * backend instance, takes the caller's weights from shared memory (copied there only when they changed), samples its
+ * rows with `sampleFlowMap` and writes them back; the calling thread samples the first shard meanwhile. Node only
+ * (`worker_threads`, `SharedArrayBuffer`, `Atomics.wait`).
+ *
+ * @example
+ * ```ts
+ * import { characteristicSamplingTask, startSamplingReplicas } from '@charlearn/distill/node';
+ * const replicas = await startSamplingReplicas({ replicas: 2, task: characteristicSamplingTask(student, 'follmer') });
+ * try {
+ *   const x = replicas.sample(student, priorSample([2000, 2], 1), 1); // [2000, 2], as sampleFlowMap on one thread
+ * } finally { await replicas.close(); }
+ * ```
+ */
+export async function startSamplingReplicas(options: SamplingReplicaOptions): Promise<SamplingReplicas> {
+  const { replicas, task, timeoutMs = 600_000 } = options;
+  if (!Number.isInteger(replicas) || replicas < 1 || replicas > 16) throw new ValueRangeError(`replicas must be an integer from 1 to 16, got ${String(replicas)}`, 'replicas');
+  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new ValueRangeError(`timeoutMs must be a positive number of milliseconds, got ${String(timeoutMs)}`, 'timeoutMs');
+  if (typeof task !== 'object' || task === null || task.kind !== 'characteristic-map') {
+    throw new ConfigError(`task must be a sampling task (characteristicSamplingTask(net, interpolant, sigmaData)), got ${JSON.stringify(task)}`, 'task');
+  }
+  if (typeof SharedArrayBuffer !== 'function' || typeof Atomics?.wait !== 'function') {
+    throw new CharlearnError('sampling replicas need SharedArrayBuffer and Atomics.wait (Node 20+); use replicas: 1', 'replicas');
+  }
+  const backend = options.backend ?? tf.getBackend();
+  if (!backend) throw new CharlearnError("no tfjs backend is selected: select one (await useBackend('wasm')) before starting replicas, or pass backend", 'backend');
+  const modules = options.modules ?? ['@charlearn/backend-wasm'];
+  const { createNetwork } = await import('@charlearn/nets');
+  const probe = createNetwork(task.network);
+  const slots = variableSlots(Object.entries(probe.namedVariables()).map(([name, v]) => ({ name, shape: v.shape })));
+  probe.dispose();
+  const weightsBuffer = new SharedArrayBuffer(slots.reduce((a, s) => a + s.size, 0) * 4);
+  const weights: SharedWeights = { slots, values: new Float32Array(weightsBuffer), version: 0 };
+  const { Worker, MessageChannel } = await import('node:worker_threads');
+  const script = await workerScript('sampling-worker.js', ROLE);
+  const workers: SamplingReplica[] = [];
+  const stopAll = async (): Promise<void> => {
+    await Promise.all(workers.map((r) => stopReplica(r)));
+  };
+  try {
+    for (let index = 1; index < replicas; index++) {
+      const { port1, port2 } = new MessageChannel();
+      const control = new SharedArrayBuffer(CONTROL_WORDS * 4);
+      const shard = new SharedArrayBuffer(4);
+      const error = new SharedArrayBuffer(ERROR_BYTES);
+      const init: SamplingReplicaInit = { index, task, modules, backend, variables: slots, control, weights: weightsBuffer, shard, error, port: port2 };
+      const worker = new Worker(script, { workerData: init, transferList: [port2] });
+      const replica: SamplingReplica = { index, worker, port: port1, control: new Int32Array(control), error: new Uint8Array(error), shard: new Float32Array(shard), exited: false };
+      worker.on('exit', () => (replica.exited = true));
+      workers.push(replica);
+    }
+    await Promise.all(workers.map((r) => awaitReady(r, timeoutMs, ROLE)));
+    for (const r of workers) r.worker.unref();
+  } catch (e) {
+    await stopAll();
+    throw e;
+  }
+  let closed = false;
+  let sequence = 0;
+  return {
+    task,
+    replicas,
+    sample(net, z, steps, times = {}) {
+      if (closed) throw new CharlearnError('these sampling replicas were closed; start new ones', 'replicas');
+      const resolved = resolveGeneratorTimes(z, steps, times);
+      assertNetworkMatches(net, task, slots);
+      if (z.dtype !== 'float32') throw new ConfigError(`z must be float32 to be sampled on replicas, got ${z.dtype}`, 'z');
+      sequence++;
+      return shardedSample({ net, task, z, steps, times: resolved, weights, workers, sequence, timeoutMs });
+    },
+    close: async () => {
+      closed = true;
+      await stopAll();
+    },
+  };
+}
+
+/** Throws a `ConfigError` unless `net` has the task's spec and the replicas' variables. */
+function assertNetworkMatches(net: Network, task: SamplingTask, slots: readonly VariableSlot[]): void {
+  if (JSON.stringify(net.config) !== JSON.stringify(task.network)) {
+    throw new ConfigError(`the sampling replicas were started for the network ${JSON.stringify(task.network)}; this one is ${JSON.stringify(net.config)}: start them with characteristicSamplingTask(net, ...) of this network`, 'net');
+  }
+  const variables = net.namedVariables();
+  for (const s of slots) {
+    const v = variables[s.name];
+    if (!v || v.shape.join(',') !== s.shape.join(',')) throw new ConfigError(`the sampling replicas expect '${s.name}' of shape [${s.shape.join(', ')}]; this network's is ${v ? `[${v.shape.join(', ')}]` : 'missing'}`, 'net');
+  }
+}
+
+/** Copies `net`'s weights into the shared buffer when any differs from what is there, and bumps the version then. */
+function publishWeights(net: Network, weights: SharedWeights): void {
+  const variables = net.namedVariables();
+  let changed = weights.version === 0;
+  for (const s of weights.slots) {
+    const data = variables[s.name]!.dataSync() as Float32Array;
+    const shared = weights.values.subarray(s.offset, s.offset + s.size);
+    if (!changed) {
+      for (let i = 0; i < s.size; i++) {
+        if (data[i] !== shared[i]) {
+          changed = true;
+          break;
+        }
+      }
+    }
+    if (changed) shared.set(data);
+  }
+  if (changed) weights.version++;
+}
+
+interface ShardedSampleArgs {
+  net: Network;
+  task: SamplingTask;
+  z: Tensor;
+  steps: number;
+  times: ResolvedGeneratorTimes;
+  weights: SharedWeights;
+  workers: readonly SamplingReplica[];
+  sequence: number;
+  timeoutMs: number;
+}
+
+/** One call: publish weights and shards, sample shard 0 here, wait, gather the rows in order. */
+function shardedSample(args: ShardedSampleArgs): Tensor {
+  const { net, task, z, steps, times, weights, workers, sequence, timeoutMs } = args;
+  const rows = z.shape[0]!;
+  const used = workers.slice(0, Math.max(0, Math.min(rows, workers.length + 1) - 1));
+  const g = samplingTaskMap(task, net);
+  if (!used.length) return sampleFlowMap(g, z, steps, times);
+  publishWeights(net, weights);
+  const sizes = shardSizes(rows, used.length + 1);
+  const rowSize = z.size / rows;
+  const zData = z.dataSync() as Float32Array;
+  const dataMean = times.dataMean === undefined ? undefined : (times.dataMean.dataSync() as Float32Array);
+  let start = sizes[0]!;
+  for (const r of used) {
+    const n = sizes[r.index]!;
+    r.port.postMessage(postShard(r, zData.subarray(start * rowSize, (start + n) * rowSize), [n, ...z.shape.slice(1)], steps, times, dataMean, weights.version));
+    signalStep(r, sequence, n);
+    start += n;
+  }
+  const out = new Float32Array(z.size);
+  try {
+    const own = tf.tidy(() => sampleFlowMap(g, tf.slice(z, [0], [sizes[0]!]), steps, times));
+    try {
+      out.set(own.dataSync() as Float32Array);
+    } finally {
+      own.dispose();
+    }
+  } catch (e) {
+    waitAll(used, sequence, timeoutMs, true, ROLE);
+    throw e;
+  }
+  waitAll(used, sequence, timeoutMs, false, ROLE);
+  start = sizes[0]!;
+  for (const r of used) {
+    const n = sizes[r.index]!;
+    out.set(r.shard.subarray(0, n * rowSize), start * rowSize);
+    start += n;
+  }
+  return tf.tensor(out, z.shape);
+}
+
+/** Copies a shard of `z` into the replica's shard buffer (growing it when too small); the message of the call. */
+function postShard(r: SamplingReplica, rows: Float32Array, shape: number[], steps: number, times: ResolvedGeneratorTimes, dataMean: Float32Array | undefined, weightsVersion: number): SampleMessage {
+  let shardBuffer: SharedArrayBuffer | undefined;
+  if (r.shard.length < rows.length) {
+    shardBuffer = new SharedArrayBuffer(rows.length * 4);
+    r.shard = new Float32Array(shardBuffer);
+  }
+  r.shard.set(rows);
+  const message: SampleMessage = { shape, steps, eps0: times.eps0, eps1: times.eps1, start: times.start, weightsVersion, ...(dataMean ? { dataMean } : {}) };
+  return shardBuffer ? { ...message, shardBuffer } : message;
+}
