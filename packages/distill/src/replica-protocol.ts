@@ -2,8 +2,8 @@
  * The shared-memory protocol between a trainer's thread and its gradient replicas (`startGradientReplicas` in
  * `@charlearn/distill/node` and `replica-worker.ts`): one `Int32Array` control block a replica, the weights in one
  * shared `Float32Array` for all, and a replica's inputs, gradients and error text in its own shared buffers. Sampling
- * replicas (`startSamplingReplicas`, `sampling-worker.ts`) use the same control block and weights, and one shard buffer
- * a replica (its rows of `z` in, their samples out). Internal to this package.
+ * replicas (`startSamplingReplicas`, `sampling-worker.ts`) use the same control block and weights, one rows buffer for
+ * all (the rows of `z` in, their samples out) and a claim counter over its chunks. Internal to this package.
  */
 
 /** Control words of a replica (an `Int32Array` of {@link CONTROL_WORDS} on a `SharedArrayBuffer`). */
@@ -20,6 +20,8 @@ export const Control = {
   errorLength: 4,
   /** 1: leave the loop and exit. */
   stop: 5,
+  /** Sampling replicas: how many chunks the replica sampled in the last call. */
+  chunks: 6,
 } as const;
 
 /** Length of a control block. */
@@ -81,19 +83,23 @@ export function variableSlots(variables: ReadonlyArray<{ name: string; shape: re
 
 /** What the caller posts before each sampling call (read synchronously by the sampling replica). */
 export interface SampleMessage {
-  /** Shape of this replica's shard of `z`, `[rows, ...sampleShape]`, at the start of its shard buffer. */
-  readonly shape: readonly number[];
+  /** Rows of `z` in the call, laid out one after the other at the start of the shared rows buffer. */
+  readonly rows: number;
+  /** One sample's shape, `z.shape.slice(1)`. */
+  readonly sampleShape: readonly number[];
+  /** Rows of a chunk (the last may have fewer): a participant claims chunk `i` with `Atomics.add` on the claim counter. */
+  readonly chunkRows: number;
   /** Network evaluations (`sampleFlowMap`'s `steps`). */
   readonly steps: number;
   readonly eps0: number;
   readonly eps1: number;
   readonly start: import('./sampling').GeneratorStart;
-  /** `E[x1]`, one sample's values (`z.shape.slice(1)`), for the starts that shift by it. */
+  /** `E[x1]`, one sample's values, for the starts that shift by it. */
   readonly dataMean?: Float32Array;
   /** Version of the weights in the shared buffer: the replica reassigns its variables when it changed. */
   readonly weightsVersion: number;
-  /** A new, larger shard buffer, when the last one was too small. */
-  readonly shardBuffer?: SharedArrayBuffer;
+  /** A new, larger rows buffer, when the last one was too small. */
+  readonly rowsBuffer?: SharedArrayBuffer;
 }
 
 /** What a sampling replica gets at start (`workerData`). */
@@ -107,8 +113,10 @@ export interface SamplingReplicaInit {
   readonly variables: readonly VariableSlot[];
   readonly control: SharedArrayBuffer;
   readonly weights: SharedArrayBuffer;
-  /** The shard of `z` in, the shard's samples out (the same shape: a flow map keeps it). */
-  readonly shard: SharedArrayBuffer;
+  /** One `Int32` shared by every participant of a call: the index of the next chunk to claim. */
+  readonly claims: SharedArrayBuffer;
+  /** Every row of `z` in, their samples out in place (a chunk's rows are read and written by the one that claimed it). */
+  readonly rows: SharedArrayBuffer;
   readonly error: SharedArrayBuffer;
   readonly port: import('node:worker_threads').MessagePort;
 }

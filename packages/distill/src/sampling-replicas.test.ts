@@ -54,9 +54,24 @@ describe('startSamplingReplicas', () => {
     expect(tf.memory().numTensors).toBe(before + 1);
     expect(x.shape).toEqual([rows, 2]);
     expect(differing(x.dataSync(), expected.dataSync())).toBe(0);
-    // the worker's rows (the second half) are samples, not the noise it was given
-    expect(differing(x.dataSync().subarray(rows), z.dataSync().subarray(rows))).toBe(rows);
+    // every row is a sample, none is left as the noise it was given; the chunks claimed add up to the call's 4
+    expect(differing(x.dataSync(), z.dataSync())).toBe(2 * rows);
+    expect(replicas.lastChunks().reduce((a, b) => a + b, 0)).toBe(4);
     tf.dispose([x, expected, z, mean]);
+    net.dispose();
+  });
+
+  it('the worker thread samples chunks: within a few calls of 4,096 rows it claims some of the 4', () => {
+    const net = generator();
+    const z = new Rng(12).normalTensor([4096, 2]);
+    const seen: (readonly number[])[] = [];
+    for (let call = 0; call < 10 && !seen.some((c) => c[1]! > 0); call++) {
+      tf.dispose(replicas.sample(net, z, 1));
+      seen.push(replicas.lastChunks());
+    }
+    expect(seen.some((c) => c[1]! > 0)).toBe(true);
+    for (const c of seen) expect(c[0]! + c[1]!).toBe(4);
+    tf.dispose(z);
     net.dispose();
   });
 
@@ -72,6 +87,7 @@ describe('startSamplingReplicas', () => {
     expect(differing(first.dataSync().subarray(40), expected.dataSync().subarray(40))).toBeGreaterThan(30);
     const one = tf.slice(z, [0], [1]);
     const single = replicas.sample(net, one, 2);
+    expect(replicas.lastChunks()).toEqual([1, 0]);
     const singleExpected = sampleFlowMap(characteristicMap(net, follmer, 1), one, 2);
     expect(differing(single.dataSync(), singleExpected.dataSync())).toBe(0);
     tf.dispose([z, first, second, expected, one, single, singleExpected]);
@@ -98,6 +114,7 @@ describe('startSamplingReplicas', () => {
     for (const count of [0, 17, 1.5]) {
       await expect(startSamplingReplicas({ replicas: count, task: characteristicSamplingTask(net, 'follmer') })).rejects.toBeInstanceOf(ValueRangeError);
     }
+    await expect(startSamplingReplicas({ replicas: 2, task: characteristicSamplingTask(net, 'follmer'), chunksPerReplica: 0 })).rejects.toBeInstanceOf(ValueRangeError);
     const other = createMlp({ ...tiny, hidden: [16, 16] }).toTwoTime();
     const before = tf.memory().numTensors;
     let error: unknown;
@@ -122,7 +139,7 @@ describe('startSamplingReplicas', () => {
     net.dispose();
   }, 60_000);
 
-  it('three replicas (shards of 4, 3 and 3 rows) sample as one thread, and a process that never closes them exits', () => {
+  it('three replicas (5 chunks of 2 rows) sample as one thread, and a process that never closes them exits', () => {
     const here = dirname(fileURLToPath(import.meta.url));
     const script = `
       import * as tf from '@tensorflow/tfjs-core';

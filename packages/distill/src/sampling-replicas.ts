@@ -3,9 +3,9 @@ import type { Tensor } from '@tensorflow/tfjs-core';
 import { CharlearnError, ConfigError, ValueRangeError } from '@charlearn/core';
 import type { Network } from '@charlearn/nets';
 import { resolveGeneratorTimes, sampleFlowMap, type GeneratorTimes, type ResolvedGeneratorTimes } from './sampling';
-import { shardSizes } from './sharded-gradients';
+import { chunkCount, chunkLayout, sampleClaimedChunks } from './sampling-chunks';
 import { samplingTaskMap, type SamplingTask } from './sampling-task';
-import { CONTROL_WORDS, ERROR_BYTES, variableSlots, type SampleMessage, type SamplingReplicaInit, type VariableSlot } from './replica-protocol';
+import { Control, CONTROL_WORDS, ERROR_BYTES, variableSlots, type SampleMessage, type SamplingReplicaInit, type VariableSlot } from './replica-protocol';
 import { awaitReady, signalStep, stopReplica, waitAll, workerScript, type ReplicaRole, type ReplicaThread } from './replica-threads';
 
 /** How sampling replicas are named in errors. */
@@ -27,32 +27,45 @@ export interface SamplingReplicaOptions {
   modules?: readonly string[];
   /** How long a replica may take for one call or for its start before a `ReplicaError` (default 600,000 ms). */
   timeoutMs?: number;
+  /**
+   * Chunks a call's rows are cut into, per thread (1 to 64, default 2): each thread claims the next chunk when it is done
+   * with one, so a thread slowed down by a busy core samples fewer rows; 1 is one even shard a thread.
+   */
+  chunksPerReplica?: number;
 }
 
 /** `sampleFlowMap` over worker threads, for one network architecture; {@link SamplingReplicas.close} ends them. */
 export interface SamplingReplicas {
   /** What the replicas evaluate; {@link SamplingReplicas.sample} refuses a network of another spec. */
   readonly task: SamplingTask;
-  /** How many shards a batch is split into (the calling thread samples the first). */
+  /** How many threads sample a call's rows, the calling thread included. */
   readonly replicas: number;
   /**
-   * `sampleFlowMap(samplingTaskMap(task, net), z, steps, times)`, its rows sampled in shards on the replicas, each
-   * with `net`'s current weights: the same samples as on one thread (bitwise on the wasm backend: a row's math does
-   * not depend on the rows beside it).
+   * `sampleFlowMap(samplingTaskMap(task, net), z, steps, times)`, its rows sampled in chunks by this thread and the
+   * replicas, each with `net`'s current weights: the same samples as on one thread (bitwise on the wasm backend: a
+   * row's math does not depend on the rows beside it).
    *
    * @param net - the generator network: its spec must be the task's; its weights are sent when they changed.
-   * @param z - prior noise `[batch, ...sampleShape]` (a batch smaller than the replicas uses fewer shards).
+   * @param z - prior noise `[batch, ...sampleShape]`, float32 (a batch of one chunk is sampled on this thread alone).
    * @param steps - network evaluations (≥ 1).
    * @param times - `eps0`, `eps1`, `start` and `dataMean`, as for `sampleFlowMap`.
    * @returns the samples `[batch, ...sampleShape]`, owned by the caller.
    */
   sample(net: Network, z: Tensor, steps: number, times?: GeneratorTimes): Tensor;
+  /**
+   * How many chunks each thread sampled in the last call, the calling thread first (`[2, 2]`: an even split over two
+   * threads; `[3, 1]`: the worker was slowed down); all zeros before the first call, `[1, 0, ...]` for a call of one chunk.
+   */
+  lastChunks(): readonly number[];
   /** Ends the worker threads (idempotent). The replicas cannot sample afterwards. */
   close(): Promise<void>;
 }
 
-interface SamplingReplica extends ReplicaThread {
-  shard: Float32Array;
+/** The buffers every participant of a call shares: the claim counter and the rows (`z` in, samples out). */
+interface SharedRows {
+  readonly claims: Int32Array;
+  buffer: SharedArrayBuffer;
+  data: Float32Array;
 }
 
 /** The shared weights and the version the replicas last saw of them. */
@@ -63,10 +76,11 @@ interface SharedWeights {
 }
 
 /**
- * Starts `replicas − 1` worker threads that sample a generator on shards of each batch of noise, so that one- and
+ * Starts `replicas − 1` worker threads that sample a generator on chunks of each batch of noise, so that one- and
  * few-step sampling uses more cores. Sampling is row-independent: each worker rebuilds the task's network on its own
- * backend instance, takes the caller's weights from shared memory (copied there only when they changed), samples its
- * rows with `sampleFlowMap` and writes them back; the calling thread samples the first shard meanwhile. Node only
+ * backend instance, takes the caller's weights from shared memory (copied there only when they changed), and, like
+ * the calling thread, claims chunks of the call's rows one at a time, samples them with `sampleFlowMap` (the caller's
+ * steps, `eps0`, `eps1`, start and data mean) and writes them back in place. Node only
  * (`worker_threads`, `SharedArrayBuffer`, `Atomics.wait`).
  *
  * @example
@@ -79,8 +93,11 @@ interface SharedWeights {
  * ```
  */
 export async function startSamplingReplicas(options: SamplingReplicaOptions): Promise<SamplingReplicas> {
-  const { replicas, task, timeoutMs = 600_000 } = options;
+  const { replicas, task, timeoutMs = 600_000, chunksPerReplica = 2 } = options;
   if (!Number.isInteger(replicas) || replicas < 1 || replicas > 16) throw new ValueRangeError(`replicas must be an integer from 1 to 16, got ${String(replicas)}`, 'replicas');
+  if (!Number.isInteger(chunksPerReplica) || chunksPerReplica < 1 || chunksPerReplica > 64) {
+    throw new ValueRangeError(`chunksPerReplica must be an integer from 1 to 64, got ${String(chunksPerReplica)}`, 'chunksPerReplica');
+  }
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new ValueRangeError(`timeoutMs must be a positive number of milliseconds, got ${String(timeoutMs)}`, 'timeoutMs');
   if (typeof task !== 'object' || task === null || task.kind !== 'characteristic-map') {
     throw new ConfigError(`task must be a sampling task (characteristicSamplingTask(net, interpolant, sigmaData)), got ${JSON.stringify(task)}`, 'task');
@@ -99,7 +116,10 @@ export async function startSamplingReplicas(options: SamplingReplicaOptions): Pr
   const weights: SharedWeights = { slots, values: new Float32Array(weightsBuffer), version: 0 };
   const { Worker, MessageChannel } = await import('node:worker_threads');
   const script = await workerScript('sampling-worker.js', ROLE);
-  const workers: SamplingReplica[] = [];
+  const claimsBuffer = new SharedArrayBuffer(4);
+  const shared: SharedRows = { claims: new Int32Array(claimsBuffer), buffer: new SharedArrayBuffer(4), data: new Float32Array(0) };
+  shared.data = new Float32Array(shared.buffer);
+  const workers: ReplicaThread[] = [];
   const stopAll = async (): Promise<void> => {
     await Promise.all(workers.map((r) => stopReplica(r)));
   };
@@ -107,11 +127,10 @@ export async function startSamplingReplicas(options: SamplingReplicaOptions): Pr
     for (let index = 1; index < replicas; index++) {
       const { port1, port2 } = new MessageChannel();
       const control = new SharedArrayBuffer(CONTROL_WORDS * 4);
-      const shard = new SharedArrayBuffer(4);
       const error = new SharedArrayBuffer(ERROR_BYTES);
-      const init: SamplingReplicaInit = { index, task, modules, backend, variables: slots, control, weights: weightsBuffer, shard, error, port: port2 };
+      const init: SamplingReplicaInit = { index, task, modules, backend, variables: slots, control, weights: weightsBuffer, claims: claimsBuffer, rows: shared.buffer, error, port: port2 };
       const worker = new Worker(script, { workerData: init, transferList: [port2] });
-      const replica: SamplingReplica = { index, worker, port: port1, control: new Int32Array(control), error: new Uint8Array(error), shard: new Float32Array(shard), exited: false };
+      const replica: ReplicaThread = { index, worker, port: port1, control: new Int32Array(control), error: new Uint8Array(error), exited: false };
       worker.on('exit', () => (replica.exited = true));
       workers.push(replica);
     }
@@ -123,6 +142,7 @@ export async function startSamplingReplicas(options: SamplingReplicaOptions): Pr
   }
   let closed = false;
   let sequence = 0;
+  let chunks: number[] = new Array<number>(replicas).fill(0);
   return {
     task,
     replicas,
@@ -132,8 +152,11 @@ export async function startSamplingReplicas(options: SamplingReplicaOptions): Pr
       assertNetworkMatches(net, task, slots);
       if (z.dtype !== 'float32') throw new ConfigError(`z must be float32 to be sampled on replicas, got ${z.dtype}`, 'z');
       sequence++;
-      return shardedSample({ net, task, z, steps, times: resolved, weights, workers, sequence, timeoutMs });
+      const { x, perThread } = shardedSample({ net, task, z, steps, times: resolved, weights, shared, workers, sequence, timeoutMs, chunksPerReplica });
+      chunks = perThread;
+      return x;
     },
+    lastChunks: () => [...chunks],
     close: async () => {
       closed = true;
       await stopAll();
@@ -180,60 +203,52 @@ interface ShardedSampleArgs {
   steps: number;
   times: ResolvedGeneratorTimes;
   weights: SharedWeights;
-  workers: readonly SamplingReplica[];
+  shared: SharedRows;
+  workers: readonly ReplicaThread[];
   sequence: number;
   timeoutMs: number;
+  chunksPerReplica: number;
 }
 
-/** One call: publish weights and shards, sample shard 0 here, wait, gather the rows in order. */
-function shardedSample(args: ShardedSampleArgs): Tensor {
-  const { net, task, z, steps, times, weights, workers, sequence, timeoutMs } = args;
-  const rows = z.shape[0]!;
-  const used = workers.slice(0, Math.max(0, Math.min(rows, workers.length + 1) - 1));
+/** One call: publish the weights and `z`'s rows, claim chunks here while the replicas claim theirs, wait, read back. */
+function shardedSample(args: ShardedSampleArgs): { x: Tensor; perThread: number[] } {
+  const { net, task, z, steps, times, weights, shared, workers, sequence, timeoutMs, chunksPerReplica } = args;
   const g = samplingTaskMap(task, net);
-  if (!used.length) return sampleFlowMap(g, z, steps, times);
+  const layout = chunkLayout(z.shape[0]!, z.shape.slice(1), workers.length + 1, chunksPerReplica);
+  if (chunkCount(layout) <= 1 || !workers.length) return { x: sampleFlowMap(g, z, steps, times), perThread: [1, ...workers.map(() => 0)] };
   publishWeights(net, weights);
-  const sizes = shardSizes(rows, used.length + 1);
-  const rowSize = z.size / rows;
-  const zData = z.dataSync() as Float32Array;
-  const dataMean = times.dataMean === undefined ? undefined : (times.dataMean.dataSync() as Float32Array);
-  let start = sizes[0]!;
-  for (const r of used) {
-    const n = sizes[r.index]!;
-    r.port.postMessage(postShard(r, zData.subarray(start * rowSize, (start + n) * rowSize), [n, ...z.shape.slice(1)], steps, times, dataMean, weights.version));
-    signalStep(r, sequence, n);
-    start += n;
+  let rowsBuffer: SharedArrayBuffer | undefined;
+  if (shared.data.length < z.size) {
+    rowsBuffer = shared.buffer = new SharedArrayBuffer(z.size * 4);
+    shared.data = new Float32Array(rowsBuffer);
   }
-  const out = new Float32Array(z.size);
+  shared.data.set(z.dataSync() as Float32Array);
+  Atomics.store(shared.claims, 0, 0);
+  const dataMean = times.dataMean === undefined ? undefined : (times.dataMean.dataSync() as Float32Array);
+  const message: SampleMessage = {
+    rows: layout.rows,
+    sampleShape: layout.sampleShape,
+    chunkRows: layout.chunkRows,
+    steps,
+    eps0: times.eps0,
+    eps1: times.eps1,
+    start: times.start,
+    weightsVersion: weights.version,
+    ...(dataMean ? { dataMean } : {}),
+    ...(rowsBuffer ? { rowsBuffer } : {}),
+  };
+  for (const r of workers) {
+    r.port.postMessage(message);
+    signalStep(r, sequence, layout.rows);
+  }
+  let here: number;
   try {
-    const own = tf.tidy(() => sampleFlowMap(g, tf.slice(z, [0], [sizes[0]!]), steps, times));
-    try {
-      out.set(own.dataSync() as Float32Array);
-    } finally {
-      own.dispose();
-    }
+    here = sampleClaimedChunks(shared.claims, shared.data, layout, (chunk) => sampleFlowMap(g, chunk, steps, times));
   } catch (e) {
-    waitAll(used, sequence, timeoutMs, true, ROLE);
+    waitAll(workers, sequence, timeoutMs, true, ROLE);
     throw e;
   }
-  waitAll(used, sequence, timeoutMs, false, ROLE);
-  start = sizes[0]!;
-  for (const r of used) {
-    const n = sizes[r.index]!;
-    out.set(r.shard.subarray(0, n * rowSize), start * rowSize);
-    start += n;
-  }
-  return tf.tensor(out, z.shape);
-}
-
-/** Copies a shard of `z` into the replica's shard buffer (growing it when too small); the message of the call. */
-function postShard(r: SamplingReplica, rows: Float32Array, shape: number[], steps: number, times: ResolvedGeneratorTimes, dataMean: Float32Array | undefined, weightsVersion: number): SampleMessage {
-  let shardBuffer: SharedArrayBuffer | undefined;
-  if (r.shard.length < rows.length) {
-    shardBuffer = new SharedArrayBuffer(rows.length * 4);
-    r.shard = new Float32Array(shardBuffer);
-  }
-  r.shard.set(rows);
-  const message: SampleMessage = { shape, steps, eps0: times.eps0, eps1: times.eps1, start: times.start, weightsVersion, ...(dataMean ? { dataMean } : {}) };
-  return shardBuffer ? { ...message, shardBuffer } : message;
+  waitAll(workers, sequence, timeoutMs, false, ROLE);
+  const perThread = [here, ...workers.map((r) => Atomics.load(r.control, Control.chunks))];
+  return { x: tf.tensor(shared.data.slice(0, z.size), z.shape), perThread };
 }

@@ -1,8 +1,8 @@
 /**
  * A sampling replica (a `worker_threads` worker started by `startSamplingReplicas`): rebuilds the task's network on
  * its own backend, then, for every call the caller asks for, takes the caller's weights from shared memory when their
- * version changed, samples its shard of `z` with `sampleFlowMap` (the same times, start and data mean as the caller's)
- * and writes the samples back over the shard.
+ * version changed, then claims chunks of the call's rows until none is left, samples each with `sampleFlowMap` (the
+ * same times, start and data mean as the caller's) and writes the samples back over the chunk's rows.
  */
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
@@ -10,14 +10,16 @@ import { useBackend } from '@charlearn/core';
 import { createNetwork } from '@charlearn/nets';
 import { sampleFlowMap } from './sampling';
 import { samplingTaskMap } from './sampling-task';
-import { type SampleMessage, type SamplingReplicaInit } from './replica-protocol';
+import { Control, type SampleMessage, type SamplingReplicaInit } from './replica-protocol';
 import { serveSteps } from './replica-threads';
+import { sampleClaimedChunks } from './sampling-chunks';
 
 const init = workerData as SamplingReplicaInit;
 const control = new Int32Array(init.control);
 const weights = new Float32Array(init.weights);
 const errorBytes = new Uint8Array(init.error);
-let shard = new Float32Array(init.shard);
+const claims = new Int32Array(init.claims);
+let rows = new Float32Array(init.rows);
 
 async function start(): Promise<() => void> {
   for (const id of init.modules) await import(/* @vite-ignore */ id);
@@ -39,7 +41,7 @@ function setUp(): () => void {
   return () => {
     const message = receiveMessageOnPort(init.port)?.message as SampleMessage | undefined;
     if (!message) throw new Error(`sampling replica ${init.index}: no sample message arrived with the call`);
-    if (message.shardBuffer) shard = new Float32Array(message.shardBuffer);
+    if (message.rowsBuffer) rows = new Float32Array(message.rowsBuffer);
     if (message.weightsVersion !== weightsVersion) {
       for (const slot of init.variables) {
         const value = tf.tensor(weights.slice(slot.offset, slot.offset + slot.size), slot.shape as number[]);
@@ -48,16 +50,13 @@ function setUp(): () => void {
       }
       weightsVersion = message.weightsVersion;
     }
-    const size = message.shape.reduce((a, b) => a * b, 1);
-    const x = tf.tidy(() => {
-      const z = tf.tensor(shard.slice(0, size), message.shape as number[]);
-      const dataMean = message.dataMean ? tf.tensor(message.dataMean, message.shape.slice(1) as number[]) : undefined;
-      return sampleFlowMap(g, z, message.steps, { eps0: message.eps0, eps1: message.eps1, start: message.start, ...(dataMean ? { dataMean } : {}) });
-    });
+    const dataMean = message.dataMean ? tf.tensor(message.dataMean, message.sampleShape as number[]) : undefined;
+    const times = { eps0: message.eps0, eps1: message.eps1, start: message.start, ...(dataMean ? { dataMean } : {}) };
     try {
-      shard.set(x.dataSync() as Float32Array);
+      Atomics.store(control, Control.chunks, 0);
+      Atomics.store(control, Control.chunks, sampleClaimedChunks(claims, rows, message, (z) => sampleFlowMap(g, z, message.steps, times)));
     } finally {
-      x.dispose();
+      dataMean?.dispose();
     }
   };
 }
