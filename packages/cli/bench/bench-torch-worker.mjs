@@ -9,6 +9,8 @@
 //   distill  CharacteristicDistiller.trainStep() with its defaults at batch 1024 (teacher = that MLP), on-the-fly pairs
 //   distill-cache  the same with pairs from the rollout cache (its default policy)
 //   sample   one-step sampling g(eps0, 1, z) of the two-time MLP, 2,000 points, read back
+//   sample-replicas  the same on 2 sampling replicas (startSamplingReplicas: this thread and one worker thread, each
+//            claiming chunks of 500 rows); sample-replicas-even: one even shard of 1,000 rows a thread (chunksPerReplica 1)
 //   unet     TeacherTrainer.trainStep() of the MNIST preset's U-Net (16 channels, [1, 2, 2], attention at 7), batch 64
 //   e2e      the demo's pipeline (endToEnd below): {"row": "e2e", "config", "heldOut", "z", "every"}
 import { createInterface } from 'node:readline';
@@ -18,7 +20,7 @@ import { follmer, Rng, useBackend } from '@charlearn/core';
 import { getTarget } from '@charlearn/data';
 import { createMlp, createNetwork } from '@charlearn/nets';
 import { CharacteristicDistiller, characteristicMap, sampleFlowMap, TeacherTrainer, teacherGradientTask } from '@charlearn/distill';
-import { startGradientReplicas } from '@charlearn/distill/node';
+import { characteristicSamplingTask, startGradientReplicas, startSamplingReplicas } from '@charlearn/distill/node';
 import { exactW2 } from '@charlearn/metrics';
 import { createRunNetwork, defaultRunConfig } from '@charlearn/cli';
 
@@ -58,13 +60,22 @@ async function row(name) {
     const pairSource = name === 'distill' ? 'on-the-fly' : 'rollout-cache';
     const distiller = new CharacteristicDistiller({ teacher, dataset: swissRoll, config: { batchSize: 1024, pairSource } });
     r = { step: () => distiller.trainStep(), parameters: distiller.student.parameterCount() };
-  } else if (name === 'sample') {
+  } else if (name === 'sample' || name.startsWith('sample-replicas')) {
     const student = createMlp(MLP).toTwoTime();
-    const g = characteristicMap(student, follmer, 1);
     const z = new Rng(5).normalTensor([2000, 2]);
+    const times = { eps0: 1e-3, eps1: 1e-3 };
+    let draw;
+    if (name === 'sample') {
+      const g = characteristicMap(student, follmer, 1);
+      draw = () => sampleFlowMap(g, z, 1, times);
+    } else {
+      const chunksPerReplica = name === 'sample-replicas-even' ? 1 : 2;
+      const replicas = await startSamplingReplicas({ replicas: 2, task: characteristicSamplingTask(student, 'follmer', 1), chunksPerReplica });
+      draw = () => replicas.sample(student, z, 1, times);
+    }
     r = {
       step: () => {
-        const x = sampleFlowMap(g, z, 1, { eps0: 1e-3, eps1: 1e-3 });
+        const x = draw();
         x.dataSync();
         x.dispose();
       },

@@ -33,7 +33,16 @@ const ROWS = {
   teacher: { steps: quick ? 4 : 8, warmup: 3, label: 'teacher step: MLP 2->256x3->2, SiLU, 64-d time embedding, batch 1024, Adam + clip + EMA' },
   distill: { steps: quick ? 4 : 8, warmup: 2, label: 'distillation step, batch 1024 (teacher pairs + fit + semi-group, Adam + clip + EMA)' },
   'distill-cache': { steps: quick ? 4 : 8, warmup: 2, label: 'distillation step, batch 1024, charlearn with pairs from its rollout cache (default policy) vs PyTorch on the fly' },
-  sample: { steps: quick ? 6 : 12, warmup: 3, label: 'one-step sampling, two-time MLP 3x256, 2,000 points' },
+  // variants: more charlearn columns of the same row, each the worker's row of that name, asked in the same rounds.
+  sample: {
+    steps: quick ? 6 : 12,
+    warmup: 3,
+    label: 'one-step sampling, two-time MLP 3x256, 2,000 points',
+    variants: {
+      'sample-replicas': 'one-step sampling, 2,000 points, charlearn on 2 sampling replicas (startSamplingReplicas, chunks of 500 rows)',
+      'sample-replicas-even': 'one-step sampling, 2,000 points, charlearn on 2 sampling replicas, one even shard a thread (chunksPerReplica: 1)',
+    },
+  },
   unet: { steps: quick ? 1 : 2, warmup: 1, label: 'U-Net teacher step, MNIST preset (16 channels, [1, 2, 2], attention at 7), batch 64' },
 };
 /** Rows that are whole runs rather than timed steps (endToEndRows below); 'threads' is bench-threads.mjs, below. */
@@ -183,26 +192,28 @@ console.log(`charlearn tfjs ${hello[0].tfjs} (${hello[0].backend}) vs PyTorch ${
 
 /** Per row and side: one figure a round (ms); parameters per side; the distill row's n draws; leaks. */
 const results = {};
-for (const name of wanted) results[name] = { perRound: sides.map(() => []), parameters: sides.map(() => 0), leakedTensors: 0 };
+/** The sides asked in a row's rounds: the three workers, then charlearn once more for each variant of the row. */
+const rowSides = (name) => [...sides.map((side) => ({ side, row: name })), ...Object.keys(ROWS[name].variants ?? {}).map((row) => ({ side: ours, row }))];
+for (const name of wanted) results[name] = { perRound: rowSides(name).map(() => []), parameters: rowSides(name).map(() => 0), leakedTensors: 0 };
 for (let r = 0; r < rounds; r++) {
   for (const name of wanted) {
     const spec = ROWS[name];
     const res = results[name];
     // Rotate the side order every round; the distillation row runs charlearn first so PyTorch repeats its n draws.
-    let order = [0, 1, 2].map((k) => (k + r) % 3);
+    const asked = rowSides(name);
+    let order = asked.map((_, k) => (k + r) % asked.length);
     if (name.startsWith('distill')) order = [0, ...(r % 2 ? [2, 1] : [1, 2])];
     let ns;
     for (const k of order) {
-      const a = await sides[k].ask({ row: name, steps: spec.steps, warmup: r === 0 ? spec.warmup : 0, ...(ns ? { ns } : {}) });
-      if (k === 0) {
-        ns = a.ns;
-        res.leakedTensors += a.leakedTensors ?? 0;
-      }
+      const a = await asked[k].side.ask({ row: asked[k].row, steps: spec.steps, warmup: r === 0 ? spec.warmup : 0, ...(ns ? { ns } : {}) });
+      if (k === 0) ns = a.ns;
+      if (asked[k].side === ours) res.leakedTensors += a.leakedTensors ?? 0;
       res.perRound[k].push(name.startsWith('distill') ? mean(a.ms) : median(a.ms));
       res.parameters[k] = a.parameters;
     }
-    const [o, t1, t2] = res.perRound.map((x) => x.at(-1));
-    console.log(`  round ${r + 1}/${rounds} ${name.padEnd(8)} charlearn ${o.toFixed(1)} ms, PyTorch 1 thread ${t1.toFixed(1)} ms, 2 threads ${t2.toFixed(1)} ms${ns ? ` (n = ${ns.join(', ')})` : ''}`);
+    const [o, t1, t2, ...more] = res.perRound.map((x) => x.at(-1));
+    const variants = Object.keys(spec.variants ?? {}).map((v, i) => `, ${v} ${more[i].toFixed(1)} ms`).join('');
+    console.log(`  round ${r + 1}/${rounds} ${name.padEnd(8)} charlearn ${o.toFixed(1)} ms, PyTorch 1 thread ${t1.toFixed(1)} ms, 2 threads ${t2.toFixed(1)} ms${variants}${ns ? ` (n = ${ns.join(', ')})` : ''}`);
   }
 }
 const e2eRows = requested.includes('e2e') ? [await endToEndRows(ours, torch1, torch2)] : [];
@@ -212,16 +223,14 @@ else console.log("paper code row skipped: give --reference <checkout of github:b
 sides.forEach((s) => s.close());
 const load1 = os.loadavg();
 
-const table = wanted.map((name) => {
-  const { perRound, parameters, leakedTensors } = results[name];
-  const [o, t1, t2] = perRound;
-  if (parameters[0] !== parameters[1]) throw new Error(`${name}: parameter counts differ (charlearn ${parameters[0]}, PyTorch ${parameters[1]})`);
+/** A table row from per-round figures: charlearn's `o` against PyTorch's `t1`, `t2` of the same rounds. */
+function tableRow(name, label, o, t1, t2, parameters, leakedTensors) {
   const ratio = (t) => median(o.map((x, i) => x / t[i]));
   const best = o.map((_, i) => Math.min(t1[i], t2[i]));
   return {
     row: name,
-    label: ROWS[name].label,
-    parameters: parameters[0],
+    label,
+    parameters,
     charlearnMs: median(o),
     torch1Ms: median(t1),
     torch2Ms: median(t2),
@@ -229,8 +238,15 @@ const table = wanted.map((name) => {
     ratioVsTorch2: ratio(t2),
     ratioVsBest: ratio(best),
     leakedTensors,
-    ...(name === 'sample' ? { samplesPerSec: { charlearn: 2000 / (median(o) / 1000), torch1: 2000 / (median(t1) / 1000), torch2: 2000 / (median(t2) / 1000) } } : {}),
+    ...(name.startsWith('sample') ? { samplesPerSec: { charlearn: 2000 / (median(o) / 1000), torch1: 2000 / (median(t1) / 1000), torch2: 2000 / (median(t2) / 1000) } } : {}),
   };
+}
+const table = wanted.flatMap((name) => {
+  const { perRound, parameters, leakedTensors } = results[name];
+  const [o, t1, t2, ...more] = perRound;
+  for (const p of parameters.slice(1)) if (p !== parameters[0]) throw new Error(`${name}: parameter counts differ (charlearn ${parameters[0]}, others ${parameters.slice(1).join(', ')})`);
+  const variants = Object.entries(ROWS[name].variants ?? {}).map(([v, label], i) => tableRow(v, label, more[i], t1, t2, parameters[0], 0));
+  return [tableRow(name, ROWS[name].label, o, t1, t2, parameters[0], leakedTensors), ...variants];
 });
 table.push(...e2eRows, ...paperRows);
 
