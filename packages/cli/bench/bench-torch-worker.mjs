@@ -9,8 +9,8 @@
 //   distill  CharacteristicDistiller.trainStep() with its defaults at batch 1024 (teacher = that MLP), on-the-fly pairs
 //   distill-cache  the same with pairs from the rollout cache (its default policy)
 //   sample   one-step sampling g(eps0, 1, z) of the two-time MLP, 2,000 points, read back
-//   sample-replicas  the same on 2 sampling replicas (startSamplingReplicas: this thread and one worker thread, each
-//            claiming chunks of 500 rows); sample-replicas-even: one even shard of 1,000 rows a thread (chunksPerReplica 1)
+//   sample-replicas  the same on 2 sampling replicas (startSamplingReplicas: this thread and one worker thread, one
+//            shard of 1,000 rows each); sample-replicas-chunked: chunks of 500 rows claimed in turn (chunksPerReplica 2)
 //   unet     TeacherTrainer.trainStep() of the MNIST preset's U-Net (16 channels, [1, 2, 2], attention at 7), batch 64
 //   e2e      the demo's pipeline (endToEnd below): {"row": "e2e", "config", "heldOut", "z", "every"}
 import { createInterface } from 'node:readline';
@@ -69,7 +69,7 @@ async function row(name) {
       const g = characteristicMap(student, follmer, 1);
       draw = () => sampleFlowMap(g, z, 1, times);
     } else {
-      const chunksPerReplica = name === 'sample-replicas-even' ? 1 : 2;
+      const chunksPerReplica = name === 'sample-replicas-chunked' ? 2 : 1;
       const replicas = await startSamplingReplicas({ replicas: 2, task: characteristicSamplingTask(student, 'follmer', 1), chunksPerReplica });
       draw = () => replicas.sample(student, z, 1, times);
     }
