@@ -9,8 +9,9 @@
 //   distill  CharacteristicDistiller.trainStep() with its defaults at batch 1024 (teacher = that MLP), on-the-fly pairs
 //   distill-cache  the same with pairs from the rollout cache (its default policy)
 //   sample   one-step sampling g(eps0, 1, z) of the two-time MLP, 2,000 points, read back
-//   sample-replicas  the same on 2 sampling replicas (startSamplingReplicas: this thread and one worker thread, one
-//            shard of 1,000 rows each); sample-replicas-chunked: chunks of 500 rows claimed in turn (chunksPerReplica 2)
+//   sample-replicas  the same on 2 sampling replicas (startSamplingReplicas' defaults: this thread and one worker thread
+//            claiming chunks of 500 rows in turn); sample-replicas-even: one shard of 1,000 rows a thread
+//            (chunksPerReplica 1); sample-replicas-spin: chunks of 500, each thread polling 2 ms before it sleeps (spinMs 2)
 //   unet     TeacherTrainer.trainStep() of the MNIST preset's U-Net (16 channels, [1, 2, 2], attention at 7), batch 64
 //   e2e      the demo's pipeline (endToEnd below): {"row": "e2e", "config", "heldOut", "z", "every"}
 import { createInterface } from 'node:readline';
@@ -46,6 +47,13 @@ function imageBatch() {
   return { name: 'bench-images', sampleShape: [28, 28, 1], sigmaData: 1, sample: () => tf.clone(x1) };
 }
 
+/** The sampling replica rows: startSamplingReplicas' options at 2 replicas. */
+const SAMPLING_REPLICA_ROWS = {
+  'sample-replicas': {},
+  'sample-replicas-even': { chunksPerReplica: 1 },
+  'sample-replicas-spin': { spinMs: 2 },
+};
+
 const rows = {};
 async function row(name) {
   if (rows[name]) return rows[name];
@@ -69,8 +77,9 @@ async function row(name) {
       const g = characteristicMap(student, follmer, 1);
       draw = () => sampleFlowMap(g, z, 1, times);
     } else {
-      const chunksPerReplica = name === 'sample-replicas-chunked' ? 2 : 1;
-      const replicas = await startSamplingReplicas({ replicas: 2, task: characteristicSamplingTask(student, 'follmer', 1), chunksPerReplica });
+      const options = SAMPLING_REPLICA_ROWS[name];
+      if (!options) throw new Error(`unknown row '${name}' (sampling replica rows: ${Object.keys(SAMPLING_REPLICA_ROWS).join(', ')})`);
+      const replicas = await startSamplingReplicas({ replicas: 2, task: characteristicSamplingTask(student, 'follmer', 1), ...options });
       draw = () => replicas.sample(student, z, 1, times);
     }
     r = {

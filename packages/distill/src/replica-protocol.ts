@@ -118,5 +118,7 @@ export interface SamplingReplicaInit {
   /** Every row of `z` in, their samples out in place (a chunk's rows are read and written by the one that claimed it). */
   readonly rows: SharedArrayBuffer;
   readonly error: SharedArrayBuffer;
+  /** How long the replica polls for the next call after each before it sleeps (ms). */
+  readonly spinMs: number;
   readonly port: import('node:worker_threads').MessagePort;
 }

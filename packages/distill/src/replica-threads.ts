@@ -92,10 +92,18 @@ export function signalStep(r: ReplicaThread, sequence: number, rows: number): vo
   Atomics.notify(r.control, Control.go);
 }
 
-/** Waits for every replica to finish step `sequence`; throws the first replica error unless `quiet`. */
-export function waitAll(workers: readonly ReplicaThread[], sequence: number, timeoutMs: number, quiet: boolean, role: ReplicaRole): void {
+/**
+ * Waits for every replica to finish step `sequence`; throws the first replica error unless `quiet`. With `spinMs` > 0
+ * it first polls for up to that long before sleeping in `Atomics.wait` (a sleeping thread's core may take a while to
+ * wake on a virtual machine).
+ */
+export function waitAll(workers: readonly ReplicaThread[], sequence: number, timeoutMs: number, quiet: boolean, role: ReplicaRole, spinMs = 0): void {
   const deadline = Date.now() + timeoutMs;
+  const spinUntil = performance.now() + spinMs;
   for (const r of workers) {
+    while (Atomics.load(r.control, Control.done) !== sequence && performance.now() < spinUntil && !r.exited) {
+      // poll: the replica is expected to finish within the spin
+    }
     while (Atomics.load(r.control, Control.done) !== sequence) {
       if (r.exited) {
         if (quiet) break;
@@ -115,10 +123,18 @@ export function waitAll(workers: readonly ReplicaThread[], sequence: number, tim
   }
 }
 
-/** The worker's side of a step loop: waits for each step, runs it, records a failure's text, and signals it done. */
-export function serveSteps(control: Int32Array, errorBytes: Uint8Array, step: () => void): void {
+/**
+ * The worker's side of a step loop: waits for each step, runs it, records a failure's text, and signals it done. With
+ * `spinMs` > 0 it polls for the next step for up to that long after each before sleeping in `Atomics.wait`, so that
+ * back-to-back calls find it awake.
+ */
+export function serveSteps(control: Int32Array, errorBytes: Uint8Array, step: () => void, spinMs = 0): void {
   let seen = 0;
   for (;;) {
+    const spinUntil = performance.now() + spinMs;
+    while (Atomics.load(control, Control.go) === seen && performance.now() < spinUntil) {
+      // poll: the next call is expected soon
+    }
     Atomics.wait(control, Control.go, seen);
     if (Atomics.load(control, Control.stop) === 1) break;
     seen = Atomics.load(control, Control.go);

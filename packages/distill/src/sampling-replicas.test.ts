@@ -54,14 +54,14 @@ describe('startSamplingReplicas', () => {
     expect(tf.memory().numTensors).toBe(before + 1);
     expect(x.shape).toEqual([rows, 2]);
     expect(differing(x.dataSync(), expected.dataSync())).toBe(0);
-    // every row is a sample, none is left as the noise it was given; the chunks claimed add up to the call's 2
+    // every row is a sample, none is left as the noise it was given; the chunks claimed add up to the call's 4
     expect(differing(x.dataSync(), z.dataSync())).toBe(2 * rows);
-    expect(replicas.lastChunks().reduce((a, b) => a + b, 0)).toBe(2);
+    expect(replicas.lastChunks().reduce((a, b) => a + b, 0)).toBe(4);
     tf.dispose([x, expected, z, mean]);
     net.dispose();
   });
 
-  it('the worker thread samples chunks: within a few calls of 4,096 rows it claims one of the 2', () => {
+  it('the worker thread samples chunks: within a few calls of 4,096 rows it claims some of the 4', () => {
     const net = generator();
     const z = new Rng(12).normalTensor([4096, 2]);
     const seen: (readonly number[])[] = [];
@@ -70,13 +70,13 @@ describe('startSamplingReplicas', () => {
       seen.push(replicas.lastChunks());
     }
     expect(seen.some((c) => c[1]! > 0)).toBe(true);
-    for (const c of seen) expect(c[0]! + c[1]!).toBe(2);
+    for (const c of seen) expect(c[0]! + c[1]!).toBe(4);
     tf.dispose(z);
     net.dispose();
   });
 
-  it('with chunksPerReplica 4 the 8 chunks (the last one short) are sampled as one thread', async () => {
-    const chunked = await startSamplingReplicas({ replicas: 2, task: characteristicSamplingTask(createMlp(tiny).toTwoTime(), 'follmer'), chunksPerReplica: 4 });
+  it('with chunksPerReplica 4 and spinMs 2 the 8 chunks (the last one short) are sampled as one thread', async () => {
+    const chunked = await startSamplingReplicas({ replicas: 2, task: characteristicSamplingTask(createMlp(tiny).toTwoTime(), 'follmer'), chunksPerReplica: 4, spinMs: 2 });
     try {
       const net = generator(6);
       const z = new Rng(13).normalTensor([61, 2]);
@@ -131,6 +131,7 @@ describe('startSamplingReplicas', () => {
       await expect(startSamplingReplicas({ replicas: count, task: characteristicSamplingTask(net, 'follmer') })).rejects.toBeInstanceOf(ValueRangeError);
     }
     await expect(startSamplingReplicas({ replicas: 2, task: characteristicSamplingTask(net, 'follmer'), chunksPerReplica: 0 })).rejects.toBeInstanceOf(ValueRangeError);
+    await expect(startSamplingReplicas({ replicas: 2, task: characteristicSamplingTask(net, 'follmer'), spinMs: -1 })).rejects.toBeInstanceOf(ValueRangeError);
     const other = createMlp({ ...tiny, hidden: [16, 16] }).toTwoTime();
     const before = tf.memory().numTensors;
     let error: unknown;
@@ -155,7 +156,7 @@ describe('startSamplingReplicas', () => {
     net.dispose();
   }, 60_000);
 
-  it('three replicas (chunks of 4, 4 and 2 rows) sample as one thread, and a process that never closes them exits', () => {
+  it('three replicas (5 chunks of 2 rows) sample as one thread, and a process that never closes them exits', () => {
     const here = dirname(fileURLToPath(import.meta.url));
     const script = `
       import * as tf from '@tensorflow/tfjs-core';

@@ -28,11 +28,18 @@ export interface SamplingReplicaOptions {
   /** How long a replica may take for one call or for its start before a `ReplicaError` (default 600,000 ms). */
   timeoutMs?: number;
   /**
-   * Chunks a call's rows are cut into, per thread (1 to 64, default 1: one even shard a thread). Each thread claims the
-   * next chunk when it is done with one, so a thread that was not scheduled leaves its chunk to another; more chunks
-   * balance finer but repeat the per-call work of small kernels (measured: 2 was slower than 1 on the 2-core machine).
+   * Chunks a call's rows are cut into, per thread (1 to 64, default 2; 1: one even shard a thread). Each thread claims
+   * the next chunk when it is done with one, so a thread that starts late (a core that was asleep or busy) leaves its
+   * chunk to another; more chunks balance finer but repeat the small kernels of a call (~0.4 ms a chunk for the 3x256
+   * MLP). docs/threads.md has the measurements.
    */
   chunksPerReplica?: number;
+  /**
+   * How long a thread polls before it sleeps (0 to 100 ms, default 0): a replica for the next call after each, the
+   * calling thread for the replicas at the end of a call. A sleeping thread's core can take milliseconds to wake on a
+   * virtual machine; polling keeps back-to-back calls from paying that, at the price of a busy core meanwhile.
+   */
+  spinMs?: number;
 }
 
 /** `sampleFlowMap` over worker threads, for one network architecture; {@link SamplingReplicas.close} ends them. */
@@ -54,9 +61,8 @@ export interface SamplingReplicas {
    */
   sample(net: Network, z: Tensor, steps: number, times?: GeneratorTimes): Tensor;
   /**
-   * How many chunks each thread sampled in the last call, the calling thread first (`[1, 1]`: an even split over two
-   * threads; `[2, 0]`: the worker was not scheduled in time); all zeros before the first call, `[1, 0, ...]` for a call
-   * of one chunk.
+   * How many chunks each thread sampled in the last call, the calling thread first (`[2, 2]`: an even split over two
+   * threads; `[3, 1]`: the worker started late); all zeros before the first call, `[1, 0, ...]` for a call of one chunk.
    */
   lastChunks(): readonly number[];
   /** Ends the worker threads (idempotent). The replicas cannot sample afterwards. */
@@ -95,7 +101,8 @@ interface SharedWeights {
  * ```
  */
 export async function startSamplingReplicas(options: SamplingReplicaOptions): Promise<SamplingReplicas> {
-  const { replicas, task, timeoutMs = 600_000, chunksPerReplica = 1 } = options;
+  const { replicas, task, timeoutMs = 600_000, chunksPerReplica = 2, spinMs = 0 } = options;
+  if (!Number.isFinite(spinMs) || spinMs < 0 || spinMs > 100) throw new ValueRangeError(`spinMs must be a number of milliseconds from 0 to 100, got ${String(spinMs)}`, 'spinMs');
   if (!Number.isInteger(replicas) || replicas < 1 || replicas > 16) throw new ValueRangeError(`replicas must be an integer from 1 to 16, got ${String(replicas)}`, 'replicas');
   if (!Number.isInteger(chunksPerReplica) || chunksPerReplica < 1 || chunksPerReplica > 64) {
     throw new ValueRangeError(`chunksPerReplica must be an integer from 1 to 64, got ${String(chunksPerReplica)}`, 'chunksPerReplica');
@@ -130,7 +137,7 @@ export async function startSamplingReplicas(options: SamplingReplicaOptions): Pr
       const { port1, port2 } = new MessageChannel();
       const control = new SharedArrayBuffer(CONTROL_WORDS * 4);
       const error = new SharedArrayBuffer(ERROR_BYTES);
-      const init: SamplingReplicaInit = { index, task, modules, backend, variables: slots, control, weights: weightsBuffer, claims: claimsBuffer, rows: shared.buffer, error, port: port2 };
+      const init: SamplingReplicaInit = { index, task, modules, backend, variables: slots, control, weights: weightsBuffer, claims: claimsBuffer, rows: shared.buffer, error, spinMs, port: port2 };
       const worker = new Worker(script, { workerData: init, transferList: [port2] });
       const replica: ReplicaThread = { index, worker, port: port1, control: new Int32Array(control), error: new Uint8Array(error), exited: false };
       worker.on('exit', () => (replica.exited = true));
@@ -154,7 +161,7 @@ export async function startSamplingReplicas(options: SamplingReplicaOptions): Pr
       assertNetworkMatches(net, task, slots);
       if (z.dtype !== 'float32') throw new ConfigError(`z must be float32 to be sampled on replicas, got ${z.dtype}`, 'z');
       sequence++;
-      const { x, perThread } = shardedSample({ net, task, z, steps, times: resolved, weights, shared, workers, sequence, timeoutMs, chunksPerReplica });
+      const { x, perThread } = shardedSample({ net, task, z, steps, times: resolved, weights, shared, workers, sequence, timeoutMs, chunksPerReplica, spinMs });
       chunks = perThread;
       return x;
     },
@@ -210,11 +217,12 @@ interface ShardedSampleArgs {
   sequence: number;
   timeoutMs: number;
   chunksPerReplica: number;
+  spinMs: number;
 }
 
 /** One call: publish the weights and `z`'s rows, claim chunks here while the replicas claim theirs, wait, read back. */
 function shardedSample(args: ShardedSampleArgs): { x: Tensor; perThread: number[] } {
-  const { net, task, z, steps, times, weights, shared, workers, sequence, timeoutMs, chunksPerReplica } = args;
+  const { net, task, z, steps, times, weights, shared, workers, sequence, timeoutMs, chunksPerReplica, spinMs } = args;
   const g = samplingTaskMap(task, net);
   const layout = chunkLayout(z.shape[0]!, z.shape.slice(1), workers.length + 1, chunksPerReplica);
   if (chunkCount(layout) <= 1 || !workers.length) return { x: sampleFlowMap(g, z, steps, times), perThread: [1, ...workers.map(() => 0)] };
@@ -250,7 +258,7 @@ function shardedSample(args: ShardedSampleArgs): { x: Tensor; perThread: number[
     waitAll(workers, sequence, timeoutMs, true, ROLE);
     throw e;
   }
-  waitAll(workers, sequence, timeoutMs, false, ROLE);
+  waitAll(workers, sequence, timeoutMs, false, ROLE, spinMs);
   const perThread = [here, ...workers.map((r) => Atomics.load(r.control, Control.chunks))];
   return { x: tf.tensor(shared.data.slice(0, z.size), z.shape), perThread };
 }

@@ -28,6 +28,7 @@ export interface SamplingTask {
  * @param sigmaData - the data scale of the EDM preconditioning (default 1, as `characteristicMap`'s).
  * @example
  * ```ts
+ * import { characteristicSamplingTask, startSamplingReplicas } from '@charlearn/distill/node';
  * const replicas = await startSamplingReplicas({ replicas: 2, task: characteristicSamplingTask(student, 'follmer') });
  * ```
  */

@@ -72,7 +72,7 @@ async function main(): Promise<void> {
     return;
   }
   parentPort!.postMessage({ ready: true });
-  serveSteps(control, errorBytes, step);
+  serveSteps(control, errorBytes, step, init.spinMs);
 }
 
 void main();

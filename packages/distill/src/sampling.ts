@@ -94,7 +94,7 @@ export interface ResolvedGeneratorTimes {
  *
  * @example
  * ```ts
- * resolveGeneratorTimes(z, 1, { start: 'noise-step', dataMean }); // { eps0: 1e-3, eps1: 1e-3, start: 'noise-step', dataMean }
+ * resolveGeneratorTimes(z, 1, { start: 'noise-step', dataMean: tf.tensor1d([0.1, -0.2]) }); // { eps0: 1e-3, eps1: 1e-3, start: 'noise-step', dataMean }
  * ```
  */
 export function resolveGeneratorTimes(z: Tensor, steps: number, times: GeneratorTimes = {}): ResolvedGeneratorTimes {
