@@ -32,6 +32,9 @@ describe('charlearn sample --set replicas=2', () => {
       expect(points(Number(steps))).toEqual(one);
       expect(one).toHaveLength(602);
     }
+    const cpu = await run('sample', ...common, '--n', '10', '--set', 'replicas=2', '--set', 'backend=cpu');
+    expect(cpu.code).not.toBe(0);
+    expect(cpu.err).toMatch(/replicas: 2 runs worker threads on the wasm backend; backend 'cpu' samples on one thread here/);
   }, 120_000);
 });
 
