@@ -10,8 +10,8 @@
 //   distill-cache  the same with pairs from the rollout cache (its default policy)
 //   sample   one-step sampling g(eps0, 1, z) of the two-time MLP, 2,000 points, read back
 //   sample-replicas  the same on 2 sampling replicas (startSamplingReplicas' defaults: this thread and one worker thread
-//            claiming chunks of 500 rows in turn); sample-replicas-even: one shard of 1,000 rows a thread
-//            (chunksPerReplica 1); sample-replicas-spin: chunks of 500, each thread polling 2 ms before it sleeps (spinMs 2)
+//            claiming chunks of 500 rows in turn, polling 2 ms before sleeping); -nospin: spinMs 0; -even: one shard of
+//            1,000 rows a thread (chunksPerReplica 1); -even-nospin: both
 //   unet     TeacherTrainer.trainStep() of the MNIST preset's U-Net (16 channels, [1, 2, 2], attention at 7), batch 64
 //   e2e      the demo's pipeline (endToEnd below): {"row": "e2e", "config", "heldOut", "z", "every"}
 import { createInterface } from 'node:readline';
@@ -50,8 +50,9 @@ function imageBatch() {
 /** The sampling replica rows: startSamplingReplicas' options at 2 replicas. */
 const SAMPLING_REPLICA_ROWS = {
   'sample-replicas': {},
+  'sample-replicas-nospin': { spinMs: 0 },
   'sample-replicas-even': { chunksPerReplica: 1 },
-  'sample-replicas-spin': { spinMs: 2 },
+  'sample-replicas-even-nospin': { chunksPerReplica: 1, spinMs: 0 },
 };
 
 const rows = {};

@@ -35,9 +35,10 @@ export interface SamplingReplicaOptions {
    */
   chunksPerReplica?: number;
   /**
-   * How long a thread polls before it sleeps (0 to 100 ms, default 0): a replica for the next call after each, the
-   * calling thread for the replicas at the end of a call. A sleeping thread's core can take milliseconds to wake on a
-   * virtual machine; polling keeps back-to-back calls from paying that, at the price of a busy core meanwhile.
+   * How long a thread polls before it sleeps (0 to 100 ms, default 2): a replica for the next call after each, the
+   * calling thread for the replicas at the end of a call. A woken thread may be put on the core of the thread that woke
+   * it and wait there for milliseconds until the scheduler moves it; polling keeps back-to-back calls from paying that,
+   * at the price of up to `spinMs` of a busy core after each call (what OpenMP's threads do too).
    */
   spinMs?: number;
 }
@@ -101,7 +102,7 @@ interface SharedWeights {
  * ```
  */
 export async function startSamplingReplicas(options: SamplingReplicaOptions): Promise<SamplingReplicas> {
-  const { replicas, task, timeoutMs = 600_000, chunksPerReplica = 2, spinMs = 0 } = options;
+  const { replicas, task, timeoutMs = 600_000, chunksPerReplica = 2, spinMs = 2 } = options;
   if (!Number.isFinite(spinMs) || spinMs < 0 || spinMs > 100) throw new ValueRangeError(`spinMs must be a number of milliseconds from 0 to 100, got ${String(spinMs)}`, 'spinMs');
   if (!Number.isInteger(replicas) || replicas < 1 || replicas > 16) throw new ValueRangeError(`replicas must be an integer from 1 to 16, got ${String(replicas)}`, 'replicas');
   if (!Number.isInteger(chunksPerReplica) || chunksPerReplica < 1 || chunksPerReplica > 64) {
