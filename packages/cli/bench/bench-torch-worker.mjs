@@ -9,9 +9,9 @@
 //   distill  CharacteristicDistiller.trainStep() with its defaults at batch 1024 (teacher = that MLP), on-the-fly pairs
 //   distill-cache  the same with pairs from the rollout cache (its default policy)
 //   sample   one-step sampling g(eps0, 1, z) of the two-time MLP, 2,000 points, read back
-//   sample-replicas  the same on 2 sampling replicas (startSamplingReplicas' defaults: this thread and one worker thread
-//            claiming chunks of 500 rows in turn, polling 2 ms before sleeping); -nospin: spinMs 0; -even: one shard of
-//            1,000 rows a thread (chunksPerReplica 1); -even-nospin: both
+//   sample-replicas  the same on 2 sampling replicas (startSamplingReplicas' defaults: this thread and one worker thread,
+//            a shard of 1,000 rows each, polling 2 ms before sleeping); -nospin: spinMs 0; -chunked: chunks of 500 rows
+//            claimed in turn (chunksPerReplica 2)
 //   unet     TeacherTrainer.trainStep() of the MNIST preset's U-Net (16 channels, [1, 2, 2], attention at 7), batch 64
 //   e2e      the demo's pipeline (endToEnd below): {"row": "e2e", "config", "heldOut", "z", "every"}
 import { createInterface } from 'node:readline';
@@ -51,8 +51,7 @@ function imageBatch() {
 const SAMPLING_REPLICA_ROWS = {
   'sample-replicas': {},
   'sample-replicas-nospin': { spinMs: 0 },
-  'sample-replicas-even': { chunksPerReplica: 1 },
-  'sample-replicas-even-nospin': { chunksPerReplica: 1, spinMs: 0 },
+  'sample-replicas-chunked': { chunksPerReplica: 2 },
 };
 
 const rows = {};

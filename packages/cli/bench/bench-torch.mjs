@@ -39,10 +39,9 @@ const ROWS = {
     warmup: 3,
     label: 'one-step sampling, two-time MLP 3x256, 2,000 points',
     variants: {
-      'sample-replicas': 'one-step sampling, 2,000 points, charlearn on 2 sampling replicas (startSamplingReplicas: chunks of 500 rows claimed in turn, polling 2 ms)',
-      'sample-replicas-nospin': 'one-step sampling, 2,000 points, charlearn on 2 sampling replicas, chunks of 500 rows, no polling (spinMs: 0)',
-      'sample-replicas-even': 'one-step sampling, 2,000 points, charlearn on 2 sampling replicas, one shard of 1,000 rows a thread (chunksPerReplica: 1)',
-      'sample-replicas-even-nospin': 'one-step sampling, 2,000 points, charlearn on 2 sampling replicas, one shard a thread, no polling (chunksPerReplica: 1, spinMs: 0)',
+      'sample-replicas': 'one-step sampling, 2,000 points, charlearn on 2 sampling replicas (startSamplingReplicas: a shard of 1,000 rows a thread, polling 2 ms)',
+      'sample-replicas-nospin': 'one-step sampling, 2,000 points, charlearn on 2 sampling replicas, no polling (spinMs: 0)',
+      'sample-replicas-chunked': 'one-step sampling, 2,000 points, charlearn on 2 sampling replicas, chunks of 500 rows claimed in turn (chunksPerReplica: 2)',
     },
   },
   unet: { steps: quick ? 1 : 2, warmup: 1, label: 'U-Net teacher step, MNIST preset (16 channels, [1, 2, 2], attention at 7), batch 64' },

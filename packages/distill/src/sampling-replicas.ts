@@ -28,10 +28,10 @@ export interface SamplingReplicaOptions {
   /** How long a replica may take for one call or for its start before a `ReplicaError` (default 600,000 ms). */
   timeoutMs?: number;
   /**
-   * Chunks a call's rows are cut into, per thread (1 to 64, default 2; 1: one even shard a thread). Each thread claims
-   * the next chunk when it is done with one, so a thread that starts late (a core that was asleep or busy) leaves its
-   * chunk to another; more chunks balance finer but repeat the small kernels of a call (~0.4 ms a chunk for the 3x256
-   * MLP). docs/threads.md has the measurements.
+   * Chunks a call's rows are cut into, per thread (1 to 64, default 1: one even shard a thread). Each thread claims the
+   * next chunk when it is done with one, so with more chunks a thread that starts late (a core that was asleep or busy)
+   * leaves some of its rows to another, but every chunk repeats the small kernels of a call (~0.4 ms a chunk for the
+   * 3x256 MLP). docs/threads.md has the measurements.
    */
   chunksPerReplica?: number;
   /**
@@ -62,8 +62,9 @@ export interface SamplingReplicas {
    */
   sample(net: Network, z: Tensor, steps: number, times?: GeneratorTimes): Tensor;
   /**
-   * How many chunks each thread sampled in the last call, the calling thread first (`[2, 2]`: an even split over two
-   * threads; `[3, 1]`: the worker started late); all zeros before the first call, `[1, 0, ...]` for a call of one chunk.
+   * How many chunks each thread sampled in the last call, the calling thread first (`[1, 1]`: an even split over two
+   * threads; `[2, 0]`: the worker started too late to claim one); all zeros before the first call, `[1, 0, ...]` for a
+   * call of one chunk.
    */
   lastChunks(): readonly number[];
   /** Ends the worker threads (idempotent). The replicas cannot sample afterwards. */
@@ -102,7 +103,7 @@ interface SharedWeights {
  * ```
  */
 export async function startSamplingReplicas(options: SamplingReplicaOptions): Promise<SamplingReplicas> {
-  const { replicas, task, timeoutMs = 600_000, chunksPerReplica = 2, spinMs = 2 } = options;
+  const { replicas, task, timeoutMs = 600_000, chunksPerReplica = 1, spinMs = 2 } = options;
   if (!Number.isFinite(spinMs) || spinMs < 0 || spinMs > 100) throw new ValueRangeError(`spinMs must be a number of milliseconds from 0 to 100, got ${String(spinMs)}`, 'spinMs');
   if (!Number.isInteger(replicas) || replicas < 1 || replicas > 16) throw new ValueRangeError(`replicas must be an integer from 1 to 16, got ${String(replicas)}`, 'replicas');
   if (!Number.isInteger(chunksPerReplica) || chunksPerReplica < 1 || chunksPerReplica > 64) {
