@@ -46,6 +46,8 @@ const ROWS = {
   },
   unet: { steps: quick ? 1 : 2, warmup: 1, label: 'U-Net teacher step, MNIST preset (16 channels, [1, 2, 2], attention at 7), batch 64' },
 };
+/** Pause before each side's turn in a row with variants (ms). */
+const SETTLE_MS = 300;
 /** Rows that are whole runs rather than timed steps (endToEndRows below); 'threads' is bench-threads.mjs, below. */
 const RUN_ROWS = ['e2e', 'threads'];
 const requested = (process.env.BENCH_ROWS ?? [...Object.keys(ROWS), ...RUN_ROWS].join(',')).split(',');
@@ -206,6 +208,9 @@ for (let r = 0; r < rounds; r++) {
     if (name.startsWith('distill')) order = [0, ...(r % 2 ? [2, 1] : [1, 2])];
     let ns;
     for (const k of order) {
+      // Rows with two-thread variants: let the previous side's threads settle first (PyTorch's OpenMP threads poll on both
+      // cores for a while after each of its answers; without the pause the side after PyTorch's 2 threads ran ~1.6x slower).
+      if (spec.variants) await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
       const a = await asked[k].side.ask({ row: asked[k].row, steps: spec.steps, warmup: r === 0 ? spec.warmup : 0, ...(ns ? { ns } : {}) });
       if (k === 0) ns = a.ns;
       if (asked[k].side === ours) res.leakedTensors += a.leakedTensors ?? 0;
