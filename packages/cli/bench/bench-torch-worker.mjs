@@ -9,6 +9,9 @@
 //   distill  CharacteristicDistiller.trainStep() with its defaults at batch 1024 (teacher = that MLP), on-the-fly pairs
 //   distill-cache  the same with pairs from the rollout cache (its default policy)
 //   sample   one-step sampling g(eps0, 1, z) of the two-time MLP, 2,000 points, read back
+//   sample-replicas  the same on 2 sampling replicas (startSamplingReplicas' defaults: this thread and one worker thread,
+//            a shard of 1,000 rows each, polling 2 ms before sleeping); -nospin: spinMs 0; -chunked: chunks of 500 rows
+//            claimed in turn (chunksPerReplica 2)
 //   unet     TeacherTrainer.trainStep() of the MNIST preset's U-Net (16 channels, [1, 2, 2], attention at 7), batch 64
 //   e2e      the demo's pipeline (endToEnd below): {"row": "e2e", "config", "heldOut", "z", "every"}
 import { createInterface } from 'node:readline';
@@ -18,7 +21,7 @@ import { follmer, Rng, useBackend } from '@charlearn/core';
 import { getTarget } from '@charlearn/data';
 import { createMlp, createNetwork } from '@charlearn/nets';
 import { CharacteristicDistiller, characteristicMap, sampleFlowMap, TeacherTrainer, teacherGradientTask } from '@charlearn/distill';
-import { startGradientReplicas } from '@charlearn/distill/node';
+import { characteristicSamplingTask, startGradientReplicas, startSamplingReplicas } from '@charlearn/distill/node';
 import { exactW2 } from '@charlearn/metrics';
 import { createRunNetwork, defaultRunConfig } from '@charlearn/cli';
 
@@ -44,6 +47,13 @@ function imageBatch() {
   return { name: 'bench-images', sampleShape: [28, 28, 1], sigmaData: 1, sample: () => tf.clone(x1) };
 }
 
+/** The sampling replica rows: startSamplingReplicas' options at 2 replicas. */
+const SAMPLING_REPLICA_ROWS = {
+  'sample-replicas': {},
+  'sample-replicas-nospin': { spinMs: 0 },
+  'sample-replicas-chunked': { chunksPerReplica: 2 },
+};
+
 const rows = {};
 async function row(name) {
   if (rows[name]) return rows[name];
@@ -58,13 +68,23 @@ async function row(name) {
     const pairSource = name === 'distill' ? 'on-the-fly' : 'rollout-cache';
     const distiller = new CharacteristicDistiller({ teacher, dataset: swissRoll, config: { batchSize: 1024, pairSource } });
     r = { step: () => distiller.trainStep(), parameters: distiller.student.parameterCount() };
-  } else if (name === 'sample') {
+  } else if (name === 'sample' || name.startsWith('sample-replicas')) {
     const student = createMlp(MLP).toTwoTime();
-    const g = characteristicMap(student, follmer, 1);
     const z = new Rng(5).normalTensor([2000, 2]);
+    const times = { eps0: 1e-3, eps1: 1e-3 };
+    let draw;
+    if (name === 'sample') {
+      const g = characteristicMap(student, follmer, 1);
+      draw = () => sampleFlowMap(g, z, 1, times);
+    } else {
+      const options = SAMPLING_REPLICA_ROWS[name];
+      if (!options) throw new Error(`unknown row '${name}' (sampling replica rows: ${Object.keys(SAMPLING_REPLICA_ROWS).join(', ')})`);
+      const replicas = await startSamplingReplicas({ replicas: 2, task: characteristicSamplingTask(student, 'follmer', 1), ...options });
+      draw = () => replicas.sample(student, z, 1, times);
+    }
     r = {
       step: () => {
-        const x = sampleFlowMap(g, z, 1, { eps0: 1e-3, eps1: 1e-3 });
+        const x = draw();
         x.dataSync();
         x.dispose();
       },

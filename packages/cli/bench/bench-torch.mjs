@@ -33,9 +33,21 @@ const ROWS = {
   teacher: { steps: quick ? 4 : 8, warmup: 3, label: 'teacher step: MLP 2->256x3->2, SiLU, 64-d time embedding, batch 1024, Adam + clip + EMA' },
   distill: { steps: quick ? 4 : 8, warmup: 2, label: 'distillation step, batch 1024 (teacher pairs + fit + semi-group, Adam + clip + EMA)' },
   'distill-cache': { steps: quick ? 4 : 8, warmup: 2, label: 'distillation step, batch 1024, charlearn with pairs from its rollout cache (default policy) vs PyTorch on the fly' },
-  sample: { steps: quick ? 6 : 12, warmup: 3, label: 'one-step sampling, two-time MLP 3x256, 2,000 points' },
+  // variants: more charlearn columns of the same row, each the worker's row of that name, asked in the same rounds.
+  sample: {
+    steps: quick ? 6 : 12,
+    warmup: 3,
+    label: 'one-step sampling, two-time MLP 3x256, 2,000 points',
+    variants: {
+      'sample-replicas': 'one-step sampling, 2,000 points, charlearn on 2 sampling replicas (startSamplingReplicas: a shard of 1,000 rows a thread, polling 2 ms)',
+      'sample-replicas-nospin': 'one-step sampling, 2,000 points, charlearn on 2 sampling replicas, no polling (spinMs: 0)',
+      'sample-replicas-chunked': 'one-step sampling, 2,000 points, charlearn on 2 sampling replicas, chunks of 500 rows claimed in turn (chunksPerReplica: 2)',
+    },
+  },
   unet: { steps: quick ? 1 : 2, warmup: 1, label: 'U-Net teacher step, MNIST preset (16 channels, [1, 2, 2], attention at 7), batch 64' },
 };
+/** Pause before each side's turn in a row with variants (ms). */
+const SETTLE_MS = 300;
 /** Rows that are whole runs rather than timed steps (endToEndRows below); 'threads' is bench-threads.mjs, below. */
 const RUN_ROWS = ['e2e', 'threads'];
 const requested = (process.env.BENCH_ROWS ?? [...Object.keys(ROWS), ...RUN_ROWS].join(',')).split(',');
@@ -183,26 +195,31 @@ console.log(`charlearn tfjs ${hello[0].tfjs} (${hello[0].backend}) vs PyTorch ${
 
 /** Per row and side: one figure a round (ms); parameters per side; the distill row's n draws; leaks. */
 const results = {};
-for (const name of wanted) results[name] = { perRound: sides.map(() => []), parameters: sides.map(() => 0), leakedTensors: 0 };
+/** The sides asked in a row's rounds: the three workers, then charlearn once more for each variant of the row. */
+const rowSides = (name) => [...sides.map((side) => ({ side, row: name })), ...Object.keys(ROWS[name].variants ?? {}).map((row) => ({ side: ours, row }))];
+for (const name of wanted) results[name] = { perRound: rowSides(name).map(() => []), parameters: rowSides(name).map(() => 0), leakedTensors: 0 };
 for (let r = 0; r < rounds; r++) {
   for (const name of wanted) {
     const spec = ROWS[name];
     const res = results[name];
     // Rotate the side order every round; the distillation row runs charlearn first so PyTorch repeats its n draws.
-    let order = [0, 1, 2].map((k) => (k + r) % 3);
+    const asked = rowSides(name);
+    let order = asked.map((_, k) => (k + r) % asked.length);
     if (name.startsWith('distill')) order = [0, ...(r % 2 ? [2, 1] : [1, 2])];
     let ns;
     for (const k of order) {
-      const a = await sides[k].ask({ row: name, steps: spec.steps, warmup: r === 0 ? spec.warmup : 0, ...(ns ? { ns } : {}) });
-      if (k === 0) {
-        ns = a.ns;
-        res.leakedTensors += a.leakedTensors ?? 0;
-      }
+      // Rows with two-thread variants: let the previous side's threads settle first (PyTorch's OpenMP threads poll on both
+      // cores for a while after each of its answers; without the pause the side after PyTorch's 2 threads ran ~1.6x slower).
+      if (spec.variants) await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+      const a = await asked[k].side.ask({ row: asked[k].row, steps: spec.steps, warmup: r === 0 ? spec.warmup : 0, ...(ns ? { ns } : {}) });
+      if (k === 0) ns = a.ns;
+      if (asked[k].side === ours) res.leakedTensors += a.leakedTensors ?? 0;
       res.perRound[k].push(name.startsWith('distill') ? mean(a.ms) : median(a.ms));
       res.parameters[k] = a.parameters;
     }
-    const [o, t1, t2] = res.perRound.map((x) => x.at(-1));
-    console.log(`  round ${r + 1}/${rounds} ${name.padEnd(8)} charlearn ${o.toFixed(1)} ms, PyTorch 1 thread ${t1.toFixed(1)} ms, 2 threads ${t2.toFixed(1)} ms${ns ? ` (n = ${ns.join(', ')})` : ''}`);
+    const [o, t1, t2, ...more] = res.perRound.map((x) => x.at(-1));
+    const variants = Object.keys(spec.variants ?? {}).map((v, i) => `, ${v} ${more[i].toFixed(1)} ms`).join('');
+    console.log(`  round ${r + 1}/${rounds} ${name.padEnd(8)} charlearn ${o.toFixed(1)} ms, PyTorch 1 thread ${t1.toFixed(1)} ms, 2 threads ${t2.toFixed(1)} ms${variants}${ns ? ` (n = ${ns.join(', ')})` : ''}`);
   }
 }
 const e2eRows = requested.includes('e2e') ? [await endToEndRows(ours, torch1, torch2)] : [];
@@ -212,16 +229,14 @@ else console.log("paper code row skipped: give --reference <checkout of github:b
 sides.forEach((s) => s.close());
 const load1 = os.loadavg();
 
-const table = wanted.map((name) => {
-  const { perRound, parameters, leakedTensors } = results[name];
-  const [o, t1, t2] = perRound;
-  if (parameters[0] !== parameters[1]) throw new Error(`${name}: parameter counts differ (charlearn ${parameters[0]}, PyTorch ${parameters[1]})`);
+/** A table row from per-round figures: charlearn's `o` against PyTorch's `t1`, `t2` of the same rounds. */
+function tableRow(name, label, o, t1, t2, parameters, leakedTensors) {
   const ratio = (t) => median(o.map((x, i) => x / t[i]));
   const best = o.map((_, i) => Math.min(t1[i], t2[i]));
   return {
     row: name,
-    label: ROWS[name].label,
-    parameters: parameters[0],
+    label,
+    parameters,
     charlearnMs: median(o),
     torch1Ms: median(t1),
     torch2Ms: median(t2),
@@ -229,8 +244,15 @@ const table = wanted.map((name) => {
     ratioVsTorch2: ratio(t2),
     ratioVsBest: ratio(best),
     leakedTensors,
-    ...(name === 'sample' ? { samplesPerSec: { charlearn: 2000 / (median(o) / 1000), torch1: 2000 / (median(t1) / 1000), torch2: 2000 / (median(t2) / 1000) } } : {}),
+    ...(name.startsWith('sample') ? { samplesPerSec: { charlearn: 2000 / (median(o) / 1000), torch1: 2000 / (median(t1) / 1000), torch2: 2000 / (median(t2) / 1000) } } : {}),
   };
+}
+const table = wanted.flatMap((name) => {
+  const { perRound, parameters, leakedTensors } = results[name];
+  const [o, t1, t2, ...more] = perRound;
+  for (const p of parameters.slice(1)) if (p !== parameters[0]) throw new Error(`${name}: parameter counts differ (charlearn ${parameters[0]}, others ${parameters.slice(1).join(', ')})`);
+  const variants = Object.entries(ROWS[name].variants ?? {}).map(([v, label], i) => tableRow(v, label, more[i], t1, t2, parameters[0], 0));
+  return [tableRow(name, ROWS[name].label, o, t1, t2, parameters[0], leakedTensors), ...variants];
 });
 table.push(...e2eRows, ...paperRows);
 
@@ -274,6 +296,7 @@ ${lines.join('\n')}
 - **How it is measured.** Three long-lived workers in one process tree, charlearn (packages/cli/bench/bench-torch-worker.mjs) and PyTorch (packages/cli/bench/bench_torch.py) at 1 and 2 threads; each round asks each side in turn for a few steps of a row (the order rotates), a side's figure is the median over rounds of each round's median step, and a ratio is the median over rounds of that round's charlearn / PyTorch pair (< 1: charlearn is faster). No process starts inside a timing.
 - **Same work.** Each PyTorch row is charlearn's code path written again (same layers, parameter counts checked equal, same EDM preconditioning on the Föllmer path, Adam with warm-up, global-norm clip, EMA). The distillation row uses CharacteristicDistiller's defaults (Karras grid of 20 times + t = 1, exp-integrator-edm pairs from 4 start indices, fit + 0.1 semi-group through both sides); PyTorch repeats charlearn's draws of the teacher step count n, so both spend the same teacher evaluations.
 - **Rollout cache.** The \`distill-cache\` row is charlearn with \`pairSource: 'rollout-cache'\` (its default policy: 1,024 trajectories, each used for 16 steps, so 64 new teacher solves over the grid a step instead of ~14 teacher evaluations for each of the 1,024 pairs) against PyTorch solving its pairs on the fly as the paper's code does; what that costs in quality is measured at equal wall time by \`node packages/cli/bench/bench-pairs.mjs\` (section below when it has run). Where the time of a step goes: docs/profile-steps.md.
+- **Sampling replicas** (rows \`sample-replicas*\`, asked in the same rounds as the \`sample\` row): charlearn's one-step sampling on \`startSamplingReplicas({ replicas: 2 })\` (\`@charlearn/distill/node\`; CLI: \`charlearn sample --set replicas=2\`), the 2,000 rows sampled by this thread and one worker thread, each on a single-threaded wasm backend, bitwise the samples of one thread; the variants are its \`chunksPerReplica\` and \`spinMs\` options (docs/threads.md). The table's charlearn column is then the replicas' time.
 - **End to end** (row \`e2e\`, \`endToEndRows\`): the demo preset's whole training in charlearn and in bench_torch.py's PyTorch pipeline (the same algorithm: teacher, then distillation with the preset's pairs, on the fly or from a rollout cache), one run each, timing training steps only; the figure is each side's training time to the largest of the three sides' best one-step W2 (the CLI's protocol: same z, same held-out points).
 - **The paper's own code** (rows \`paper-distill*\`, \`paperCodeRows\`): with \`--reference <checkout of github:burning489/CharacteristicGenerator>\` (or CHARLEARN_REFERENCE_CODE) the reference code's own \`Follmer.compute_characteristic_loss\` (DEIS pairs, composed consistency, adaptive-weight DSM, l2) on the same 2-D MLP at batch 1024 with RAdam, warm-up, clip and EMA, against charlearn's distillation step; skipped with a line when no checkout is given. Its code is imported from the checkout, never copied here.
 `;

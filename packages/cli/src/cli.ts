@@ -20,6 +20,7 @@ import { PALETTE, panelsFigure } from '@charlearn/plots';
 import { saveFigurePng, savePixelsPng } from './figures';
 import { CONFIG_PRESETS, DEMO_PRESET, quickOverrides } from './presets';
 import { openRun, pointsTarget, runPath, type RunContext } from './runtime';
+import { startGeneratorReplicas } from './run-replicas';
 import { recordedRun, type RunRecord } from './run-record';
 import { pixelsToUnits } from '@charlearn/data';
 import { asRunFolderError } from './fs-errors';
@@ -250,12 +251,21 @@ async function loadRunGenerator(ctx: RunContext, steps: number): Promise<{ sampl
     return { sample: (z) => trainer.sample(z), dispose: () => trainer.dispose() };
   }
   const generator = await loadGeneratorForSampling(ctx);
+  let replicas: Awaited<ReturnType<typeof startGeneratorReplicas>>;
+  try {
+    replicas = await startGeneratorReplicas(ctx, generator);
+  } catch (e) {
+    generator.dispose();
+    throw e;
+  }
   const start = ctx.config.eval.start;
   // The shifting starts (the reference code's) need the data mean; 'prior' (the default) does not.
   const dataMean = start === 'prior' ? undefined : estimateDataMean(ctx.dataset);
+  const times = { start, ...(dataMean ? { dataMean } : {}) };
   return {
-    sample: (z) => generator.sample(z, steps, { start, ...(dataMean ? { dataMean } : {}) }),
+    sample: (z) => (replicas ? replicas.sample(generator.network, z, steps, { ...generator.times, ...times }) : generator.sample(z, steps, times)),
     dispose: () => {
+      void replicas?.close();
       generator.dispose();
       dataMean?.dispose();
     },

@@ -291,7 +291,7 @@ const runEntries = {
   replicas: setting(
     v.union([v.literal('auto'), integerSchema({ min: 1, max: MAX_GRADIENT_REPLICAS })]),
     1,
-    "data-parallel teacher training on the wasm backend: worker threads that each compute the gradient of one shard of the batch (1: one thread; 'auto': one a core, at most 4; docs/threads.md)",
+    "data-parallel work on the wasm backend over worker threads: teacher training (each computes the gradient of one shard of the batch) and charlearn sample (each samples chunks of the rows) (1: one thread; 'auto': one a core, at most 4; docs/threads.md)",
   ),
   plugins: setting(v.array(nonEmpty), [], 'packages or paths to import before the config is checked (solvers, objectives, network kinds, backends); paths are relative to the config file'),
   interpolant: setting(nonEmpty, 'follmer', 'interpolant (follmer | linear | cosine | plugin)'),

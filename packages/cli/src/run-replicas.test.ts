@@ -16,6 +16,28 @@ const run = cliRunner(() => out);
 
 const losses = (name: string): number[] => readJson<{ teacher: HistoryPoint[] }>(join(out, name, 'history.json')).teacher.map((p) => Number(p['loss']));
 
+describe('charlearn sample --set replicas=2', () => {
+  it('writes the points of one thread (as written: 6 decimals), for one step and for three with the noise-step start', async () => {
+    const common = ['--quick', '--set', 'teacher.steps=4', '--set', 'distill.steps=3', '--set', 'name=sampled'];
+    expect((await run('train', ...common)).code).toBe(0);
+    expect((await run('distill', ...common)).code).toBe(0);
+    const points = (steps: number): number[] => readJson<{ points: number[] }>(join(out, 'sampled', `samples-${steps}step.json`)).points;
+    for (const [steps, start] of [['1', 'prior'], ['3', 'noise-step']] as const) {
+      const flags = [...common, '--n', '301', '--steps', steps, '--set', `eval.start=${start}`];
+      expect((await run('sample', ...flags)).code).toBe(0);
+      const one = points(Number(steps));
+      const two = await run('sample', ...flags, '--set', 'replicas=2');
+      expect(two.code, two.err).toBe(0);
+      expect(two.err).toMatch(/sample: over 2 replicas \(this thread and 1 worker thread\)/);
+      expect(points(Number(steps))).toEqual(one);
+      expect(one).toHaveLength(602);
+    }
+    const cpu = await run('sample', ...common, '--n', '10', '--set', 'replicas=2', '--set', 'backend=cpu');
+    expect(cpu.code).not.toBe(0);
+    expect(cpu.err).toMatch(/replicas: 2 runs worker threads on the wasm backend; backend 'cpu' samples on one thread here/);
+  }, 120_000);
+});
+
 describe('charlearn train --set replicas=2', () => {
   it('trains the teacher with the losses of one thread (to float32 rounding), and resumes on one thread', async () => {
     const common = ['--quick', '--set', 'logEvery=1', '--set', 'teacher.steps=12'];

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { ConfigError } from '@charlearn/core';
-import { teacherGradientTask } from '@charlearn/distill';
-import { startGradientReplicas, type GradientReplicas } from '@charlearn/distill/node';
+import { teacherGradientTask, type CharacteristicGenerator } from '@charlearn/distill';
+import { characteristicSamplingTask, startGradientReplicas, startSamplingReplicas, type GradientReplicas, type SamplingReplicas } from '@charlearn/distill/node';
 import type { NetworkSpec } from '@charlearn/nets';
 import { importedPluginTargets } from './plugins';
 import type { RunContext } from './runtime';
@@ -39,5 +39,22 @@ export async function startTeacherReplicas(ctx: Pick<RunContext, 'config' | 'bac
   const task = teacherGradientTask({ config: network }, ctx.interpolant.name, ctx.dataset.sigmaData);
   const replicas = await startGradientReplicas({ replicas: count, task, backend: 'wasm', modules: ['@charlearn/backend-wasm', ...importedPluginTargets()] });
   ctx.log(`teacher: data-parallel over ${count} replicas (this thread and ${count - 1} worker thread${count > 2 ? 's' : ''}, a shard of ${Math.ceil(ctx.config.teacher.batchSize / count)} rows each)`);
+  return replicas;
+}
+
+/**
+ * Starts the sampling replicas of `charlearn sample` (`replicas` > 1) for the run's characteristic generator, or
+ * returns undefined for one thread. Like {@link startTeacherReplicas}: wasm only (another backend with `replicas` > 1
+ * is a `ConfigError` naming `replicas`), and the replicas import every plugin this process imported.
+ */
+export async function startGeneratorReplicas(ctx: Pick<RunContext, 'config' | 'backend' | 'log'>, generator: Pick<CharacteristicGenerator, 'network' | 'interpolant' | 'sigmaData'>): Promise<SamplingReplicas | undefined> {
+  const count = replicaCount(ctx.config.replicas);
+  if (count <= 1) return undefined;
+  if (ctx.backend !== 'wasm') {
+    throw new ConfigError(`replicas: ${String(ctx.config.replicas)} runs worker threads on the wasm backend; backend '${ctx.backend}' samples on one thread here (set replicas: 1)`, 'replicas');
+  }
+  const task = characteristicSamplingTask(generator.network, generator.interpolant.name, generator.sigmaData);
+  const replicas = await startSamplingReplicas({ replicas: count, task, backend: 'wasm', modules: ['@charlearn/backend-wasm', ...importedPluginTargets()] });
+  ctx.log(`sample: over ${count} replicas (this thread and ${count - 1} worker thread${count > 2 ? 's' : ''})`);
   return replicas;
 }

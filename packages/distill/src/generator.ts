@@ -15,6 +15,10 @@ export interface CharacteristicGenerator {
   /** The two-time EMA network `g` is built from. */
   readonly network: Network;
   readonly interpolant: Interpolant;
+  /** The data scale of the EDM preconditioning `g` was built with. */
+  readonly sigmaData: number;
+  /** The checkpoint's time grid ends, the defaults of {@link CharacteristicGenerator.sample}'s `times`. */
+  readonly times: { readonly eps0: number; readonly eps1: number };
   /**
    * `z: [batch, ...dims]` prior noise → samples with `steps` network evaluations (1 = one step). `times` overrides
    * the checkpoint's `eps0`/`eps1` and chooses the start (`start`, with `dataMean` for the shifting starts).
@@ -50,5 +54,5 @@ export function loadCharacteristicGenerator(checkpoint: TrainerCheckpoint, sigma
     throw e;
   }
   const g = characteristicMap(network, interpolant, sigmaData);
-  return { network, interpolant, sample: (z, steps = 1, overrides = {}) => sampleFlowMap(g, z, steps, { ...times, ...overrides }), dispose: () => network.dispose() };
+  return { network, interpolant, sigmaData, times, sample: (z, steps = 1, overrides = {}) => sampleFlowMap(g, z, steps, { ...times, ...overrides }), dispose: () => network.dispose() };
 }

@@ -3,19 +3,14 @@ import type { Scalar, Tensor, Variable } from '@tensorflow/tfjs-core';
 import { CharlearnError, ValueRangeError } from '@charlearn/core';
 import { namedGradients } from './optim-step';
 import { shardSizes, sliceBatch, type GradientTask, type ShardedGradients } from './sharded-gradients';
-import { arriveLast, Control, CONTROL_WORDS, ERROR_BYTES, waitWhile, variableSlots, type InputSlot, type ReplicaInit, type StepMessage, type VariableSlot } from './replica-protocol';
+import { arriveLast, CONTROL_WORDS, ERROR_BYTES, variableSlots, type InputSlot, type ReplicaInit, type StepMessage, type VariableSlot } from './replica-protocol';
 import { weightedSumRange } from './shard-reduce';
+import { awaitReady, signalStep, stopReplica, waitAll, workerScript, type ReplicaRole, type ReplicaThread } from './replica-threads';
 
-/** A gradient replica failed: it could not start, threw during a step, or did not answer in time. */
-export class ReplicaError extends CharlearnError {
-  /** The replica's index (1 = the first worker; 0 is the trainer's own thread). */
-  readonly replica: number;
-  constructor(message: string, replica: number) {
-    super(message, 'replicas');
-    this.name = 'ReplicaError';
-    this.replica = replica;
-  }
-}
+export { ReplicaError } from './replica-threads';
+
+/** How gradient replicas are named in errors. */
+const ROLE: ReplicaRole = { noun: 'gradient replica', fallback: 'use replicas: 1 to train on one thread' };
 
 /** Options of {@link startGradientReplicas}. */
 export interface GradientReplicaOptions {
@@ -56,26 +51,8 @@ export interface GradientReplicas extends ShardedGradients {
   close(): Promise<void>;
 }
 
-interface Replica {
-  readonly index: number;
-  readonly worker: import('node:worker_threads').Worker;
-  readonly port: import('node:worker_threads').MessagePort;
-  readonly control: Int32Array;
-  readonly error: Uint8Array;
+interface Replica extends ReplicaThread {
   inputs: Float32Array;
-  exited: boolean;
-}
-
-/** The worker script: `replica-worker.js` beside this module in `dist/`, or `../dist/` when running from `src/`. */
-async function workerScript(): Promise<URL> {
-  const { existsSync } = await import('node:fs');
-  const { dirname, join } = await import('node:path');
-  const { fileURLToPath, pathToFileURL } = await import('node:url');
-  const here = typeof __dirname === 'string' ? __dirname : dirname(fileURLToPath(import.meta.url));
-  for (const candidate of [join(here, 'replica-worker.js'), join(here, '..', 'dist', 'replica-worker.js')]) {
-    if (existsSync(candidate)) return pathToFileURL(candidate);
-  }
-  throw new CharlearnError(`the gradient replica script replica-worker.js is missing beside ${here} (build @charlearn/distill: npm run build)`, 'replicas');
 }
 
 /**
@@ -124,7 +101,7 @@ export async function startGradientReplicas(options: GradientReplicaOptions): Pr
     sum: new Float32Array(sumBuffer),
   };
   const { Worker, MessageChannel } = await import('node:worker_threads');
-  const script = await workerScript();
+  const script = await workerScript('replica-worker.js', ROLE);
   const workers: Replica[] = [];
   const close = async (): Promise<void> => {
     await Promise.all(workers.map((r) => stopReplica(r)));
@@ -141,7 +118,7 @@ export async function startGradientReplicas(options: GradientReplicaOptions): Pr
       worker.on('exit', () => (replica.exited = true));
       workers.push(replica);
     }
-    await Promise.all(workers.map((r) => awaitReady(r, timeoutMs)));
+    await Promise.all(workers.map((r) => awaitReady(r, timeoutMs, ROLE)));
     for (const r of workers) r.worker.unref();
   } catch (e) {
     await close();
@@ -162,40 +139,6 @@ export async function startGradientReplicas(options: GradientReplicaOptions): Pr
       await close();
     },
   };
-}
-
-function awaitReady(r: Replica, timeoutMs: number): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new ReplicaError(`gradient replica ${r.index} did not start within ${timeoutMs} ms`, r.index)), timeoutMs);
-    r.worker.once('message', (m: { ready: boolean; error?: string }) => {
-      clearTimeout(timer);
-      if (m.ready) resolve();
-      else reject(new ReplicaError(`gradient replica ${r.index} failed to start: ${m.error ?? 'unknown error'}; use replicas: 1 to train on one thread`, r.index));
-    });
-    r.worker.once('error', (e) => {
-      clearTimeout(timer);
-      reject(new ReplicaError(`gradient replica ${r.index} failed to start: ${e.message}; use replicas: 1 to train on one thread`, r.index));
-    });
-    r.worker.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new ReplicaError(`gradient replica ${r.index} exited (code ${code}) before it was ready; use replicas: 1 to train on one thread`, r.index));
-    });
-  });
-}
-
-async function stopReplica(r: Replica): Promise<void> {
-  if (r.exited) return;
-  Atomics.store(r.control, Control.stop, 1);
-  Atomics.add(r.control, Control.go, 1);
-  Atomics.notify(r.control, Control.go);
-  r.port.close();
-  const exited = new Promise<void>((resolve) => {
-    if (r.exited) resolve();
-    else r.worker.once('exit', () => resolve());
-  });
-  const timer = setTimeout(() => void r.worker.terminate(), 2000);
-  await exited;
-  clearTimeout(timer);
 }
 
 /** The trainer's side of the reduce: every shard's gradient buffer, the arrivals count, the sum. */
@@ -242,9 +185,7 @@ function shardedStep(args: ShardedStepArgs): { value: Scalar; grads: Record<stri
     const n = sizes[r.index]!;
     const message = postShard(r, host, start, n, sizes);
     r.port.postMessage(message);
-    Atomics.store(r.control, Control.rows, n);
-    Atomics.store(r.control, Control.go, sequence);
-    Atomics.notify(r.control, Control.go);
+    signalStep(r, sequence, n);
     start += n;
   }
   const mine = reduce.shards[0]!;
@@ -252,13 +193,13 @@ function shardedStep(args: ShardedStepArgs): { value: Scalar; grads: Record<stri
     writeOwnShard(variables, batch, sizes[0]!, localLoss, slots, mine);
   } catch (e) {
     arriveLast(reduce.arrivals, replicas);
-    waitAll(workers, sequence, timeoutMs, spinMs, true);
+    waitAll(workers, sequence, timeoutMs, true, ROLE, spinMs);
     throw e;
   }
   const shardWeights = sizes.map((n) => n / rows);
   // the last shard to arrive sums them all: here when the replicas are done first, else in the last replica
   if (arriveLast(reduce.arrivals, replicas)) weightedSumRange(reduce.sum, reduce.shards, shardWeights, { start: 0, end: reduce.sum.length });
-  waitAll(workers, sequence, timeoutMs, spinMs, false);
+  waitAll(workers, sequence, timeoutMs, false, ROLE, spinMs);
   let loss = 0;
   reduce.shards.forEach((g, k) => (loss += shardWeights[k]! * g[g.length - 1]!));
   const grads: Record<string, Tensor> = {};
@@ -307,27 +248,4 @@ function postShard(r: Replica, host: ReadonlyArray<{ name: string; data: Float32
     offset += h.rowSize * n;
   }
   return inputBuffer ? { inputs, shardRows, inputBuffer } : { inputs, shardRows };
-}
-
-/** Waits for every replica to finish step `sequence`; throws the first replica error unless `quiet`. */
-function waitAll(workers: readonly Replica[], sequence: number, timeoutMs: number, spinMs: number, quiet: boolean): void {
-  const deadline = Date.now() + timeoutMs;
-  for (const r of workers) {
-    while (Atomics.load(r.control, Control.done) !== sequence) {
-      if (r.exited) {
-        if (quiet) break;
-        throw new ReplicaError(`gradient replica ${r.index} exited during a step; use replicas: 1 to train on one thread`, r.index);
-      }
-      const left = deadline - Date.now();
-      if (left <= 0) {
-        if (quiet) break;
-        throw new ReplicaError(`gradient replica ${r.index} did not finish a step within ${timeoutMs} ms`, r.index);
-      }
-      waitWhile(r.control, Control.done, Atomics.load(r.control, Control.done), Math.min(left, 1000), spinMs);
-    }
-    if (!quiet && Atomics.load(r.control, Control.status) === 1) {
-      const text = new TextDecoder().decode(r.error.slice(0, Atomics.load(r.control, Control.errorLength)));
-      throw new ReplicaError(`gradient replica ${r.index} failed: ${text}`, r.index);
-    }
-  }
 }

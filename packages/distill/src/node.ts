@@ -10,10 +10,13 @@
  * const teacher = TeacherTrainer.fromCheckpoint(await loadCheckpoint('out/roll/teacher.ckpt', 'teacher'), dataset);
  * ```
  * `startGradientReplicas` starts worker threads that compute a trainer's gradients on shards of each batch
- * (data-parallel training over the cores; docs/threads.md).
+ * (data-parallel training over the cores; docs/threads.md); `startSamplingReplicas` samples a generator's batch of
+ * noise in shards over worker threads (`characteristicSamplingTask` says what they evaluate).
  * @packageDocumentation
  */
 export * from './node-checkpoint';
 export * from './atomic';
 export * from './fs-layer';
 export * from './gradient-replicas';
+export * from './sampling-task';
+export * from './sampling-replicas';

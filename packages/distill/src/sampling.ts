@@ -65,12 +65,7 @@ export interface GeneratorTimes {
  * ```
  */
 export function sampleFlowMap(g: FlowMap, z: Tensor, steps: number, times: GeneratorTimes = {}): Tensor {
-  assertTensor('z', z, undefined, { minRank: 1 });
-  assertNumber('steps', steps, { integer: true, min: 1 });
-  if (typeof times !== 'object' || times === null) throw new TypeMismatchError(`times must be an object { eps0?, eps1?, start?, dataMean? }, got ${typeLabel(times)}`, 'times');
-  const { eps0 = 1e-3, eps1 = 1e-3, start = 'prior', dataMean } = times;
-  assertNumber('eps0', eps0, { min: 0, lessThan: 0.5 });
-  assertNumber('eps1', eps1, { greaterThan: 0, lessThan: 0.5 });
+  const { eps0, eps1, start, dataMean } = resolveGeneratorTimes(z, steps, times);
   const shift = meanShift(start, eps0, z, dataMean);
   const grid = steps === 1 ? [eps0, 1] : [...timeGrid({ steps: steps - 1, eps0, eps1 }), 1];
   let x = shift === 0 ? z : tf.tidy(() => tf.add(z, tf.mul(dataMean!, shift)));
@@ -81,6 +76,36 @@ export function sampleFlowMap(g: FlowMap, z: Tensor, steps: number, times: Gener
     x = next;
   }
   return x;
+}
+
+/** {@link GeneratorTimes} with the defaults filled in (`dataMean` stays optional: only the shifting starts need it). */
+export interface ResolvedGeneratorTimes {
+  readonly eps0: number;
+  readonly eps1: number;
+  readonly start: GeneratorStart;
+  readonly dataMean?: Tensor;
+}
+
+/**
+ * Checks the arguments of {@link sampleFlowMap} (before any tensor math) and fills in the defaults of `times`:
+ * `z: [batch, ...dims]` of rank ≥ 1, `steps` an integer ≥ 1, `eps0` in [0, 0.5), `eps1` in (0, 0.5), a known `start`,
+ * and a float32 `dataMean` of one sample's shape where `start` shifts by it. Throws a named error for the first
+ * argument that is wrong.
+ *
+ * @example
+ * ```ts
+ * resolveGeneratorTimes(z, 1, { start: 'noise-step', dataMean: tf.tensor1d([0.1, -0.2]) }); // { eps0: 1e-3, eps1: 1e-3, start: 'noise-step', dataMean }
+ * ```
+ */
+export function resolveGeneratorTimes(z: Tensor, steps: number, times: GeneratorTimes = {}): ResolvedGeneratorTimes {
+  assertTensor('z', z, undefined, { minRank: 1 });
+  assertNumber('steps', steps, { integer: true, min: 1 });
+  if (typeof times !== 'object' || times === null) throw new TypeMismatchError(`times must be an object { eps0?, eps1?, start?, dataMean? }, got ${typeLabel(times)}`, 'times');
+  const { eps0 = 1e-3, eps1 = 1e-3, start = 'prior', dataMean } = times;
+  assertNumber('eps0', eps0, { min: 0, lessThan: 0.5 });
+  assertNumber('eps1', eps1, { greaterThan: 0, lessThan: 0.5 });
+  meanShift(start, eps0, z, dataMean);
+  return dataMean === undefined ? { eps0, eps1, start } : { eps0, eps1, start, dataMean };
 }
 
 /**

@@ -1,0 +1,78 @@
+/**
+ * A sampling replica (a `worker_threads` worker started by `startSamplingReplicas`): rebuilds the task's network on
+ * its own backend, then, for every call the caller asks for, takes the caller's weights from shared memory when their
+ * version changed, then claims chunks of the call's rows until none is left, samples each with `sampleFlowMap` (the
+ * same times, start and data mean as the caller's) and writes the samples back over the chunk's rows.
+ */
+import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
+import * as tf from '@tensorflow/tfjs-core';
+import { useBackend } from '@charlearn/core';
+import { createNetwork } from '@charlearn/nets';
+import { sampleFlowMap } from './sampling';
+import { samplingTaskMap } from './sampling-task';
+import { Control, type SampleMessage, type SamplingReplicaInit } from './replica-protocol';
+import { serveSteps } from './replica-threads';
+import { sampleClaimedChunks } from './sampling-chunks';
+
+const init = workerData as SamplingReplicaInit;
+const control = new Int32Array(init.control);
+const weights = new Float32Array(init.weights);
+const errorBytes = new Uint8Array(init.error);
+const claims = new Int32Array(init.claims);
+let rows = new Float32Array(init.rows);
+
+async function start(): Promise<() => void> {
+  for (const id of init.modules) await import(/* @vite-ignore */ id);
+  await useBackend(init.backend);
+  return setUp();
+}
+
+function setUp(): () => void {
+  const net = createNetwork(init.task.network);
+  const variables = net.namedVariables();
+  for (const slot of init.variables) {
+    const v = variables[slot.name];
+    if (!v || v.shape.join(',') !== slot.shape.join(',')) {
+      throw new Error(`sampling replica ${init.index}: the network built from the task has no variable '${slot.name}' of shape [${slot.shape.join(', ')}]`);
+    }
+  }
+  const g = samplingTaskMap(init.task, net);
+  // One sample at start, so that the first call does not pay for the kernels' first use (e.g. compiling the GEMM's module).
+  tf.dispose(tf.tidy(() => sampleFlowMap(g, tf.zeros([2, ...net.sampleShape]), 1)));
+  let weightsVersion = 0;
+  return () => {
+    const message = receiveMessageOnPort(init.port)?.message as SampleMessage | undefined;
+    if (!message) throw new Error(`sampling replica ${init.index}: no sample message arrived with the call`);
+    if (message.rowsBuffer) rows = new Float32Array(message.rowsBuffer);
+    if (message.weightsVersion !== weightsVersion) {
+      for (const slot of init.variables) {
+        const value = tf.tensor(weights.slice(slot.offset, slot.offset + slot.size), slot.shape as number[]);
+        variables[slot.name]!.assign(value);
+        value.dispose();
+      }
+      weightsVersion = message.weightsVersion;
+    }
+    const dataMean = message.dataMean ? tf.tensor(message.dataMean, message.sampleShape as number[]) : undefined;
+    const times = { eps0: message.eps0, eps1: message.eps1, start: message.start, ...(dataMean ? { dataMean } : {}) };
+    try {
+      Atomics.store(control, Control.chunks, 0);
+      Atomics.store(control, Control.chunks, sampleClaimedChunks(claims, rows, message, (z) => sampleFlowMap(g, z, message.steps, times)));
+    } finally {
+      dataMean?.dispose();
+    }
+  };
+}
+
+async function main(): Promise<void> {
+  let step: () => void;
+  try {
+    step = await start();
+  } catch (e) {
+    parentPort!.postMessage({ ready: false, error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) });
+    return;
+  }
+  parentPort!.postMessage({ ready: true });
+  serveSteps(control, errorBytes, step, init.spinMs);
+}
+
+void main();
