@@ -18,6 +18,8 @@
 //                            applies on top: pass --distill '{"lrDecay":"constant"}' with it)
 //   --teacher-lr-decay none|cosine|linear  the same for the teacher
 //   --label NAME             the record's name
+//   --seed N                 the run's seed, as `charlearn demo --set seed=N` (teacher seed N, distiller N + 1, the
+//                            network's initialisation and the evaluation samples at N; default 0, the demo's)
 //   --shadow-ema a,b,...     also keep EMAs of the teacher's online weights at these decays (the trainers' rule
 //                            min(decay, (1+step)/(10+step))), evaluated and kept at each of --teacher-at: exact (the
 //                            teacher's EMA does not feed back into its training)
@@ -55,6 +57,7 @@ const lrDecay = opt('lr-decay', 'none');
 const teacherLrDecay = opt('teacher-lr-decay', 'none');
 const lrFloor = Number(opt('lr-floor', '0'));
 const label = opt('label', '');
+const seed = Number(opt('seed', '0'));
 const shadowEma = list(opt('shadow-ema')) ?? [];
 const distillShadowEma = list(opt('distill-shadow-ema')) ?? [];
 const evalCfg = { ...defaultRunConfig().eval, ...DEMO_PRESET.eval };
@@ -64,7 +67,7 @@ const out = join(root, 'out', 'tune-demo');
 mkdirSync(out, { recursive: true });
 await useBackend('wasm');
 const target = getTarget(DEMO_PRESET.data.target);
-const config = defaultRunConfig();
+const config = { ...defaultRunConfig(), seed };
 const { floor, z: zArr, heldOut } = evaluationSamples(target, evalCfg.samples, config.seed);
 // the same certified-optimal W2 as the protocol's (any neighbours value gives the optimum; 8 is faster here:
 // packages/cli/bench/eval-profile.mjs), and one W2 for byte-identical point sets (every 1-NFE solve is the same)
@@ -77,7 +80,7 @@ const w2 = (pts) => {
 const z = tf.tensor2d(zArr, [evalCfg.samples, 2]);
 const load = () => os.loadavg()[0];
 const record = (r) => {
-  const line = { label, at: new Date().toISOString(), load1: +load().toFixed(2), ...r };
+  const line = { label, seed, at: new Date().toISOString(), load1: +load().toFixed(2), ...r };
   appendFileSync(join(out, 'results.jsonl'), JSON.stringify(line) + '\n');
   console.log(JSON.stringify(line));
 };
@@ -107,7 +110,7 @@ function teacherFigures(teacherNet) {
 }
 
 // Teacher: trained once per settings, its EMA weights kept at each of --teacher-at.
-const teacherKey = createHash('sha1').update(JSON.stringify({ teacherCfg, teacherLrDecay, lrFloor: teacherLrDecay === 'none' ? 0 : lrFloor })).digest('hex').slice(0, 10);
+const teacherKey = createHash('sha1').update(JSON.stringify({ teacherCfg, teacherLrDecay, lrFloor: teacherLrDecay === 'none' ? 0 : lrFloor, ...(seed === 0 ? {} : { seed }) })).digest('hex').slice(0, 10);
 const teacherFile = (step) => join(out, `teacher-${teacherKey}-${step}.bin`);
 const teacherCkpt = opt('teacher-ckpt');
 const timeAt = args.indexOf('--time');
