@@ -4,23 +4,10 @@
 // backend, forward and gradients, on sizes that are not multiples of 4 or 8; finite differences; leaks; errors.
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { BIAS_SILU_KERNEL, DENSE_SILU_KERNEL, SILU_BIAS_GRAD_KERNEL } from '@charlearn/core';
+import { BIAS_SILU_KERNEL, SILU_BIAS_GRAD_KERNEL } from '@charlearn/core';
 import { setupWasmBackend, type WasmBackendOptions } from './index';
-import { finiteDiff, liveCounts, on, rand, relErr } from './test-helpers';
+import { finiteDiff, fusedDenseSilu, liveCounts, on, rand, relErr } from './test-helpers';
 
-/** `SiLU(x W + b)` by the kernels, differentiable as nets' denseActivated wraps them. */
-const fusedDenseSilu = tf.customGrad(((x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
-  const [y, s] = tf.engine().runKernel(DENSE_SILU_KERNEL, { x, w, b }) as [tf.Tensor, tf.Tensor];
-  save([x, w, y, s]);
-  return {
-    value: y,
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-      const [xs, ws, ys, ss] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
-      const [dz, db] = tf.engine().runKernel(SILU_BIAS_GRAD_KERNEL, { dy, y: ys, s: ss }) as [tf.Tensor, tf.Tensor];
-      return [tf.matMul(dz, ws, false, true), tf.matMul(xs, dz, true, false), db];
-    },
-  };
-}) as unknown as Parameters<typeof tf.customGrad>[0]) as (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => tf.Tensor;
 
 /** `SiLU(z + b)` by the kernels, differentiable as nets' biasActivated wraps them. */
 const fusedBiasSilu = tf.customGrad(((z: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {

@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { expect } from 'vitest';
 import { registerAllGradients, setupWasmBackend, type WasmBackendOptions } from './index';
+import { DENSE_SILU_KERNEL, SILU_BIAS_GRAD_KERNEL } from '@charlearn/core';
 
 /** Deterministic uniform(-scale, scale) values. */
 export function rand(n: number, seed: number, scale = 1): Float32Array {
@@ -67,3 +68,17 @@ export function finiteDiff(f: (v: Float32Array) => number, values: Float32Array,
   });
   return out;
 }
+
+/** `SiLU(x W + b)` by the kernels, differentiable as nets' denseActivated wraps them. */
+export const fusedDenseSilu = tf.customGrad(((x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
+  const [y, s] = tf.engine().runKernel(DENSE_SILU_KERNEL, { x, w, b }) as [tf.Tensor, tf.Tensor];
+  save([x, w, y, s]);
+  return {
+    value: y,
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [xs, ws, ys, ss] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+      const [dz, db] = tf.engine().runKernel(SILU_BIAS_GRAD_KERNEL, { dy, y: ys, s: ss }) as [tf.Tensor, tf.Tensor];
+      return [tf.matMul(dz, ws, false, true), tf.matMul(xs, dz, true, false), db];
+    },
+  };
+}) as unknown as Parameters<typeof tf.customGrad>[0]) as (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => tf.Tensor;
