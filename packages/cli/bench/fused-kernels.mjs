@@ -5,13 +5,15 @@
 // (process.cpuUsage: on a shared machine other processes inflate it far less than the wall clock) and the wall time.
 // Prints each round and the median ratios on/off. Steps (BENCH_WHICH, comma-separated, default teacher,distill): the
 // teacher step (TeacherTrainer, MLP 2 -> 256x3 -> 2, batch 1024), the distillation step with pairs from the rollout
-// cache, and unet: the U-Net teacher step of the MNIST preset (batch 64, as in bench-torch).
+// cache, unet: the U-Net teacher step of the MNIST preset (batch 64, as in bench-torch), and sample: one-step sampling
+// of the two-time MLP on 2,000 points (bench-torch's 'sample' row; the "step" is one sampleFlowMap call and its read).
 // Env: BENCH_ROUNDS (default 6), BENCH_STEPS (default 6).
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { getTarget } from '@charlearn/data';
 import { createMlp, createNetwork } from '@charlearn/nets';
-import { CharacteristicDistiller, TeacherTrainer } from '@charlearn/distill';
+import { CharacteristicDistiller, characteristicMap, sampleFlowMap, TeacherTrainer } from '@charlearn/distill';
+import { follmer, Rng } from '@charlearn/core';
 import { setupWasmBackend } from '@charlearn/backend-wasm';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 6);
@@ -37,6 +39,16 @@ if (which.includes('unet')) {
   const x1 = tf.tensor4d(Float32Array.from({ length: 64 * 28 * 28 }, (_, i) => Math.sin(i * 12.9898) * 0.999), [64, 28, 28, 1]);
   const images = { name: 'bench-images', sampleShape: [28, 28, 1], sigmaData: 1, sample: () => tf.clone(x1) };
   steps.push(['U-Net step (MNIST preset, batch 64)', new TeacherTrainer({ net: createNetwork(UNET), dataset: images, config: { batchSize: 64, eps0: 1e-5, eps1: 1e-5 } })]);
+}
+if (which.includes('sample')) {
+  const g = characteristicMap(createMlp(MLP).toTwoTime(), follmer, 1);
+  const z = new Rng(5).normalTensor([2000, 2]);
+  const trainStep = () => {
+    const x = sampleFlowMap(g, z, 1, { eps0: 1e-3, eps1: 1e-3 });
+    x.dataSync();
+    x.dispose();
+  };
+  steps.push(['one-step sampling (2,000 points)', { trainStep, dispose: () => z.dispose() }]);
 }
 const block = (trainer) => {
   const cpu = [];
