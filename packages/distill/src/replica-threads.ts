@@ -4,7 +4,7 @@
  * this package.
  */
 import { CharlearnError } from '@charlearn/core';
-import { Control } from './replica-protocol';
+import { Control, waitWhile } from './replica-protocol';
 
 /** A replica failed: it could not start, threw during a step, or did not answer in time. */
 export class ReplicaError extends CharlearnError {
@@ -99,11 +99,8 @@ export function signalStep(r: ReplicaThread, sequence: number, rows: number): vo
  */
 export function waitAll(workers: readonly ReplicaThread[], sequence: number, timeoutMs: number, quiet: boolean, role: ReplicaRole, spinMs = 0): void {
   const deadline = Date.now() + timeoutMs;
-  const spinUntil = performance.now() + spinMs;
+  const spinUntil = performance.now() + spinMs; // one polling budget for the whole wait, not one a replica
   for (const r of workers) {
-    while (Atomics.load(r.control, Control.done) !== sequence && performance.now() < spinUntil && !r.exited) {
-      // poll: the replica is expected to finish within the spin
-    }
     while (Atomics.load(r.control, Control.done) !== sequence) {
       if (r.exited) {
         if (quiet) break;
@@ -114,7 +111,7 @@ export function waitAll(workers: readonly ReplicaThread[], sequence: number, tim
         if (quiet) break;
         throw new ReplicaError(`${role.noun} ${r.index} did not finish a step within ${timeoutMs} ms`, r.index);
       }
-      Atomics.wait(r.control, Control.done, Atomics.load(r.control, Control.done), Math.min(left, 1000));
+      waitWhile(r.control, Control.done, Atomics.load(r.control, Control.done), Math.min(left, 1000), Math.max(0, spinUntil - performance.now()));
     }
     if (!quiet && Atomics.load(r.control, Control.status) === 1) {
       const text = new TextDecoder().decode(r.error.slice(0, Atomics.load(r.control, Control.errorLength)));
@@ -131,11 +128,8 @@ export function waitAll(workers: readonly ReplicaThread[], sequence: number, tim
 export function serveSteps(control: Int32Array, errorBytes: Uint8Array, step: () => void, spinMs = 0): void {
   let seen = 0;
   for (;;) {
-    const spinUntil = performance.now() + spinMs;
-    while (Atomics.load(control, Control.go) === seen && performance.now() < spinUntil) {
-      // poll: the next call is expected soon
-    }
-    Atomics.wait(control, Control.go, seen);
+    waitWhile(control, Control.go, seen, Infinity, spinMs);
+    if (Atomics.load(control, Control.go) === seen) continue;
     if (Atomics.load(control, Control.stop) === 1) break;
     seen = Atomics.load(control, Control.go);
     Atomics.store(control, Control.status, 0);

@@ -12,7 +12,8 @@ import { useBackend } from '@charlearn/core';
 import { createNetwork } from '@charlearn/nets';
 import { namedGradients } from './optim-step';
 import { gradientTaskLoss } from './sharded-gradients';
-import { arriveLast, Control, ERROR_BYTES, waitWhile, type ReplicaInit, type StepMessage } from './replica-protocol';
+import { arriveLast, type ReplicaInit, type StepMessage } from './replica-protocol';
+import { serveSteps } from './replica-threads';
 import { weightedSumRange } from './shard-reduce';
 
 const init = workerData as ReplicaInit;
@@ -25,14 +26,6 @@ const sum = new Float32Array(init.sum);
 const parameters = grads.length - 1;
 const errorBytes = new Uint8Array(init.error);
 let inputs = new Float32Array(init.inputs);
-
-function report(e: unknown): void {
-  const text = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-  const bytes = new TextEncoder().encode(text).subarray(0, ERROR_BYTES);
-  errorBytes.set(bytes);
-  Atomics.store(control, Control.errorLength, bytes.length);
-  Atomics.store(control, Control.status, 1);
-}
 
 async function start(): Promise<ReturnType<typeof setUp>> {
   for (const id of init.modules) await import(/* @vite-ignore */ id);
@@ -100,30 +93,15 @@ async function main(): Promise<void> {
     return;
   }
   parentPort!.postMessage({ ready: true });
-  let seen = 0;
-  for (;;) {
-    waitWhile(control, Control.go, seen, Infinity, init.spinMs);
-    if (Atomics.load(control, Control.go) === seen) continue;
-    if (Atomics.load(control, Control.stop) === 1) break;
-    seen = Atomics.load(control, Control.go);
-    Atomics.store(control, Control.status, 0);
+  serveSteps(control, errorBytes, () => {
     let shardRows: readonly number[] | undefined;
     try {
       shardRows = replica.gradient();
-    } catch (e) {
-      report(e);
+    } finally {
+      // counted on failure too (the trainer then throws), so that the count of the step stays right
+      if (arriveLast(arrivals, init.replicas) && shardRows) replica.reduce(shardRows);
     }
-    // counted on failure too (the trainer then throws), so that the count of the step stays right
-    if (arriveLast(arrivals, init.replicas) && shardRows) {
-      try {
-        replica.reduce(shardRows);
-      } catch (e) {
-        report(e);
-      }
-    }
-    Atomics.store(control, Control.done, seen);
-    Atomics.notify(control, Control.done);
-  }
+  }, init.spinMs);
 }
 
 void main();
