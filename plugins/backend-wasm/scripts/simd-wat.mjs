@@ -30,7 +30,7 @@
 // siluGrad(dy, y, s, dz, db, rows, cols): the SiLU layer's backward over row-major [rows, cols] matrices, one pass:
 //   dz = dy * (s + y * (1 - s)) and db[j] = the column sums of dz (float32, rows added in order).
 // coldot, colsqdev, gnforward, gnbackward: the group-norm passes of src/kernels/group-norm.ts (groupNormFunctions).
-// silugrad(dy, x, s, dx, n): the SiLU input gradient of src/kernels/silu-grad.ts, dy * (s * (1 + x * (1 - s))).
+// siluInputGrad(dy, x, s, dx, n): the SiLU input gradient of src/kernels/silu-grad.ts, dy * (s * (1 + x * (1 - s))).
 // copyrows(src, srcStride, dst, dstStride, rows, len): strided row copies (bytes) for src/kernels/copies.ts, run on
 //   the heap-memory build (heapMemory), which imports the tfjs heap instead of owning a memory.
 
@@ -193,8 +193,8 @@ export function simdWat({ rows = 4, fma = false, heapMemory = false } = {}) {
   lines.push('   (local.set $rows (i32.sub (local.get $rows) (i32.const 1)))');
   lines.push('   (br $l)))');
   lines.push(' )');
-  // silugrad(dy, x, s, dx, n): dx = dy * (s * (1 + x * (1 - s))) over n floats (rounded up to 4), in the op chain's order
-  lines.push(' (func (export "silugrad") (param $dy i32) (param $x i32) (param $s i32) (param $dx i32) (param $n i32)');
+  // siluInputGrad(dy, x, s, dx, n): dx = dy * (s * (1 + x * (1 - s))) over n floats (rounded up to 4), in the op chain's order
+  lines.push(' (func (export "siluInputGrad") (param $dy i32) (param $x i32) (param $s i32) (param $dx i32) (param $n i32)');
   lines.push('  (local $o i32) (local $end i32) (local $sv v128) (local $one v128)');
   lines.push('  (local.set $one (f32x4.splat (f32.const 1)))');
   lines.push('  (local.set $end (i32.shl (local.get $n) (i32.const 2)))');

@@ -12,7 +12,7 @@ const CHUNK = 1 << 13;
 /**
  * {@link SILU_GRAD_KERNEL} on wasm: `dx = dy·(s·(1 + x·(1 − s)))` in one pass where the op chain runs five kernels
  * (`Sub`, `Multiply`, `Add`, `Multiply`, `Multiply`), each a pass over memory and an allocation. The pass is the SIMD
- * kernels module's `silugrad` (f32x4, the op chain's float32 operations in its order, so the same bits), chunk by
+ * kernels module's `siluInputGrad` (f32x4, the op chain's float32 operations in its order, so the same bits), chunk by
  * chunk copied in and out; without WebAssembly SIMD, a JS loop rounding each operation to float32 (the same bits).
  */
 const siluGrad: KernelFunc = ({ inputs, backend }) => {
@@ -35,7 +35,7 @@ const siluGrad: KernelFunc = ({ inputs, backend }) => {
       mem.set(DY.subarray(start, end), 0);
       mem.set(X.subarray(start, end), CHUNK);
       mem.set(S.subarray(start, end), 2 * CHUNK);
-      simd.silugrad(0, 4 * CHUNK, 8 * CHUNK, 12 * CHUNK, end - start);
+      simd.siluInputGrad(0, 4 * CHUNK, 8 * CHUNK, 12 * CHUNK, end - start);
       DX.set(mem.subarray(3 * CHUNK, 3 * CHUNK + end - start), start);
     }
     return dx;

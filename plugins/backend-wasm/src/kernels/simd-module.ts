@@ -42,7 +42,7 @@ export interface SimdModule {
   /** Group-norm input gradient of a `[rows, cols]` block: `dx = rstd · ((dy · gamma − m1) − xhat · m2)`, per-column vectors (`cols` a multiple of 4; byte addresses). */
   readonly gnbackward: (dy: number, xhat: number, dx: number, rstd: number, gamma: number, m1: number, m2: number, rows: number, cols: number) => void;
   /** The SiLU input gradient `dx = dy · (s · (1 + x · (1 − s)))` over `n` floats (rounded up to 4; byte addresses). */
-  readonly silugrad: (dy: number, x: number, s: number, dx: number, n: number) => void;
+  readonly siluInputGrad: (dy: number, x: number, s: number, dx: number, n: number) => void;
   /** Adam in place over `n` floats (rounded up to 4) at the byte addresses of x, m, v, g. */
   readonly adam: (x: number, m: number, v: number, g: number, n: number, beta1: number, beta2: number, c1: number, c2: number, stepSize: number, epsilon: number, gradScale: number) => void;
   /**
@@ -74,7 +74,7 @@ function instantiate(base64: string, rows: number, fused: boolean): SimdModule |
     const x = instance.exports as unknown as Omit<SimdModule, 'view' | 'panelsRows' | 'rows' | 'fused'> & { panels6?: PanelPacker };
     const panelsRows = rows === 6 ? x.panels6 : x.panels4;
     if (!panelsRows) return null;
-    return { memory: x.memory, gemm: x.gemm, panels4: x.panels4, panels8: x.panels8, panelsRows, rows, fused, gather8: x.gather8, adam: x.adam, colsum: x.colsum, coldot: x.coldot, colsqdev: x.colsqdev, gnforward: x.gnforward, gnbackward: x.gnbackward, silugrad: x.silugrad, biasSilu: x.biasSilu, siluGrad: x.siluGrad, view: new Float32Array(x.memory.buffer) };
+    return { memory: x.memory, gemm: x.gemm, panels4: x.panels4, panels8: x.panels8, panelsRows, rows, fused, gather8: x.gather8, adam: x.adam, colsum: x.colsum, coldot: x.coldot, colsqdev: x.colsqdev, gnforward: x.gnforward, gnbackward: x.gnbackward, siluInputGrad: x.siluInputGrad, biasSilu: x.biasSilu, siluGrad: x.siluGrad, view: new Float32Array(x.memory.buffer) };
   } catch {
     return null;
   }
