@@ -101,6 +101,18 @@ describe('startSamplingReplicas', () => {
     const second = replicas.sample(net, z, 1);
     expect(differing(second.dataSync(), expected.dataSync())).toBe(0);
     expect(differing(first.dataSync().subarray(40), expected.dataSync().subarray(40))).toBeGreaterThan(30);
+    // one weight of the last variable changed: the replicas see it (the weights are compared as bytes)
+    const names = Object.keys(net.namedVariables());
+    const last = net.namedVariables()[names.at(-1)!]!;
+    const bumped = last.dataSync().slice() as Float32Array;
+    bumped[0] = bumped[0]! + 0.5;
+    const bumpedTensor = tf.tensor(bumped, last.shape);
+    last.assign(bumpedTensor);
+    const bumpedExpected = sampleFlowMap(characteristicMap(net, follmer, 1), z, 1);
+    expect(differing(bumpedExpected.dataSync(), expected.dataSync())).toBeGreaterThan(0);
+    const bumpedSample = replicas.sample(net, z, 1);
+    expect(differing(bumpedSample.dataSync(), bumpedExpected.dataSync())).toBe(0);
+    tf.dispose([bumpedTensor, bumpedExpected, bumpedSample]);
     const one = tf.slice(z, [0], [1]);
     const single = replicas.sample(net, one, 2);
     expect(replicas.lastChunks()).toEqual([1, 0]);

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { CharlearnError, ConfigError, ValueRangeError } from '@charlearn/core';
@@ -187,24 +188,26 @@ function assertNetworkMatches(net: Network, task: SamplingTask, slots: readonly 
   }
 }
 
-/** Copies `net`'s weights into the shared buffer when any differs from what is there, and bumps the version then. */
+/**
+ * Copies `net`'s weights into the shared buffer when any differs bit for bit from what is there, and bumps the version
+ * then. The comparison is one `memcmp` a variable (`Buffer.compare`): ~0.05 ms for the 3x256 MLP's 150k weights,
+ * where an element loop over the shared array took ~1 ms, the most of a call's overhead (docs/threads.md).
+ */
 function publishWeights(net: Network, weights: SharedWeights): void {
   const variables = net.namedVariables();
   let changed = weights.version === 0;
   for (const s of weights.slots) {
     const data = variables[s.name]!.dataSync() as Float32Array;
     const shared = weights.values.subarray(s.offset, s.offset + s.size);
-    if (!changed) {
-      for (let i = 0; i < s.size; i++) {
-        if (data[i] !== shared[i]) {
-          changed = true;
-          break;
-        }
-      }
-    }
+    if (!changed) changed = Buffer.compare(bytesOf(data), bytesOf(shared)) !== 0;
     if (changed) shared.set(data);
   }
   if (changed) weights.version++;
+}
+
+/** The bytes of a float32 array, without a copy. */
+function bytesOf(a: Float32Array): Buffer {
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 }
 
 interface ShardedSampleArgs {
