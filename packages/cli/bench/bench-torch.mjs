@@ -16,17 +16,16 @@
 // thread-scaling section of bench-threads.mjs, which runs by default). --quick: 3 rounds, fewer steps (~3 min).
 // --reference PATH (or CHARLEARN_REFERENCE_CODE=PATH): a checkout of github:burning489/CharacteristicGenerator; adds the
 // paper's own code's distillation step at batch 1024 against charlearn's (paperCodeRows below); skipped when not given.
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { lineWorker, median } from './bench-threads.mjs';
+import { ensureTorch, python } from './torch-env.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..', '..');
 const quick = process.argv.includes('--quick');
-const python = process.env.PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
 const rounds = Number(process.env.BENCH_ROUNDS ?? (quick ? 3 : 7));
 /** Steps a request, per row (full, quick), and warm-up steps before the first round. */
 const ROWS = {
@@ -53,26 +52,6 @@ const RUN_ROWS = ['e2e', 'threads'];
 const requested = (process.env.BENCH_ROWS ?? [...Object.keys(ROWS), ...RUN_ROWS].join(',')).split(',');
 for (const r of requested) if (!ROWS[r] && !RUN_ROWS.includes(r)) throw new Error(`BENCH_ROWS: unknown row '${r}' (rows: ${[...Object.keys(ROWS), ...RUN_ROWS].join(', ')})`);
 const wanted = requested.filter((r) => ROWS[r]);
-
-function ensureTorch() {
-  const probe = () => spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0;
-  if (probe()) return;
-  const line = 'apt-get install -y python3-torch';
-  if (process.getuid?.() !== 0) {
-    console.error(`PyTorch is missing for ${python}; install it with: sudo ${line} (or set PYTHON to an interpreter that has torch)`);
-    process.exit(1);
-  }
-  console.error(`PyTorch is missing for ${python}: running ${line}`);
-  let r = spawnSync('apt-get', ['install', '-y', 'python3-torch'], { stdio: 'inherit' });
-  if (r.status !== 0) {
-    spawnSync('apt-get', ['update'], { stdio: 'inherit' });
-    r = spawnSync('apt-get', ['install', '-y', 'python3-torch'], { stdio: 'inherit' });
-  }
-  if (r.status !== 0 || !probe()) {
-    console.error(`${line} failed; install PyTorch for ${python} and rerun`);
-    process.exit(1);
-  }
-}
 
 /** A worker speaking one JSON line per request; `ask` resolves with its answer (bench-threads.mjs's helper). */
 const worker = lineWorker;
