@@ -11,7 +11,6 @@
 // The floor is that work at the two wasm processes' summed throughput: what charlearn's step would take on both cores
 // with a perfect split and nothing but products. Above PyTorch's best step, no wasm schedule reaches 1.0x here.
 // Env: BENCH_ROUNDS (default 3, --quick 2), BENCH_SECONDS (GEMM seconds a turn, default 2), BENCH_WRITE_DOCS=0.
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
@@ -58,27 +57,19 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (quick ? 2 : 3));
 const MLP = { dim: 2, hidden: [256, 256, 256], activation: 'silu', timeEmbeddingDim: 64, timeHidden: 64, seed: 1 };
 const PRODUCT_KERNELS = new Set(['BatchMatMul', '_FusedMatMul', 'CharlearnDenseSilu']);
 
-/** Runs `count` GEMM processes of one side at once (started together at a barrier); their GFLOP/s. */
+/** Runs `count` GEMM processes of one side at once (each warms up, then all start at one signal); their GFLOP/s. */
 async function gemmTurn(side, count) {
-  const children = Array.from({ length: count }, () => {
-    const child =
-      side === 'torch'
-        ? spawn(python, [join(here, 'bench_gemm.py'), '--seconds', String(SECONDS)], { stdio: ['pipe', 'pipe', 'inherit'] })
-        : spawn(process.execPath, [fileURLToPath(import.meta.url), '--child'], { stdio: ['pipe', 'pipe', 'inherit'], cwd: root, env: { ...process.env, BENCH_SECONDS: String(SECONDS) } });
-    const lines = createInterface({ input: child.stdout });
-    const answers = [];
-    const waiting = [];
-    lines.on('line', (l) => (waiting.length ? waiting.shift()(JSON.parse(l)) : answers.push(JSON.parse(l))));
-    child.on('exit', (code) => code && waiting.splice(0).forEach((w) => w({ error: `exited with ${code}` })));
-    const next = () => (answers.length ? Promise.resolve(answers.shift()) : new Promise((r) => waiting.push(r)));
-    return { child, next };
-  });
-  for (const c of children) if (!(await c.next()).ready) throw new Error(`a ${side} GEMM process failed to start`);
-  for (const c of children) c.child.stdin.write('go\n');
-  const results = await Promise.all(children.map((c) => c.next()));
-  for (const c of children) c.child.stdin.end();
-  for (const r of results) if (!r.gflops) throw new Error(`a ${side} GEMM process failed: ${r.error ?? JSON.stringify(r)}`);
-  return results.map((r) => r.gflops);
+  const children = Array.from({ length: count }, (_, i) =>
+    side === 'torch'
+      ? lineWorker(`PyTorch GEMM ${i + 1}`, python, [join(here, 'bench_gemm.py'), '--seconds', String(SECONDS)])
+      : lineWorker(`wasm GEMM ${i + 1}`, process.execPath, [fileURLToPath(import.meta.url), '--child']),
+  );
+  try {
+    await Promise.all(children.map((c) => c.ready));
+    return (await Promise.all(children.map((c) => c.ask({ go: true })))).map((r) => r.gflops);
+  } finally {
+    for (const c of children) c.close();
+  }
 }
 
 /** The matrix-product FLOPs of one teacher step, from its kernels. */
