@@ -60,10 +60,9 @@ export function optimalMatching(a: Points, b: Points, options: MatchingOptions =
   const k0 = Math.min(n, Math.max(1, Math.floor(options.neighbours ?? 24)));
   const cost = costFunction(a, b);
   const graph = new CandidateGraph(n);
-  for (let i = 0; i < n; i++) graph.addNearest(i, k0, cost);
-  const transposed: Cost = (j, i) => cost(i, j);
+  for (let i = 0; i < n; i++) graph.addNearest(i, k0, a, b);
   const reverse = new CandidateGraph(n);
-  for (let j = 0; j < n; j++) for (const i of reverse.addNearest(j, k0, transposed)) graph.add(i, j);
+  for (let j = 0; j < n; j++) for (const i of reverse.addNearest(j, k0, b, a)) graph.add(i, j);
   // and the quantile (sorted) matchings along a few directions: each is a perfect matching, so
   // every search finds a free column, and they carry the large-scale transport (exact in 1-D)
   for (const dir of projectionDirections(a.dim)) addSortedMatching(graph, a, b, dir);
@@ -82,7 +81,6 @@ export function optimalMatching(a: Points, b: Points, options: MatchingOptions =
     x[i] = -1;
     queue.push(i);
   };
-  const reduced = (i: number, j: number): number => cost(i, j) - v[j]!;
 
   for (;;) {
     while (queue.length > 0) {
@@ -93,7 +91,7 @@ export function optimalMatching(a: Points, b: Points, options: MatchingOptions =
       if (!search.run(s, graph, cost, x, y, v)) return denseFallback(a, b, { rounds, edges: graph.edges, searches });
     }
     rounds++;
-    const added = addViolations(n, graph, x, reduced, tol, free);
+    const added = addViolations(a, b, graph, x, v, tol, free);
     if (added === 0) break;
     if (rounds >= MAX_ROUNDS || graph.edges > (n * n) / 4 || searches > MAX_SEARCHES_PER_POINT * n) {
       return denseFallback(a, b, { rounds, edges: graph.edges, searches });
@@ -117,26 +115,25 @@ function denseFallback(a: Points, b: Points, work: Omit<MatchingStats, 'dense'>)
 
 /**
  * One verification pass: for each row, the (up to {@link ADD_PER_ROW}) columns
- * with the least reduced cost below `u_i − tol` join the graph and the row is
- * freed. Returns the number of edges added.
+ * with the least reduced cost `c_ij − v_j` below `u_i − tol` join the graph and
+ * the row is freed. Returns the number of edges added. The n² reduced costs are
+ * computed in place (2-D: one loop over `b`'s coordinates, no call a pair; the
+ * same float64 operations as {@link squaredDistance}, so the same figures).
  */
-function addViolations(
-  n: number,
-  graph: CandidateGraph,
-  x: Int32Array,
-  reduced: (i: number, j: number) => number,
-  tol: number,
-  free: (i: number) => void,
-): number {
+function addViolations(a: Points, b: Points, graph: CandidateGraph, x: Int32Array, v: Float64Array, tol: number, free: (i: number) => void): number {
+  const n = a.n;
+  const d = a.dim;
+  const A = a.data;
+  const B = b.data;
   const bestR = new Float64Array(ADD_PER_ROW);
   const bestJ = new Int32Array(ADD_PER_ROW);
   let added = 0;
   for (let i = 0; i < n; i++) {
-    const limit = reduced(i, x[i]!) - tol;
+    const limit = squaredDistance(a, i, b, x[i]!) - v[x[i]!]! - tol;
+    // a column is a candidate while its reduced cost is below `bound`: the limit, then (once the list is full) its largest entry
+    let bound = limit;
     let count = 0;
-    for (let j = 0; j < n; j++) {
-      const r = reduced(i, j);
-      if (r >= limit || (count === ADD_PER_ROW && r >= bestR[count - 1]!)) continue;
+    const consider = (j: number, r: number): void => {
       // insertion into the ascending top list
       let p = count < ADD_PER_ROW ? count++ : ADD_PER_ROW - 1;
       while (p > 0 && bestR[p - 1]! > r) {
@@ -146,6 +143,22 @@ function addViolations(
       }
       bestR[p] = r;
       bestJ[p] = j;
+      if (count === ADD_PER_ROW) bound = bestR[ADD_PER_ROW - 1]!;
+    };
+    if (d === 2) {
+      const ax = A[2 * i]!;
+      const ay = A[2 * i + 1]!;
+      for (let j = 0; j < n; j++) {
+        const dx = ax - B[2 * j]!;
+        const dy = ay - B[2 * j + 1]!;
+        const r = dx * dx + dy * dy - v[j]!;
+        if (r < bound) consider(j, r);
+      }
+    } else {
+      for (let j = 0; j < n; j++) {
+        const r = squaredDistance(a, i, b, j) - v[j]!;
+        if (r < bound) consider(j, r);
+      }
     }
     let any = false;
     for (let t = 0; t < count; t++) {
@@ -226,27 +239,52 @@ class CandidateGraph {
     this.mark = new Int32Array(n);
   }
 
+  /** Row i's candidate columns as a view (allocates: the searches read {@link row} and {@link degree} instead). */
   neighbours(i: number): Int32Array {
     return this.cols[i]!.subarray(0, this.len[i]!);
   }
 
+  /** Row i's storage: its candidate columns are `row(i)[0 .. degree(i))`. */
+  row(i: number): Int32Array {
+    return this.cols[i]!;
+  }
+
+  /** How many candidate columns row i has. */
+  degree(i: number): number {
+    return this.len[i]!;
+  }
+
   /** Adds edge (i, j) unless present; true when added. */
   add(i: number, j: number): boolean {
-    const row = this.neighbours(i);
-    for (let k = 0; k < row.length; k++) if (row[k] === j) return false;
+    const row = this.cols[i]!;
+    const l = this.len[i]!;
+    for (let k = 0; k < l; k++) if (row[k] === j) return false;
     this.push(i, j);
     return true;
   }
 
-  /** Makes row i hold (at least) its `k` nearest columns; returns the columns added. */
-  addNearest(i: number, k: number, cost: Cost): number[] {
+  /**
+   * Makes row i hold (at least) its `k` nearest columns, row i being `from`'s point i and the columns `to`'s points
+   * (squared Euclidean distance); returns the columns added.
+   */
+  addNearest(i: number, k: number, from: Points, to: Points): number[] {
     const n = this.mark.length;
+    const d = from.dim;
+    const P = from.data;
+    const Q = to.data;
+    const px = P[d * i]!;
+    const py = d === 2 ? P[d * i + 1]! : 0;
     // bounded max-heap of the k smallest costs
     const hc = new Float64Array(k);
     const hj = new Int32Array(k);
     let size = 0;
     for (let j = 0; j < n; j++) {
-      const c = cost(i, j);
+      let c: number;
+      if (d === 2) {
+        const dx = px - Q[2 * j]!;
+        const dy = py - Q[2 * j + 1]!;
+        c = dx * dx + dy * dy;
+      } else c = squaredDistance(from, i, to, j);
       if (size < k) {
         let p = size++;
         while (p > 0) {
@@ -328,7 +366,9 @@ class PathSearch {
     const stamp = ++this.stamp;
     this.heapSize = 0;
     this.nReady = 0;
-    for (const j of graph.neighbours(s)) {
+    const first = graph.row(s);
+    for (let t = 0, deg = graph.degree(s); t < deg; t++) {
+      const j = first[t]!;
       const dj = cost(s, j) - v[j]!;
       if (seen[j] !== stamp || dj < dist[j]!) {
         dist[j] = dj;
@@ -352,7 +392,9 @@ class PathSearch {
       ready[this.nReady++] = j;
       const i = y[j]!;
       const h = cost(i, j) - v[j]! - dj; // u_i − d_j
-      for (const k of graph.neighbours(i)) {
+      const row = graph.row(i);
+      for (let t = 0, deg = graph.degree(i); t < deg; t++) {
+        const k = row[t]!;
         if (done[k] === stamp) continue;
         const dk = cost(i, k) - v[k]! - h;
         if (seen[k] !== stamp || dk < dist[k]!) {
