@@ -1,5 +1,11 @@
+import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { onceByContent } from './evaluate';
+import { useBackend } from '@charlearn/core';
+import { getTarget } from '@charlearn/data';
+import { CharacteristicDistiller } from '@charlearn/distill';
+import { createMlp } from '@charlearn/nets';
+import { defaultRunConfig } from './config';
+import { evaluateRun, onceByContent, targetReference } from './evaluate';
 
 describe('onceByContent: one W2 per distinct point set', () => {
   it('computes once for byte-identical sets (another array, another offset), again for any changed value', () => {
@@ -29,4 +35,27 @@ describe('onceByContent: one W2 per distinct point set', () => {
     expect(w2(a)).toBe(7);
     expect(w2(Float32Array.from([1, 2]))).toBe(1);
   });
+});
+
+describe('evaluateRun: the W2 solves on worker threads', () => {
+  it('gives the figures of one thread, bit for bit, and leaks no tensor', async () => {
+    await useBackend('wasm');
+    const target = getTarget('swiss-roll');
+    const distiller = new CharacteristicDistiller({ teacher: createMlp({ dim: 2, hidden: [16], seed: 3 }), dataset: target, config: { gridSize: 4 } });
+    const base = defaultRunConfig();
+    const config = { ...base, eval: { ...base.eval, samples: 300, teacherSolvers: ['euler', 'heun'], teacherNfe: [1, 3], fewSteps: [1, 2] } };
+    try {
+      const run = (w2Workers: number) => evaluateRun({ distiller, target: targetReference(target), config, backend: 'wasm', log: () => undefined, w2Workers });
+      const here = await run(0); // the first call also fills the caches of the network and the solvers
+      const before = tf.memory().numTensors;
+      const pooled = await run(2);
+      expect(tf.memory().numTensors).toBe(before);
+      expect(pooled.metrics.w2).toEqual(here.metrics.w2);
+      // the figures are real solves: the untrained generator is far from the data, the teacher at 3 NFE nearer than at 1
+      expect(here.metrics.w2.oneStep).toBeGreaterThan(here.metrics.w2.floor);
+      expect(Object.keys(here.metrics.w2.teacher).sort()).toEqual(['euler@1', 'euler@3', 'heun@1', 'heun@3'].sort());
+    } finally {
+      distiller.dispose();
+    }
+  }, 60_000);
 });

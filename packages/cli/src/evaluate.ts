@@ -5,6 +5,8 @@ import type { GaussianMixture } from '@charlearn/core';
 import { sample } from '@charlearn/solvers';
 import { sampleTeacher, type CharacteristicDistiller } from '@charlearn/distill';
 import { evaluationSamples, type EvaluationSamples, type ProtocolW2Options } from '@charlearn/metrics';
+import { startW2Pool, type W2Pool } from '@charlearn/metrics/node';
+import { availableParallelism } from 'node:os';
 import type { Target2D } from '@charlearn/data';
 import { PALETTE, panelsFigure, type Figure, type Panel } from '@charlearn/plots';
 import type { RunConfig } from './config';
@@ -80,8 +82,9 @@ export interface EvalMetrics {
 
 /**
  * `w2` computed once per distinct point set: a call with the same values, byte for byte, as an earlier call's
- * (e.g. every solver's 1-NFE samples: the same single denoiser step from z) returns the earlier figure. `w2` is pure
- * (the protocol's exact W2 against fixed held-out points), so the figures are the same as calling it every time.
+ * (e.g. every solver's 1-NFE samples: the same single denoiser step from z) returns the earlier answer (the same
+ * promise, for an asynchronous `w2`). `w2` is pure (the protocol's exact W2 against fixed held-out points), so the
+ * figures are the same as calling it every time.
  *
  * @example
  * ```ts
@@ -90,8 +93,8 @@ export interface EvalMetrics {
  * w2(pts); w2(Float32Array.from(pts)); // computed once, the same figure twice
  * ```
  */
-export function onceByContent(w2: (points: Float32Array) => number): (points: Float32Array) => number {
-  const done: { bytes: Uint8Array; value: number }[] = [];
+export function onceByContent<T>(w2: (points: Float32Array) => T): (points: Float32Array) => T {
+  const done: { bytes: Uint8Array; value: T }[] = [];
   return (points) => {
     const bytes = new Uint8Array(points.buffer, points.byteOffset, points.byteLength);
     const hit = done.find((d) => sameBytes(d.bytes, bytes));
@@ -100,6 +103,18 @@ export function onceByContent(w2: (points: Float32Array) => number): (points: Fl
     done.push({ bytes: bytes.slice(), value });
     return value;
   };
+}
+
+/** The W2 worker threads {@link evaluateRun} starts by default: one a core, at most 2 (the calling thread samples meanwhile). */
+export function defaultW2Workers(): number {
+  return Math.max(1, Math.min(2, availableParallelism()));
+}
+
+/** The values of a record of promises, awaited together. */
+async function awaitValues(record: Record<string, Promise<number>>): Promise<Record<string, number>> {
+  const keys = Object.keys(record);
+  const values = await Promise.all(keys.map((k) => record[k]!));
+  return Object.fromEntries(keys.map((k, i) => [k, values[i]!]));
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
@@ -145,39 +160,73 @@ export function exactEndPoints(gmm: GaussianMixture, z: Float32Array, t0: number
  * (Heun at the largest NFE) measured in the same run; for the Gaussian
  * mixture, the end-point error against the exact characteristic. Also
  * renders the samples figure.
+ *
+ * The exact W2 solves run on `w2Workers` worker threads (default {@link defaultW2Workers}; `@charlearn/metrics/node`'s
+ * `startW2Pool`) while this thread goes on sampling; the figures are those of one thread, bit for bit. `w2Workers: 0`
+ * solves them here, as does a pool that cannot start (with a line in the log).
  */
-export function evaluateRun(args: {
+export async function evaluateRun(args: {
   distiller: CharacteristicDistiller;
   target: W2Reference;
   config: RunConfig;
   backend: string;
   log: (m: string) => void;
-}): { metrics: EvalMetrics; figure: Figure } {
-  const { distiller, target, config, backend, log } = args;
+  w2Workers?: number;
+}): Promise<{ metrics: EvalMetrics; figure: Figure }> {
   const t0 = performance.now();
+  const { config, log, w2Workers = defaultW2Workers() } = args;
+  const samples = args.target.samples(config.eval.samples, config.seed, { neighbours: config.eval.neighbours });
+  const pool = await startEvaluationPool(samples.heldOut, config.eval.neighbours, w2Workers, log);
+  // a solve still running when sampling fails rejects at close(): marked handled here, the sampling error is the one thrown
+  const pooled = (pts: Float32Array): Promise<number> => {
+    const w2 = pool!.w2(pts);
+    w2.catch(() => undefined);
+    return w2;
+  };
+  const z = tf.tensor2d(samples.z, [samples.heldOut.length / 2, 2]);
+  try {
+    return await evaluateSamples(args, samples, z, pool ? pooled : (pts) => Promise.resolve(samples.w2(pts)), t0);
+  } finally {
+    z.dispose();
+    await pool?.close();
+  }
+}
+
+/** {@link evaluateRun} on the protocol's samples (`z` their prior draws `[n, 2]`, disposed by the caller), with `w2Of` the exact W2 against their held-out points. */
+async function evaluateSamples(
+  args: { distiller: CharacteristicDistiller; target: W2Reference; config: RunConfig; backend: string; log: (m: string) => void },
+  samples: EvaluationSamples,
+  z: Tensor,
+  w2Of: (points: Float32Array) => Promise<number>,
+  t0: number,
+): Promise<{ metrics: EvalMetrics; figure: Figure }> {
+  const { distiller, target, config, backend, log } = args;
   const seed = config.seed;
-  const { heldOut, floor, z: zArr, w2: w2Of } = target.samples(config.eval.samples, seed, { neighbours: config.eval.neighbours });
+  const { heldOut, floor, z: zArr } = samples;
   // every solver's 1-NFE samples are the same points (one denoiser step from z): one W2 for them
   const w2 = onceByContent(w2Of);
   const n = heldOut.length / 2;
-  const z = tf.tensor2d(zArr, [n, 2]);
   log(`  W2 floor (data vs data, n = ${n}): ${floor.toFixed(4)}`);
 
   // One step, timed after a warm-up call.
-  read(distiller.sample(tf.slice(z, 0, 16), 1, { start: config.eval.start }));
+  const warm = tf.slice(z, 0, 16);
+  try {
+    read(distiller.sample(warm, 1, { start: config.eval.start }));
+  } finally {
+    warm.dispose();
+  }
   const one = timed(() => read(distiller.sample(z, 1, { start: config.eval.start })));
   const oneStep = one.value;
-  const fewStep: Record<string, number> = {};
+  const fewStepW2: Record<string, Promise<number>> = {};
   const fewSamples: Record<string, Float32Array> = { '1': oneStep };
   for (const k of config.eval.fewSteps) {
     const pts = k === 1 ? oneStep : read(distiller.sample(z, k, { start: config.eval.start }));
     fewSamples[String(k)] = pts;
-    fewStep[String(k)] = w2(pts);
+    fewStepW2[String(k)] = w2(pts);
   }
-  const w2One = fewStep['1'] ?? w2(oneStep);
-  log(`  generator: W2 ${config.eval.fewSteps.map((k) => `${k} step${k > 1 ? 's' : ''} ${fewStep[String(k)]!.toFixed(4)}`).join(', ')}`);
+  const w2OneP = fewStepW2['1'] ?? w2(oneStep);
 
-  const teacher: Record<string, number> = {};
+  const teacherW2: Record<string, Promise<number>> = {};
   const teacherSamples: Record<string, Float32Array> = {};
   const field = distiller.teacherField;
   const eps0 = 0;
@@ -190,16 +239,20 @@ export function evaluateRun(args: {
       const pts = read(solve.value.x);
       const key = `${solver}@${solve.value.nfe}`;
       teacherSamples[key] = pts;
-      teacher[key] = w2(pts);
+      teacherW2[key] = w2(pts);
       if (solver === 'heun' && nfe === maxNfe) heunTimed = { points: pts, nfe: solve.value.nfe, seconds: solve.seconds };
     }
   }
-  const best = Object.entries(teacher).reduce((a, b) => (b[1] < a[1] ? b : a));
-  log(`  teacher: best W2 ${best[1].toFixed(4)} (${best[0]}); ${Object.entries(teacher).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')}`);
   if (!heunTimed) {
     const solve = timed(() => sampleTeacher(field, z, 'heun', maxNfe, { eps0 }));
     heunTimed = { points: read(solve.value.x), nfe: solve.value.nfe, seconds: solve.seconds };
   }
+  const fewStep = await awaitValues(fewStepW2);
+  const w2One = await w2OneP;
+  log(`  generator: W2 ${config.eval.fewSteps.map((k) => `${k} step${k > 1 ? 's' : ''} ${fewStep[String(k)]!.toFixed(4)}`).join(', ')}`);
+  const teacher = await awaitValues(teacherW2);
+  const best = Object.entries(teacher).reduce((a, b) => (b[1] < a[1] ? b : a));
+  log(`  teacher: best W2 ${best[1].toFixed(4)} (${best[0]}); ${Object.entries(teacher).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')}`);
   const teacherKey = `heun@${heunTimed.nfe}`;
   const heunPts = heunTimed.points;
 
@@ -218,7 +271,12 @@ export function evaluateRun(args: {
   // Figure: data | teacher | one-step | characteristics with the generator's end points.
   const curves = 24;
   const zc = tf.slice(z, 0, curves);
-  const traj = sample({ solver: 'heun', model: field, xInit: zc, timeGrid: timeGrid({ steps: 40, spacing: 'karras', eps1: 1e-3 }), returnIntermediates: true, denoiseLast: true });
+  let traj: ReturnType<typeof sample>;
+  try {
+    traj = sample({ solver: 'heun', model: field, xInit: zc, timeGrid: timeGrid({ steps: 40, spacing: 'karras', eps1: 1e-3 }), returnIntermediates: true, denoiseLast: true });
+  } finally {
+    zc.dispose();
+  }
   const inter = traj.intermediates!.map((t) => t.dataSync() as Float32Array);
   const final = read(traj.x);
   traj.intermediates!.forEach((t) => t.dispose());
@@ -249,7 +307,6 @@ export function evaluateRun(args: {
   const figure = panelsFigure(panels, {
     title: `${target.name}: W2 one-step ${w2One.toFixed(3)} | teacher best ${best[1].toFixed(3)} (${best[0]}) | floor ${floor.toFixed(3)}`,
   });
-  tf.dispose([z, zc]);
   const metrics: EvalMetrics = {
     method: 'characteristic',
     run: config.name ?? '',
@@ -271,6 +328,17 @@ export function evaluateRun(args: {
   };
   log(`  sampling: one-step ${Math.round(metrics.sampling.oneStepPerSec)} samples/s, teacher ${teacherKey} ${Math.round(metrics.sampling.teacherPerSec)} samples/s (${metrics.sampling.speedup.toFixed(1)}x)`);
   return { metrics, figure };
+}
+
+/** A W2 pool on `workers` threads holding `heldOut`, or none (`workers` 0, or a pool that cannot start: logged). */
+async function startEvaluationPool(heldOut: Float32Array, neighbours: number, workers: number, log: (m: string) => void): Promise<W2Pool | undefined> {
+  if (workers === 0) return undefined;
+  try {
+    return await startW2Pool({ reference: heldOut, neighbours, workers });
+  } catch (e) {
+    log(`  (the W2 worker threads did not start, so the W2 solves run on this thread: ${e instanceof Error ? e.message : String(e)})`);
+    return undefined;
+  }
 }
 
 /** The `metrics.json` of a run trained by a teacher-free method (`drifting`, `drifting-conservative`, `wflow`, ...). */

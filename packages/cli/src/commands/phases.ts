@@ -216,7 +216,7 @@ export async function loadGenerator(ctx: RunContext): Promise<CharacteristicDist
 export async function evaluateGenerator(ctx: RunContext, distiller: CharacteristicDistiller): Promise<EvalMetrics | ImageEvalMetrics> {
   if (ctx.data.kind === 'images') return evaluateImageRun(ctx, { kind: 'characteristic', distiller });
   ctx.log(`evaluating on ${ctx.config.eval.samples} samples (exact W2 against held-out data)`);
-  const { metrics, figure } = evaluateRun({ distiller, target: pointsReference(ctx, 'the W2 evaluation'), config: ctx.config, backend: ctx.backend, log: ctx.log });
+  const { metrics, figure } = await evaluateRun({ distiller, target: pointsReference(ctx, 'the W2 evaluation'), config: ctx.config, backend: ctx.backend, log: ctx.log });
   await writeFileAtomic(runPath(ctx, runFiles.metrics), JSON.stringify(metrics, null, 2) + '\n', { fs: ctx.fs });
   await saveFigurePng(runPath(ctx, runFiles.samples), figure);
   ctx.log(`wrote ${runPath(ctx, runFiles.metrics)} and ${runPath(ctx, runFiles.samples)}`);
