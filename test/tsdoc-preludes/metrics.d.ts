@@ -15,3 +15,5 @@ export declare const labels: tfc.Tensor1D;
 export declare const params: FeatureNetParams;
 /** Feature rows `[n, 128]`, as tensors and as flat row-major Float32Arrays. */
 export declare const featsA: tfc.Tensor2D, featsB: tfc.Tensor2D, flatA: Float32Array, flatB: Float32Array;
+/** Flat row-major 2-D point sets `[n·2]`: held-out data, one-step and teacher samples (the W2 pool's inputs). */
+export declare const heldOutFlat: Float32Array, oneStepFlat: Float32Array, teacherFlat: Float32Array;

@@ -4,8 +4,8 @@
  * @example
  * ```ts
  * import { startW2Pool } from '@charlearn/metrics/node';
- * const pool = await startW2Pool({ reference: heldOut, workers: 2 });
- * const w2 = await pool.w2(generated);
+ * const pool = await startW2Pool({ reference: heldOutFlat, workers: 2 }); // flat [n·2] points
+ * const w2 = await pool.w2(oneStepFlat);
  * await pool.close();
  * ```
  */

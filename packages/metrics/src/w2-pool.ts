@@ -75,9 +75,10 @@ async function workerScript(): Promise<URL> {
  * @example
  * ```ts
  * import { startW2Pool } from '@charlearn/metrics/node';
- * const pool = await startW2Pool({ reference: heldOut, neighbours: 8, workers: 2 }); // heldOut: [n·2]
+ * const pool = await startW2Pool({ reference: heldOutFlat, neighbours: 8, workers: 2 }); // flat [n·2] points
  * try {
- *   const [a, b] = await Promise.all([pool.w2(oneStep), pool.w2(teacher)]); // = exactW2(oneStep, heldOut, { neighbours: 8 }), ...
+ *   const [w2OneStep, w2Teacher] = await Promise.all([pool.w2(oneStepFlat), pool.w2(teacherFlat)]); // = exactW2(oneStepFlat, heldOutFlat, { neighbours: 8 }), ...
+ *   console.log(`one-step W2 ${w2OneStep}, teacher W2 ${w2Teacher}`);
  * } finally {
  *   await pool.close();
  * }
