@@ -36,7 +36,9 @@ export interface AdamUpdateAttrs {
  * Name of the fused dense-layer kernel `y = SiLU(x W + b)`. Inputs `{ x, w, b }`: `x [batch, in]`, `w [in, out]`,
  * `b [out]`, float32. Outputs `[y, s]`, both `[batch, out]`: the activation `y = z·σ(z)` of `z = x W + b` and
  * `s = σ(z)`, which with `y` gives the derivative `SiLU'(z) = s + y·(1 − s)` for {@link SILU_BIAS_GRAD_KERNEL}.
- * No gradient is registered for it: a caller wraps it in `tf.customGrad` (see `denseSilu` in `@charlearn/nets`).
+ * With the attribute `{ sigmoid: false }` ({@link SiluKernelAttrs}) the output is `[y]` alone (inference, where no
+ * backward reads `s`). No gradient is registered for it: a caller wraps it in `tf.customGrad` (see
+ * `denseActivated` in `@charlearn/nets`).
  *
  * @example
  * ```ts
@@ -49,7 +51,8 @@ export const DENSE_SILU_KERNEL = 'CharlearnDenseSilu';
  * Name of the bias + SiLU kernel `y = SiLU(z + b)` (the epilogue of {@link DENSE_SILU_KERNEL} on a pre-activation
  * computed elsewhere, e.g. a product plus per-row time features). Inputs `{ z, b }`: `z [batch, out]`, `b [out]`,
  * float32. Outputs `[y, s]`, both `[batch, out]`, as {@link DENSE_SILU_KERNEL}'s; {@link SILU_BIAS_GRAD_KERNEL} gives
- * `dz` (the gradient of `z`) and `db`. No gradient is registered for it (see `biasActivated` in `@charlearn/nets`).
+ * `dz` (the gradient of `z`) and `db`; `{ sigmoid: false }` returns `[y]` alone, as for {@link DENSE_SILU_KERNEL}. No
+ * gradient is registered for it (see `biasActivated` in `@charlearn/nets`).
  *
  * @example
  * ```ts
@@ -57,6 +60,20 @@ export const DENSE_SILU_KERNEL = 'CharlearnDenseSilu';
  * ```
  */
 export const BIAS_SILU_KERNEL = 'CharlearnBiasSilu';
+
+/**
+ * Attributes of {@link DENSE_SILU_KERNEL} and {@link BIAS_SILU_KERNEL}.
+ *
+ * @example
+ * ```ts
+ * const attrs: SiluKernelAttrs = { sigmoid: false };
+ * const [y] = tf.engine().runKernel(DENSE_SILU_KERNEL, { x: xIn, w: tf.ones([2, 4]), b: tf.zeros([4]) }, { ...attrs }) as tf.Tensor[]; // [batch, 4]
+ * ```
+ */
+export interface SiluKernelAttrs {
+  /** Whether the kernel also returns `s = σ(z)` (default true: outputs `[y, s]`); false: `[y]` alone. */
+  readonly sigmoid?: boolean;
+}
 
 /**
  * Name of the SiLU backward kernel of {@link DENSE_SILU_KERNEL} and {@link BIAS_SILU_KERNEL}. Inputs `{ dy, y, s }`: the gradient of the

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { GradSaveFunc, Tensor } from '@tensorflow/tfjs-core';
-import { BIAS_SILU_KERNEL, DENSE_SILU_KERNEL, SILU_BIAS_GRAD_KERNEL } from '@charlearn/core';
+import { BIAS_SILU_KERNEL, DENSE_SILU_KERNEL, SILU_BIAS_GRAD_KERNEL, type SiluKernelAttrs } from '@charlearn/core';
 import { activate, type Activation } from './activations';
 
 /**
@@ -54,6 +54,26 @@ const fusedBiasSilu = tf.customGrad(((z: Tensor, b: Tensor, save: GradSaveFunc) 
   };
 }) as unknown as Parameters<typeof tf.customGrad>[0]) as (z: Tensor, b: Tensor) => Tensor;
 
+/**
+ * Whether a gradient may be taken of what runs now: inside `tf.grad`/`tf.variableGrads` (the engine's gradient
+ * depth). Outside, the fused layers ask their kernel for `y` alone (`{ sigmoid: false }`): no backward reads `s`.
+ */
+function recordingGradients(): boolean {
+  return tf.engine().state.gradientDepth > 0;
+}
+
+/** `SiLU(h W + b)` by {@link DENSE_SILU_KERNEL} without `s` (no gradient: see {@link recordingGradients}). */
+function inferenceDenseSilu(h: Tensor, w: Tensor, b: Tensor): Tensor {
+  const attrs: SiluKernelAttrs = { sigmoid: false };
+  return (tf.engine().runKernel(DENSE_SILU_KERNEL, { x: h, w, b }, { ...attrs }) as Tensor[])[0]!;
+}
+
+/** `SiLU(z + b)` by {@link BIAS_SILU_KERNEL} without `s` (no gradient: see {@link recordingGradients}). */
+function inferenceBiasSilu(z: Tensor, b: Tensor): Tensor {
+  const attrs: SiluKernelAttrs = { sigmoid: false };
+  return (tf.engine().runKernel(BIAS_SILU_KERNEL, { z, b }, { ...attrs }) as Tensor[])[0]!;
+}
+
 /** Whether the current backend registers the fused kernel `kernel` and {@link SILU_BIAS_GRAD_KERNEL}. */
 function hasFusedSilu(kernel: string): boolean {
   const backend = tf.getBackend();
@@ -63,7 +83,8 @@ function hasFusedSilu(kernel: string): boolean {
 /**
  * A Linear layer followed by an activation, `act(h W + b)` (shapes as {@link dense}). For SiLU on a float32 rank-2
  * input, when the backend registers {@link DENSE_SILU_KERNEL} and {@link SILU_BIAS_GRAD_KERNEL} (the wasm plugin
- * does), the layer is one fused kernel forward and one fused pass plus two products backward; otherwise it is
+ * does), the layer is one fused kernel forward (outside a gradient, one that does not write the sigmoid the backward
+ * would read) and one fused pass plus two products backward; otherwise it is
  * `activate(dense(h, W, b), act)`. Both agree to float32 rounding (first-order gradients only, as `activate`).
  *
  * @example
@@ -72,7 +93,7 @@ function hasFusedSilu(kernel: string): boolean {
  * ```
  */
 export function denseActivated(h: Tensor, w: Tensor, b: Tensor, activation: Activation): Tensor {
-  if (activation === 'silu' && h.rank === 2 && h.dtype === 'float32' && hasFusedSilu(DENSE_SILU_KERNEL)) return fusedDenseSilu(h, w, b);
+  if (activation === 'silu' && h.rank === 2 && h.dtype === 'float32' && hasFusedSilu(DENSE_SILU_KERNEL)) return recordingGradients() ? fusedDenseSilu(h, w, b) : inferenceDenseSilu(h, w, b);
   return activate(dense(h, w, b), activation);
 }
 
@@ -89,6 +110,6 @@ export function denseActivated(h: Tensor, w: Tensor, b: Tensor, activation: Acti
  * ```
  */
 export function biasActivated(z: Tensor, b: Tensor, activation: Activation): Tensor {
-  if (activation === 'silu' && z.rank === 2 && z.dtype === 'float32' && b.rank === 1 && hasFusedSilu(BIAS_SILU_KERNEL)) return fusedBiasSilu(z, b);
+  if (activation === 'silu' && z.rank === 2 && z.dtype === 'float32' && b.rank === 1 && hasFusedSilu(BIAS_SILU_KERNEL)) return recordingGradients() ? fusedBiasSilu(z, b) : inferenceBiasSilu(z, b);
   return activate(tf.add(z, b), activation);
 }

@@ -26,7 +26,9 @@
 //   multiple of 4): z = c + bias[j]; s[i][j] = sigmoid(z) (at s, same layout); c[i][j] = z * sigmoid(z). The
 //   sigmoid is 1 / (1 + e) or e / (1 + e) with e = exp(-|z|) as Cephes' expf computes it (range reduction by ln 2
 //   in two parts, a degree-7 polynomial, the power of two built in the exponent bits); |z| is clamped to 87.3365
-//   (e = 2^-126), so for z < -87.3 s is ~1e-38 where float32's exact value is subnormal or zero.
+//   (e = 2^-126), so for z < -87.3 s is ~1e-38 where float32's exact value is subnormal or zero. In the relaxed-SIMD
+//   module the reduction and the polynomial are relaxed_madds (~20% faster: one op where the baseline has two).
+// biasSiluY(c, bias, rows, ldc): biasSilu without s (inference: no backward will read it).
 // siluGrad(dy, y, s, dz, db, rows, cols): the SiLU layer's backward over row-major [rows, cols] matrices, one pass:
 //   dz = dy * (s + y * (1 - s)) and db[j] = the column sums of dz (float32, rows added in order).
 // coldot, colsqdev, gnforward, gnbackward: the group-norm passes of src/kernels/group-norm.ts (groupNormFunctions).
@@ -161,7 +163,7 @@ export function simdWat({ rows = 4, fma = false, heapMemory = false } = {}) {
   lines.push('   (local.set $i (i32.add (local.get $i) (i32.const 1)))');
   lines.push('   (br $li)))');
   lines.push(' )');
-  lines.push(...biasSiluFunc(), ...siluGradFunc());
+  lines.push(...biasSiluFuncs(fma), ...siluGradFunc());
   lines.push(' (func (export "gather8") (param $src i32) (param $dst i32) (param $n i32) (param $k i32)');
   lines.push('  (local $jb i32) (local $kk i32) (local $s i32) (local $panels i32) (local $rowBytes i32)');
   lines.push('  (local.set $panels (i32.div_u (local.get $n) (i32.const 8)))');
@@ -218,47 +220,56 @@ const EXP_POLY = ['1.9875691500e-4', '1.3981999507e-3', '8.3334519073e-3', '4.16
  * Instructions setting the v128 local `out` to the sigmoid of the v128 local `z` (f32x4), with the locals $t $n $r
  * $e $p2 as scratch: e = exp(-|z|), then 1/(1+e) where z >= 0, else e/(1+e) (see biasSilu in the header).
  */
-function sigmoidLines(z, out, indent) {
+function sigmoidLines(z, out, indent, fma = false) {
   const l = [];
+  // a·b + c: one relaxed_madd (fused where the CPU has FMA) in the relaxed-SIMD module, else a mul and an add
+  const madd = (a, b, c) => (fma ? `(f32x4.relaxed_madd ${a} ${b} ${c})` : `(f32x4.add (f32x4.mul ${a} ${b}) ${c})`);
+  // c − a·b, as madd
+  const nmadd = (a, b, c) => (fma ? `(f32x4.relaxed_nmadd ${a} ${b} ${c})` : `(f32x4.sub ${c} (f32x4.mul ${a} ${b}))`);
   // t = -|z| clamped (pmax: one maxps; NaN then gives a finite s and a NaN y); n = round(t / ln 2) by the magic-number
   // add (1.5·2^23 + 127: the sum's low mantissa bits hold n + 127, so its bits shifted left by 23 are 2^n)
   l.push(`(local.set $t (f32x4.pmax (f32x4.neg (f32x4.abs (local.get ${z}))) ${splat('-87.3365')}))`);
-  l.push(`(local.set $n (f32x4.add (f32x4.mul (local.get $t) ${splat('1.44269504088896341')}) ${splat('12583039')}))`);
+  l.push(`(local.set $n ${madd('(local.get $t)', splat('1.44269504088896341'), splat('12583039'))})`);
   l.push('(local.set $p2 (i32x4.shl (local.get $n) (i32.const 23)))');
   l.push(`(local.set $n (f32x4.sub (local.get $n) ${splat('12583039')}))`);
-  l.push(`(local.set $r (f32x4.sub (f32x4.sub (local.get $t) (f32x4.mul (local.get $n) ${splat('0.693359375')})) (f32x4.mul (local.get $n) ${splat('-2.12194440e-4')})))`);
+  l.push(`(local.set $r ${nmadd('(local.get $n)', splat('-2.12194440e-4'), nmadd('(local.get $n)', splat('0.693359375'), '(local.get $t)'))})`);
   let poly = splat(EXP_POLY[0]);
-  for (const c of EXP_POLY.slice(1)) poly = `(f32x4.add (f32x4.mul ${poly} (local.get $r)) ${splat(c)})`;
-  l.push(`(local.set $e (f32x4.add (f32x4.add (f32x4.mul ${poly} (f32x4.mul (local.get $r) (local.get $r))) (local.get $r)) ${splat('1')}))`);
+  for (const c of EXP_POLY.slice(1)) poly = madd(poly, '(local.get $r)', splat(c));
+  l.push(`(local.set $e (f32x4.add ${madd(poly, '(f32x4.mul (local.get $r) (local.get $r))', '(local.get $r)')} ${splat('1')}))`);
   l.push('(local.set $e (f32x4.mul (local.get $e) (local.get $p2)))');
   l.push(`(local.set $r (f32x4.div ${splat('1')} (f32x4.add (local.get $e) ${splat('1')})))`);
   l.push(`(local.set ${out} (v128.bitselect (local.get $r) (f32x4.mul (local.get $e) (local.get $r)) (f32x4.ge (local.get ${z}) ${splat('0')})))`);
   return l.map((x) => `${indent}${x}`);
 }
 
-/** The biasSilu function (see the header). */
-function biasSiluFunc() {
+/**
+ * The biasSilu and biasSiluY functions (see the header): the same pass, biasSilu also storing s = σ(z) (what the
+ * backward needs), biasSiluY only y (inference).
+ */
+function biasSiluFuncs(fma) {
   const l = [];
-  l.push(' (func (export "biasSilu") (param $c i32) (param $bias i32) (param $s i32) (param $rows i32) (param $ldc i32)');
-  l.push('  (local $i i32) (local $j i32) (local $o i32) (local $rowBytes i32) (local $z v128) (local $sg v128) (local $t v128) (local $n v128) (local $r v128) (local $e v128) (local $p2 v128)');
-  l.push('  (local.set $rowBytes (i32.shl (local.get $ldc) (i32.const 2)))');
-  l.push('  (block $di (loop $li');
-  l.push('   (br_if $di (i32.ge_u (local.get $i) (local.get $rows)))');
-  l.push('   (local.set $j (i32.const 0))');
-  l.push('   (block $dj (loop $lj');
-  l.push('    (br_if $dj (i32.ge_u (local.get $j) (local.get $rowBytes)))');
-  l.push('    (local.set $o (i32.add (local.get $c) (local.get $j)))');
-  l.push('    (local.set $z (f32x4.add (v128.load (local.get $o)) (v128.load (i32.add (local.get $bias) (local.get $j)))))');
-  l.push(...sigmoidLines('$z', '$sg', '    '));
-  l.push('    (v128.store (i32.add (local.get $s) (local.get $j)) (local.get $sg))');
-  l.push('    (v128.store (local.get $o) (f32x4.mul (local.get $z) (local.get $sg)))');
-  l.push('    (local.set $j (i32.add (local.get $j) (i32.const 16)))');
-  l.push('    (br $lj)))');
-  l.push('   (local.set $c (i32.add (local.get $c) (local.get $rowBytes)))');
-  l.push('   (local.set $s (i32.add (local.get $s) (local.get $rowBytes)))');
-  l.push('   (local.set $i (i32.add (local.get $i) (i32.const 1)))');
-  l.push('   (br $li)))');
-  l.push(' )');
+  for (const withS of [true, false]) {
+    l.push(withS ? ' (func (export "biasSilu") (param $c i32) (param $bias i32) (param $s i32) (param $rows i32) (param $ldc i32)' : ' (func (export "biasSiluY") (param $c i32) (param $bias i32) (param $rows i32) (param $ldc i32)');
+    l.push('  (local $i i32) (local $j i32) (local $o i32) (local $rowBytes i32) (local $z v128) (local $sg v128) (local $t v128) (local $n v128) (local $r v128) (local $e v128) (local $p2 v128)');
+    l.push('  (local.set $rowBytes (i32.shl (local.get $ldc) (i32.const 2)))');
+    l.push('  (block $di (loop $li');
+    l.push('   (br_if $di (i32.ge_u (local.get $i) (local.get $rows)))');
+    l.push('   (local.set $j (i32.const 0))');
+    l.push('   (block $dj (loop $lj');
+    l.push('    (br_if $dj (i32.ge_u (local.get $j) (local.get $rowBytes)))');
+    l.push('    (local.set $o (i32.add (local.get $c) (local.get $j)))');
+    l.push('    (local.set $z (f32x4.add (v128.load (local.get $o)) (v128.load (i32.add (local.get $bias) (local.get $j)))))');
+    l.push(...sigmoidLines('$z', '$sg', '    ', fma));
+    if (withS) l.push('    (v128.store (i32.add (local.get $s) (local.get $j)) (local.get $sg))');
+    l.push('    (v128.store (local.get $o) (f32x4.mul (local.get $z) (local.get $sg)))');
+    l.push('    (local.set $j (i32.add (local.get $j) (i32.const 16)))');
+    l.push('    (br $lj)))');
+    l.push('   (local.set $c (i32.add (local.get $c) (local.get $rowBytes)))');
+    if (withS) l.push('   (local.set $s (i32.add (local.get $s) (local.get $rowBytes)))');
+    l.push('   (local.set $i (i32.add (local.get $i) (i32.const 1)))');
+    l.push('   (br $li)))');
+    l.push(' )');
+  }
   return l;
 }
 

@@ -56,4 +56,25 @@ describe('fused dense-SiLU kernels without WebAssembly SIMD', () => {
     );
     for (let i = 0; i < 4; i++) expect(relErr(actual[i]!, expected[i]!)).toBeLessThan(1e-5);
   });
+
+  it('with { sigmoid: false } return [y] alone, the bytes of the two-output call, and leak nothing', async () => {
+    await on(
+      'wasm',
+      () => {
+        const before = liveCounts();
+        tf.tidy(() => {
+          const [x, w, b] = [tf.tensor2d(xv, [M, K]), tf.tensor2d(wv, [K, N]), tf.tensor1d(bv)];
+          const z = tf.matMul(x, w);
+          const both = [tf.engine().runKernel(DENSE_SILU_KERNEL, { x, w, b }), tf.engine().runKernel(BIAS_SILU_KERNEL, { z, b })] as tf.Tensor[][];
+          const alone = [tf.engine().runKernel(DENSE_SILU_KERNEL, { x, w, b }, { sigmoid: false }), tf.engine().runKernel(BIAS_SILU_KERNEL, { z, b }, { sigmoid: false })] as tf.Tensor[][];
+          for (let i = 0; i < 2; i++) {
+            expect(alone[i]!.length).toBe(1);
+            expect(Buffer.from(alone[i]![0]!.dataSync().buffer).equals(Buffer.from(both[i]![0]!.dataSync().buffer))).toBe(true);
+          }
+        });
+        expect(liveCounts()).toEqual(before);
+      },
+      { fusedDense: true },
+    );
+  });
 });

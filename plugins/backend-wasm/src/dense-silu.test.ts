@@ -1,10 +1,11 @@
 // The fused dense-SiLU kernels on charlearn's SIMD module (kernels/dense-silu.ts, scripts/simd-wat.mjs: biasSilu,
 // siluGrad): the polynomial-exp sigmoid against float64, every product path (the GEMM on either microkernel, the
 // stock product for narrow layers and with `gemm: false`) and BIAS_SILU_KERNEL against the op chain on the cpu
-// backend, forward and gradients, on sizes that are not multiples of 4 or 8; finite differences; leaks; errors.
+// backend, forward and gradients, on sizes that are not multiples of 4 or 8; the inference outputs ({ sigmoid:
+// false }: y alone, the same bytes); finite differences; leaks; errors.
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { BIAS_SILU_KERNEL, SILU_BIAS_GRAD_KERNEL } from '@charlearn/core';
+import { BIAS_SILU_KERNEL, DENSE_SILU_KERNEL, SILU_BIAS_GRAD_KERNEL } from '@charlearn/core';
 import { setupWasmBackend, type WasmBackendOptions } from './index';
 import { finiteDiff, fusedDenseSilu, liveCounts, on, rand, relErr } from './test-helpers';
 
@@ -95,6 +96,54 @@ describe('DENSE_SILU_KERNEL on every product path', () => {
     );
     expect(relErr(actual[0]!, expected[0]!)).toBeLessThan(1e-5);
     for (let i = 1; i < 4; i++) expect(relErr(actual[i]!, expected[i]!)).toBeLessThan(1e-4);
+  });
+});
+
+describe('the inference outputs ({ sigmoid: false })', () => {
+  const [m, k, n] = [37, 19, 23];
+  const [xv, wv, bv] = [rand(m * k, 11, 2), rand(k * n, 12, 0.8), rand(n, 13, 0.5)];
+  const PATHS: [string, WasmBackendOptions][] = [
+    ['GEMM, relaxed SIMD', { fusedDense: true }],
+    ['GEMM, 4 x 8 mul+add', { fusedDense: true, relaxedSimd: false }],
+    ['gemm: false (stock product)', { fusedDense: true, gemm: false }],
+  ];
+  /** y of both kernels with and without s: `[dense y, dense y alone, bias y, bias y alone]` and the output counts. */
+  const outputs = () =>
+    tf.tidy(() => {
+      const [x, w, b] = [tf.tensor2d(xv, [m, k]), tf.tensor2d(wv, [k, n]), tf.tensor1d(bv)];
+      const z = tf.matMul(x, w);
+      const runs = [
+        tf.engine().runKernel(DENSE_SILU_KERNEL, { x, w, b }) as tf.Tensor[],
+        tf.engine().runKernel(DENSE_SILU_KERNEL, { x, w, b }, { sigmoid: false }) as tf.Tensor[],
+        tf.engine().runKernel(BIAS_SILU_KERNEL, { z, b }) as tf.Tensor[],
+        tf.engine().runKernel(BIAS_SILU_KERNEL, { z, b }, { sigmoid: false }) as tf.Tensor[],
+      ];
+      return { counts: runs.map((r) => r.length), ys: runs.map((r) => Buffer.from((r[0]!.dataSync() as Float32Array).buffer.slice(0))) };
+    });
+
+  it.each(PATHS)('%s: [y] alone, the bytes of the two-output call, and nothing leaks', async (_, options) => {
+    const { counts, ys } = await on(
+      'wasm',
+      () => {
+        outputs();
+        const before = liveCounts();
+        const out = outputs();
+        expect(liveCounts()).toEqual(before);
+        return out;
+      },
+      options,
+    );
+    expect(counts).toEqual([2, 1, 2, 1]);
+    expect(ys[1]!.equals(ys[0]!)).toBe(true);
+    expect(ys[3]!.equals(ys[2]!)).toBe(true);
+  });
+
+  it('rejects a sigmoid attribute that is not a boolean, naming it', async () => {
+    await setupWasmBackend({ fusedDense: true });
+    const [x, w, b] = [tf.zeros([4, 3]), tf.zeros([3, 5]), tf.zeros([5])];
+    expect(() => tf.engine().runKernel(DENSE_SILU_KERNEL, { x, w, b }, { sigmoid: 'no' as unknown as boolean })).toThrow(/attribute sigmoid must be a boolean, got "no"/);
+    expect(() => tf.engine().runKernel(BIAS_SILU_KERNEL, { z: tf.zeros([4, 5]), b }, { sigmoid: 0 as unknown as boolean })).toThrow(/attribute sigmoid must be a boolean, got 0/);
+    tf.dispose([x, w, b]);
   });
 });
 

@@ -1,5 +1,5 @@
-import { _FusedMatMul, Add, BatchMatMul, getKernel, Multiply, registerKernel, Sigmoid, unregisterKernel, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
-import { BIAS_SILU_KERNEL, DENSE_SILU_KERNEL, SILU_BIAS_GRAD_KERNEL } from '@charlearn/core';
+import { _FusedMatMul, Add, BatchMatMul, getKernel, Multiply, registerKernel, Sigmoid, unregisterKernel, type KernelFunc, type NamedAttrMap, type TensorInfo } from '@tensorflow/tfjs-core';
+import { BIAS_SILU_KERNEL, DENSE_SILU_KERNEL, SILU_BIAS_GRAD_KERNEL, type SiluKernelAttrs } from '@charlearn/core';
 import { GEMM_MIN_COLUMNS, gemmIntoModule, gemmModule, type ModuleProduct } from './gemm';
 import { gemmRunsMatMul } from './matmul';
 import { reserveFloats, type SimdModule } from './simd-module';
@@ -14,6 +14,13 @@ function requireFloat32(kernel: string, inputs: Record<string, TensorInfo | unde
     if (!t) fail(kernel, `needs input ${name}`);
     if (t.dtype !== 'float32') fail(kernel, `input ${name} is ${t.dtype}, expected float32`);
   }
+}
+
+/** The kernel's `sigmoid` attribute ({@link SiluKernelAttrs}): true (also return `s`) unless it is `false`. */
+function sigmoidWanted(kernel: string, attrs: NamedAttrMap | undefined): boolean {
+  const sigmoid = (attrs as SiluKernelAttrs | undefined)?.sigmoid;
+  if (sigmoid !== undefined && typeof sigmoid !== 'boolean') fail(kernel, `attribute sigmoid must be a boolean, got ${JSON.stringify(sigmoid)}`);
+  return sigmoid !== false;
 }
 
 /** The same data under another shape of the same size (what the wasm `Reshape` kernel returns). */
@@ -56,21 +63,24 @@ function copyIntoModule(be: KernelBackendLike, module: SimdModule, z: TensorInfo
 
 /**
  * The `biasSilu` epilogue on a pre-activation already in the module's memory (`[m, ldc]` at `product.c`): adds `b`,
- * writes `s = σ(z)` and `y = z·σ(z)` while the rows are in cache, and copies `y` and `s` out once each.
+ * writes `y = z·σ(z)` and, when `withSigmoid`, `s = σ(z)` while the rows are in cache, and copies each out once.
+ * Returns `[y, s]`, or `[y]` without `s`.
  */
-function biasSiluFromModule(be: KernelBackendLike, module: SimdModule, product: ModuleProduct, m: number, b: TensorInfo): TensorInfo[] {
+function biasSiluFromModule(be: KernelBackendLike, module: SimdModule, product: ModuleProduct, m: number, b: TensorInfo, withSigmoid: boolean): TensorInfo[] {
   const n = b.shape[0]!;
   const { c, ldc } = product;
   const biasAt = product.end;
   const sAt = biasAt + ldc;
-  let mem = reserveFloats(module, sAt + m * ldc);
+  let mem = reserveFloats(module, withSigmoid ? sAt + m * ldc : sAt);
   mem.fill(0, biasAt + n, biasAt + ldc);
   mem.set(be.typedArrayFromHeap(b), biasAt);
-  module.biasSilu(c * 4, biasAt * 4, sAt * 4, m, ldc);
+  if (withSigmoid) module.biasSilu(c * 4, biasAt * 4, sAt * 4, m, ldc);
+  else module.biasSiluY(c * 4, biasAt * 4, m, ldc);
   const y = be.makeOutput([m, n], 'float32');
-  const s = be.makeOutput([m, n], 'float32');
+  const s = withSigmoid ? be.makeOutput([m, n], 'float32') : undefined;
   mem = module.view;
   copyRows(be.typedArrayFromHeap(y), mem, c, ldc, m, n);
+  if (!s) return [y];
   copyRows(be.typedArrayFromHeap(s), mem, sAt, ldc, m, n);
   return [y, s];
 }
@@ -79,19 +89,19 @@ function biasSiluFromModule(be: KernelBackendLike, module: SimdModule, product: 
  * The layer in charlearn's SIMD module: the product on its GEMM where that runs `BatchMatMul` (`k`, `n` >= 8; else
  * the stock kernel's product copied in), then {@link biasSiluFromModule}.
  */
-function denseSiluSimd(be: KernelBackendLike, module: SimdModule, x: TensorInfo, w: TensorInfo, b: TensorInfo): TensorInfo[] {
+function denseSiluSimd(be: KernelBackendLike, module: SimdModule, x: TensorInfo, w: TensorInfo, b: TensorInfo, withSigmoid: boolean): TensorInfo[] {
   const [m, k] = x.shape as [number, number];
   const n = w.shape[1]!;
   const onGemm = gemmRunsMatMul() && k >= GEMM_MIN_COLUMNS && n >= GEMM_MIN_COLUMNS;
   const product = onGemm ? gemmIntoModule(be, module, x, w) : stockProductIntoModule(be, module, x, w);
-  return biasSiluFromModule(be, module, product, m, b);
+  return biasSiluFromModule(be, module, product, m, b, withSigmoid);
 }
 
 /**
  * The layer as wasm kernels, for runtimes without WebAssembly SIMD: `_FusedMatMul` (XNNPACK, bias fused), `Sigmoid`
  * and `Multiply`, called directly on the backend.
  */
-function denseSiluKernels(be: KernelBackendLike, x: TensorInfo, w: TensorInfo, b: TensorInfo): TensorInfo[] {
+function denseSiluKernels(be: KernelBackendLike, x: TensorInfo, w: TensorInfo, b: TensorInfo, withSigmoid: boolean): TensorInfo[] {
   const [m, k] = x.shape as [number, number];
   const n = w.shape[1]!;
   const scratch = new Scratch(be);
@@ -101,6 +111,7 @@ function denseSiluKernels(be: KernelBackendLike, x: TensorInfo, w: TensorInfo, b
     const s = scratch.run(Sigmoid, { x: z });
     const y = scratch.run(Multiply, { a: z, b: s });
     scratch.keep(y);
+    if (!withSigmoid) return [relabel(y, [m, n])];
     scratch.keep(s);
     return [relabel(y, [m, n]), relabel(s, [m, n])];
   } finally {
@@ -114,8 +125,9 @@ function denseSiluKernels(be: KernelBackendLike, x: TensorInfo, w: TensorInfo, b
  * the activations are copied out once; σ then differs from the stock `Sigmoid`'s by float32 rounding (max relative
  * ~2e-7). Without SIMD it calls the wasm kernels `_FusedMatMul`, `Sigmoid` and `Multiply`.
  */
-const denseSilu: KernelFunc = ({ inputs, backend }) => {
+const denseSilu: KernelFunc = ({ inputs, backend, attrs }) => {
   const { x, w, b } = inputs as Record<string, TensorInfo | undefined>;
+  const withSigmoid = sigmoidWanted(DENSE_SILU_KERNEL, attrs);
   requireFloat32(DENSE_SILU_KERNEL, { x, w, b });
   const [m, k] = x!.shape;
   const n = w!.shape[1];
@@ -124,29 +136,31 @@ const denseSilu: KernelFunc = ({ inputs, backend }) => {
   }
   const be = backend as KernelBackendLike;
   const module = gemmModule();
-  if (!module || m === 0 || n === 0 || k === 0) return denseSiluKernels(be, x!, w!, b!);
-  return denseSiluSimd(be, module, x!, w!, b!);
+  if (!module || m === 0 || n === 0 || k === 0) return denseSiluKernels(be, x!, w!, b!, withSigmoid);
+  return denseSiluSimd(be, module, x!, w!, b!, withSigmoid);
 };
 
 /**
  * {@link BIAS_SILU_KERNEL} on wasm: `z` copied into charlearn's SIMD module and {@link biasSiluFromModule}; without
  * WebAssembly SIMD the wasm kernels `Add`, `Sigmoid` and `Multiply`, called directly on the backend.
  */
-const biasSilu: KernelFunc = ({ inputs, backend }) => {
+const biasSilu: KernelFunc = ({ inputs, backend, attrs }) => {
   const { z, b } = inputs as Record<string, TensorInfo | undefined>;
+  const withSigmoid = sigmoidWanted(BIAS_SILU_KERNEL, attrs);
   requireFloat32(BIAS_SILU_KERNEL, { z, b });
   if (z!.shape.length !== 2 || b!.shape.length !== 1 || b!.shape[0] !== z!.shape[1]) {
     fail(BIAS_SILU_KERNEL, `expected z [batch, out], b [out]; got z [${z!.shape.join(', ')}], b [${b!.shape.join(', ')}]`);
   }
   const be = backend as KernelBackendLike;
   const module = gemmModule();
-  if (module && z!.shape[0]! > 0 && z!.shape[1]! > 0) return biasSiluFromModule(be, module, copyIntoModule(be, module, z!), z!.shape[0]!, b!);
+  if (module && z!.shape[0]! > 0 && z!.shape[1]! > 0) return biasSiluFromModule(be, module, copyIntoModule(be, module, z!), z!.shape[0]!, b!, withSigmoid);
   const scratch = new Scratch(be);
   try {
     const pre = scratch.run(Add, { a: z!, b: b! });
     const s = scratch.run(Sigmoid, { x: pre });
     const y = scratch.run(Multiply, { a: pre, b: s });
     scratch.keep(y);
+    if (!withSigmoid) return [y];
     scratch.keep(s);
     return [y, s];
   } finally {

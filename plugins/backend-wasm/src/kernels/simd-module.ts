@@ -51,6 +51,8 @@ export interface SimdModule {
    * (max relative error ~2e-7 against float64).
    */
   readonly biasSilu: (c: number, bias: number, s: number, rows: number, ldc: number) => void;
+  /** {@link SimdModule.biasSilu} without writing `s` (inference: `c = z·σ(z)` only). */
+  readonly biasSiluY: (c: number, bias: number, rows: number, ldc: number) => void;
   /** SiLU's backward over row-major `[rows, cols]` matrices (byte addresses): `dz = dy·(s + y·(1 − s))` and the column sums of `dz` at `db`, one pass. */
   readonly siluGrad: (dy: number, y: number, s: number, dz: number, db: number, rows: number, cols: number) => void;
   view: Float32Array;
@@ -74,7 +76,7 @@ function instantiate(base64: string, rows: number, fused: boolean): SimdModule |
     const x = instance.exports as unknown as Omit<SimdModule, 'view' | 'panelsRows' | 'rows' | 'fused'> & { panels6?: PanelPacker };
     const panelsRows = rows === 6 ? x.panels6 : x.panels4;
     if (!panelsRows) return null;
-    return { memory: x.memory, gemm: x.gemm, panels4: x.panels4, panels8: x.panels8, panelsRows, rows, fused, gather8: x.gather8, adam: x.adam, colsum: x.colsum, coldot: x.coldot, colsqdev: x.colsqdev, gnforward: x.gnforward, gnbackward: x.gnbackward, siluInputGrad: x.siluInputGrad, biasSilu: x.biasSilu, siluGrad: x.siluGrad, view: new Float32Array(x.memory.buffer) };
+    return { memory: x.memory, gemm: x.gemm, panels4: x.panels4, panels8: x.panels8, panelsRows, rows, fused, gather8: x.gather8, adam: x.adam, colsum: x.colsum, coldot: x.coldot, colsqdev: x.colsqdev, gnforward: x.gnforward, gnbackward: x.gnbackward, siluInputGrad: x.siluInputGrad, biasSilu: x.biasSilu, biasSiluY: x.biasSiluY, siluGrad: x.siluGrad, view: new Float32Array(x.memory.buffer) };
   } catch {
     return null;
   }
