@@ -1,7 +1,7 @@
 /** Free variables of the @charlearn/distill TSDoc examples (see _common.d.ts). */
 import type * as tfc from '@tensorflow/tfjs-core';
 import type { Network } from '@charlearn/nets';
-import type { Adam, OneStepObjectivePlugin, TeacherTrainer } from '@charlearn/distill';
+import type { Adam, CharacteristicDistiller, OneStepObjectivePlugin, TeacherTrainer } from '@charlearn/distill';
 
 export * from './_common';
 /** A trained one-time teacher (e.g. a TeacherTrainer's `ema.network`) and a two-time student network. */
@@ -22,3 +22,5 @@ export declare const myObjectivePlugin: OneStepObjectivePlugin;
 export declare function myField(x: tfc.Tensor, data: tfc.Tensor): tfc.Tensor;
 /** A teacher trainer part-way through training (its `checkpoint()` is what `saveCheckpoint` writes). */
 export declare const teacherTrainer: TeacherTrainer;
+/** A characteristic distiller with pairs from its rollout cache (`pairSource: 'rollout-cache'`). */
+export declare const distiller: CharacteristicDistiller;

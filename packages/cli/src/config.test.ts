@@ -95,6 +95,7 @@ describe('run config', () => {
       backend: 'wasm',
       threads: 1,
       replicas: 1,
+      rolloutWorker: true,
       plugins: [],
       data: { target: 'swiss-roll', file: null, holdout: 0.1, dir: null, limit: null, flip: false, pixelRange: [-1, 1], sigmaData: null },
       interpolant: 'follmer',

@@ -293,6 +293,11 @@ const runEntries = {
     1,
     "data-parallel work on the wasm backend over worker threads: teacher training (each computes the gradient of one shard of the batch) and charlearn sample (each samples chunks of the rows) (1: one thread; 'auto': one a core, at most 4; docs/threads.md)",
   ),
+  rolloutWorker: setting(
+    v.boolean(),
+    true,
+    "distillation from the rollout cache: solve its next chunk on a worker thread while this one trains (the same trajectories bit for bit; used on wasm with threads: 1 and >= 2 cores; false: on this thread)",
+  ),
   plugins: setting(v.array(nonEmpty), [], 'packages or paths to import before the config is checked (solvers, objectives, network kinds, backends); paths are relative to the config file'),
   interpolant: setting(nonEmpty, 'follmer', 'interpolant (follmer | linear | cosine | plugin)'),
   method: setting(nonEmpty, 'characteristic', "how 'train' makes the one-step generator: characteristic (teacher, then distill) | a registered objective (drifting, wflow, ...)"),

@@ -31,13 +31,14 @@ export const RESUMABLE_KEYS: readonly string[] = [
   'backend',
   'threads',
   'replicas',
+  'rolloutWorker',
   'name',
   'outDir',
   'runDir',
 ];
 
 /** One-line reasons shown with {@link RESUMABLE_KEYS} in the help text. */
-export const RESUMABLE_KEYS_HELP = 'the total steps (teacher.steps, distill.steps, onestep.steps: continue further), checkpointEvery, logEvery, eval.*, backend, threads, replicas, and where the run lives (name, outDir, runDir)';
+export const RESUMABLE_KEYS_HELP = 'the total steps (teacher.steps, distill.steps, onestep.steps: continue further), checkpointEvery, logEvery, eval.*, backend, threads, replicas, rolloutWorker, and where the run lives (name, outDir, runDir)';
 
 /** The teacher-free methods' option sections (only the run's own method's section defines a one-step run). */
 const METHOD_SECTIONS = ['drifting', 'drifting-conservative', 'wflow'] as const;

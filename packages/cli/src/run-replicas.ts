@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { ConfigError } from '@charlearn/core';
-import { teacherGradientTask, type CharacteristicGenerator } from '@charlearn/distill';
-import { characteristicSamplingTask, startGradientReplicas, startSamplingReplicas, type GradientReplicas, type SamplingReplicas } from '@charlearn/distill/node';
+import { teacherGradientTask, type CharacteristicDistiller, type CharacteristicGenerator } from '@charlearn/distill';
+import { characteristicSamplingTask, startGradientReplicas, startRolloutWorker, startSamplingReplicas, type GradientReplicas, type RolloutWorker, type SamplingReplicas } from '@charlearn/distill/node';
 import type { NetworkSpec } from '@charlearn/nets';
 import { importedPluginTargets } from './plugins';
 import type { RunContext } from './runtime';
@@ -57,4 +57,28 @@ export async function startGeneratorReplicas(ctx: Pick<RunContext, 'config' | 'b
   const replicas = await startSamplingReplicas({ replicas: count, task, backend: 'wasm', modules: ['@charlearn/backend-wasm', ...importedPluginTargets()] });
   ctx.log(`sample: over ${count} replicas (this thread and ${count - 1} worker thread${count > 2 ? 's' : ''})`);
   return replicas;
+}
+
+/**
+ * Starts the distiller's rollout worker (`startRolloutWorker`): one worker thread that solves the next rollout-cache
+ * chunk while this thread trains, the same trajectories bit for bit. Only where it can gain and cannot change the
+ * numbers: the run's `rolloutWorker` (default true), pairs from the rollout cache, the wasm backend on one thread (`threads: 1`, whose kernels the worker runs
+ * too), and at least 2 cores; otherwise undefined. A worker that cannot start is logged and the cache solves on this
+ * thread; so is a chunk the worker failed to solve.
+ */
+export async function startDistillRolloutWorker(ctx: Pick<RunContext, 'config' | 'backend' | 'log'>, distiller: CharacteristicDistiller): Promise<RolloutWorker | undefined> {
+  if (!ctx.config.rolloutWorker || distiller.config.pairSource !== 'rollout-cache' || ctx.backend !== 'wasm' || ctx.config.threads !== 1 || availableParallelism() < 2) return undefined;
+  try {
+    const worker = await startRolloutWorker({
+      distiller,
+      backend: 'wasm',
+      modules: ['@charlearn/backend-wasm', ...importedPluginTargets()],
+      onError: (e) => ctx.log(`distill: the rollout worker failed a chunk (${e.message}); this thread solved it`),
+    });
+    ctx.log('distill: rollout-cache chunks solved one refresh ahead on a worker thread (the same trajectories)');
+    return worker;
+  } catch (e) {
+    ctx.log(`distill: no rollout worker (${e instanceof Error ? e.message : String(e)}); the cache solves its chunks on this thread`);
+    return undefined;
+  }
 }

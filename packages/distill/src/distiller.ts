@@ -6,8 +6,8 @@ import {
   CheckpointError,
   ConfigError,
   denoiserMatchingLoss,
-  fieldModelFromDenoiser,
   getInterpolant,
+  interpolants,
   Rng,
   sampleTrainingTimeBatch,
   ShapeError,
@@ -27,15 +27,15 @@ import {
   uniformBatch,
 } from '@charlearn/core';
 import { createNetwork, type Network, type NetworkSpec } from '@charlearn/nets';
-import { sample } from '@charlearn/solvers';
 import { packState, unpackPrefixed, type TrainerCheckpoint } from './checkpoint';
 import { distillConfigSchema, type DistillConfig, type DistillConfigInput, type DistillLosses } from './config';
-import { characteristicMap, networkDenoiser, twoTimeDenoiser, type FlowMap } from './denoisers';
+import { characteristicMap, twoTimeDenoiser, type FlowMap } from './denoisers';
 import type { EmaNetwork } from './ema';
 import { TrainingState } from './training-state';
 import { assertGradientsRegistered, namedGradients, prepareUpdate, type PreparedUpdate, type UpdateStats } from './optim-step';
 import { drawPairPlan, type PairPlan } from './pairs';
-import { RolloutCache, rolloutCacheSettings, validateRolloutCacheConfig, type RolloutCacheConfig } from './rollout-cache';
+import { RolloutCache, rolloutCacheSettings, validateRolloutCacheConfig, type RolloutCacheConfig, type RolloutChunkSolver } from './rollout-cache';
+import { solveGridIntervals, teacherFieldModel, type RolloutTask } from './rollout-task';
 import { estimateDataMean, sampleFlowMap, type GeneratorTimes } from './sampling';
 import { learningRateAt } from './schedule';
 
@@ -118,7 +118,7 @@ export class CharacteristicTeacher {
     this.teacher = teacher;
     this.sigmaData = dataset.sigmaData;
     this.grid = [...timeGrid({ steps: config.gridSize - 1, eps0: config.eps0, eps1: config.eps1, spacing: config.gridSpacing ?? 'karras', rho: config.rho ?? 3 }), 1];
-    this.teacherField = fieldModelFromDenoiser(networkDenoiser(teacher, this.interpolant, this.sigmaData), this.interpolant);
+    this.teacherField = teacherFieldModel(teacher, this.interpolant, this.sigmaData);
   }
 
   /**
@@ -146,8 +146,7 @@ export class CharacteristicTeacher {
   }
 
   rollout(xt: Tensor, i: number, n: number): { x: Tensor; nfe: number } {
-    const r = sample({ solver: this.solver, model: this.teacherField, xInit: xt, timeGrid: this.grid.slice(i, i + n + 1) });
-    return { x: r.x, nfe: r.nfe };
+    return solveGridIntervals(this.solver, this.teacherField, this.grid, xt, i, n);
   }
 }
 
@@ -236,6 +235,44 @@ export class CharacteristicDistiller {
   /** Steps taken so far. */
   get step(): number {
     return this.state.step;
+  }
+
+  /**
+   * What a rollout worker needs to solve this distiller's cache chunks elsewhere (`startRolloutWorker` of
+   * `@charlearn/distill/node`): the teacher's spec, interpolant, data scale, solver and grid as a {@link RolloutTask},
+   * and the shape of a chunk. Throws a `ConfigError` naming `pairSource` when pairs are drawn on the fly (no cache),
+   * and one naming `interpolant` when the distiller's interpolant is not the one registered under its name (a worker
+   * looks it up by name).
+   */
+  rolloutTask(): RolloutTask & { readonly chunkRows: number; readonly sampleShape: readonly number[] } {
+    const cache = this.requireCache('rolloutTask');
+    if (!interpolants.has(this.interpolant.name) || interpolants.get(this.interpolant.name) !== this.interpolant) {
+      throw new ConfigError(`interpolant '${this.interpolant.name}' is not the one registered under that name: register it (interpolants.register) so a worker can look it up`, 'interpolant');
+    }
+    return {
+      kind: 'teacher-rollout',
+      network: this.teacher.config,
+      interpolant: this.interpolant.name,
+      sigmaData: this.sigmaData,
+      solver: this.frozen.solver.name,
+      grid: [...this.grid],
+      chunkRows: cache.chunkSize,
+      sampleShape: [...this.teacher.sampleShape],
+    };
+  }
+
+  /**
+   * Solves the rollout cache's chunks on `solver` from the next refresh on (`startRolloutWorker` attaches one; `null`
+   * solves them on this thread again). The trajectories, and so every step's numbers, are the same either way when the
+   * solver keeps {@link RolloutChunkSolver}'s contract. Throws a `ConfigError` naming `pairSource` without a cache.
+   */
+  setRolloutChunkSolver(solver: RolloutChunkSolver | null): void {
+    this.requireCache('setRolloutChunkSolver').setChunkSolver(solver);
+  }
+
+  private requireCache(method: string): RolloutCache {
+    if (!this.cache) throw new ConfigError(`${method} needs pairs from the rollout cache (distill.pairSource: 'rollout-cache'); this distiller draws them on the fly`, 'pairSource');
+    return this.cache;
   }
 
   private get rng(): Rng {

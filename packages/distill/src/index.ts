@@ -20,6 +20,7 @@ export * from './denoisers';
 export * from './sampling';
 export * from './pairs';
 export * from './rollout-cache';
+export * from './rollout-task';
 export * from './sharded-gradients';
 export { TeacherTrainer, type TeacherStepStats } from './teacher';
 export { CharacteristicDistiller, type DistillStepStats } from './distiller';

@@ -11,7 +11,8 @@
  * ```
  * `startGradientReplicas` starts worker threads that compute a trainer's gradients on shards of each batch
  * (data-parallel training over the cores; docs/threads.md); `startSamplingReplicas` samples a generator's batch of
- * noise in shards over worker threads (`characteristicSamplingTask` says what they evaluate).
+ * noise in shards over worker threads (`characteristicSamplingTask` says what they evaluate); `startRolloutWorker`
+ * solves a distiller's next rollout-cache chunk on a worker thread while this one trains.
  * @packageDocumentation
  */
 export * from './node-checkpoint';
@@ -20,3 +21,4 @@ export * from './fs-layer';
 export * from './gradient-replicas';
 export * from './sampling-task';
 export * from './sampling-replicas';
+export * from './rollout-solver';

@@ -3,7 +3,9 @@
  * `@charlearn/distill/node` and `replica-worker.ts`): one `Int32Array` control block a replica, the weights in one
  * shared `Float32Array` for all, and a replica's inputs, gradients and error text in its own shared buffers. Sampling
  * replicas (`startSamplingReplicas`, `sampling-worker.ts`) use the same control block and weights, one rows buffer for
- * all (the rows of `z` in, their samples out) and a claim counter over its chunks. Internal to this package.
+ * all (the rows of `z` in, their samples out) and a claim counter over its chunks. A rollout worker
+ * (`startRolloutWorker`, `rollout-worker.ts`) uses the control block, the weights once, and one states buffer.
+ * Internal to this package.
  */
 
 /** Control words of a replica (an `Int32Array` of {@link CONTROL_WORDS} on a `SharedArrayBuffer`). */
@@ -158,4 +160,25 @@ export interface SamplingReplicaInit {
   /** How long the replica polls for the next call after each before it sleeps (ms). */
   readonly spinMs: number;
   readonly port: import('node:worker_threads').MessagePort;
+}
+
+/** What a rollout worker (`startRolloutWorker`, `rollout-worker.ts`) gets at start (`workerData`). */
+export interface RolloutWorkerInit {
+  readonly task: import('./rollout-task').RolloutTask;
+  /** Modules to import before the backend is selected (backend plugins, solver, interpolant and network plugins). */
+  readonly modules: readonly string[];
+  /** The registered backend to select with `useBackend`. */
+  readonly backend: string;
+  readonly variables: readonly VariableSlot[];
+  /** The frozen teacher's weights, written once before the worker starts. */
+  readonly weights: SharedArrayBuffer;
+  readonly control: SharedArrayBuffer;
+  /**
+   * A chunk's starting points `[chunkRows, ...sampleShape]` first (written by the caller), then the worker's solved
+   * states at `grid[1] … grid[G − 1]`, state by state: `G · chunkRows · ∏ sampleShape` floats.
+   */
+  readonly states: SharedArrayBuffer;
+  readonly chunkRows: number;
+  readonly sampleShape: readonly number[];
+  readonly error: SharedArrayBuffer;
 }

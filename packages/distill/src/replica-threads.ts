@@ -3,7 +3,7 @@
  * the worker script, waiting for a worker's start, waiting for a step over the control block, and stopping. Internal to
  * this package.
  */
-import { CharlearnError } from '@charlearn/core';
+import { CharlearnError, useBackend } from '@charlearn/core';
 import { Control, waitWhile } from './replica-protocol';
 
 /** A replica failed: it could not start, threw during a step, or did not answer in time. */
@@ -145,4 +145,25 @@ export function serveSteps(control: Int32Array, errorBytes: Uint8Array, step: ()
     Atomics.store(control, Control.done, seen);
     Atomics.notify(control, Control.done);
   }
+}
+
+/**
+ * A worker script's start, the same for every kind: imports `modules` (backend and other plugins), selects `backend`,
+ * runs `setUp` (which builds what the steps need), then posts `{ ready: true }` to the starting thread and returns what
+ * `setUp` returned; when any of it throws, posts `{ ready: false, error }` (what {@link awaitReady} reports) and returns
+ * undefined.
+ */
+export async function startWorkerThread<T>(init: { readonly modules: readonly string[]; readonly backend: string }, setUp: () => T): Promise<T | undefined> {
+  const { parentPort } = await import('node:worker_threads');
+  let ready: T;
+  try {
+    for (const id of init.modules) await import(/* @vite-ignore */ id);
+    await useBackend(init.backend);
+    ready = setUp();
+  } catch (e) {
+    parentPort!.postMessage({ ready: false, error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) });
+    return undefined;
+  }
+  parentPort!.postMessage({ ready: true });
+  return ready;
 }

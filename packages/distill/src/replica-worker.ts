@@ -5,15 +5,14 @@
  * shard is the last of the step to arrive, it also sums all shards into the reduced gradient (`weightedSumRange`). It
  * holds no optimiser state: the trainer's thread applies the reduced gradient, so the weights cannot drift apart.
  */
-import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
+import { receiveMessageOnPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
-import { useBackend } from '@charlearn/core';
 import { createNetwork } from '@charlearn/nets';
 import { namedGradients } from './optim-step';
 import { gradientTaskLoss } from './sharded-gradients';
 import { arriveLast, type ReplicaInit, type StepMessage } from './replica-protocol';
-import { serveSteps } from './replica-threads';
+import { serveSteps, startWorkerThread } from './replica-threads';
 import { weightedSumRange } from './shard-reduce';
 
 const init = workerData as ReplicaInit;
@@ -26,12 +25,6 @@ const sum = new Float32Array(init.sum);
 const parameters = grads.length - 1;
 const errorBytes = new Uint8Array(init.error);
 let inputs = new Float32Array(init.inputs);
-
-async function start(): Promise<ReturnType<typeof setUp>> {
-  for (const id of init.modules) await import(/* @vite-ignore */ id);
-  await useBackend(init.backend);
-  return setUp();
-}
 
 /** A replica's two phases of a step: its shard's gradient (returns the shard rows of the step), then the reduce. */
 interface ReplicaStep {
@@ -84,15 +77,7 @@ function setUp(): ReplicaStep {
   return { gradient, reduce };
 }
 
-async function main(): Promise<void> {
-  let replica: ReplicaStep;
-  try {
-    replica = await start();
-  } catch (e) {
-    parentPort!.postMessage({ ready: false, error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) });
-    return;
-  }
-  parentPort!.postMessage({ ready: true });
+function serve(replica: ReplicaStep): void {
   serveSteps(control, errorBytes, () => {
     let shardRows: readonly number[] | undefined;
     try {
@@ -104,4 +89,6 @@ async function main(): Promise<void> {
   }, init.spinMs);
 }
 
-void main();
+void startWorkerThread(init, setUp).then((replica) => {
+  if (replica) serve(replica);
+});

@@ -57,6 +57,23 @@ export function validateRolloutCacheConfig(config: RolloutCacheConfig, parameter
   return config;
 }
 
+/**
+ * Solves chunks of the cache somewhere else (a worker thread: `startRolloutWorker` of `@charlearn/distill/node`) while
+ * the caller trains: {@link RolloutCache} hands it a chunk's starting points one refresh ahead and takes the solved
+ * trajectories when that chunk goes live. What it returns must be the cache's own solve of those points, bit for bit
+ * (the worker runs the same teacher, solver and kernels).
+ */
+export interface RolloutChunkSolver {
+  /** Starts solving chunk `id` from `start` (`[chunkSize · ...dims]` at `grid[0]`, row-major); one chunk at a time. */
+  request(id: number, start: Float32Array): void;
+  /**
+   * Chunk `id`'s states at `grid[1] … grid[G − 1]`, `[(G − 1) · chunkSize · ...dims]` (state by state), waiting for
+   * the solve if it is still running; `undefined` when `id` is not the chunk requested or the solve failed (the
+   * cache then solves the chunk itself: a failed helper costs time, never trajectories).
+   */
+  take(id: number): Float32Array | undefined;
+}
+
 /** A chunk's own seed: the cache seed mixed with the chunk id (negative ids are the first step's fill). */
 function chunkSeed(seed: number, id: number): number {
   return (Math.imul(seed ^ 0x5bd1e995, 0x01000193) ^ Math.imul(id + 0x3c6ef372, 0x9e3779b1)) >>> 0;
@@ -94,6 +111,9 @@ export class RolloutCache {
   private readonly chunks = new Map<number, Tensor>();
   private all: Tensor | null = null;
   private allIds: number[] = [];
+  private solver: RolloutChunkSolver | null = null;
+  /** The chunk handed to {@link RolloutCache.solver} and its starting points (kept: they are the trajectories' first state). */
+  private ahead: { id: number; start: Float32Array } | null = null;
 
   constructor(args: {
     grid: readonly number[];
@@ -145,10 +165,56 @@ export class RolloutCache {
     let nfe = 0;
     for (let id = first; id <= clock; id++) {
       if (this.chunks.has(id)) continue;
-      this.chunks.set(id, this.generate(id));
+      this.chunks.set(id, this.takeAhead(id) ?? this.generate(id));
       nfe += this.grid.length - 1;
     }
+    if (this.solver && this.ahead?.id !== clock + 1) this.requestAhead(clock + 1);
     return nfe;
+  }
+
+  /**
+   * Solves chunks on `solver` from now on: at every `advance` the next refresh's chunk is handed to it, and taken
+   * when it goes live (the same trajectories as solving it here, so a run's numbers do not change). `null` solves
+   * them here again.
+   */
+  setChunkSolver(solver: RolloutChunkSolver | null): void {
+    this.solver = solver;
+    this.ahead = null;
+  }
+
+  /** Chunk `id`'s starting points `α_{t_0} x1 + σ_{t_0} z`, from the chunk's own seed (the first draws of its `Rng`). */
+  private startOf(rng: Rng): Tensor {
+    const x1 = this.dataset.sample(this.chunkSize, rng);
+    const z = rng.normalTensor([this.chunkSize, ...this.sampleShape]);
+    try {
+      return tf.tidy(() => this.startPoint(x1, z));
+    } finally {
+      tf.dispose([x1, z]);
+    }
+  }
+
+  private requestAhead(id: number): void {
+    const start = this.startOf(new Rng(chunkSeed(this.seed, id)));
+    const values = start.dataSync() as Float32Array;
+    start.dispose();
+    this.ahead = { id, start: values };
+    this.solver!.request(id, values);
+  }
+
+  /** The chunk solved ahead, when it is `id`: `[chunkSize · G, ...dims]`, laid out as {@link RolloutCache.generate}'s. */
+  private takeAhead(id: number): Tensor | undefined {
+    if (!this.solver || this.ahead?.id !== id) return undefined;
+    const { start } = this.ahead;
+    this.ahead = null;
+    const solved = this.solver.take(id);
+    if (!solved) return undefined;
+    const shape = [this.chunkSize, ...this.sampleShape];
+    const per = start.length;
+    return tf.tidy(() => {
+      const states = [tf.tensor(start, shape)];
+      for (let i = 0; i + 1 < this.grid.length; i++) states.push(tf.tensor(solved.subarray(i * per, (i + 1) * per), shape));
+      return tf.reshape(tf.stack(states, 1), [this.chunkSize * this.grid.length, ...this.sampleShape]);
+    });
   }
 
   /** One chunk: `chunkSize` trajectories from the chunk's own seed, every grid point, `[chunkSize · G, ...dims]`. */
@@ -156,10 +222,7 @@ export class RolloutCache {
     const rng = new Rng(chunkSeed(this.seed, id));
     const states: Tensor[] = [];
     try {
-      const x1 = this.dataset.sample(this.chunkSize, rng);
-      const z = rng.normalTensor([this.chunkSize, ...this.sampleShape]);
-      states.push(tf.tidy(() => this.startPoint(x1, z)));
-      tf.dispose([x1, z]);
+      states.push(this.startOf(rng));
       for (let i = 0; i + 1 < this.grid.length; i++) states.push(this.solveInterval(states[i]!, i));
       return tf.tidy(() => tf.reshape(tf.stack(states, 1), [this.chunkSize * this.grid.length, ...this.sampleShape]));
     } finally {
@@ -211,6 +274,7 @@ export class RolloutCache {
 
   /** Frees every chunk. */
   dispose(): void {
+    this.ahead = null;
     for (const t of this.chunks.values()) t.dispose();
     this.chunks.clear();
     this.all?.dispose();

@@ -4,14 +4,13 @@
  * version changed, then claims chunks of the call's rows until none is left, samples each with `sampleFlowMap` (the
  * same times, start and data mean as the caller's) and writes the samples back over the chunk's rows.
  */
-import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
+import { receiveMessageOnPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
-import { useBackend } from '@charlearn/core';
 import { createNetwork } from '@charlearn/nets';
 import { sampleFlowMap } from './sampling';
 import { samplingTaskMap } from './sampling-task';
 import { Control, type SampleMessage, type SamplingReplicaInit } from './replica-protocol';
-import { serveSteps } from './replica-threads';
+import { serveSteps, startWorkerThread } from './replica-threads';
 import { sampleClaimedChunks } from './sampling-chunks';
 
 const init = workerData as SamplingReplicaInit;
@@ -20,12 +19,6 @@ const weights = new Float32Array(init.weights);
 const errorBytes = new Uint8Array(init.error);
 const claims = new Int32Array(init.claims);
 let rows = new Float32Array(init.rows);
-
-async function start(): Promise<() => void> {
-  for (const id of init.modules) await import(/* @vite-ignore */ id);
-  await useBackend(init.backend);
-  return setUp();
-}
 
 function setUp(): () => void {
   const net = createNetwork(init.task.network);
@@ -63,16 +56,6 @@ function setUp(): () => void {
   };
 }
 
-async function main(): Promise<void> {
-  let step: () => void;
-  try {
-    step = await start();
-  } catch (e) {
-    parentPort!.postMessage({ ready: false, error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) });
-    return;
-  }
-  parentPort!.postMessage({ ready: true });
-  serveSteps(control, errorBytes, step, init.spinMs);
-}
-
-void main();
+void startWorkerThread(init, setUp).then((step) => {
+  if (step) serveSteps(control, errorBytes, step, init.spinMs);
+});

@@ -15,8 +15,9 @@ import { writeHistory } from './history';
 import { assertConfigMatches, beginPhase, cliRecord, recordedRunConfig, ResumeMismatchError, resumedHistory, writeRunConfig } from './phase-start';
 import { formatNumber } from '../progress';
 import { recordedDataUnits } from './data-units';
-import { startTeacherReplicas } from '../run-replicas';
+import { startDistillRolloutWorker, startTeacherReplicas } from '../run-replicas';
 import type { NetworkSpec } from '@charlearn/nets';
+import type { RolloutWorker } from '@charlearn/distill/node';
 
 /** `charlearn train`: teacher training, resumable. */
 export async function trainTeacher(ctx: RunContext, options: { resume: boolean }): Promise<TeacherTrainer> {
@@ -121,8 +122,10 @@ export async function distillGenerator(ctx: RunContext, options: { resume: boole
     const l = config.distill.losses;
     ctx.log(`distill: ${config.distill.steps} steps, batch ${config.distill.batchSize}, grid ${config.distill.gridSize}, teacher solver ${config.distill.teacherSolver}, losses fit ${l.fit} semigroup ${l.semigroup} ctm ${l.ctm} dsm ${l.dsm}`);
   }
+  let rolloutWorker: RolloutWorker | undefined;
   try {
     await writeRunConfig(ctx, teacherSection);
+    rolloutWorker = await startDistillRolloutWorker(ctx, distiller);
     await runTrainingLoop<DistillStepStats>({
       label: 'distill',
       startStep: distiller.step,
@@ -142,9 +145,11 @@ export async function distillGenerator(ctx: RunContext, options: { resume: boole
       history: history.distill,
     });
   } catch (e) {
+    await rolloutWorker?.close();
     distiller.dispose();
     throw e;
   }
+  await rolloutWorker?.close();
   ctx.log(`generator checkpoint: ${path}`);
   return distiller;
 }
