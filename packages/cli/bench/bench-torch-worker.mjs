@@ -8,6 +8,7 @@
 //   teacher  TeacherTrainer.trainStep(): MLP 2 -> 256x3 -> 2, SiLU, 64-d time embedding, batch 1024, swiss roll
 //   distill  CharacteristicDistiller.trainStep() with its defaults at batch 1024 (teacher = that MLP), on-the-fly pairs
 //   distill-cache  the same with pairs from the rollout cache (its default policy)
+//   distill-cache-worker  the same with the rollout worker (startRolloutWorker: the next chunk solved on a worker thread)
 //   sample   one-step sampling g(eps0, 1, z) of the two-time MLP, 2,000 points, read back
 //   sample-replicas  the same on 2 sampling replicas (startSamplingReplicas' defaults: this thread and one worker thread,
 //            a shard of 1,000 rows each, polling 2 ms before sleeping); -nospin: spinMs 0; -chunked: chunks of 500 rows
@@ -21,7 +22,7 @@ import { follmer, Rng, useBackend } from '@charlearn/core';
 import { getTarget } from '@charlearn/data';
 import { createMlp, createNetwork } from '@charlearn/nets';
 import { CharacteristicDistiller, characteristicMap, sampleFlowMap, TeacherTrainer, teacherGradientTask } from '@charlearn/distill';
-import { characteristicSamplingTask, startGradientReplicas, startSamplingReplicas } from '@charlearn/distill/node';
+import { characteristicSamplingTask, startGradientReplicas, startRolloutWorker, startSamplingReplicas } from '@charlearn/distill/node';
 import { exactW2 } from '@charlearn/metrics';
 import { createRunNetwork, defaultRunConfig } from '@charlearn/cli';
 
@@ -63,10 +64,11 @@ async function row(name) {
     const gradients = await replicasFor(net, swissRoll.sigmaData);
     const trainer = new TeacherTrainer({ net, dataset: swissRoll, config: { batchSize: 1024, warmupSteps: 200 }, ...withReplicas(gradients) });
     r = { step: () => trainer.trainStep(), parameters: trainer.net.parameterCount() };
-  } else if (name === 'distill' || name === 'distill-cache') {
+  } else if (name === 'distill' || name === 'distill-cache' || name === 'distill-cache-worker') {
     const teacher = createMlp(MLP);
     const pairSource = name === 'distill' ? 'on-the-fly' : 'rollout-cache';
     const distiller = new CharacteristicDistiller({ teacher, dataset: swissRoll, config: { batchSize: 1024, pairSource } });
+    if (name === 'distill-cache-worker') await startRolloutWorker({ distiller, onError: (e) => console.error(`rollout worker: ${e.message}`) });
     r = { step: () => distiller.trainStep(), parameters: distiller.student.parameterCount() };
   } else if (name === 'sample' || name.startsWith('sample-replicas')) {
     const student = createMlp(MLP).toTwoTime();

@@ -31,7 +31,12 @@ const rounds = Number(process.env.BENCH_ROUNDS ?? (quick ? 3 : 7));
 const ROWS = {
   teacher: { steps: quick ? 4 : 8, warmup: 3, label: 'teacher step: MLP 2->256x3->2, SiLU, 64-d time embedding, batch 1024, Adam + clip + EMA' },
   distill: { steps: quick ? 4 : 8, warmup: 2, label: 'distillation step, batch 1024 (teacher pairs + fit + semi-group, Adam + clip + EMA)' },
-  'distill-cache': { steps: quick ? 4 : 8, warmup: 2, label: 'distillation step, batch 1024, charlearn with pairs from its rollout cache (default policy) vs PyTorch on the fly' },
+  'distill-cache': {
+    steps: quick ? 4 : 8,
+    warmup: 2,
+    label: 'distillation step, batch 1024, charlearn with pairs from its rollout cache (default policy) vs PyTorch on the fly',
+    variants: { 'distill-cache-worker': 'distillation step, batch 1024, charlearn from its rollout cache with the rollout worker (startRolloutWorker: the next chunk solved on a worker thread) vs PyTorch on the fly' },
+  },
   // variants: more charlearn columns of the same row, each the worker's row of that name, asked in the same rounds.
   sample: {
     steps: quick ? 6 : 12,
@@ -82,6 +87,7 @@ async function paperCodeRows(ours, reference) {
   for (const [name, ourRow, label] of [
     ['paper-distill', 'distill', "distillation step, batch 1024: charlearn on the fly vs the paper's own code (its loss, DEIS pairs)"],
     ['paper-distill-cache', 'distill-cache', "distillation step, batch 1024: charlearn from its rollout cache vs the paper's own code"],
+    ['paper-distill-cache-worker', 'distill-cache-worker', "distillation step, batch 1024: charlearn from its rollout cache with the rollout worker vs the paper's own code"],
   ]) {
     const per = [[], [], []];
     let parameters = [0, 0, 0];

@@ -47,7 +47,9 @@ export interface RolloutWorker extends RolloutChunkSolver {
  * distiller (`setRolloutChunkSolver`): from the next refresh on, the chunk that goes live was solved while the calling
  * thread trained. The worker rebuilds the frozen teacher from its spec and a copy of its weights taken now, and solves
  * with the same solver, grid and kernels, so every trajectory, and every training step, is the one the distiller
- * computes alone, bit for bit (on the wasm backend with its default options on both threads).
+ * computes alone, bit for bit (on the wasm backend with its default options on both threads, and with a dataset whose
+ * `sample(batch, rng)` draws from `rng` alone, as every built-in one does: a chunk's start points are drawn one refresh
+ * earlier than without the worker).
  *
  * Errors before any thread starts: `ConfigError` naming `pairSource` (no rollout cache) or `interpolant` (not
  * registered under its name), `ValueRangeError` for a bad `timeoutMs`, `CharlearnError` without `SharedArrayBuffer` /

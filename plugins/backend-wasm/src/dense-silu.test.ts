@@ -4,9 +4,10 @@
 // backend, forward and gradients, on sizes that are not multiples of 4 or 8; the inference outputs ({ sigmoid:
 // false }: y alone, the same bytes); finite differences; leaks; errors.
 import * as tf from '@tensorflow/tfjs-core';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { BIAS_SILU_KERNEL, DENSE_SILU_KERNEL, SILU_BIAS_GRAD_KERNEL } from '@charlearn/core';
 import { setupWasmBackend, type WasmBackendOptions } from './index';
+import { heapSimdModule } from './kernels/simd-module';
 import { finiteDiff, fusedDenseSilu, liveCounts, on, rand, relErr } from './test-helpers';
 
 
@@ -204,6 +205,39 @@ describe('BIAS_SILU_KERNEL', () => {
 });
 
 describe('SILU_BIAS_GRAD_KERNEL', () => {
+  it('runs in place on the tfjs heap on the single-threaded binary: the float64 answer, and the bytes of a JS pass of the same float32 ops', async () => {
+    const [rows, cols] = [37, 23]; // 851 values, rows not a multiple of 4
+    const size = rows * cols;
+    const [dy, s] = [rand(size, 14), rand(size, 15, 0.5).map((v) => v + 0.5)];
+    const y = rand(size, 16, 3);
+    const { dz, db, calls } = await on(
+      'wasm',
+      () => {
+        const heap = heapSimdModule(tf.backend());
+        expect(heap).not.toBeNull();
+        const spy = vi.spyOn(heap!, 'siluGrad');
+        try {
+          const [dzT, dbT] = tf.engine().runKernel(SILU_BIAS_GRAD_KERNEL, { dy: tf.tensor2d(dy, [rows, cols]), y: tf.tensor2d(y, [rows, cols]), s: tf.tensor2d(s, [rows, cols]) }) as tf.Tensor[];
+          const out = { dz: dzT!.dataSync() as Float32Array, db: dbT!.dataSync() as Float32Array, calls: spy.mock.calls.length };
+          tf.dispose([dzT!, dbT!]);
+          return out;
+        } finally {
+          spy.mockRestore();
+        }
+      },
+      { fusedDense: true },
+    );
+    expect(calls).toBe(1);
+    // the kernel's float32 ops in its order: dz = dy * (s + y * (1 - s)), db summed over rows in order
+    const f = Math.fround;
+    const expDz = Float32Array.from(dy, (g, i) => f(g * f(s[i]! + f(y[i]! * f(1 - s[i]!)))));
+    const expDb = new Float32Array(cols);
+    for (let i = 0; i < size; i++) expDb[i % cols] = f(expDb[i % cols]! + expDz[i]!);
+    expect(Buffer.from(dz.buffer).equals(Buffer.from(expDz.buffer))).toBe(true);
+    expect(Buffer.from(db.buffer).equals(Buffer.from(expDb.buffer))).toBe(true);
+  });
+
+
   it('on a rank-3 dy with rows of 7 gives dy·(s + y·(1 − s)) and its sums over the leading axes', async () => {
     const shape = [3, 5, 7];
     const size = 105;

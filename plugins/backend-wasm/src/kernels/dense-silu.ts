@@ -2,7 +2,7 @@ import { _FusedMatMul, Add, BatchMatMul, getKernel, Multiply, registerKernel, Si
 import { BIAS_SILU_KERNEL, DENSE_SILU_KERNEL, SILU_BIAS_GRAD_KERNEL, type SiluKernelAttrs } from '@charlearn/core';
 import { GEMM_MIN_COLUMNS, gemmIntoModule, gemmModule, type ModuleProduct } from './gemm';
 import { gemmRunsMatMul } from './matmul';
-import { reserveFloats, type SimdModule } from './simd-module';
+import { heapSimdModule, reserveFloats, type SimdModule } from './simd-module';
 import { heapView, runWasmKernel, Scratch, WASM, type KernelBackendLike } from './util';
 
 function fail(kernel: string, message: string): never {
@@ -203,7 +203,9 @@ function writeSiluBiasGradSimd(module: SimdModule, dy: Float32Array, y: Float32A
 /**
  * {@link SILU_BIAS_GRAD_KERNEL} on wasm: one pass writes `dz = dy·(s + y·(1 − s))` and accumulates the bias gradient
  * `db = Σ_batch dz`, where the op chain runs five elementwise kernels and a reduction: f32x4 in charlearn's SIMD
- * module where WebAssembly SIMD is available (float32 sums), else a JS loop (float64 sums, rounded once).
+ * module where WebAssembly SIMD is available (float32 sums), in place on the tfjs heap where the module instantiates
+ * on it (the single-threaded binary's memory; else on copies in the module's own memory), else a JS loop (float64
+ * sums, rounded once).
  */
 const siluBiasGrad: KernelFunc = ({ inputs, backend }) => {
   const { dy, y, s } = inputs as Record<string, TensorInfo | undefined>;
@@ -221,8 +223,14 @@ const siluBiasGrad: KernelFunc = ({ inputs, backend }) => {
   const dbInfo = be.makeOutput([n], 'float32');
   // Views after every allocation (growing the heap detaches earlier ones); float32 checked above.
   const view = (t: TensorInfo) => heapView(be, t) as Float32Array;
-  const module = gemmModule();
   const size = view(dy!).length;
+  const module = gemmModule();
+  const heap = module ? heapSimdModule(be) : null;
+  if (heap && size > 0) {
+    // in place on the tfjs heap: no copy in or out (the byte offsets of the views are heap addresses)
+    heap.siluGrad(view(dy!).byteOffset, view(y!).byteOffset, view(s!).byteOffset, view(dzInfo).byteOffset, view(dbInfo).byteOffset, size / n, n);
+    return [dzInfo, dbInfo];
+  }
   if (module && size > 0) writeSiluBiasGradSimd(module, view(dy!), view(y!), view(s!), view(dzInfo), view(dbInfo), n);
   else writeSiluBiasGrad(view(dy!), view(y!), view(s!), view(dzInfo), view(dbInfo), n);
   return [dzInfo, dbInfo];

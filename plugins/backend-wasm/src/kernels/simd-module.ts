@@ -122,6 +122,8 @@ export function reserveFloats(m: SimdModule, floats: number): Float32Array {
 export interface HeapSimdModule {
   /** Copies `rows` segments of `len` bytes from `src` (row stride `srcStride` bytes) to `dst` (stride `dstStride`), a `memory.copy` each. */
   readonly copyrows: (src: number, srcStride: number, dst: number, dstStride: number, rows: number, len: number) => void;
+  /** {@link SimdModule.siluGrad} on tensors in place on the heap (byte addresses of `dy`, `y`, `s`, `dz`, `db`). */
+  readonly siluGrad: (dy: number, y: number, s: number, dz: number, db: number, rows: number, cols: number) => void;
 }
 
 const onHeap = new WeakMap<WebAssembly.Memory, HeapSimdModule | null>();
@@ -141,7 +143,7 @@ export function heapSimdModule(backend: unknown): HeapSimdModule | null {
     const bytes = decodeBase64(SIMD_HEAP_WASM_BASE64);
     if (WebAssembly.validate(bytes)) {
       const x = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports as unknown as HeapSimdModule;
-      module = { copyrows: x.copyrows };
+      module = { copyrows: x.copyrows, siluGrad: x.siluGrad };
     }
   } catch {
     module = null;
