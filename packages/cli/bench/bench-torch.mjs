@@ -190,7 +190,7 @@ for (let r = 0; r < rounds; r++) {
     // Rotate the side order every round; the distillation row runs charlearn first so PyTorch repeats its n draws.
     const asked = rowSides(name);
     let order = asked.map((_, k) => (k + r) % asked.length);
-    if (name.startsWith('distill')) order = [0, ...(r % 2 ? [2, 1] : [1, 2])];
+    if (name.startsWith('distill')) order = [0, ...(r % 2 ? [2, 1] : [1, 2]), ...asked.slice(3).map((_, i) => 3 + i)];
     let ns;
     for (const k of order) {
       // Rows with two-thread variants: let the previous side's threads settle first (PyTorch's OpenMP threads poll on both
