@@ -56,21 +56,30 @@ export interface StepMessage {
   readonly inputBuffer?: SharedArrayBuffer;
 }
 
-/** What a replica gets at start (`workerData`). */
-export interface ReplicaInit {
-  readonly index: number;
-  readonly task: import('./sharded-gradients').GradientTask;
-  /** Modules to import before the backend is selected (backend plugins, interpolant and network plugins). */
+/** What every worker thread of this package gets at start (`workerData`), beside what its kind adds. */
+export interface WorkerThreadInit {
+  /** Modules to import before the backend is selected (backend plugins, and the solver, interpolant and network plugins). */
   readonly modules: readonly string[];
   /** The registered backend to select with `useBackend`. */
   readonly backend: string;
+  /** The network's variables in the weights buffer. */
+  readonly variables: readonly VariableSlot[];
+  /** The control block ({@link Control}). */
+  readonly control: SharedArrayBuffer;
+  /** The network's weights, laid out by `variables`. */
+  readonly weights: SharedArrayBuffer;
+  /** The UTF-8 text of a failed step. */
+  readonly error: SharedArrayBuffer;
+}
+
+/** What a replica gets at start (`workerData`). */
+export interface ReplicaInit extends WorkerThreadInit {
+  readonly index: number;
+  readonly task: import('./sharded-gradients').GradientTask;
   /** Shards a batch is split into, the trainer's thread included (= the parts of the reduce). */
   readonly replicas: number;
   /** How long a waiting thread polls shared memory before it sleeps (`waitWhile`), in ms. */
   readonly spinMs: number;
-  readonly variables: readonly VariableSlot[];
-  readonly control: SharedArrayBuffer;
-  readonly weights: SharedArrayBuffer;
   /**
    * Every shard's gradient buffer, index 0 the trainer's, index `index` this replica's: `parameters + 1` floats each,
    * the gradient, then the shard's mean loss.
@@ -81,7 +90,6 @@ export interface ReplicaInit {
   /** `parameters` floats: the reduced gradient `Σ nₖ/B · ∇Lₖ`, written by the shard that arrived last. */
   readonly sum: SharedArrayBuffer;
   readonly inputs: SharedArrayBuffer;
-  readonly error: SharedArrayBuffer;
   readonly port: import('node:worker_threads').MessagePort;
 }
 
@@ -142,37 +150,21 @@ export interface SampleMessage {
 }
 
 /** What a sampling replica gets at start (`workerData`). */
-export interface SamplingReplicaInit {
+export interface SamplingReplicaInit extends WorkerThreadInit {
   readonly index: number;
   readonly task: import('./sampling-task').SamplingTask;
-  /** Modules to import before the backend is selected (backend plugins, interpolant and network plugins). */
-  readonly modules: readonly string[];
-  /** The registered backend to select with `useBackend`. */
-  readonly backend: string;
-  readonly variables: readonly VariableSlot[];
-  readonly control: SharedArrayBuffer;
-  readonly weights: SharedArrayBuffer;
   /** One `Int32` shared by every participant of a call: the index of the next chunk to claim. */
   readonly claims: SharedArrayBuffer;
   /** Every row of `z` in, their samples out in place (a chunk's rows are read and written by the one that claimed it). */
   readonly rows: SharedArrayBuffer;
-  readonly error: SharedArrayBuffer;
   /** How long the replica polls for the next call after each before it sleeps (ms). */
   readonly spinMs: number;
   readonly port: import('node:worker_threads').MessagePort;
 }
 
-/** What a rollout worker (`startRolloutWorker`, `rollout-worker.ts`) gets at start (`workerData`). */
-export interface RolloutWorkerInit {
+/** What a rollout worker (`startRolloutWorker`, `rollout-worker.ts`) gets at start (`workerData`); its weights, the frozen teacher's, are written once before it starts. */
+export interface RolloutWorkerInit extends WorkerThreadInit {
   readonly task: import('./rollout-task').RolloutTask;
-  /** Modules to import before the backend is selected (backend plugins, solver, interpolant and network plugins). */
-  readonly modules: readonly string[];
-  /** The registered backend to select with `useBackend`. */
-  readonly backend: string;
-  readonly variables: readonly VariableSlot[];
-  /** The frozen teacher's weights, written once before the worker starts. */
-  readonly weights: SharedArrayBuffer;
-  readonly control: SharedArrayBuffer;
   /**
    * A chunk's starting points `[chunkRows, ...sampleShape]` first (written by the caller), then the worker's solved
    * states at `grid[1] … grid[G − 1]`, state by state: `G · chunkRows · ∏ sampleShape` floats.
@@ -180,5 +172,4 @@ export interface RolloutWorkerInit {
   readonly states: SharedArrayBuffer;
   readonly chunkRows: number;
   readonly sampleShape: readonly number[];
-  readonly error: SharedArrayBuffer;
 }

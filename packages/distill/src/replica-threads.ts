@@ -3,8 +3,10 @@
  * the worker script, waiting for a worker's start, waiting for a step over the control block, and stopping. Internal to
  * this package.
  */
+import * as tf from '@tensorflow/tfjs-core';
 import { CharlearnError, useBackend } from '@charlearn/core';
-import { Control, waitWhile } from './replica-protocol';
+import { createNetwork, type Network, type NetworkSpec } from '@charlearn/nets';
+import { Control, waitWhile, type VariableSlot } from './replica-protocol';
 
 /** A replica failed: it could not start, threw during a step, or did not answer in time. */
 export class ReplicaError extends CharlearnError {
@@ -166,4 +168,28 @@ export async function startWorkerThread<T>(init: { readonly modules: readonly st
   }
   parentPort!.postMessage({ ready: true });
   return ready;
+}
+
+/**
+ * A worker's copy of the network `spec`, built on its thread, with a check that its variables are the caller's
+ * `slots` (name and shape; an `Error` naming `who` otherwise), its variables by name, and a function that assigns
+ * them the values in the shared `weights` (laid out by `slots`).
+ */
+export function rebuildNetwork(spec: NetworkSpec, slots: readonly VariableSlot[], weights: Float32Array, who: string): { net: Network; variables: Record<string, tf.Variable>; loadWeights: () => void } {
+  const net = createNetwork(spec);
+  const variables = net.namedVariables();
+  for (const slot of slots) {
+    const v = variables[slot.name];
+    if (!v || v.shape.join(',') !== slot.shape.join(',')) {
+      throw new Error(`${who}: the network built from the task has no variable '${slot.name}' of shape [${slot.shape.join(', ')}]`);
+    }
+  }
+  const loadWeights = (): void => {
+    for (const slot of slots) {
+      const value = tf.tensor(weights.slice(slot.offset, slot.offset + slot.size), slot.shape as number[]);
+      variables[slot.name]!.assign(value);
+      value.dispose();
+    }
+  };
+  return { net, variables, loadWeights };
 }

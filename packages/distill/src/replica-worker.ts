@@ -8,11 +8,10 @@
 import { receiveMessageOnPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
-import { createNetwork } from '@charlearn/nets';
 import { namedGradients } from './optim-step';
 import { gradientTaskLoss } from './sharded-gradients';
 import { arriveLast, type ReplicaInit, type StepMessage } from './replica-protocol';
-import { serveSteps, startWorkerThread } from './replica-threads';
+import { rebuildNetwork, serveSteps, startWorkerThread } from './replica-threads';
 import { weightedSumRange } from './shard-reduce';
 
 const init = workerData as ReplicaInit;
@@ -33,24 +32,13 @@ interface ReplicaStep {
 }
 
 function setUp(): ReplicaStep {
-  const net = createNetwork(init.task.network);
-  const variables = net.namedVariables();
-  for (const slot of init.variables) {
-    const v = variables[slot.name];
-    if (!v || v.shape.join(',') !== slot.shape.join(',')) {
-      throw new Error(`replica ${init.index}: the network built from the task has no variable '${slot.name}' of shape [${slot.shape.join(', ')}]`);
-    }
-  }
+  const { net, variables, loadWeights } = rebuildNetwork(init.task.network, init.variables, weights, `replica ${init.index}`);
   const loss = gradientTaskLoss(init.task, net);
   const gradient = (): readonly number[] => {
     const message = receiveMessageOnPort(init.port)?.message as StepMessage | undefined;
     if (!message) throw new Error(`replica ${init.index}: no step message arrived with the step`);
     if (message.inputBuffer) inputs = new Float32Array(message.inputBuffer);
-    for (const slot of init.variables) {
-      const value = tf.tensor(weights.slice(slot.offset, slot.offset + slot.size), slot.shape as number[]);
-      variables[slot.name]!.assign(value);
-      value.dispose();
-    }
+    loadWeights();
     const batch: Record<string, Tensor> = {};
     try {
       for (const s of message.inputs) {

@@ -7,10 +7,9 @@
 import { workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
-import { createNetwork } from '@charlearn/nets';
 import { rolloutTaskSolve } from './rollout-task';
 import type { RolloutWorkerInit } from './replica-protocol';
-import { serveSteps, startWorkerThread } from './replica-threads';
+import { rebuildNetwork, serveSteps, startWorkerThread } from './replica-threads';
 
 const init = workerData as RolloutWorkerInit;
 const control = new Int32Array(init.control);
@@ -19,17 +18,8 @@ const states = new Float32Array(init.states);
 const errorBytes = new Uint8Array(init.error);
 
 function setUp(): () => void {
-  const net = createNetwork(init.task.network);
-  const variables = net.namedVariables();
-  for (const slot of init.variables) {
-    const v = variables[slot.name];
-    if (!v || v.shape.join(',') !== slot.shape.join(',')) {
-      throw new Error(`rollout worker: the teacher built from the task has no variable '${slot.name}' of shape [${slot.shape.join(', ')}]`);
-    }
-    const value = tf.tensor(weights.slice(slot.offset, slot.offset + slot.size), slot.shape as number[]);
-    v.assign(value);
-    value.dispose();
-  }
+  const { net, loadWeights } = rebuildNetwork(init.task.network, init.variables, weights, 'rollout worker');
+  loadWeights(); // once: the teacher is frozen
   const solve = rolloutTaskSolve(init.task, net);
   const shape = [init.chunkRows, ...init.sampleShape];
   const per = shape.reduce((a, b) => a * b, 1);
@@ -37,7 +27,7 @@ function setUp(): () => void {
   // One solve at start, so that the first chunk does not pay for the kernels' first use (e.g. compiling the GEMM's module).
   tf.dispose(tf.tidy(() => solve(tf.zeros([2, ...init.sampleShape]), 0)));
   return () => {
-    let x: Tensor = tf.tensor(states.subarray(0, per), shape);
+    let x: Tensor = tf.tensor(states.slice(0, per), shape); // a copy: the buffer is shared
     try {
       for (let i = 0; i < intervals; i++) {
         const next = tf.tidy(() => solve(x, i));

@@ -6,11 +6,10 @@
  */
 import { receiveMessageOnPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
-import { createNetwork } from '@charlearn/nets';
 import { sampleFlowMap } from './sampling';
 import { samplingTaskMap } from './sampling-task';
 import { Control, type SampleMessage, type SamplingReplicaInit } from './replica-protocol';
-import { serveSteps, startWorkerThread } from './replica-threads';
+import { rebuildNetwork, serveSteps, startWorkerThread } from './replica-threads';
 import { sampleClaimedChunks } from './sampling-chunks';
 
 const init = workerData as SamplingReplicaInit;
@@ -21,14 +20,7 @@ const claims = new Int32Array(init.claims);
 let rows = new Float32Array(init.rows);
 
 function setUp(): () => void {
-  const net = createNetwork(init.task.network);
-  const variables = net.namedVariables();
-  for (const slot of init.variables) {
-    const v = variables[slot.name];
-    if (!v || v.shape.join(',') !== slot.shape.join(',')) {
-      throw new Error(`sampling replica ${init.index}: the network built from the task has no variable '${slot.name}' of shape [${slot.shape.join(', ')}]`);
-    }
-  }
+  const { net, loadWeights } = rebuildNetwork(init.task.network, init.variables, weights, `sampling replica ${init.index}`);
   const g = samplingTaskMap(init.task, net);
   // One sample at start, so that the first call does not pay for the kernels' first use (e.g. compiling the GEMM's module).
   tf.dispose(tf.tidy(() => sampleFlowMap(g, tf.zeros([2, ...net.sampleShape]), 1)));
@@ -38,11 +30,7 @@ function setUp(): () => void {
     if (!message) throw new Error(`sampling replica ${init.index}: no sample message arrived with the call`);
     if (message.rowsBuffer) rows = new Float32Array(message.rowsBuffer);
     if (message.weightsVersion !== weightsVersion) {
-      for (const slot of init.variables) {
-        const value = tf.tensor(weights.slice(slot.offset, slot.offset + slot.size), slot.shape as number[]);
-        variables[slot.name]!.assign(value);
-        value.dispose();
-      }
+      loadWeights();
       weightsVersion = message.weightsVersion;
     }
     const dataMean = message.dataMean ? tf.tensor(message.dataMean, message.sampleShape as number[]) : undefined;
