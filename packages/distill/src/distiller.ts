@@ -270,6 +270,11 @@ export class CharacteristicDistiller {
     this.requireCache('setRolloutChunkSolver').setChunkSolver(solver);
   }
 
+  /** The rollout cache's chunk solver ({@link CharacteristicDistiller.setRolloutChunkSolver}), or null: solved on this thread, or no cache. */
+  get rolloutChunkSolver(): RolloutChunkSolver | null {
+    return this.cache?.chunkSolver ?? null;
+  }
+
   private requireCache(method: string): RolloutCache {
     if (!this.cache) throw new ConfigError(`${method} needs pairs from the rollout cache (distill.pairSource: 'rollout-cache'); this distiller draws them on the fly`, 'pairSource');
     return this.cache;

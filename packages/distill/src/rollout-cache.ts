@@ -172,6 +172,11 @@ export class RolloutCache {
     return nfe;
   }
 
+  /** The solver chunks are handed to, or null when they are solved here. */
+  get chunkSolver(): RolloutChunkSolver | null {
+    return this.solver;
+  }
+
   /**
    * Solves chunks on `solver` from now on: at every `advance` the next refresh's chunk is handed to it, and taken
    * when it goes live (the same trajectories as solving it here, so a run's numbers do not change). `null` solves

@@ -47,8 +47,11 @@ describe('startRolloutWorker', () => {
     expect(rest.weights.equals(expected.weights)).toBe(true);
     expect(worker.solved).toBe(6); // chunks 1 … 6 went live at steps 3, 6, …, 18
     expect(worker.failures).toBe(0);
+    expect(helped.rolloutChunkSolver).toBe(worker);
+    await expect(startRolloutWorker({ distiller: helped })).rejects.toThrow(/already has a rollout chunk solver/);
     await worker.close();
     await worker.close(); // idempotent
+    expect(helped.rolloutChunkSolver).toBeNull();
     // detached: the cache solves on this thread again, and the steps go on
     expect(Number.isFinite(helped.trainStep().loss)).toBe(true);
     expect(worker.solved).toBe(6);

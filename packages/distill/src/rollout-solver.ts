@@ -3,7 +3,7 @@
  * trains on the live ones (`startRolloutWorker`). Node only (`worker_threads`, `SharedArrayBuffer`, `Atomics.wait`).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { CharlearnError, ValueRangeError } from '@charlearn/core';
+import { CharlearnError, ConfigError, ValueRangeError } from '@charlearn/core';
 import type { CharacteristicDistiller } from './distiller';
 import type { RolloutChunkSolver } from './rollout-cache';
 import { CONTROL_WORDS, ERROR_BYTES, variableSlots, type RolloutWorkerInit } from './replica-protocol';
@@ -51,8 +51,8 @@ export interface RolloutWorker extends RolloutChunkSolver {
  * `sample(batch, rng)` draws from `rng` alone, as every built-in one does: a chunk's start points are drawn one refresh
  * earlier than without the worker).
  *
- * Errors before any thread starts: `ConfigError` naming `pairSource` (no rollout cache) or `interpolant` (not
- * registered under its name), `ValueRangeError` for a bad `timeoutMs`, `CharlearnError` without `SharedArrayBuffer` /
+ * Errors before any thread starts: `ConfigError` naming `pairSource` (no rollout cache), `interpolant` (not
+ * registered under its name) or `distiller` (it has a rollout worker already), `ValueRangeError` for a bad `timeoutMs`, `CharlearnError` without `SharedArrayBuffer` /
  * `Atomics.wait` or a selected backend; a worker that cannot start is a `ReplicaError`.
  *
  * @example
@@ -70,6 +70,7 @@ export interface RolloutWorker extends RolloutChunkSolver {
 export async function startRolloutWorker(options: RolloutWorkerOptions): Promise<RolloutWorker> {
   const { distiller, timeoutMs = 600_000, onError } = options;
   const task = distiller.rolloutTask();
+  if (distiller.rolloutChunkSolver) throw new ConfigError('this distiller already has a rollout chunk solver (a rollout worker): close it first', 'distiller');
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new ValueRangeError(`timeoutMs must be a positive number of milliseconds, got ${String(timeoutMs)}`, 'timeoutMs');
   if (typeof SharedArrayBuffer !== 'function' || typeof Atomics?.wait !== 'function') {
     throw new CharlearnError('a rollout worker needs SharedArrayBuffer and Atomics.wait (Node 20+); train without one', 'rolloutWorker');
@@ -144,7 +145,7 @@ export async function startRolloutWorker(options: RolloutWorkerOptions): Promise
     async close() {
       if (closed) return;
       closed = true;
-      distiller.setRolloutChunkSolver(null);
+      if (distiller.rolloutChunkSolver === self) distiller.setRolloutChunkSolver(null);
       inFlight = null;
       await stopReplica(thread);
     },
