@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import '@charlearn/backend-wasm';
-import { ConfigError, useBackend, type Interpolant, follmer } from '@charlearn/core';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { ConfigError, solvers, useBackend, type Interpolant, follmer } from '@charlearn/core';
 import { getTarget } from '@charlearn/data';
 import { createMlp } from '@charlearn/nets';
 import { CharacteristicDistiller, type DistillConfigInput } from './index';
@@ -72,6 +73,27 @@ describe('startRolloutWorker', () => {
     expect(train(helped, 10)).toEqual(expected);
     expect(asked).toBe(4); // chunks 1, 2, 3 and 4, each one refresh ahead
     helped.setRolloutChunkSolver(null);
+    helped.dispose();
+  }, 60_000);
+
+  it('a chunk whose solve throws in the worker is reported and solved on this thread: the same steps', async () => {
+    // 'fixture/heun' is Heun on this thread; the worker imports test-fixtures/failing-heun.mjs, whose 'fixture/heun'
+    // throws on a chunk (a failure injected through the public `modules` option)
+    if (!solvers.has('fixture/heun')) solvers.register({ ...solvers.get('heun'), name: 'fixture/heun' });
+    const failing = { teacherSolver: 'fixture/heun' };
+    const alone = distiller(failing);
+    const expected = train(alone, 10);
+    alone.dispose();
+    const helped = distiller(failing);
+    const errors: string[] = [];
+    const fixture = pathToFileURL(fileURLToPath(new URL('../test-fixtures/failing-heun.mjs', import.meta.url))).href;
+    const worker = await startRolloutWorker({ distiller: helped, modules: ['@charlearn/backend-wasm', fixture], onError: (e) => errors.push(e.message) });
+    expect(train(helped, 10)).toEqual(expected);
+    expect(worker.solved).toBe(0);
+    expect(worker.failures).toBe(3); // chunks 1, 2 and 3
+    expect(errors).toHaveLength(3);
+    expect(errors[0]).toMatch(/rollout worker 1 failed: Error: fixture\/heun fails on the worker/);
+    await worker.close();
     helped.dispose();
   }, 60_000);
 

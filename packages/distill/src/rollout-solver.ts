@@ -114,6 +114,10 @@ export async function startRolloutWorker(options: RolloutWorkerOptions): Promise
     onError?.(e instanceof ReplicaError ? e : new ReplicaError(String(e), 1));
     return undefined;
   };
+  // A worker that dies between chunks is reported now (one in the middle of a chunk is reported when it is taken).
+  worker.on('exit', (code) => {
+    if (!closed && !inFlight) fail(new ReplicaError(`rollout worker 1 exited (code ${code}); ${ROLE.fallback}`, 1));
+  });
   const self: RolloutWorker = {
     get solved() {
       return solved;
