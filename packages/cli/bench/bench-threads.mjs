@@ -8,7 +8,8 @@
 // order that changes every round (`turnOrder`: a start and a stride that both change, so that no worker always
 // follows the same one, e.g. the replicas PyTorch's 2 threads, whose pool may still be spinning), so load from
 // elsewhere hits all five alike. A side's figure is the median over rounds of each
-// round's median step; the scaling (charlearn 1 thread / 2 threads) and the ratios are medians of per-round pairs.
+// round's median step; the scaling (charlearn 1 thread / 2 threads) and the ratios are medians of per-round pairs. Each
+// turn starts after a pause of SETTLE_MS with both cores idle.
 // Env: BENCH_ROUNDS, PYTHON (as bench-torch.mjs).
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -21,6 +22,9 @@ const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..', '..');
 
 /** Rows of the scaling table: steps a request (full, quick) and warm-up steps before the first round. */
+/** Pause before each side's turn (ms), as bench-torch.mjs's rows with variants. */
+const SETTLE_MS = 300;
+
 const THREAD_ROWS = {
   teacher: { steps: [8, 4], warmup: 3, label: 'teacher step: MLP 2->256x3->2, batch 1024' },
   unet: { steps: [2, 1], warmup: 1, label: 'U-Net teacher step, MNIST preset, batch 64' },
@@ -93,6 +97,9 @@ export async function benchThreadScaling({ quick = false, rounds = quick ? 3 : 7
   for (let r = 0; r < rounds; r++) {
     for (const [name, spec] of Object.entries(THREAD_ROWS)) {
       for (const k of turnOrder(sides.length, r)) {
+        // both cores idle before each turn: the previous side's background threads (PyTorch's OpenMP pool spinning, V8's
+        // concurrent GC after a burst of steps) otherwise run into the next side's, and cost the two-thread sides most
+        await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
         const a = await sides[k].ask({ row: name, steps: spec.steps[quick ? 1 : 0], warmup: r === 0 ? spec.warmup : 0 });
         perRound[name][k].push(median(a.ms));
       }
