@@ -1,19 +1,22 @@
 import { isImageDataName } from '@charlearn/data';
 
 /**
- * Budgets of `charlearn demo`: the full demo fits in about 2 minutes on one wasm thread of the 2-core CI machine;
- * `--quick` is a smoke run of seconds. The teacher: 1,500 steps at batch 512, lr 6e-3 after a 200-step warm-up,
+ * Budgets of `charlearn demo`: the full demo fits in well under 2 minutes on the 2-core CI machine (41-44 s on
+ * 2026-12-03); `--quick` is a smoke run of seconds. The teacher trains on 2 gradient replicas (`replicas: 2`: this
+ * thread and a worker thread, a shard of 256 rows each; ~1.3x a step at batch 512, and the same numbers on any machine,
+ * where `'auto'` would follow its core count). The teacher: 1,500 steps at batch 512, lr 6e-3 after a 200-step warm-up,
  * decayed along a half cosine (seed 0: best W2 0.1070, heun@39; the 2,000 constant-lr-1e-3 steps before gave 0.1138).
  * Distillation (1,800 steps, batch 256): half the batches are the whole-grid jump t = 1e-3 -> 1 that one-step sampling
  * uses (`fullJumpShare: 0.5`; the rest keep the few-step jumps; no semi-group term), regressed onto the rollout cache
  * of Heun solves over a 12-point grid (2,048 trajectories, a quarter of them re-solved in one batched call every 16
- * steps), at lr 1e-2 decayed along a half cosine. One-step W2 / the teacher's best: 1.09 / 1.06 / 1.10 / 1.05 / 1.09 at
- * seeds 0-4 (1,200 steps gave 1.15 / 1.09 / 1.14 / 1.04 / 1.11 once the fused dense kernels changed the float32
- * rounding; docs/tuning.md, "Sixth session"). The evaluation compares the teacher at 10, 20 and 40 NFE budgets of
+ * steps), at lr 1e-2 decayed along a half cosine. One-step W2 / the teacher's best: 1.06 / 1.00 / 1.09 / 1.07 / 1.02 at
+ * seeds 0-4 (2026-12-03, with the replicas; on one thread 1.08 / 1.08 / 1.10 / 1.08 / 1.08, and 1.09 / 1.06 / 1.10 /
+ * 1.05 / 1.09 before the sigmoid's rounding changed; docs/tuning.md). The evaluation compares the teacher at 10, 20 and 40 NFE budgets of
  * each solver (heun@9/19/39: its best lies there).
  */
 export const DEMO_PRESET: Readonly<Record<string, unknown>> = {
   data: { target: 'swiss-roll' },
+  replicas: 2,
   teacher: { steps: 1500, batchSize: 512, lr: 6e-3, lrDecay: 'cosine', warmupSteps: 200 },
   distill: {
     steps: 1800,
