@@ -37,8 +37,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@charlearn/backend-wasm';
 import { decodeTensors, encodeTensors, useBackend } from '@charlearn/core';
 import { getTarget } from '@charlearn/data';
-import { characteristicMap, CharacteristicDistiller, CharacteristicTeacher, EmaNetwork, sampleFlowMap, sampleTeacher, TeacherTrainer } from '@charlearn/distill';
-import { loadCheckpoint } from '@charlearn/distill/node';
+import { characteristicMap, CharacteristicDistiller, CharacteristicTeacher, EmaNetwork, sampleFlowMap, sampleTeacher, TeacherTrainer, teacherGradientTask } from '@charlearn/distill';
+import { loadCheckpoint, startGradientReplicas } from '@charlearn/distill/node';
 import { evaluationSamples, exactW2 } from '@charlearn/metrics';
 import { createRunNetwork, defaultRunConfig, DEMO_PRESET } from '@charlearn/cli';
 
@@ -132,7 +132,11 @@ if (timeAt >= 0) {
   process.exit(0);
 }
 if (!teacherCkpt && !teacherAt.every((s) => existsSync(teacherFile(s)) && shadowEma.every((e) => existsSync(teacherFile(`${s}-ema${e}`))))) {
-  const trainer = new TeacherTrainer({ net: createRunNetwork(config, [2]), dataset: target, config: teacherCfg, interpolant: config.interpolant, seed: config.seed });
+  // the preset's replicas, as `charlearn demo` trains the teacher (a sharded gradient rounds differently)
+  const net = createRunNetwork(config, [2]);
+  const replicas = Number(DEMO_PRESET.replicas ?? 1);
+  const gradients = replicas > 1 ? await startGradientReplicas({ replicas, task: teacherGradientTask(net, config.interpolant, target.sigmaData) }) : undefined;
+  const trainer = new TeacherTrainer({ net, dataset: target, config: teacherCfg, interpolant: config.interpolant, seed: config.seed, ...(gradients ? { gradients } : {}) });
   const peak = teacherCfg.lr ?? 1e-3;
   const shadows = shadowEma.map((decay) => ({ decay, ema: new EmaNetwork(trainer.net) }));
   let ms = 0;
@@ -156,6 +160,7 @@ if (!teacherCkpt && !teacherAt.every((s) => existsSync(teacherFile(s)) && shadow
   }
   shadows.forEach((sh) => sh.ema.dispose());
   trainer.dispose();
+  await gradients?.close();
 }
 
 // Distillation from the teacher kept at --from.
