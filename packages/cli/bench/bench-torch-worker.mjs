@@ -107,16 +107,21 @@ async function row(name) {
 
 /**
  * `charlearn demo`'s training with the library (the run config's network at its seed, teacher seed 0, distiller seed 1,
- * the swiss roll): training seconds (steps only) and the one-step W2 of the EMA generator on `z` against `heldOut`
- * every `every` distillation steps (evaluation not timed).
+ * the swiss roll; the teacher on `req.replicas` gradient replicas and the rollout worker beside a rollout-cache
+ * distillation, as the demo runs them): training seconds (steps only; the threads' start not counted) and the one-step
+ * W2 of the EMA generator on `z` against `heldOut` every `every` distillation steps (evaluation not timed).
  */
-function endToEnd(req) {
+async function endToEnd(req) {
   const target = getTarget('swiss-roll');
+  const net = createRunNetwork(defaultRunConfig(), [2]);
+  const gradients = req.replicas > 1 ? await startGradientReplicas({ replicas: req.replicas, task: teacherGradientTask(net, 'follmer', target.sigmaData) }) : undefined;
   const t0 = performance.now();
-  const trainer = new TeacherTrainer({ net: createRunNetwork(defaultRunConfig(), [2]), dataset: target, config: req.config.teacher, seed: 0 });
+  const trainer = new TeacherTrainer({ net, dataset: target, config: req.config.teacher, seed: 0, ...withReplicas(gradients) });
   for (let i = 0; i < req.config.teacher.steps; i++) trainer.trainStep();
   const teacherSeconds = (performance.now() - t0) / 1000;
+  await gradients?.close();
   const distiller = new CharacteristicDistiller({ teacher: trainer.ema.network, dataset: target, config: req.config.distill, seed: 1 });
+  const rolloutWorker = req.config.distill.pairSource === 'rollout-cache' ? await startRolloutWorker({ distiller }) : undefined;
   const z = tf.tensor2d(req.z, [req.z.length / 2, 2]);
   const heldOut = Float32Array.from(req.heldOut);
   const marks = [];
@@ -132,6 +137,7 @@ function endToEnd(req) {
     }
   }
   tf.dispose(z);
+  await rolloutWorker?.close();
   distiller.dispose();
   trainer.dispose();
   return { teacherSeconds, marks };
@@ -144,7 +150,7 @@ for await (const line of createInterface({ input: process.stdin })) {
   const req = JSON.parse(line);
   try {
     if (req.row === 'e2e') {
-      send({ row: 'e2e', ...endToEnd(req) });
+      send({ row: 'e2e', ...(await endToEnd(req)) });
       continue;
     }
     const r = await row(req.row);

@@ -141,7 +141,7 @@ async function endToEndRows(ours, torch1, torch2) {
   const distill = parseConfig(distillConfigSchema, { ...DEMO_PRESET.distill, steps: Math.round(DEMO_PRESET.distill.steps / shrink) }, 'distill');
   const { heldOut, z } = evaluationSamples(getTarget('swiss-roll'), 2000, 0);
   const every = Math.max(1, Math.round(distill.steps / 10));
-  const req = { row: 'e2e', config: { teacher, distill: { ...distill, teacherSolver: String(distill.teacherSolver) } }, heldOut: Array.from(heldOut), z: Array.from(z), normalisation: STORED_NORMALISATION['swiss-roll'], every };
+  const req = { row: 'e2e', replicas: Number(DEMO_PRESET.replicas ?? 1), config: { teacher, distill: { ...distill, teacherSolver: String(distill.teacherSolver) } }, heldOut: Array.from(heldOut), z: Array.from(z), normalisation: STORED_NORMALISATION['swiss-roll'], every };
   const runs = [];
   for (const side of [ours, torch1, torch2]) {
     const a = await side.ask(req);
