@@ -62,9 +62,9 @@ export async function startGeneratorReplicas(ctx: Pick<RunContext, 'config' | 'b
 /**
  * Starts the distiller's rollout worker (`startRolloutWorker`): one worker thread that solves the next rollout-cache
  * chunk while this thread trains, the same trajectories bit for bit. Only where it can gain and cannot change the
- * numbers: the run's `rolloutWorker` (default true), pairs from the rollout cache, the wasm backend on one thread (`threads: 1`, whose kernels the worker runs
- * too), and at least 2 cores; otherwise undefined. A worker that cannot start is logged and the cache solves on this
- * thread; so is a chunk the worker failed to solve.
+ * numbers: the run's `rolloutWorker` (default true), pairs from the rollout cache, the wasm backend on one thread
+ * (`threads: 1`, whose kernels the worker runs too), and at least 2 cores; otherwise undefined. A worker that cannot
+ * start is logged and the cache solves on this thread; so is a chunk the worker failed to solve.
  */
 export async function startDistillRolloutWorker(ctx: Pick<RunContext, 'config' | 'backend' | 'log'>, distiller: CharacteristicDistiller): Promise<RolloutWorker | undefined> {
   if (!ctx.config.rolloutWorker || distiller.config.pairSource !== 'rollout-cache' || ctx.backend !== 'wasm' || ctx.config.threads !== 1 || availableParallelism() < 2) return undefined;
