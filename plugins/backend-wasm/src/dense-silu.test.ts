@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it, vi } from 'vitest';
 import { BIAS_SILU_KERNEL, DENSE_SILU_KERNEL, SILU_BIAS_GRAD_KERNEL } from '@charlearn/core';
 import { setupWasmBackend, type WasmBackendOptions } from './index';
+import { gemmHeapProductCount } from './kernels/gemm';
 import { heapSimdModule } from './kernels/simd-module';
 import { finiteDiff, fusedDenseSilu, liveCounts, on, rand, relErr } from './test-helpers';
 
@@ -68,11 +69,15 @@ describe('DENSE_SILU_KERNEL on every product path', () => {
     [37, 19, 23],
     [29, 11, 5],
     [33, 2, 13],
+    [37, 19, 24], // N a multiple of 8: in place on the tfjs heap
+    [33, 2, 16], // the 2-D input layer in place (the stock product, then the epilogue on it)
   ];
   const PATHS: [string, WasmBackendOptions][] = [
-    ['GEMM, relaxed SIMD', { fusedDense: true }],
-    ['GEMM, 4 x 8 mul+add', { fusedDense: true, relaxedSimd: false }],
-    ['gemm: false (stock product)', { fusedDense: true, gemm: false }],
+    // every option spelled out: setupWasmBackend merges options into the earlier calls'
+    ['GEMM, relaxed SIMD', { fusedDense: true, gemm: true, relaxedSimd: true, gemmOnHeap: true }],
+    ['GEMM, 4 x 8 mul+add', { fusedDense: true, gemm: true, relaxedSimd: false, gemmOnHeap: true }],
+    ['GEMM copying through the module (gemmOnHeap: false)', { fusedDense: true, gemm: true, relaxedSimd: true, gemmOnHeap: false }],
+    ['gemm: false (stock product)', { fusedDense: true, gemm: false, relaxedSimd: true, gemmOnHeap: true }],
   ];
   const cases = SIZES.flatMap((size) => PATHS.map(([label, options]) => [`[${size.join(', ')}] ${label}`, size, options] as const));
 
@@ -104,9 +109,10 @@ describe('the inference outputs ({ sigmoid: false })', () => {
   const [m, k, n] = [37, 19, 23];
   const [xv, wv, bv] = [rand(m * k, 11, 2), rand(k * n, 12, 0.8), rand(n, 13, 0.5)];
   const PATHS: [string, WasmBackendOptions][] = [
-    ['GEMM, relaxed SIMD', { fusedDense: true }],
-    ['GEMM, 4 x 8 mul+add', { fusedDense: true, relaxedSimd: false }],
-    ['gemm: false (stock product)', { fusedDense: true, gemm: false }],
+    ['GEMM, relaxed SIMD', { fusedDense: true, gemm: true, relaxedSimd: true, gemmOnHeap: true }],
+    ['GEMM, 4 x 8 mul+add', { fusedDense: true, gemm: true, relaxedSimd: false, gemmOnHeap: true }],
+    ['GEMM copying through the module (gemmOnHeap: false)', { fusedDense: true, gemm: true, relaxedSimd: true, gemmOnHeap: false }],
+    ['gemm: false (stock product)', { fusedDense: true, gemm: false, relaxedSimd: true, gemmOnHeap: true }],
   ];
   /** y of both kernels with and without s: `[dense y, dense y alone, bias y, bias y alone]` and the output counts. */
   const outputs = () =>
@@ -145,6 +151,51 @@ describe('the inference outputs ({ sigmoid: false })', () => {
     expect(() => tf.engine().runKernel(DENSE_SILU_KERNEL, { x, w, b }, { sigmoid: 'no' as unknown as boolean })).toThrow(/attribute sigmoid must be a boolean, got "no"/);
     expect(() => tf.engine().runKernel(BIAS_SILU_KERNEL, { z: tf.zeros([4, 5]), b }, { sigmoid: 0 as unknown as boolean })).toThrow(/attribute sigmoid must be a boolean, got 0/);
     tf.dispose([x, w, b]);
+  });
+});
+
+describe('the fused dense layer in place on the tfjs heap (gemmOnHeap)', () => {
+  // [M, K, N] with N a multiple of 8 (the GEMM written into y, the epilogue on y: no copy), the stock product for K < 8,
+  // and N = 20 (not a multiple of 8: the dense layer copies through the module, BIAS_SILU_KERNEL still runs in place)
+  const SIZES: [number, number, number][] = [
+    [1000, 256, 256],
+    [37, 19, 24],
+    [33, 2, 16],
+    [29, 11, 20],
+  ];
+  /** y and s of DENSE_SILU_KERNEL and BIAS_SILU_KERNEL, with and without s, as bytes. */
+  const outputs = (m: number, k: number, n: number) =>
+    tf.tidy(() => {
+      const [x, w, b] = [tf.tensor2d(rand(m * k, 21, 2), [m, k]), tf.tensor2d(rand(k * n, 22, 0.2), [k, n]), tf.tensor1d(rand(n, 23, 0.5))];
+      const z = tf.matMul(x, w);
+      const runs = [
+        tf.engine().runKernel(DENSE_SILU_KERNEL, { x, w, b }) as tf.Tensor[],
+        tf.engine().runKernel(DENSE_SILU_KERNEL, { x, w, b }, { sigmoid: false }) as tf.Tensor[],
+        tf.engine().runKernel(BIAS_SILU_KERNEL, { z, b }) as tf.Tensor[],
+        tf.engine().runKernel(BIAS_SILU_KERNEL, { z, b }, { sigmoid: false }) as tf.Tensor[],
+      ];
+      return runs.flat().map((t) => Buffer.from((t.dataSync() as Float32Array).buffer.slice(0)));
+    });
+
+  it.each(SIZES.flatMap((size) => [true, false].map((relaxed) => [size.join(' x '), relaxed, size] as const)))('[%s] (relaxed SIMD %s): y and s bit for bit those of the copying path, nothing leaks', async (_, relaxed, [m, k, n]) => {
+    const copied = await on('wasm', () => outputs(m, k, n), { fusedDense: true, gemm: true, relaxedSimd: relaxed, gemmOnHeap: false });
+    const inPlace = await on(
+      'wasm',
+      () => {
+        outputs(m, k, n);
+        const before = liveCounts();
+        const heapBefore = gemmHeapProductCount();
+        const out = outputs(m, k, n);
+        expect(liveCounts()).toEqual(before);
+        // the two dense calls' products (and the matMul for z) ran on the heap where the GEMM takes them
+        expect(gemmHeapProductCount() - heapBefore).toBe(k >= 8 ? (n % 8 === 0 ? 3 : 1) : 0);
+        return out;
+      },
+      { fusedDense: true, gemm: true, relaxedSimd: relaxed, gemmOnHeap: true },
+    );
+    expect(inPlace.length).toBe(6);
+    inPlace.forEach((bytes, i) => expect(bytes.equals(copied[i]!), `output ${i}`).toBe(true));
+    await setupWasmBackend({ fusedDense: true, gemm: true, relaxedSimd: true, gemmOnHeap: true });
   });
 });
 

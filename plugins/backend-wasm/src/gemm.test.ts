@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setupWasmBackend } from './index';
-import { gemmAvailable, gemmFusedMultiplyAdd, gemmLongInnerCount, gemmProductCount, LONG_K } from './kernels/gemm';
+import { gemmAvailable, gemmFusedMultiplyAdd, gemmHeapProductCount, gemmLongInnerCount, gemmProductCount, LONG_K } from './kernels/gemm';
 import { finiteDiff, liveCounts, on, rand, relErr } from './test-helpers';
 
 // charlearn's SIMD GEMM (kernels/gemm.ts) behind wasm's BatchMatMul: every transpose combination, ragged sizes
@@ -102,6 +102,32 @@ describe('the GEMM behind wasm BatchMatMul', () => {
     // the fused sum rounds once a step: different bits (on FMA hardware), the same numbers to float32 rounding
     expect(relErr(fused, stock)).toBeLessThan(1e-6);
     expect(relErr(fused, stock)).toBeGreaterThan(0);
+  });
+
+  // in place on the tfjs heap (gemmOnHeap, the default on the single-threaded binary) against the copying path: the
+  // same microkernel reading the same rows, so the same bytes; ragged last row blocks (M % 6, M % 4), N not a
+  // multiple of 8 (through the padded scratch product), transposes, batched and broadcast operands
+  const HEAP_CASES: Case[] = [...CASES, { a: [1000, 256], b: [256, 256], tA: false, tB: false }, { a: [1000, 256], b: [1000, 64], tA: true, tB: false }, { a: [1024, 64], b: [256, 64], tA: false, tB: true }];
+  it.each([true, false])('on the tfjs heap (relaxed SIMD %s): every case bit for bit the copying path, counted there, nothing leaks', async (relaxed) => {
+    let onHeap = 0;
+    for (const [i, c] of HEAP_CASES.entries()) {
+      await setupWasmBackend({ gemm: true, relaxedSimd: relaxed, gemmOnHeap: false });
+      const heapBefore = gemmHeapProductCount();
+      const copied = product(c, 500 + i);
+      expect(gemmHeapProductCount(), label(c)).toBe(heapBefore);
+      await setupWasmBackend({ gemm: true, relaxedSimd: relaxed, gemmOnHeap: true });
+      const before = liveCounts();
+      const countBefore = gemmProductCount();
+      const inPlace = product(c, 500 + i);
+      expect(liveCounts(), label(c)).toEqual(before);
+      // a product the GEMM ran (the stock kernel's, K < 8 or a narrow result, counts on neither) ran on the heap
+      expect(gemmHeapProductCount() - heapBefore, label(c)).toBe(gemmProductCount() - countBefore);
+      if (i >= CASES.length) expect(gemmHeapProductCount() - heapBefore, label(c)).toBe(1);
+      onHeap += gemmHeapProductCount() - heapBefore;
+      expect(Buffer.from(inPlace.buffer).equals(Buffer.from(copied.buffer)), label(c)).toBe(true);
+    }
+    expect(onHeap).toBeGreaterThan(HEAP_CASES.length);
+    await setupWasmBackend({ gemm: true, relaxedSimd: true });
   });
 
   it('gradients through it match finite differences, and nothing leaks', async () => {

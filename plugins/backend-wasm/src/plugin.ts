@@ -15,7 +15,7 @@ import { registerGatherKernel } from './kernels/gather';
 import { patchIdentityKernel, unpatchIdentityKernel } from './kernels/identity';
 import { registerPoolKernels } from './kernels/pool';
 import { registerSegmentKernels } from './kernels/segment';
-import { setGemmLongInner, setGemmRelaxedSimd } from './kernels/gemm';
+import { setGemmLongInner, setGemmOnHeap, setGemmRelaxedSimd } from './kernels/gemm';
 import { patchMatMulKernels, setGemmMatMul, unpatchMatMulKernels } from './kernels/matmul';
 import { patchReduceKernels, unpatchReduceKernels } from './kernels/reduce';
 import { WASM } from './kernels/util';
@@ -115,6 +115,14 @@ export interface WasmBackendOptions {
    * packing both whole operands first (docs/profile-steps.md). Default true.
    */
   gemmLongInner?: boolean;
+  /**
+   * With `gemm`, on the single-threaded binary: run the GEMM (and the fused dense layer's bias + SiLU epilogue) on
+   * the tfjs heap itself, the SIMD kernels module instantiated on that memory, so that operands are read in place and
+   * products written straight into their output tensors, instead of copying both operands into the module's own
+   * memory and the product back (~7% of the teacher step's products; docs/profile-steps.md). Same microkernel, same
+   * sums: bitwise the results of the copying path. Default true.
+   */
+  gemmOnHeap?: boolean;
   /**
    * With `gemm`: compute stride-1 float32 `Conv2DBackpropFilter` (the weight gradient of every stride-1 conv2d, e.g.
    * all of the U-Net's) as `KH x KW` shifted products on the same SIMD GEMM, reading the zero-padded input in place
@@ -321,6 +329,7 @@ async function runSetup(state: PluginState): Promise<void> {
   setGemmMatMul((options.gemm ?? true) && oneThread);
   setGemmRelaxedSimd(options.relaxedSimd ?? true);
   setGemmLongInner(options.gemmLongInner ?? true);
+  setGemmOnHeap(options.gemmOnHeap ?? true);
   setShiftedGemmBackpropFilter((options.gemm ?? true) && (options.gemmBackpropFilter ?? true) && oneThread);
   setGemmConv2D((options.gemm ?? true) && (options.gemmConv ?? true) && oneThread);
   if (options.fusedDense ?? oneThread) registerDenseSiluKernels();

@@ -1,8 +1,8 @@
 import { _FusedMatMul, Add, BatchMatMul, getKernel, Multiply, registerKernel, Sigmoid, unregisterKernel, type KernelFunc, type NamedAttrMap, type TensorInfo } from '@tensorflow/tfjs-core';
 import { BIAS_SILU_KERNEL, DENSE_SILU_KERNEL, SILU_BIAS_GRAD_KERNEL, type SiluKernelAttrs } from '@charlearn/core';
-import { GEMM_MIN_COLUMNS, gemmIntoModule, gemmModule, type ModuleProduct } from './gemm';
+import { GEMM_MIN_COLUMNS, gemmHeapModule, gemmIntoModule, gemmModule, heapMatMul, type ModuleProduct } from './gemm';
 import { gemmRunsMatMul } from './matmul';
-import { heapSimdModule, reserveFloats, type SimdModule } from './simd-module';
+import { heapSimdModule, reserveFloats, type HeapGemmModule, type SimdModule } from './simd-module';
 import { heapView, runWasmKernel, Scratch, WASM, type KernelBackendLike } from './util';
 
 function fail(kernel: string, message: string): never {
@@ -101,6 +101,42 @@ function denseSiluSimd(be: KernelBackendLike, module: SimdModule, x: TensorInfo,
  * The layer as wasm kernels, for runtimes without WebAssembly SIMD: `_FusedMatMul` (XNNPACK, bias fused), `Sigmoid`
  * and `Multiply`, called directly on the backend.
  */
+/**
+ * The bias + SiLU epilogue in place on `y` (`[m, n]`, `n` a multiple of 4, holding `x·w` or `z`) on the tfjs heap,
+ * with `s = σ(z)` written into a new output when wanted: no copy in or out of the module's memory.
+ */
+function biasSiluOnHeap(be: KernelBackendLike, heap: HeapGemmModule, y: TensorInfo, b: TensorInfo, withSigmoid: boolean): TensorInfo[] {
+  const [m, n] = y.shape as [number, number];
+  const s = withSigmoid ? be.makeOutput([m, n], 'float32') : undefined;
+  // addresses after the allocation (views detach when the heap grows; the addresses do not move)
+  const address = (t: TensorInfo): number => be.typedArrayFromHeap(t).byteOffset;
+  if (s) heap.biasSilu(address(y), address(b), address(s), m, n);
+  else heap.biasSiluY(address(y), address(b), m, n);
+  return s ? [y, s] : [y];
+}
+
+/**
+ * {@link DENSE_SILU_KERNEL} in place on the tfjs heap ({@link gemmHeapModule}: the single-threaded binary), for
+ * `n` a multiple of 8: the product written straight into `y` (charlearn's GEMM, or the stock product for an inner
+ * dimension under 8), then the epilogue on it. Null when it does not apply (the caller copies through the module).
+ */
+function denseSiluOnHeap(be: KernelBackendLike, x: TensorInfo, w: TensorInfo, b: TensorInfo, withSigmoid: boolean): TensorInfo[] | null {
+  const [m, k] = x.shape as [number, number];
+  const n = w.shape[1]!;
+  const heap = gemmHeapModule(be);
+  if (!heap || n % 8 !== 0) return null;
+  const onGemm = gemmRunsMatMul() && k >= GEMM_MIN_COLUMNS;
+  const y = onGemm
+    ? heapMatMul(be, heap, x, w, { batchDims: [], m, k, n, transposeA: false, transposeB: false })
+    : relabel(runWasmKernel(BatchMatMul, be, { a: relabel(x, [1, m, k]), b: relabel(w, [1, k, n]) }, { transposeA: false, transposeB: false }), [m, n]);
+  try {
+    return biasSiluOnHeap(be, heap, y, b, withSigmoid);
+  } catch (e) {
+    be.disposeData(y.dataId);
+    throw e;
+  }
+}
+
 function denseSiluKernels(be: KernelBackendLike, x: TensorInfo, w: TensorInfo, b: TensorInfo, withSigmoid: boolean): TensorInfo[] {
   const [m, k] = x.shape as [number, number];
   const n = w.shape[1]!;
@@ -137,7 +173,7 @@ const denseSilu: KernelFunc = ({ inputs, backend, attrs }) => {
   const be = backend as KernelBackendLike;
   const module = gemmModule();
   if (!module || m === 0 || n === 0 || k === 0) return denseSiluKernels(be, x!, w!, b!, withSigmoid);
-  return denseSiluSimd(be, module, x!, w!, b!, withSigmoid);
+  return denseSiluOnHeap(be, x!, w!, b!, withSigmoid) ?? denseSiluSimd(be, module, x!, w!, b!, withSigmoid);
 };
 
 /**
@@ -153,6 +189,17 @@ const biasSilu: KernelFunc = ({ inputs, backend, attrs }) => {
   }
   const be = backend as KernelBackendLike;
   const module = gemmModule();
+  const heap = module ? gemmHeapModule(be) : null;
+  if (heap && z!.shape[0]! > 0 && z!.shape[1]! % 4 === 0) {
+    const y = be.makeOutput([...z!.shape], 'float32');
+    be.typedArrayFromHeap(y).set(be.typedArrayFromHeap(z!));
+    try {
+      return biasSiluOnHeap(be, heap, y, b!, withSigmoid);
+    } catch (e) {
+      be.disposeData(y.dataId);
+      throw e;
+    }
+  }
   if (module && z!.shape[0]! > 0 && z!.shape[1]! > 0) return biasSiluFromModule(be, module, copyIntoModule(be, module, z!), z!.shape[0]!, b!, withSigmoid);
   const scratch = new Scratch(be);
   try {

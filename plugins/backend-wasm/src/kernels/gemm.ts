@@ -1,5 +1,5 @@
 import type { TensorInfo } from '@tensorflow/tfjs-core';
-import { relaxedSimdModule, reserveFloats, simdModule, type SimdModule } from './simd-module';
+import { heapGemmModule, relaxedSimdModule, reserveFloats, simdModule, type HeapGemmModule, type SimdModule } from './simd-module';
 import { transposeLastTwo, type KernelBackendLike } from './util';
 
 /**
@@ -44,6 +44,36 @@ export function gemmFusedMultiplyAdd(): boolean {
 /** How many products the GEMM has computed in this thread (a diagnostic: which path a product took). */
 export function gemmProductCount(): number {
   return products;
+}
+
+let heapProducts = 0;
+let useHeap = true;
+
+/**
+ * Whether the GEMM runs on the tfjs heap itself where it can (the single-threaded binary: its module instantiated on
+ * that memory), reading the operands in place and writing the product straight into the output tensor, instead of
+ * copying both operands into the module's own memory and the product back. Same microkernel, same sums: the results
+ * are bitwise those of the copying path. Default true; the plugin's `gemmOnHeap` option sets it.
+ */
+export function setGemmOnHeap(on: boolean): void {
+  useHeap = on;
+}
+
+/** How many products the GEMM has computed in place on the tfjs heap in this thread (a diagnostic). */
+export function gemmHeapProductCount(): number {
+  return heapProducts;
+}
+
+/**
+ * The GEMM's module instantiated on `backend`'s heap, the same build as {@link gemmModule} (so the same sums), or
+ * null: `gemmOnHeap` off, no SIMD, or a heap this module cannot import (the threaded binary's shared memory).
+ */
+export function gemmHeapModule(backend: unknown): HeapGemmModule | null {
+  if (!useHeap) return null;
+  const module = gemmModule();
+  if (!module) return null;
+  const heap = heapGemmModule(backend, module.fused);
+  return heap && heap.rows === module.rows && heap.fused === module.fused ? heap : null;
 }
 
 /** Whether this runtime can run the GEMM (WebAssembly with 128-bit SIMD). */
@@ -189,6 +219,106 @@ function longInnerProduct(backend: KernelBackendLike, module: SimdModule, a: Ten
   return out;
 }
 
+/** What {@link heapMatMul} computes: `op(a) @ op(b)` over `batchDims`, `op(a)` `[m, k]`, `op(b)` `[k, n]`. */
+interface HeapProductShape {
+  readonly batchDims: readonly number[];
+  readonly m: number;
+  readonly k: number;
+  readonly n: number;
+  readonly transposeA: boolean;
+  readonly transposeB: boolean;
+}
+
+/**
+ * The GEMM in place on the tfjs heap: `a` and `b` are read where they are, the right operand packed (and a
+ * transposed left one) into a scratch tensor, and the full row blocks written straight into the output when `n` is
+ * a multiple of 8 (else through a padded scratch product, copied row by row). The last, partial row block is
+ * computed from a zero-padded copy of its rows into a scratch tile, so that nothing past `a` is read or past the
+ * output written. Row by row the sums are those of the copying path in {@link gemmMatMul} (a row's result depends on
+ * that row of `a` alone). The caller owns the result; the scratch is freed on return and on error.
+ */
+export function heapMatMul(backend: KernelBackendLike, heap: HeapGemmModule, a: TensorInfo, b: TensorInfo, shape: HeapProductShape): TensorInfo {
+  const { batchDims, m, k, n, transposeA, transposeB } = shape;
+  const ROWS = heap.rows;
+  const batch = product(batchDims);
+  const batchA = product(a.shape.slice(0, -2));
+  const batchB = product(b.shape.slice(0, -2));
+  const panels = Math.ceil(n / COLS);
+  const ldc = panels * COLS;
+  const blocks = Math.ceil(m / ROWS);
+  const fullBlocks = Math.floor(m / ROWS);
+  const tailRows = m - fullBlocks * ROWS;
+  const direct = ldc === n;
+  // scratch floats: packed B | packed A (transposed A only) | A's tail rows (row-major A with a partial block) | C
+  const bPacked = 0;
+  const aPacked = align4(bPacked + batchB * panels * k * COLS);
+  const aTail = align4(aPacked + (transposeA ? batchA * blocks * k * ROWS : 0));
+  const cAt = align4(aTail + (!transposeA && tailRows ? ROWS * k : 0));
+  const cFloats = direct ? (tailRows ? ROWS * ldc : 0) : blocks * ROWS * ldc;
+  const out = backend.makeOutput([...batchDims, m, n], 'float32');
+  let scratch: TensorInfo | undefined;
+  try {
+    scratch = backend.makeOutput([cAt + cFloats + 4], 'float32');
+    // views after both allocations (growing the heap detaches earlier ones); float offsets into the whole heap
+    const mem = new Float32Array(heap.memory.buffer);
+    const at = (t: TensorInfo): number => backend.typedArrayFromHeap(t).byteOffset / 4;
+    const [A, B, O] = [at(a), at(b), at(out)] as [number, number, number];
+    const S = Math.ceil(at(scratch) / 4) * 4; // 16-byte aligned inside the scratch (4 floats of slack)
+    for (let t = 0; t < batchB; t++) {
+      const src = B + t * k * n;
+      const dst = S + bPacked + t * panels * k * COLS;
+      if (transposeB) heap.gather8(src * 4, dst * 4, n, k);
+      else heap.panels8(src * 4, dst * 4, k, n);
+      packTail(mem, dst + Math.floor(n / COLS) * k * COLS, mem, src, k, n, COLS, transposeB);
+    }
+    if (transposeA) {
+      for (let t = 0; t < batchA; t++) {
+        const src = A + t * k * m;
+        const dst = S + aPacked + t * blocks * k * ROWS;
+        heap.panelsRows(src * 4, dst * 4, k, m);
+        packTail(mem, dst + fullBlocks * k * ROWS, mem, src, k, m, ROWS, false);
+      }
+    }
+    products += batch;
+    heapProducts += batch;
+    for (let t = 0; t < batch; t++) {
+      const bBase = S + bPacked + (batchB > 1 ? t * panels * k * COLS : 0);
+      const outBase = O + t * m * n;
+      // where row block ib goes: the output itself (direct) or the padded scratch product; the partial block: a tile
+      const cFull = direct ? outBase : S + cAt;
+      const tile = direct ? S + cAt : S + cAt + fullBlocks * ROWS * ldc;
+      if (transposeA) {
+        // packed ROWS-row blocks: row r of block ib at +4r bytes, the next k at +4 ROWS bytes, the next block at +4 ROWS k bytes
+        const aBase = S + aPacked + (batchA > 1 ? t * blocks * k * ROWS : 0);
+        for (let ib = 0; ib < blocks; ib++) {
+          const c = ib < fullBlocks ? cFull + ib * ROWS * ldc : tile;
+          heap.gemm((aBase + ib * k * ROWS) * 4, 4, 4 * ROWS, bBase * 4, c * 4, 1, panels, k, ldc * 4);
+        }
+      } else {
+        const aBase = A + (batchA > 1 ? t * m * k : 0);
+        if (fullBlocks) heap.gemm(aBase * 4, 4 * k, 4, bBase * 4, cFull * 4, fullBlocks, panels, k, ldc * 4);
+        if (tailRows) {
+          const rowsAt = aBase + fullBlocks * ROWS * k;
+          mem.copyWithin(S + aTail, rowsAt, rowsAt + tailRows * k);
+          mem.fill(0, S + aTail + tailRows * k, S + aTail + ROWS * k);
+          heap.gemm((S + aTail) * 4, 4 * k, 4, bBase * 4, tile * 4, 1, panels, k, ldc * 4);
+        }
+      }
+      if (direct) {
+        if (tailRows) mem.copyWithin(outBase + fullBlocks * ROWS * n, tile, tile + tailRows * n);
+      } else {
+        for (let i = 0; i < m; i++) mem.copyWithin(outBase + i * n, S + cAt + i * ldc, S + cAt + i * ldc + n);
+      }
+    }
+    return out;
+  } catch (e) {
+    backend.disposeData(out.dataId);
+    throw e;
+  } finally {
+    if (scratch) backend.disposeData(scratch.dataId);
+  }
+}
+
 /**
  * `op(a) @ op(b)` for float32 tensors on the wasm heap (`op` a transpose of the last two axes when the flag is set),
  * batch dimensions equal or on one side only. Returns null when the product is not one the GEMM runs (fewer than
@@ -227,6 +357,8 @@ export function gemmMatMul(backend: KernelBackendLike, a: TensorInfo, b: TensorI
   if (!batchDims) return null;
   const module = gemmModule();
   if (!module) return null;
+  const heap = gemmHeapModule(backend);
+  if (heap) return heapMatMul(backend, heap, a, b, { batchDims, m, k, n, transposeA, transposeB });
   const ROWS = module.rows;
   const batch = product(batchDims);
   const batchA = product(a.shape.slice(0, -2));

@@ -1,4 +1,4 @@
-import { SIMD_HEAP_WASM_BASE64, SIMD_RELAXED_WASM_BASE64, SIMD_WASM_BASE64 } from './simd-binary';
+import { SIMD_HEAP_RELAXED_WASM_BASE64, SIMD_HEAP_WASM_BASE64, SIMD_RELAXED_WASM_BASE64, SIMD_WASM_BASE64 } from './simd-binary';
 
 /**
  * charlearn's 128-bit SIMD kernels module (scripts/simd-wat.mjs, assembled into simd-binary.ts): a small WebAssembly
@@ -149,5 +149,51 @@ export function heapSimdModule(backend: unknown): HeapSimdModule | null {
     module = null;
   }
   onHeap.set(memory, module);
+  return module;
+}
+
+/**
+ * The GEMM, its packers and the dense layer's epilogue instantiated on the tfjs wasm heap ({@link heapGemmModule}):
+ * the same microkernel as the module of the same `rows` and `fused`, reading and writing tensors in place (byte
+ * addresses into the heap). Never grow this memory from here: tfjs's allocator owns it.
+ */
+export type HeapGemmModule = Pick<SimdModule, 'gemm' | 'panels8' | 'gather8' | 'panelsRows' | 'rows' | 'fused' | 'biasSilu' | 'biasSiluY'> & {
+  /** The tfjs heap. */
+  readonly memory: WebAssembly.Memory;
+};
+
+const gemmOnHeap = new WeakMap<WebAssembly.Memory, { relaxed?: HeapGemmModule | null; baseline?: HeapGemmModule | null }>();
+
+/**
+ * The SIMD kernels module's GEMM on the wasm backend's own memory (the single-threaded binary's; see
+ * {@link heapSimdModule}): the relaxed-SIMD 6 x 8 build when `relaxed`, else the baseline 4 x 8 one, so that it runs
+ * the same microkernel, with the same sums, as {@link relaxedSimdModule} or {@link simdModule}. One instance per
+ * memory and build; null where the memory is not reachable or the build does not instantiate (the callers then copy
+ * into the module's own memory).
+ */
+export function heapGemmModule(backend: unknown, relaxed: boolean): HeapGemmModule | null {
+  const memory = (backend as { wasm?: { asm?: { memory?: unknown } } } | null)?.wasm?.asm?.memory;
+  if (!(memory instanceof WebAssembly.Memory)) return null;
+  let entry = gemmOnHeap.get(memory);
+  if (!entry) gemmOnHeap.set(memory, (entry = {}));
+  const key = relaxed ? 'relaxed' : 'baseline';
+  const cached = entry[key];
+  if (cached !== undefined) return cached;
+  let module: HeapGemmModule | null = null;
+  try {
+    const bytes = decodeBase64(relaxed ? SIMD_HEAP_RELAXED_WASM_BASE64 : SIMD_HEAP_WASM_BASE64);
+    if (relaxed && !WebAssembly.validate(bytes)) enableRelaxedSimdInNode20();
+    if (WebAssembly.validate(bytes)) {
+      const x = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports as unknown as Omit<HeapGemmModule, 'memory' | 'rows' | 'fused' | 'panelsRows'> & {
+        panels4: PanelPacker;
+        panels6?: PanelPacker;
+      };
+      const panelsRows = relaxed ? x.panels6 : x.panels4;
+      if (panelsRows) module = { memory, gemm: x.gemm, panels8: x.panels8, gather8: x.gather8, panelsRows, rows: relaxed ? 6 : 4, fused: relaxed, biasSilu: x.biasSilu, biasSiluY: x.biasSiluY };
+    }
+  } catch {
+    module = null;
+  }
+  entry[key] = module;
   return module;
 }
