@@ -12,6 +12,8 @@
 //           stored as [K, M]: rowStride = 4, kStride = 4M),
 //   B is packed: block jb is k rows of 8 floats at bp + jb*32k,
 //   C is row-major with ldc bytes a row, at c.
+// gemmAcc(...): the same with C[i][j] += the sum (the accumulators start from C): a convolution's filter rows add
+//   their products into one tile (src/kernels/conv2d-gemm.ts).
 // panels4(src, dst, rows, cols) / panels8(...): the full 4- / 8-column panels of a row-major [rows, cols] matrix at
 //   src, each stored as rows x 4 (8) floats one after the other at dst (panel jb at dst + jb*rows*16 (32)): packs a
 //   right operand, and a transposed left operand ([K, M] into 4-row blocks of A).
@@ -85,6 +87,59 @@ export function simdWat({ rows = 4, fma = false, heapMemory = false } = {}) {
   lines.push('   (block $dj (loop $lj');
   lines.push('    (br_if $dj (i32.ge_u (local.get $j) (local.get $nb)))');
   lines.push('    (call $micro');
+  lines.push(`     (i32.add (local.get $a) (i32.mul (local.get $i) (i32.mul (local.get $rs) (i32.const ${ROWS}))))`);
+  lines.push('     (local.get $rs) (local.get $ks)');
+  lines.push('     (i32.add (local.get $bp) (i32.mul (local.get $j) (i32.mul (local.get $k) (i32.const 32))))');
+  lines.push(`     (i32.add (local.get $c) (i32.add (i32.mul (local.get $i) (i32.mul (local.get $ldc) (i32.const ${ROWS}))) (i32.mul (local.get $j) (i32.const 32))))`);
+  lines.push('     (local.get $k) (local.get $ldc))');
+  lines.push('    (local.set $j (i32.add (local.get $j) (i32.const 1)))');
+  lines.push('    (br $lj)))');
+  lines.push('   (local.set $i (i32.add (local.get $i) (i32.const 1)))');
+  lines.push('   (br $li)))');
+  lines.push(' )');
+  // $microAcc / gemmAcc: $micro / gemm adding the block's products to what the output already holds (`c += a·b`), so
+  // that the products of a convolution's filter rows accumulate into one tile (conv2d-gemm.ts) instead of KH tiles
+  // summed afterwards. Its own function with one loop: a variant with the filter rows as an outer loop, or as three
+  // loops written out, ran at ~38 GFLOP/s against $micro's ~53 (V8's register allocation).
+  lines.push(' (func $microAcc (param $a i32) (param $rs i32) (param $ks i32) (param $bp i32) (param $cp i32) (param $k i32) (param $ldc i32)');
+  lines.push(`  ${acc.map((a) => `(local ${a} v128)`).join(' ')} (local $x v128) (local $b0 v128) (local $b1 v128) (local $q i32)`);
+  lines.push(`  ${Array.from({ length: ROWS }, (_, r) => `(local $p${r} i32)`).join(' ')}`);
+  lines.push('  (local.set $q (local.get $cp))');
+  for (let r = 0; r < ROWS; r++) {
+    lines.push(`  (local.set $c${r}0 (v128.load offset=0 (local.get $q)))`);
+    lines.push(`  (local.set $c${r}1 (v128.load offset=16 (local.get $q)))`);
+    if (r < ROWS - 1) lines.push('  (local.set $q (i32.add (local.get $q) (local.get $ldc)))');
+  }
+  for (let r = 0; r < ROWS; r++) lines.push(`  (local.set $p${r} (i32.add (local.get $a) (i32.mul (local.get $rs) (i32.const ${r}))))`);
+  lines.push('  (block $done (loop $step');
+  lines.push('   (br_if $done (i32.eqz (local.get $k)))');
+  lines.push('   (local.set $b0 (v128.load offset=0 (local.get $bp)))');
+  lines.push('   (local.set $b1 (v128.load offset=16 (local.get $bp)))');
+  for (let r = 0; r < ROWS; r++) {
+    lines.push(`   (local.set $x (v128.load32_splat (local.get $p${r})))`);
+    for (const h of [0, 1]) {
+      const c = `$c${r}${h}`;
+      lines.push(fma ? `   (local.set ${c} (f32x4.relaxed_madd (local.get $x) (local.get $b${h}) (local.get ${c})))` : `   (local.set ${c} (f32x4.add (local.get ${c}) (f32x4.mul (local.get $x) (local.get $b${h}))))`);
+    }
+    lines.push(`   (local.set $p${r} (i32.add (local.get $p${r}) (local.get $ks)))`);
+  }
+  lines.push('   (local.set $bp (i32.add (local.get $bp) (i32.const 32)))');
+  lines.push('   (local.set $k (i32.sub (local.get $k) (i32.const 1)))');
+  lines.push('   (br $step)))');
+  for (let r = 0; r < ROWS; r++) {
+    lines.push(`  (v128.store offset=0 (local.get $cp) (local.get $c${r}0))`);
+    lines.push(`  (v128.store offset=16 (local.get $cp) (local.get $c${r}1))`);
+    if (r < ROWS - 1) lines.push('  (local.set $cp (i32.add (local.get $cp) (local.get $ldc)))');
+  }
+  lines.push(' )');
+  lines.push(' (func (export "gemmAcc") (param $a i32) (param $rs i32) (param $ks i32) (param $bp i32) (param $c i32) (param $mb i32) (param $nb i32) (param $k i32) (param $ldc i32)');
+  lines.push('  (local $i i32) (local $j i32)');
+  lines.push('  (block $di (loop $li');
+  lines.push('   (br_if $di (i32.ge_u (local.get $i) (local.get $mb)))');
+  lines.push('   (local.set $j (i32.const 0))');
+  lines.push('   (block $dj (loop $lj');
+  lines.push('    (br_if $dj (i32.ge_u (local.get $j) (local.get $nb)))');
+  lines.push('    (call $microAcc');
   lines.push(`     (i32.add (local.get $a) (i32.mul (local.get $i) (i32.mul (local.get $rs) (i32.const ${ROWS}))))`);
   lines.push('     (local.get $rs) (local.get $ks)');
   lines.push('     (i32.add (local.get $bp) (i32.mul (local.get $j) (i32.mul (local.get $k) (i32.const 32))))');

@@ -3,7 +3,7 @@ import { processSingleton, runSerially, type BackendAvailability, type BackendPl
 import { overrideBatchMatMulGradient, registerAllGradients } from './gradients';
 import { registerAdamKernel, unregisterAdamKernel } from './kernels/adam';
 import { setShiftedGemmBackpropFilter } from './kernels/backprop-filter-gemm';
-import { setGemmConv2D } from './kernels/conv2d-gemm';
+import { setGemmConv2D, setGemmConvTaps } from './kernels/conv2d-gemm';
 import { patchCopyKernels, setWasmRowCopies, unpatchCopyKernels } from './kernels/copies';
 import { registerConvKernels } from './kernels/conv2d';
 import { registerDenseSiluKernels, unregisterDenseSiluKernels } from './kernels/dense-silu';
@@ -123,6 +123,12 @@ export interface WasmBackendOptions {
    * sums: bitwise the results of the copying path. Default true.
    */
   gemmOnHeap?: boolean;
+  /**
+   * With `gemmConv`: sum a convolution's `KH` filter rows inside the GEMM's microkernel (one accumulation over
+   * `KH·KW·Ci` terms and one store a block of outputs) instead of computing `KH` products into separate tiles and
+   * adding them in a second pass (docs/profile-steps.md). Sums in another order (float32 rounding). Default true.
+   */
+  gemmConvTaps?: boolean;
   /**
    * With `gemm`: compute stride-1 float32 `Conv2DBackpropFilter` (the weight gradient of every stride-1 conv2d, e.g.
    * all of the U-Net's) as `KH x KW` shifted products on the same SIMD GEMM, reading the zero-padded input in place
@@ -332,6 +338,7 @@ async function runSetup(state: PluginState): Promise<void> {
   setGemmOnHeap(options.gemmOnHeap ?? true);
   setShiftedGemmBackpropFilter((options.gemm ?? true) && (options.gemmBackpropFilter ?? true) && oneThread);
   setGemmConv2D((options.gemm ?? true) && (options.gemmConv ?? true) && oneThread);
+  setGemmConvTaps(options.gemmConvTaps ?? true);
   if (options.fusedDense ?? oneThread) registerDenseSiluKernels();
   else unregisterDenseSiluKernels();
 }

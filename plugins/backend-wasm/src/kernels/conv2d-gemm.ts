@@ -32,6 +32,7 @@ const COLS = 8;
 const TILE_FLOATS = 1 << 15;
 
 let useGemmConv = true;
+let useTaps = true;
 const computed = { forward: 0, inputGradient: 0 };
 
 /**
@@ -43,6 +44,15 @@ export function setGemmConv2D(on: boolean): void {
 }
 
 /** How many forward convolutions and input gradients the GEMM has computed in this thread (a diagnostic: which path ran). */
+/**
+ * Whether the GEMM convolution accumulates its `KH` filter rows' products into one tile (`gemm`, then `gemmAcc` for
+ * the other rows: `c += a·b`) instead of writing `KH` tiles and adding them with `colsum` (default true; the plugin's
+ * `gemmConvTaps` option sets it). The sums then run in another order (float32 rounding).
+ */
+export function setGemmConvTaps(on: boolean): void {
+  useTaps = on;
+}
+
 export function gemmConvCount(): { readonly forward: number; readonly inputGradient: number } {
   return { ...computed };
 }
@@ -113,7 +123,9 @@ export function gemmConv2D(backend: KernelBackendLike, x: TensorInfo, filter: Te
   const k = kw * ci;
   // grid rows (of ws rows each) holding outputs: up to the last image's last output row
   const gridRows = (n - 1) * hs + oh;
-  const tRows = Math.max(1, Math.floor(TILE_FLOATS / (kh * ws * ldc)));
+  const taps = useTaps && kh > 1;
+  // output grid rows a block: its tiles (KH of them, or one with the taps summed in the microkernel) fill ~TILE_FLOATS
+  const tRows = Math.max(1, Math.floor(TILE_FLOATS / ((taps ? 1 : kh) * ws * ldc)));
   const blockRows = Math.ceil((tRows * ws) / rowsPerBlock) * rowsPerBlock;
   const tile = blockRows * ldc;
   // floats: x on the grid and zeros for the reach of the last block's rows | raw filter | packed filter | KH tiles | their sum
@@ -124,7 +136,7 @@ export function gemmConv2D(backend: KernelBackendLike, x: TensorInfo, filter: Te
   const packed = wRaw + wFloats + 16;
   const packedPerRow = panels * k * COLS;
   const cBase = packed + kh * packedPerRow + 16;
-  const sumBase = cBase + kh * tile + 16;
+  const sumBase = cBase + (taps ? 1 : kh) * tile + 16;
   const mem = reserveFloats(module, sumBase + tile);
   layOutInput(mem, xBase, backend.typedArrayFromHeap(x), g, xTail);
   const w = backend.typedArrayFromHeap(filter);
@@ -138,19 +150,27 @@ export function gemmConv2D(backend: KernelBackendLike, x: TensorInfo, filter: Te
   }
   const out = backend.makeOutput([n, oh, ow, co], 'float32');
   const y = backend.typedArrayFromHeap(out);
-  const result = kh > 1 ? sumBase : cBase;
+  const result = kh > 1 && !taps ? sumBase : cBase;
   const width = ow * co;
   for (let t0 = 0; t0 < gridRows; t0 += tRows) {
     const t1 = Math.min(gridRows, t0 + tRows);
     const r0 = t0 * ws;
     const blocks = Math.ceil(((t1 - t0) * ws) / rowsPerBlock);
-    // the KH tiles of this block one after the other: a [KH, span] matrix for colsum
-    const span = blocks * rowsPerBlock * ldc;
-    for (let i = 0; i < kh; i++) {
-      const a = xBase + (r0 + i * ws) * ci;
-      module.gemm(a * 4, ci * 4, 4, (packed + i * packedPerRow) * 4, (cBase + i * span) * 4, blocks, panels, k, ldc * 4);
+    if (taps) {
+      // filter row i reads the grid from row i·ws on; its products add to the tile the rows before it wrote
+      for (let i = 0; i < kh; i++) {
+        const a = xBase + (r0 + i * ws) * ci;
+        (i === 0 ? module.gemm : module.gemmAcc)(a * 4, ci * 4, 4, (packed + i * packedPerRow) * 4, cBase * 4, blocks, panels, k, ldc * 4);
+      }
+    } else {
+      // the KH tiles of this block one after the other: a [KH, span] matrix for colsum
+      const span = blocks * rowsPerBlock * ldc;
+      for (let i = 0; i < kh; i++) {
+        const a = xBase + (r0 + i * ws) * ci;
+        module.gemm(a * 4, ci * 4, 4, (packed + i * packedPerRow) * 4, (cBase + i * span) * 4, blocks, panels, k, ldc * 4);
+      }
+      if (kh > 1) module.colsum(cBase * 4, sumBase * 4, kh, span);
     }
-    if (kh > 1) module.colsum(cBase * 4, sumBase * 4, kh, span);
     for (let t = t0; t < t1; t++) {
       const row = t % hs;
       if (row >= oh) continue;

@@ -21,6 +21,8 @@ type PanelPacker = (src: number, dst: number, rows: number, cols: number) => voi
 export interface SimdModule {
   readonly memory: WebAssembly.Memory;
   readonly gemm: (a: number, rowStride: number, kStride: number, bp: number, c: number, rowBlocks: number, colBlocks: number, k: number, ldc: number) => void;
+  /** {@link SimdModule.gemm} adding to the output (`c += op(a) @ b`): a convolution's filter rows accumulate into one tile (`conv2d-gemm.ts`). */
+  readonly gemmAcc: (a: number, rowStride: number, kStride: number, bp: number, c: number, rowBlocks: number, colBlocks: number, k: number, ldc: number) => void;
   readonly panels4: PanelPacker;
   readonly panels8: PanelPacker;
   /** Packs a transposed left operand into {@link SimdModule.rows}-row blocks (`panels4` or `panels6`). */
@@ -76,7 +78,7 @@ function instantiate(base64: string, rows: number, fused: boolean): SimdModule |
     const x = instance.exports as unknown as Omit<SimdModule, 'view' | 'panelsRows' | 'rows' | 'fused'> & { panels6?: PanelPacker };
     const panelsRows = rows === 6 ? x.panels6 : x.panels4;
     if (!panelsRows) return null;
-    return { memory: x.memory, gemm: x.gemm, panels4: x.panels4, panels8: x.panels8, panelsRows, rows, fused, gather8: x.gather8, adam: x.adam, colsum: x.colsum, coldot: x.coldot, colsqdev: x.colsqdev, gnforward: x.gnforward, gnbackward: x.gnbackward, siluInputGrad: x.siluInputGrad, biasSilu: x.biasSilu, biasSiluY: x.biasSiluY, siluGrad: x.siluGrad, view: new Float32Array(x.memory.buffer) };
+    return { memory: x.memory, gemm: x.gemm, gemmAcc: x.gemmAcc, panels4: x.panels4, panels8: x.panels8, panelsRows, rows, fused, gather8: x.gather8, adam: x.adam, colsum: x.colsum, coldot: x.coldot, colsqdev: x.colsqdev, gnforward: x.gnforward, gnbackward: x.gnbackward, siluInputGrad: x.siluInputGrad, biasSilu: x.biasSilu, biasSiluY: x.biasSiluY, siluGrad: x.siluGrad, view: new Float32Array(x.memory.buffer) };
   } catch {
     return null;
   }
