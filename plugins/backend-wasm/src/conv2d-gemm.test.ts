@@ -82,6 +82,25 @@ describe('Conv2D and Conv2DBackpropInput on the GEMM on wasm', () => {
     expect(relErr(wasm.dx, cpu.dx)).toBeLessThan(1e-4);
   });
 
+  // the filter rows accumulated in one tile (gemmAcc, the default) against KH tiles summed by colsum: the same sums in
+  // another order, both the cpu backend's numbers (even, odd and 1-row filters, many row blocks, both microkernels)
+  it.each([1, 4, 6, 7, 10].flatMap((i) => [true, false].map((relaxed) => [i, relaxed] as const)))('case %s with gemmConvTaps false too (relaxed SIMD %s): the cpu backend, and the accumulated tile within rounding', async (i, relaxed) => {
+    const c = CASES[i]!;
+    const cpu = await on('cpu', () => convAndInputGradient(c, 20 * i + 5));
+    const tiles = await on('wasm', () => convAndInputGradient(c, 20 * i + 5), { relaxedSimd: relaxed, gemmConvTaps: false });
+    const accumulated = await on('wasm', () => convAndInputGradient(c, 20 * i + 5), { relaxedSimd: relaxed, gemmConvTaps: true });
+    await setupWasmBackend({ relaxedSimd: true, gemmConvTaps: true });
+    for (const run of [tiles, accumulated]) {
+      expect([run.forward, run.input]).toEqual([c.forward, c.input]);
+      expect(relErr(run.y, cpu.y)).toBeLessThan(1e-4);
+      expect(relErr(run.dx, cpu.dx)).toBeLessThan(1e-4);
+    }
+    expect(relErr(accumulated.y, tiles.y)).toBeLessThan(1e-5);
+    expect(relErr(accumulated.dx, tiles.dx)).toBeLessThan(1e-5);
+    // the option switches the path: on a 3x3 filter over many outputs the two summation orders round apart somewhere
+    if (i === 10) expect(Buffer.from(accumulated.y.buffer).equals(Buffer.from(tiles.y.buffer))).toBe(false);
+  });
+
   it('gemmConv: false keeps XNNPACK, with the same numbers', async () => {
     const c = CASES[2]!;
     const viaGemm = await on('wasm', () => convAndInputGradient(c, 77));
