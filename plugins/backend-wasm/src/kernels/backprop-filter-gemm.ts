@@ -14,7 +14,8 @@ import type { KernelBackendLike } from './util';
  * `[R, Ci]` view of the padded `x` starting at row `s`. The left operand `X_sᵀ` is read in place by the microkernel
  * (row stride 4 bytes, k stride `4 Ci`: no packing, no transpose); the right one, `DY`, is packed into 8-column
  * panels once, a block of {@link filterKBlock} rows at a time, and that block is used by all `KH KW` shifts while it
- * is in cache. The microkernel writes its tile (no accumulation), so the blocks' partial `dW` are summed in JS.
+ * is in cache. The first block's products write each shift's tile and the later blocks' add to it (`gemmAcc`, the
+ * accumulating microkernel), so no partial `dW` is summed outside the module.
  * Arithmetic: `Hs Ws / (outH outW)` of the exact count (1.07x at 28x28, 3x3; 1.31x at 7x7), and a multiple of 4 input and 8
  * output channels.
  */
@@ -23,8 +24,9 @@ const COLS = 8;
 
 /**
  * Floats of the left and right operand slices one K block may use (~512 KiB: half this machine's 1 MiB L2). Measured
- * (alternating in one process, U-Net shapes): 2^15-2^17 best; 2^13 loses up to 1.5x (the JS sum of the partial
- * tiles), no blocking up to 1.5x at 64 -> 32 channels.
+ * (alternating in one process, U-Net shapes): 2^15-2^17 best while the partial tiles were summed in JS (2^13 lost up
+ * to 1.5x), no blocking up to 1.5x at 64 -> 32 channels; with `gemmAcc`, 2^14-2^17 within noise (140-146 ms a step's
+ * filter gradients).
  */
 const BLOCK_FLOATS = 1 << 17;
 
@@ -208,29 +210,25 @@ export function shiftedGemmBackpropFilter(backend: KernelBackendLike, x: TensorI
   const mem = reserveFloats(module, cBase + shifts * tile);
   layOutInput(mem, xBase, backend.typedArrayFromHeap(x), g, xTail);
   layOutOutputGradient(mem, dyBase, backend.typedArrayFromHeap(dy), g);
-  const single = k <= kBlock;
-  const sum = single ? null : new Float32Array(shifts * tile);
   for (let k0 = 0; k0 < k; k0 += kBlock) {
     const kn = Math.min(kBlock, k - k0);
     const src = dyBase + k0 * co;
     module.panels8(src * 4, packedBase * 4, kn, co);
     packTailPanel(mem, packedBase + Math.floor(co / COLS) * kn * COLS, src, kn, co);
+    // the first K block writes each shift's tile, the others add to it (gemmAcc): no partial tiles to sum
+    const product = k0 === 0 ? module.gemm : module.gemmAcc;
     for (let i = 0; i < kh; i++) {
       for (let j = 0; j < kw; j++) {
         const s = i * kw + j;
         const a = xBase + (k0 + i * ws + j) * ci;
-        module.gemm(a * 4, 4, ci * 4, packedBase * 4, (cBase + s * tile) * 4, blocks, panels, kn, ldc * 4);
+        product(a * 4, 4, ci * 4, packedBase * 4, (cBase + s * tile) * 4, blocks, panels, kn, ldc * 4);
       }
-    }
-    if (sum) {
-      const c = mem.subarray(cBase, cBase + shifts * tile);
-      for (let t = 0; t < sum.length; t++) sum[t]! += c[t]!;
     }
   }
   computed++;
   const out = backend.makeOutput([kh, kw, ci, co], 'float32');
   const dst = backend.typedArrayFromHeap(out);
-  const result = sum ?? module.view.subarray(cBase, cBase + shifts * tile);
+  const result = module.view.subarray(cBase, cBase + shifts * tile);
   if (ciPad === ci && ldc === co) {
     dst.set(result);
   } else {
