@@ -40,7 +40,9 @@ const ROWS = {
   // variants: more charlearn columns of the same row, each the worker's row of that name, asked in the same rounds.
   sample: {
     steps: quick ? 6 : 12,
-    warmup: 3,
+    // 40 calls (~0.5 s) before the first round, every side: a fresh replica pool's calls ran 10-17 ms for its first
+    // ~40 (its worker thread's code not yet optimised by V8), ~8-10 ms after (bench-torch-worker.mjs alone, 2026-12-03)
+    warmup: 40,
     label: 'one-step sampling, two-time MLP 3x256, 2,000 points',
     variants: {
       'sample-replicas': 'one-step sampling, 2,000 points, charlearn on 2 sampling replicas (startSamplingReplicas: a shard of 1,000 rows a thread, polling 2 ms)',
