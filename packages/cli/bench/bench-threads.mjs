@@ -21,13 +21,17 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..', '..');
 
-/** Rows of the scaling table: steps a request (full, quick) and warm-up steps before the first round. */
-/** Pause before each side's turn (ms), as bench-torch.mjs's rows with variants. */
+/** Pause before each side's turn (ms), as in bench-torch.mjs. */
 const SETTLE_MS = 300;
 
+/**
+ * Rows of the scaling table: steps a request (full, quick) and warm-up steps before the first round (every side; the
+ * replicas' worker threads run unoptimised code for their first steps: the teacher step on 2 replicas went 32 -> 22.5
+ * ms over the 9 rounds of a run with 3 warm-up steps, 2026-12-03).
+ */
 const THREAD_ROWS = {
-  teacher: { steps: [8, 4], warmup: 3, label: 'teacher step: MLP 2->256x3->2, batch 1024' },
-  unet: { steps: [2, 1], warmup: 1, label: 'U-Net teacher step, MNIST preset, batch 64' },
+  teacher: { steps: [8, 4], warmup: 30, label: 'teacher step: MLP 2->256x3->2, batch 1024' },
+  unet: { steps: [2, 1], warmup: 4, label: 'U-Net teacher step, MNIST preset, batch 64' },
 };
 
 /** A worker answering one JSON line per request line (bench-torch.mjs imports it). */

@@ -27,13 +27,17 @@ const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..', '..');
 const quick = process.argv.includes('--quick');
 const rounds = Number(process.env.BENCH_ROUNDS ?? (quick ? 3 : 7));
-/** Steps a request, per row (full, quick), and warm-up steps before the first round. */
+/**
+ * Steps a request, per row (full, quick), and warm-up steps before the first round (every side): a fresh worker's first
+ * steps run its code unoptimised (V8 optimises each thread's code on its own), ~1.5x slower for the first ~20 teacher
+ * steps and ~40 sampling calls (2026-12-03).
+ */
 const ROWS = {
-  teacher: { steps: quick ? 4 : 8, warmup: 3, label: 'teacher step: MLP 2->256x3->2, SiLU, 64-d time embedding, batch 1024, Adam + clip + EMA' },
-  distill: { steps: quick ? 4 : 8, warmup: 2, label: 'distillation step, batch 1024 (teacher pairs + fit + semi-group, Adam + clip + EMA)' },
+  teacher: { steps: quick ? 4 : 8, warmup: 20, label: 'teacher step: MLP 2->256x3->2, SiLU, 64-d time embedding, batch 1024, Adam + clip + EMA' },
+  distill: { steps: quick ? 4 : 8, warmup: 5, label: 'distillation step, batch 1024 (teacher pairs + fit + semi-group, Adam + clip + EMA)' },
   'distill-cache': {
     steps: quick ? 4 : 8,
-    warmup: 2,
+    warmup: 10,
     label: 'distillation step, batch 1024, charlearn with pairs from its rollout cache (default policy) vs PyTorch on the fly',
     variants: { 'distill-cache-worker': 'distillation step, batch 1024, charlearn from its rollout cache with the rollout worker (startRolloutWorker: the next chunk solved on a worker thread) vs PyTorch on the fly' },
   },
