@@ -49,107 +49,17 @@
  */
 export function simdWat({ rows = 4, fma = false, heapMemory = false } = {}) {
   const ROWS = rows;
-  const acc = [];
-  for (let r = 0; r < ROWS; r++) acc.push(`$c${r}0`, `$c${r}1`);
   const lines = [];
   lines.push('(module');
   lines.push(heapMemory ? ' (import "env" "memory" (memory 1))' : ' (memory (export "memory") 16)');
-  lines.push(' (func $micro (param $a i32) (param $rs i32) (param $ks i32) (param $bp i32) (param $cp i32) (param $k i32) (param $ldc i32)');
-  lines.push(`  ${acc.map((a) => `(local ${a} v128)`).join(' ')} (local $x v128) (local $b0 v128) (local $b1 v128)`);
-  lines.push(`  ${Array.from({ length: ROWS }, (_, r) => `(local $p${r} i32)`).join(' ')}`);
-  for (let r = 0; r < ROWS; r++) lines.push(`  (local.set $p${r} (i32.add (local.get $a) (i32.mul (local.get $rs) (i32.const ${r}))))`);
-  lines.push('  (block $done (loop $step');
-  lines.push('   (br_if $done (i32.eqz (local.get $k)))');
-  lines.push('   (local.set $b0 (v128.load offset=0 (local.get $bp)))');
-  lines.push('   (local.set $b1 (v128.load offset=16 (local.get $bp)))');
-  for (let r = 0; r < ROWS; r++) {
-    lines.push(`   (local.set $x (v128.load32_splat (local.get $p${r})))`);
-    for (const h of [0, 1]) {
-      const c = `$c${r}${h}`;
-      lines.push(fma ? `   (local.set ${c} (f32x4.relaxed_madd (local.get $x) (local.get $b${h}) (local.get ${c})))` : `   (local.set ${c} (f32x4.add (local.get ${c}) (f32x4.mul (local.get $x) (local.get $b${h}))))`);
-    }
-    lines.push(`   (local.set $p${r} (i32.add (local.get $p${r}) (local.get $ks)))`);
+  // $micro / gemm, and $microAcc / gemmAcc: the same block adding its products to what the output already holds
+  // (`c += a·b`), so that the products of a convolution's filter rows accumulate into one tile (conv2d-gemm.ts)
+  // instead of KH tiles summed afterwards. Each its own function with one loop: a variant with the filter rows as an
+  // outer loop, or as three loops written out, ran at ~38 GFLOP/s against $micro's ~53 (V8's register allocation).
+  for (const [micro, driver, accumulate] of [['$micro', 'gemm', false], ['$microAcc', 'gemmAcc', true]]) {
+    lines.push(...microkernel(micro, ROWS, fma, accumulate));
+    lines.push(...gemmDriver(driver, micro, ROWS));
   }
-  lines.push('   (local.set $bp (i32.add (local.get $bp) (i32.const 32)))');
-  lines.push('   (local.set $k (i32.sub (local.get $k) (i32.const 1)))');
-  lines.push('   (br $step)))');
-  for (let r = 0; r < ROWS; r++) {
-    lines.push(`  (v128.store offset=0 (local.get $cp) (local.get $c${r}0))`);
-    lines.push(`  (v128.store offset=16 (local.get $cp) (local.get $c${r}1))`);
-    if (r < ROWS - 1) lines.push('  (local.set $cp (i32.add (local.get $cp) (local.get $ldc)))');
-  }
-  lines.push(' )');
-  lines.push(' (func (export "gemm") (param $a i32) (param $rs i32) (param $ks i32) (param $bp i32) (param $c i32) (param $mb i32) (param $nb i32) (param $k i32) (param $ldc i32)');
-  lines.push('  (local $i i32) (local $j i32)');
-  lines.push('  (block $di (loop $li');
-  lines.push('   (br_if $di (i32.ge_u (local.get $i) (local.get $mb)))');
-  lines.push('   (local.set $j (i32.const 0))');
-  lines.push('   (block $dj (loop $lj');
-  lines.push('    (br_if $dj (i32.ge_u (local.get $j) (local.get $nb)))');
-  lines.push('    (call $micro');
-  lines.push(`     (i32.add (local.get $a) (i32.mul (local.get $i) (i32.mul (local.get $rs) (i32.const ${ROWS}))))`);
-  lines.push('     (local.get $rs) (local.get $ks)');
-  lines.push('     (i32.add (local.get $bp) (i32.mul (local.get $j) (i32.mul (local.get $k) (i32.const 32))))');
-  lines.push(`     (i32.add (local.get $c) (i32.add (i32.mul (local.get $i) (i32.mul (local.get $ldc) (i32.const ${ROWS}))) (i32.mul (local.get $j) (i32.const 32))))`);
-  lines.push('     (local.get $k) (local.get $ldc))');
-  lines.push('    (local.set $j (i32.add (local.get $j) (i32.const 1)))');
-  lines.push('    (br $lj)))');
-  lines.push('   (local.set $i (i32.add (local.get $i) (i32.const 1)))');
-  lines.push('   (br $li)))');
-  lines.push(' )');
-  // $microAcc / gemmAcc: $micro / gemm adding the block's products to what the output already holds (`c += a·b`), so
-  // that the products of a convolution's filter rows accumulate into one tile (conv2d-gemm.ts) instead of KH tiles
-  // summed afterwards. Its own function with one loop: a variant with the filter rows as an outer loop, or as three
-  // loops written out, ran at ~38 GFLOP/s against $micro's ~53 (V8's register allocation).
-  lines.push(' (func $microAcc (param $a i32) (param $rs i32) (param $ks i32) (param $bp i32) (param $cp i32) (param $k i32) (param $ldc i32)');
-  lines.push(`  ${acc.map((a) => `(local ${a} v128)`).join(' ')} (local $x v128) (local $b0 v128) (local $b1 v128) (local $q i32)`);
-  lines.push(`  ${Array.from({ length: ROWS }, (_, r) => `(local $p${r} i32)`).join(' ')}`);
-  lines.push('  (local.set $q (local.get $cp))');
-  for (let r = 0; r < ROWS; r++) {
-    lines.push(`  (local.set $c${r}0 (v128.load offset=0 (local.get $q)))`);
-    lines.push(`  (local.set $c${r}1 (v128.load offset=16 (local.get $q)))`);
-    if (r < ROWS - 1) lines.push('  (local.set $q (i32.add (local.get $q) (local.get $ldc)))');
-  }
-  for (let r = 0; r < ROWS; r++) lines.push(`  (local.set $p${r} (i32.add (local.get $a) (i32.mul (local.get $rs) (i32.const ${r}))))`);
-  lines.push('  (block $done (loop $step');
-  lines.push('   (br_if $done (i32.eqz (local.get $k)))');
-  lines.push('   (local.set $b0 (v128.load offset=0 (local.get $bp)))');
-  lines.push('   (local.set $b1 (v128.load offset=16 (local.get $bp)))');
-  for (let r = 0; r < ROWS; r++) {
-    lines.push(`   (local.set $x (v128.load32_splat (local.get $p${r})))`);
-    for (const h of [0, 1]) {
-      const c = `$c${r}${h}`;
-      lines.push(fma ? `   (local.set ${c} (f32x4.relaxed_madd (local.get $x) (local.get $b${h}) (local.get ${c})))` : `   (local.set ${c} (f32x4.add (local.get ${c}) (f32x4.mul (local.get $x) (local.get $b${h}))))`);
-    }
-    lines.push(`   (local.set $p${r} (i32.add (local.get $p${r}) (local.get $ks)))`);
-  }
-  lines.push('   (local.set $bp (i32.add (local.get $bp) (i32.const 32)))');
-  lines.push('   (local.set $k (i32.sub (local.get $k) (i32.const 1)))');
-  lines.push('   (br $step)))');
-  for (let r = 0; r < ROWS; r++) {
-    lines.push(`  (v128.store offset=0 (local.get $cp) (local.get $c${r}0))`);
-    lines.push(`  (v128.store offset=16 (local.get $cp) (local.get $c${r}1))`);
-    if (r < ROWS - 1) lines.push('  (local.set $cp (i32.add (local.get $cp) (local.get $ldc)))');
-  }
-  lines.push(' )');
-  lines.push(' (func (export "gemmAcc") (param $a i32) (param $rs i32) (param $ks i32) (param $bp i32) (param $c i32) (param $mb i32) (param $nb i32) (param $k i32) (param $ldc i32)');
-  lines.push('  (local $i i32) (local $j i32)');
-  lines.push('  (block $di (loop $li');
-  lines.push('   (br_if $di (i32.ge_u (local.get $i) (local.get $mb)))');
-  lines.push('   (local.set $j (i32.const 0))');
-  lines.push('   (block $dj (loop $lj');
-  lines.push('    (br_if $dj (i32.ge_u (local.get $j) (local.get $nb)))');
-  lines.push('    (call $microAcc');
-  lines.push(`     (i32.add (local.get $a) (i32.mul (local.get $i) (i32.mul (local.get $rs) (i32.const ${ROWS}))))`);
-  lines.push('     (local.get $rs) (local.get $ks)');
-  lines.push('     (i32.add (local.get $bp) (i32.mul (local.get $j) (i32.mul (local.get $k) (i32.const 32))))');
-  lines.push(`     (i32.add (local.get $c) (i32.add (i32.mul (local.get $i) (i32.mul (local.get $ldc) (i32.const ${ROWS}))) (i32.mul (local.get $j) (i32.const 32))))`);
-  lines.push('     (local.get $k) (local.get $ldc))');
-  lines.push('    (local.set $j (i32.add (local.get $j) (i32.const 1)))');
-  lines.push('    (br $lj)))');
-  lines.push('   (local.set $i (i32.add (local.get $i) (i32.const 1)))');
-  lines.push('   (br $li)))');
-  lines.push(' )');
   for (const width of ROWS === 4 ? [4, 8] : [4, 8, ROWS]) {
     lines.push(` (func (export "panels${width}") (param $src i32) (param $dst i32) (param $rows i32) (param $cols i32)`);
     lines.push('  (local $jb i32) (local $r i32) (local $s i32) (local $panels i32)');
@@ -425,6 +335,80 @@ function groupNormFunctions(lines) {
     `(v128.store (i32.add (local.get $dx) (local.get $o)) (f32x4.mul ${at('$rstd', '$j')} (f32x4.sub (f32x4.sub (f32x4.mul ${at('$dy', '$o')} ${at('$gamma', '$j')}) ${at('$m1', '$j')}) (f32x4.mul ${at('$xhat', '$o')} ${at('$m2', '$j')}))))`,
   ]);
   lines.push(' )');
+}
+
+/**
+ * The GEMM microkernel's text: a `rows` x 8 block of `C` from `k` steps over `A`'s rows and one packed 8-column
+ * panel of `B`, its accumulators starting at zero, or with `accumulate` from the block already in `C`.
+ * @param {string} name @param {number} rows @param {boolean} fma @param {boolean} accumulate
+ * @returns {string[]} lines of the function
+ */
+function microkernel(name, rows, fma, accumulate) {
+  const acc = [];
+  for (let r = 0; r < rows; r++) acc.push(`$c${r}0`, `$c${r}1`);
+  const lines = [];
+  lines.push(` (func ${name} (param $a i32) (param $rs i32) (param $ks i32) (param $bp i32) (param $cp i32) (param $k i32) (param $ldc i32)`);
+  lines.push(`  ${acc.map((a) => `(local ${a} v128)`).join(' ')} (local $x v128) (local $b0 v128) (local $b1 v128)${accumulate ? ' (local $q i32)' : ''}`);
+  lines.push(`  ${Array.from({ length: rows }, (_, r) => `(local $p${r} i32)`).join(' ')}`);
+  if (accumulate) {
+    lines.push('  (local.set $q (local.get $cp))');
+    for (let r = 0; r < rows; r++) {
+      lines.push(`  (local.set $c${r}0 (v128.load offset=0 (local.get $q)))`);
+      lines.push(`  (local.set $c${r}1 (v128.load offset=16 (local.get $q)))`);
+      if (r < rows - 1) lines.push('  (local.set $q (i32.add (local.get $q) (local.get $ldc)))');
+    }
+  }
+  for (let r = 0; r < rows; r++) lines.push(`  (local.set $p${r} (i32.add (local.get $a) (i32.mul (local.get $rs) (i32.const ${r}))))`);
+  lines.push('  (block $done (loop $step');
+  lines.push('   (br_if $done (i32.eqz (local.get $k)))');
+  lines.push('   (local.set $b0 (v128.load offset=0 (local.get $bp)))');
+  lines.push('   (local.set $b1 (v128.load offset=16 (local.get $bp)))');
+  for (let r = 0; r < rows; r++) {
+    lines.push(`   (local.set $x (v128.load32_splat (local.get $p${r})))`);
+    for (const h of [0, 1]) {
+      const c = `$c${r}${h}`;
+      lines.push(fma ? `   (local.set ${c} (f32x4.relaxed_madd (local.get $x) (local.get $b${h}) (local.get ${c})))` : `   (local.set ${c} (f32x4.add (local.get ${c}) (f32x4.mul (local.get $x) (local.get $b${h}))))`);
+    }
+    lines.push(`   (local.set $p${r} (i32.add (local.get $p${r}) (local.get $ks)))`);
+  }
+  lines.push('   (local.set $bp (i32.add (local.get $bp) (i32.const 32)))');
+  lines.push('   (local.set $k (i32.sub (local.get $k) (i32.const 1)))');
+  lines.push('   (br $step)))');
+  for (let r = 0; r < rows; r++) {
+    lines.push(`  (v128.store offset=0 (local.get $cp) (local.get $c${r}0))`);
+    lines.push(`  (v128.store offset=16 (local.get $cp) (local.get $c${r}1))`);
+    if (r < rows - 1) lines.push('  (local.set $cp (i32.add (local.get $cp) (local.get $ldc)))');
+  }
+  lines.push(' )');
+  return lines;
+}
+
+/**
+ * The exported loops over a microkernel: `mb` row blocks x `nb` 8-column panels (see the file's comment on gemm).
+ * @param {string} exportName @param {string} micro @param {number} rows
+ * @returns {string[]} lines of the function
+ */
+function gemmDriver(exportName, micro, rows) {
+  return [
+    ` (func (export "${exportName}") (param $a i32) (param $rs i32) (param $ks i32) (param $bp i32) (param $c i32) (param $mb i32) (param $nb i32) (param $k i32) (param $ldc i32)`,
+    '  (local $i i32) (local $j i32)',
+    '  (block $di (loop $li',
+    '   (br_if $di (i32.ge_u (local.get $i) (local.get $mb)))',
+    '   (local.set $j (i32.const 0))',
+    '   (block $dj (loop $lj',
+    '    (br_if $dj (i32.ge_u (local.get $j) (local.get $nb)))',
+    `    (call ${micro}`,
+    `     (i32.add (local.get $a) (i32.mul (local.get $i) (i32.mul (local.get $rs) (i32.const ${rows}))))`,
+    '     (local.get $rs) (local.get $ks)',
+    '     (i32.add (local.get $bp) (i32.mul (local.get $j) (i32.mul (local.get $k) (i32.const 32))))',
+    `     (i32.add (local.get $c) (i32.add (i32.mul (local.get $i) (i32.mul (local.get $ldc) (i32.const ${rows}))) (i32.mul (local.get $j) (i32.const 32))))`,
+    '     (local.get $k) (local.get $ldc))',
+    '    (local.set $j (i32.add (local.get $j) (i32.const 1)))',
+    '    (br $lj)))',
+    '   (local.set $i (i32.add (local.get $i) (i32.const 1)))',
+    '   (br $li)))',
+    ' )',
+  ];
 }
 
 /** Rows of the baseline module's microkernel block (the relaxed-SIMD module's is {@link GEMM_RELAXED_ROWS}). */

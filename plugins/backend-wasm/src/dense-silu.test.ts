@@ -105,6 +105,21 @@ describe('DENSE_SILU_KERNEL on every product path', () => {
   });
 });
 
+/**
+ * Both kernels on `x [m, k]`, `w [k, n]`, `b [n]` (and `z = x·w`), each with and without s: the outputs of
+ * `[dense, dense { sigmoid: false }, bias, bias { sigmoid: false }]`, as bytes. Call inside `tf.tidy`.
+ */
+function kernelRuns(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D): Buffer[][] {
+  const z = tf.matMul(x, w);
+  const runs = [
+    tf.engine().runKernel(DENSE_SILU_KERNEL, { x, w, b }) as tf.Tensor[],
+    tf.engine().runKernel(DENSE_SILU_KERNEL, { x, w, b }, { sigmoid: false }) as tf.Tensor[],
+    tf.engine().runKernel(BIAS_SILU_KERNEL, { z, b }) as tf.Tensor[],
+    tf.engine().runKernel(BIAS_SILU_KERNEL, { z, b }, { sigmoid: false }) as tf.Tensor[],
+  ];
+  return runs.map((r) => r.map((t) => Buffer.from((t.dataSync() as Float32Array).buffer.slice(0))));
+}
+
 describe('the inference outputs ({ sigmoid: false })', () => {
   const [m, k, n] = [37, 19, 23];
   const [xv, wv, bv] = [rand(m * k, 11, 2), rand(k * n, 12, 0.8), rand(n, 13, 0.5)];
@@ -117,15 +132,8 @@ describe('the inference outputs ({ sigmoid: false })', () => {
   /** y of both kernels with and without s: `[dense y, dense y alone, bias y, bias y alone]` and the output counts. */
   const outputs = () =>
     tf.tidy(() => {
-      const [x, w, b] = [tf.tensor2d(xv, [m, k]), tf.tensor2d(wv, [k, n]), tf.tensor1d(bv)];
-      const z = tf.matMul(x, w);
-      const runs = [
-        tf.engine().runKernel(DENSE_SILU_KERNEL, { x, w, b }) as tf.Tensor[],
-        tf.engine().runKernel(DENSE_SILU_KERNEL, { x, w, b }, { sigmoid: false }) as tf.Tensor[],
-        tf.engine().runKernel(BIAS_SILU_KERNEL, { z, b }) as tf.Tensor[],
-        tf.engine().runKernel(BIAS_SILU_KERNEL, { z, b }, { sigmoid: false }) as tf.Tensor[],
-      ];
-      return { counts: runs.map((r) => r.length), ys: runs.map((r) => Buffer.from((r[0]!.dataSync() as Float32Array).buffer.slice(0))) };
+      const runs = kernelRuns(tf.tensor2d(xv, [m, k]), tf.tensor2d(wv, [k, n]), tf.tensor1d(bv));
+      return { counts: runs.map((r) => r.length), ys: runs.map((r) => r[0]!) };
     });
 
   it.each(PATHS)('%s: [y] alone, the bytes of the two-output call, and nothing leaks', async (_, options) => {
@@ -165,17 +173,7 @@ describe('the fused dense layer in place on the tfjs heap (gemmOnHeap)', () => {
   ];
   /** y and s of DENSE_SILU_KERNEL and BIAS_SILU_KERNEL, with and without s, as bytes. */
   const outputs = (m: number, k: number, n: number) =>
-    tf.tidy(() => {
-      const [x, w, b] = [tf.tensor2d(rand(m * k, 21, 2), [m, k]), tf.tensor2d(rand(k * n, 22, 0.2), [k, n]), tf.tensor1d(rand(n, 23, 0.5))];
-      const z = tf.matMul(x, w);
-      const runs = [
-        tf.engine().runKernel(DENSE_SILU_KERNEL, { x, w, b }) as tf.Tensor[],
-        tf.engine().runKernel(DENSE_SILU_KERNEL, { x, w, b }, { sigmoid: false }) as tf.Tensor[],
-        tf.engine().runKernel(BIAS_SILU_KERNEL, { z, b }) as tf.Tensor[],
-        tf.engine().runKernel(BIAS_SILU_KERNEL, { z, b }, { sigmoid: false }) as tf.Tensor[],
-      ];
-      return runs.flat().map((t) => Buffer.from((t.dataSync() as Float32Array).buffer.slice(0)));
-    });
+    tf.tidy(() => kernelRuns(tf.tensor2d(rand(m * k, 21, 2), [m, k]), tf.tensor2d(rand(k * n, 22, 0.2), [k, n]), tf.tensor1d(rand(n, 23, 0.5))).flat());
 
   it.each(SIZES.flatMap((size) => [true, false].map((relaxed) => [size.join(' x '), relaxed, size] as const)))('[%s] (relaxed SIMD %s): y and s bit for bit those of the copying path, nothing leaks', async (_, relaxed, [m, k, n]) => {
     const copied = await on('wasm', () => outputs(m, k, n), { fusedDense: true, gemm: true, relaxedSimd: relaxed, gemmOnHeap: false });
