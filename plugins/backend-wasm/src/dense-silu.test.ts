@@ -71,6 +71,7 @@ describe('DENSE_SILU_KERNEL on every product path', () => {
     [33, 2, 13],
     [37, 19, 24], // N a multiple of 8: in place on the tfjs heap
     [33, 2, 16], // the 2-D input layer in place (the stock product, then the epilogue on it)
+    [21, 7, 20], // 5 vectors a row: the epilogue's pairs of sigmoid chains, then one vector alone
   ];
   const PATHS: [string, WasmBackendOptions][] = [
     // every option spelled out: setupWasmBackend merges options into the earlier calls'
