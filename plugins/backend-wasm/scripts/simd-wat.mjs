@@ -210,8 +210,9 @@ function sigmoidLines(z, out, indent, fma = false, sfx = '') {
 
 /**
  * Vectors a biasSilu loop iteration computes (each row: groups of this many, then one at a time): two independent
- * sigmoid chains overlap their ~70-cycle latency. On `[1024, 256]` (plugins/backend-wasm: CharlearnBiasSilu, 2026-12-03,
- * an AMD EPYC, medians of 60 x 3 calls in two builds each): 0.52-0.57 ms at 1, 0.41 at 2, 0.53 at 4 (spills).
+ * sigmoid chains overlap their ~70-cycle latency. The relaxed-SIMD module's biasSilu on `[1024, 256]` (2026-12-03, an
+ * AMD EPYC; the committed modules of before and after instantiated in one process, 300 calls each in turn, twice):
+ * 0.46-0.47 ms at 1, 0.34-0.36 at 2; through CharlearnBiasSilu, 4 chains (spills) were no faster than 1.
  */
 const SILU_UNROLL = 2;
 
@@ -234,7 +235,8 @@ function biasSiluFuncs(fma, unroll = SILU_UNROLL) {
     l.push('   (br_if $di (i32.ge_u (local.get $i) (local.get $rows)))');
     l.push('   (local.set $j (i32.const 0))');
     const vector = (k, sfx) => {
-      const at = (base) => (k ? `(i32.add (i32.add (local.get ${base}) (local.get $j)) (i32.const ${16 * k}))` : `(i32.add (local.get ${base}) (local.get $j))`);
+      // vector k of the group at byte j of the row: the memory operations' constant offset
+      const at = (base) => `offset=${16 * k} (i32.add (local.get ${base}) (local.get $j))`;
       const z = `$z${sfx}`;
       const sg = `$sg${sfx}`;
       const out = [];
