@@ -20,6 +20,29 @@
  */
 export const ADAM_UPDATE_KERNEL = 'CharlearnAdamUpdate';
 
+/**
+ * Name of the fused exponential-moving-average kernel. Inputs `{ ema, x }`: the average and the current value of one
+ * variable, float32, of one shape. Attribute {@link EmaUpdateAttrs}. Output, of that shape, with each product and the
+ * sum rounded to float32 (the op chain `add(mul(ema, decay), mul(x, 1 − decay))`, `decay` and `1 − decay` rounded to
+ * float32 as the chain's scalars are):
+ *
+ * ```
+ * ema' = decay·ema + (1 − decay)·x
+ * ```
+ *
+ * @example
+ * ```ts
+ * const fused = tf.getKernel(EMA_UPDATE_KERNEL, tf.getBackend()) !== undefined;
+ * ```
+ */
+export const EMA_UPDATE_KERNEL = 'CharlearnEmaUpdate';
+
+/** The attributes of {@link EMA_UPDATE_KERNEL}. */
+export interface EmaUpdateAttrs {
+  /** The weight of the old average, in [0, 1]. */
+  readonly decay: number;
+}
+
 /** The attributes of {@link ADAM_UPDATE_KERNEL}. */
 export interface AdamUpdateAttrs {
   readonly beta1: number;

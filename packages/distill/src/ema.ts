@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
+import type { Tensor } from '@tensorflow/tfjs-core';
+import { EMA_UPDATE_KERNEL } from '@charlearn/core';
 import type { Network } from '@charlearn/nets';
 import { emaDecayAt } from './schedule';
 
@@ -26,10 +28,14 @@ export class EmaNetwork {
     const d = emaDecayAt(step, ema);
     const src = source.namedVariables();
     const dst = this.network.namedVariables();
+    const fused = tf.getKernel(EMA_UPDATE_KERNEL, tf.getBackend()) !== undefined;
     tf.tidy(() => {
       for (const [name, v] of Object.entries(dst)) {
         const s = src[name];
-        if (s) v.assign(tf.add(tf.mul(v, d), tf.mul(s, 1 - d)));
+        if (!s) continue;
+        // one kernel a variable where the backend has it (the same bits as the op chain)
+        if (fused && v.dtype === 'float32' && s.dtype === 'float32') v.assign(tf.engine().runKernel(EMA_UPDATE_KERNEL, { ema: v, x: s }, { decay: d }) as Tensor);
+        else v.assign(tf.add(tf.mul(v, d), tf.mul(s, 1 - d)));
       }
     });
   }

@@ -35,6 +35,8 @@
 //   dz = dy * (s + y * (1 - s)) and db[j] = the column sums of dz (float32, rows added in order).
 // coldot, colsqdev, gnforward, gnbackward: the group-norm passes of src/kernels/group-norm.ts (groupNormFunctions).
 // siluInputGrad(dy, x, s, dx, n): the SiLU input gradient of src/kernels/silu-grad.ts, dy * (s * (1 + x * (1 - s))).
+// ema(e, x, out, n, keep, take): the weight average of src/kernels/ema.ts, out = e*keep + x*take over exactly n floats,
+//   run on the heap-memory build (in place on the tensors).
 // copyrows(src, srcStride, dst, dstStride, rows, len): strided row copies (bytes) for src/kernels/copies.ts, run on
 //   the heap-memory build (heapMemory), which imports the tfjs heap instead of owning a memory.
 
@@ -159,6 +161,25 @@ export function simdWat({ rows = 4, fma = false, heapMemory = false } = {}) {
   lines.push('   (local.set $dst (i32.add (local.get $dst) (local.get $ds)))');
   lines.push('   (local.set $rows (i32.sub (local.get $rows) (i32.const 1)))');
   lines.push('   (br $l)))');
+  lines.push(' )');
+  // ema(e, x, out, n, keep, take): out = e*keep + x*take over exactly n floats (f32x4, then a scalar tail), each
+  // product and the sum rounded to float32: the op chain add(mul(e, keep), mul(x, take))
+  lines.push(' (func (export "ema") (param $e i32) (param $x i32) (param $out i32) (param $n i32) (param $keep f32) (param $take f32)');
+  lines.push('  (local $o i32) (local $vec i32) (local $end i32) (local $K v128) (local $T v128)');
+  lines.push('  (local.set $K (f32x4.splat (local.get $keep)))');
+  lines.push('  (local.set $T (f32x4.splat (local.get $take)))');
+  lines.push('  (local.set $vec (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2)))');
+  lines.push('  (local.set $end (i32.shl (local.get $n) (i32.const 2)))');
+  lines.push('  (block $d (loop $l');
+  lines.push('   (br_if $d (i32.ge_u (local.get $o) (local.get $vec)))');
+  lines.push('   (v128.store (i32.add (local.get $out) (local.get $o)) (f32x4.add (f32x4.mul (v128.load (i32.add (local.get $e) (local.get $o))) (local.get $K)) (f32x4.mul (v128.load (i32.add (local.get $x) (local.get $o))) (local.get $T))))');
+  lines.push('   (local.set $o (i32.add (local.get $o) (i32.const 16)))');
+  lines.push('   (br $l)))');
+  lines.push('  (block $dt (loop $lt');
+  lines.push('   (br_if $dt (i32.ge_u (local.get $o) (local.get $end)))');
+  lines.push('   (f32.store (i32.add (local.get $out) (local.get $o)) (f32.add (f32.mul (f32.load (i32.add (local.get $e) (local.get $o))) (local.get $keep)) (f32.mul (f32.load (i32.add (local.get $x) (local.get $o))) (local.get $take))))');
+  lines.push('   (local.set $o (i32.add (local.get $o) (i32.const 4)))');
+  lines.push('   (br $lt)))');
   lines.push(' )');
   // siluInputGrad(dy, x, s, dx, n): dx = dy * (s * (1 + x * (1 - s))) over n floats (rounded up to 4), in the op chain's order
   lines.push(' (func (export "siluInputGrad") (param $dy i32) (param $x i32) (param $s i32) (param $dx i32) (param $n i32)');

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { processSingleton, runSerially, type BackendAvailability, type BackendPlugin } from '@charlearn/core';
 import { overrideBatchMatMulGradient, registerAllGradients } from './gradients';
 import { registerAdamKernel, unregisterAdamKernel } from './kernels/adam';
+import { registerEmaKernel, setSimdEma, unregisterEmaKernel } from './kernels/ema';
 import { setShiftedGemmBackpropFilter } from './kernels/backprop-filter-gemm';
 import { setGemmConv2D, setGemmConvTaps } from './kernels/conv2d-gemm';
 import { patchCopyKernels, setWasmRowCopies, unpatchCopyKernels } from './kernels/copies';
@@ -173,6 +174,17 @@ export interface WasmBackendOptions {
    */
   fusedAdam?: boolean;
   /**
+   * Register the fused EMA kernel (`EMA_UPDATE_KERNEL` of `@charlearn/core`: `decay·ema + (1 − decay)·x` in one pass
+   * a variable, with the op chain's bits, where the chain runs three kernels and uploads two scalars), which the
+   * trainers' weight average (`EmaNetwork` of `@charlearn/distill`) uses when the backend has it. Default true.
+   */
+  fusedEma?: boolean;
+  /**
+   * With `fusedEma`: run its pass in charlearn's SIMD kernels module in place on the tfjs heap (where the heap is
+   * importable: not the threaded binary's shared memory) instead of a JS loop; the same bits either way. Default true.
+   */
+  simdEma?: boolean;
+  /**
    * Threads of the XNNPACK pool that runs wasm's matrix products, convolutions and element-wise kernels
    * (see {@link WasmThreads}). Default {@link DEFAULT_WASM_THREADS} (1: the single-threaded SIMD binary, as before this option existed).
    * More than 1 loads the threaded SIMD binary (in Node through `worker_threads`; in a browser only when
@@ -283,6 +295,9 @@ async function runSetup(state: PluginState): Promise<void> {
   else unpatchIdentityKernel();
   if (options.fusedAdam ?? true) registerAdamKernel();
   else unregisterAdamKernel();
+  if (options.fusedEma ?? true) registerEmaKernel();
+  else unregisterEmaKernel();
+  setSimdEma(options.simdEma ?? true);
   if (options.fusedEmbedding ?? true) registerEmbeddingKernel();
   else unregisterEmbeddingKernel();
   if (options.fusedGroupNorm ?? true) registerGroupNormKernels();

@@ -126,6 +126,8 @@ export interface HeapSimdModule {
   readonly copyrows: (src: number, srcStride: number, dst: number, dstStride: number, rows: number, len: number) => void;
   /** {@link SimdModule.siluGrad} on tensors in place on the heap (byte addresses of `dy`, `y`, `s`, `dz`, `db`). */
   readonly siluGrad: (dy: number, y: number, s: number, dz: number, db: number, rows: number, cols: number) => void;
+  /** `out = e·keep + x·take` over exactly `n` floats (byte addresses), each operation rounded to float32. */
+  readonly ema: (e: number, x: number, out: number, n: number, keep: number, take: number) => void;
 }
 
 const onHeap = new WeakMap<WebAssembly.Memory, HeapSimdModule | null>();
@@ -145,7 +147,7 @@ export function heapSimdModule(backend: unknown): HeapSimdModule | null {
     const bytes = decodeBase64(SIMD_HEAP_WASM_BASE64);
     if (WebAssembly.validate(bytes)) {
       const x = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports as unknown as HeapSimdModule;
-      module = { copyrows: x.copyrows, siluGrad: x.siluGrad };
+      module = { copyrows: x.copyrows, siluGrad: x.siluGrad, ema: x.ema };
     }
   } catch {
     module = null;
