@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import '@charlearn/backend-wasm';
 import { ADAM_UPDATE_KERNEL, Rng, useBackend } from '@charlearn/core';
 import { Adam } from './index';
+import { withAndWithoutKernel } from './test-helpers';
 
 beforeAll(async () => {
   await useBackend('wasm');
@@ -27,21 +28,11 @@ function run(): number[][] {
 
 describe('Adam', () => {
   it("gives the op chain's update through the backend's fused kernel, and leaks nothing either way", () => {
-    const kernel = tf.getKernel(ADAM_UPDATE_KERNEL, 'wasm');
-    expect(kernel).toBeDefined();
-    const before = tf.memory().numTensors;
-    const fused = run();
-    tf.unregisterKernel(ADAM_UPDATE_KERNEL, 'wasm');
-    try {
-      const chain = run();
-      expect(tf.memory().numTensors).toBe(before);
-      for (let i = 0; i < chain.length; i++) {
-        for (let j = 0; j < chain[i]!.length; j++) expect(fused[i]![j]).toBeCloseTo(chain[i]![j]!, 6);
-      }
-      // the variables moved: ~lr a step
-      expect(Math.abs(fused[0]![0]! - new Rng(4).normalArray(1)[0]!)).toBeGreaterThan(1e-3);
-    } finally {
-      tf.registerKernel(kernel!);
+    const { fused, chain } = withAndWithoutKernel(ADAM_UPDATE_KERNEL, run);
+    for (let i = 0; i < chain.length; i++) {
+      for (let j = 0; j < chain[i]!.length; j++) expect(fused[i]![j]).toBeCloseTo(chain[i]![j]!, 6);
     }
+    // the variables moved: ~lr a step
+    expect(Math.abs(fused[0]![0]! - new Rng(4).normalArray(1)[0]!)).toBeGreaterThan(1e-3);
   });
 });

@@ -4,6 +4,7 @@ import '@charlearn/backend-wasm';
 import { EMA_UPDATE_KERNEL, Rng, useBackend } from '@charlearn/core';
 import { createMlp } from '@charlearn/nets';
 import { EmaNetwork } from './index';
+import { withAndWithoutKernel } from './test-helpers';
 
 beforeAll(async () => {
   await useBackend('wasm');
@@ -28,23 +29,12 @@ function run(): number[][] {
 
 describe('EmaNetwork', () => {
   it("averages through the backend's fused kernel with the op chain's bits, and leaks nothing either way", () => {
-    const kernel = tf.getKernel(EMA_UPDATE_KERNEL, 'wasm');
-    expect(kernel).toBeDefined();
-    const before = tf.memory().numTensors;
-    const fusedOut = run();
-    expect(tf.memory().numTensors).toBe(before);
-    tf.unregisterKernel(EMA_UPDATE_KERNEL, 'wasm');
-    try {
-      const chainOut = run();
-      expect(tf.memory().numTensors).toBe(before);
-      expect(fusedOut).toEqual(chainOut);
-      // the average moved away from the initial weights (decays (1 + step)/(10 + step): 0.1 .. 0.95)
-      const init = createMlp({ dim: 2, hidden: [8, 8], activation: 'silu', timeEmbeddingDim: 4, timeHidden: 4, seed: 2 });
-      const first = Array.from(Object.values(init.namedVariables())[0]!.dataSync());
-      init.dispose();
-      expect(Math.max(...fusedOut[0]!.map((v, i) => Math.abs(v - first[i]!)))).toBeGreaterThan(0.1);
-    } finally {
-      tf.registerKernel(kernel!);
-    }
+    const { fused, chain } = withAndWithoutKernel(EMA_UPDATE_KERNEL, run);
+    expect(fused).toEqual(chain);
+    // the average moved away from the initial weights (decays (1 + step)/(10 + step): 0.1 .. 0.95)
+    const init = createMlp({ dim: 2, hidden: [8, 8], activation: 'silu', timeEmbeddingDim: 4, timeHidden: 4, seed: 2 });
+    const first = Array.from(Object.values(init.namedVariables())[0]!.dataSync());
+    init.dispose();
+    expect(Math.max(...fused[0]!.map((v, i) => Math.abs(v - first[i]!)))).toBeGreaterThan(0.1);
   });
 });
